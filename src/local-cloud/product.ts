@@ -1,0 +1,30 @@
+/**
+ * The shape every product of the local cloud (KMS, RAM, STS, …) has: a set
+ * of actions for one API version. The server routes a request to a product
+ * by its version (`x-acs-version` or `Version`), then to the action.
+ */
+import type { Principal } from "./auth/principal.ts";
+import type { RawParams } from "./params.ts";
+
+export interface ActionContext {
+  action: string;
+  params: RawParams;
+  principal: Principal;
+  requestId: string;
+  now: number;
+  /**
+   * Throws Forbidden.NoPermission unless the caller may do `ramAction` (e.g.
+   * `kms:GetSecretValue`) on `resource` (an ARN, or `*`). The root account
+   * may do anything.
+   */
+  authorize(ramAction: string, resource: string): void;
+}
+
+export type ActionHandler = (context: ActionContext) => Promise<Record<string, unknown>>;
+
+export interface Product {
+  /** Lower-case product code, e.g. `kms`. */
+  code: string;
+  apiVersion: string;
+  actions: Readonly<Record<string, ActionHandler>>;
+}

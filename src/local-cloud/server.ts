@@ -1,0 +1,255 @@
+/**
+ * The local cloud's HTTP server: Alibaba Cloud's RPC-style OpenAPI on
+ * 127.0.0.1. Each request is read, authenticated (signature V3 or V1),
+ * throttled if configured, routed by API version to a product and by
+ * action to its handler, and answered in Alibaba's JSON shapes.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdir } from "node:fs/promises";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { CloudApiError, cloudErrors } from "./api-error.ts";
+import { authenticate } from "./auth/authenticate.ts";
+import { NonceRegistry } from "./auth/nonce-registry.ts";
+import type { Principal } from "./auth/principal.ts";
+import type { SignedRequest } from "./auth/signed-request.ts";
+import { Identities } from "./identity.ts";
+import { createKmsProduct } from "./kms/kms-product.ts";
+import type { SecretRecord } from "./kms/secret-record.ts";
+import type { Product } from "./product.ts";
+import { loadRootAccount } from "./root-account.ts";
+import { StateCipher } from "./state/encryption.ts";
+import { RecordStore } from "./state/record-store.ts";
+import { Throttle } from "./throttle.ts";
+
+export interface LocalCloudOptions {
+  /** Folder for durable, encrypted state. Undefined: memory only, gone on close. */
+  stateDir?: string | undefined;
+  /** TCP port on 127.0.0.1; 0 (the default here) picks a free one. */
+  port?: number | undefined;
+  region?: string | undefined;
+  /** The root AccessKey to accept; generated (and kept in stateDir) when absent. */
+  rootCredentials?: { accessKeyId: string; accessKeySecret: string } | undefined;
+  /** Simulated throttling: action (or `*`) → requests per second. */
+  throttle?: Readonly<Record<string, number>> | undefined;
+  /** See KmsOptions.currentMovesPrevious. Default true. */
+  currentMovesPrevious?: boolean | undefined;
+  /** The server's clock (tests move it to check timestamps and recovery windows). */
+  now?: (() => number) | undefined;
+  /** One line per request (action, code, status, ms); never parameters, which may hold secrets. */
+  log?: ((line: string) => void) | undefined;
+}
+
+export interface RunningLocalCloud {
+  /** e.g. `http://127.0.0.1:8765`: give it to clients as ROTOR_ENDPOINT. */
+  endpoint: string;
+  port: number;
+  region: string;
+  accountId: string;
+  /** The root account's AccessKey. */
+  credentials: { accessKeyId: string; accessKeySecret: string };
+  /** Where the root credentials are kept (a file path) or where they came from. */
+  credentialsSource: string;
+  stateDir: string | undefined;
+  close(): Promise<void>;
+}
+
+/** Query strings carry every parameter (SecretData up to 30 KB, percent-encoded up to 3x). */
+const MAX_HEADER_BYTES = 512 * 1024;
+const MAX_BODY_BYTES = 512 * 1024;
+
+export async function createLocalCloud(
+  options: LocalCloudOptions = {},
+): Promise<RunningLocalCloud> {
+  const region = options.region ?? "cn-hangzhou";
+  const now = options.now ?? Date.now;
+  const stateDir = options.stateDir;
+  let cipher: StateCipher | undefined;
+  if (stateDir !== undefined) {
+    await mkdir(stateDir, { recursive: true, mode: 0o700 });
+    cipher = await StateCipher.open(stateDir);
+  }
+  const root = await loadRootAccount(stateDir, options.rootCredentials);
+  const identities = new Identities(root);
+  const secrets = await RecordStore.open<SecretRecord>(
+    stateDir === undefined ? undefined : join(stateDir, "kms", "secrets"),
+    cipher,
+  );
+  const products = new Map<string, Product>();
+  for (const product of [
+    createKmsProduct({
+      region,
+      accountId: root.accountId,
+      store: secrets,
+      currentMovesPrevious: options.currentMovesPrevious ?? true,
+    }),
+  ]) {
+    products.set(product.apiVersion, product);
+  }
+  const nonces = new NonceRegistry();
+  const throttle = options.throttle ? new Throttle(options.throttle) : undefined;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const requestId = randomUUID().toUpperCase();
+    const started = Date.now();
+    let action = "?";
+    let productCode = "unknown";
+    try {
+      const request = await readRequest(req);
+      const params = { ...request.form, ...request.query };
+      action = request.headers["x-acs-action"] ?? params.Action ?? "";
+      const version = request.headers["x-acs-version"] ?? params.Version ?? "";
+      const product = products.get(version);
+      productCode = product?.code ?? "unknown";
+      const { principal } = authenticate(request, identities, nonces, now());
+      if (!product)
+        throw cloudErrors.invalidParameter(
+          "Version",
+          `no product of the local cloud has the API version ${JSON.stringify(version)}`,
+        );
+      const handler = Object.hasOwn(product.actions, action) ? product.actions[action] : undefined;
+      if (!handler) throw cloudErrors.unknownAction(action, version);
+      if (throttle && !throttle.allow(action, now())) throw cloudErrors.throttled(action);
+      const result = await handler({
+        action,
+        params,
+        principal,
+        requestId,
+        now: now(),
+        authorize: (ramAction, resource) => authorize(principal, ramAction, resource),
+      });
+      send(res, 200, { RequestId: requestId, ...dropUndefined(result) });
+      options.log?.(`${action} 200 ${Date.now() - started}ms ${requestId}`);
+    } catch (error) {
+      const apiError =
+        error instanceof CloudApiError
+          ? error
+          : new CloudApiError(
+              500,
+              "InternalFailure",
+              "The request processing has failed due to some unknown error.",
+            );
+      if (!(error instanceof CloudApiError)) {
+        // Internal errors are logged by type only: their message could quote a parameter.
+        options.log?.(`internal error in ${action}: ${(error as Error)?.name ?? typeof error}`);
+      }
+      send(res, apiError.statusCode, {
+        RequestId: requestId,
+        HostId: hostIdFor(productCode, region),
+        Code: apiError.code,
+        Message: apiError.message,
+        Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(apiError.code)}&product=${productCode}&requestId=${requestId}`,
+      });
+      options.log?.(
+        `${action} ${apiError.statusCode} ${apiError.code} ${Date.now() - started}ms ${requestId}`,
+      );
+    }
+  };
+
+  const server = createServer(
+    { maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: 30_000 },
+    (req, res) => {
+      void handle(req, res);
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    region,
+    accountId: root.accountId,
+    credentials: { accessKeyId: root.accessKeyId, accessKeySecret: root.accessKeySecret },
+    credentialsSource: root.credentialsSource,
+    stateDir,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 1000).unref();
+      });
+      return closing;
+    },
+  };
+}
+
+function authorize(principal: Principal, ramAction: string, resource: string): void {
+  if (principal.kind === "root") return;
+  throw new CloudApiError(
+    403,
+    "Forbidden.NoPermission",
+    `You are not authorized to do ${ramAction} on ${resource}.`,
+  );
+}
+
+function hostIdFor(productCode: string, region: string): string {
+  return productCode === "unknown" ? "localhost" : `${productCode}.${region}.aliyuncs.com`;
+}
+
+async function readRequest(req: IncomingMessage): Promise<SignedRequest> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES)
+      throw new CloudApiError(413, "InvalidParameter", "The request body is too large.");
+    chunks.push(chunk as Buffer);
+  }
+  const body = Buffer.concat(chunks);
+  const url = req.url ?? "/";
+  const queryStart = url.indexOf("?");
+  const rawPath = queryStart < 0 ? url : url.slice(0, queryStart);
+  const query = parseQuery(queryStart < 0 ? "" : url.slice(queryStart + 1));
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(",") : value;
+  }
+  const form: Record<string, string> = {};
+  if ((headers["content-type"] ?? "").includes("application/x-www-form-urlencoded")) {
+    for (const [key, value] of new URLSearchParams(body.toString("utf8"))) form[key] = value;
+  }
+  return { method: req.method ?? "GET", rawPath, query, form, headers, body };
+}
+
+/** RFC 3986 decoding: `+` stays a plus (clients encode a space as %20). */
+function parseQuery(text: string): Record<string, string> {
+  const query: Record<string, string> = {};
+  for (const pair of text.split("&")) {
+    if (!pair) continue;
+    const equals = pair.indexOf("=");
+    const rawKey = equals < 0 ? pair : pair.slice(0, equals);
+    const rawValue = equals < 0 ? "" : pair.slice(equals + 1);
+    try {
+      query[decodeURIComponent(rawKey)] = decodeURIComponent(rawValue);
+    } catch {
+      throw new CloudApiError(
+        400,
+        "InvalidParameter",
+        "The query string is not valid percent-encoding.",
+      );
+    }
+  }
+  return query;
+}
+
+function dropUndefined(value: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
+}
+
+function send(res: ServerResponse, status: number, body: Record<string, unknown>): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    "content-type": "application/json;charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+    "x-acs-request-id": String(body.RequestId),
+  });
+  res.end(text);
+}
