@@ -5,6 +5,7 @@
  * role, …) decides, exactly as in every official SDK.
  */
 import * as credentialsModule from "@alicloud/credentials";
+import { commonJsDefault } from "./commonjs-default.ts";
 
 export interface AccessKeyCredentials {
   accessKeyId: string;
@@ -13,9 +14,7 @@ export interface AccessKeyCredentials {
   securityToken?: string | undefined;
 }
 
-// A CommonJS module seen from ESM: its `default` is module.exports, whose
-// own `default` is the class.
-const Credential = credentialsModule.default.default;
+const Credential = commonJsDefault(credentialsModule);
 type CredentialClient = InstanceType<typeof Credential>;
 
 /** A credential client for the OpenAPI client's `credential` option. */

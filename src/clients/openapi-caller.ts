@@ -11,6 +11,7 @@ import * as openapiModule from "@alicloud/openapi-client";
 import * as teaUtilModule from "@alicloud/tea-util";
 import type { Env } from "../config/env.ts";
 import { ApiError, NetworkError } from "../errors.ts";
+import { commonJsDefault } from "./commonjs-default.ts";
 import { type AccessKeyCredentials, credentialClient } from "./credentials.ts";
 import { PRODUCT_API_VERSIONS, type Product, resolveEndpoint } from "./endpoints.ts";
 
@@ -67,9 +68,7 @@ export interface CallerOptions {
 
 export type QueryValue = string | number | boolean | undefined;
 
-// A CommonJS module seen from ESM: its `default` is module.exports, whose
-// own `default` is the client class.
-const OpenApiClientClass = openapiModule.default.default;
+const OpenApiClientClass = commonJsDefault(openapiModule);
 type OpenApiClient = InstanceType<typeof OpenApiClientClass>;
 
 export class OpenApiCaller {
