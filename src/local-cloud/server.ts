@@ -15,9 +15,8 @@ import { NonceRegistry } from "./auth/nonce-registry.ts";
 import type { Principal } from "./auth/principal.ts";
 import type { SignedRequest } from "./auth/signed-request.ts";
 import { Identities } from "./identity.ts";
-import { createKmsProduct } from "./kms/kms-product.ts";
-import type { SecretRecord } from "./kms/secret-record.ts";
 import type { Product } from "./product.ts";
+import { buildProducts } from "./products.ts";
 import { loadRootAccount } from "./root-account.ts";
 import { StateCipher } from "./state/encryption.ts";
 import { RecordStore } from "./state/record-store.ts";
@@ -72,21 +71,16 @@ export async function createLocalCloud(
   }
   const root = await loadRootAccount(stateDir, options.rootCredentials);
   const identities = new Identities(root);
-  const secrets = await RecordStore.open<SecretRecord>(
-    stateDir === undefined ? undefined : join(stateDir, "kms", "secrets"),
-    cipher,
-  );
   const products = new Map<string, Product>();
-  for (const product of [
-    createKmsProduct({
-      region,
-      accountId: root.accountId,
-      store: secrets,
-      currentMovesPrevious: options.currentMovesPrevious ?? true,
-    }),
-  ]) {
-    products.set(product.apiVersion, product);
-  }
+  const built = await buildProducts({
+    region,
+    accountId: root.accountId,
+    identities,
+    options,
+    openStore: (name) =>
+      RecordStore.open(stateDir === undefined ? undefined : join(stateDir, name), cipher),
+  });
+  for (const product of built) products.set(product.apiVersion, product);
   const nonces = new NonceRegistry();
   const throttle = options.throttle ? new Throttle(options.throttle) : undefined;
 
