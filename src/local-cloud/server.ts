@@ -34,7 +34,11 @@ export interface LocalCloudOptions {
   throttle?: Readonly<Record<string, number>> | undefined;
   /** See KmsOptions.currentMovesPrevious. Default true. */
   currentMovesPrevious?: boolean | undefined;
-  /** The server's clock (tests move it to check timestamps and recovery windows). */
+  /**
+   * The cloud's clock for its own times (creation times, recovery windows,
+   * credential expiry): tests move it. Signature timestamps are always
+   * checked against the real clock, which is what clients sign with.
+   */
   now?: (() => number) | undefined;
   /** One line per request (action, code, status, ms); never parameters, which may hold secrets. */
   log?: ((line: string) => void) | undefined;
@@ -96,7 +100,9 @@ export async function createLocalCloud(
       const version = request.headers["x-acs-version"] ?? params.Version ?? "";
       const product = products.get(version);
       productCode = product?.code ?? "unknown";
-      const { principal } = authenticate(request, identities, nonces, now());
+      // Signatures are checked against the real clock (clients sign with it);
+      // the simulated clock only moves the cloud's own time.
+      const { principal } = authenticate(request, identities, nonces, Date.now(), now());
       if (!product)
         throw cloudErrors.invalidParameter(
           "Version",

@@ -24,18 +24,23 @@ export interface Authenticated {
   signatureVersion: "v1" | "v3";
 }
 
+/**
+ * @param now the real time, for the timestamp window and nonces
+ * @param cloudNow the cloud's (possibly simulated) time, for credential expiry
+ */
 export function authenticate(
   request: SignedRequest,
   keys: KeyResolver,
   nonces: NonceRegistry,
   now: number,
+  cloudNow: number = now,
 ): Authenticated {
   const authorization = request.headers.authorization;
   if (authorization?.startsWith("ACS3-")) {
     const auth = parseV3Authorization(authorization);
     const stringToSign = v3StringToSign(request, auth);
     const timestamp = checkTimestamp(request.headers["x-acs-date"], "x-acs-date", now);
-    const key = keys.resolve(auth.accessKeyId, request.headers["x-acs-security-token"], now);
+    const key = keys.resolve(auth.accessKeyId, request.headers["x-acs-security-token"], cloudNow);
     if (
       !v3PayloadMatches(request) ||
       !v3SignatureMatches(stringToSign, key.secret, auth.signature)
@@ -62,7 +67,7 @@ export function authenticate(
   checkV1Shape(params);
   const timestamp = checkTimestamp(params.Timestamp, "Timestamp", now);
   const accessKeyId = params.AccessKeyId ?? "";
-  const key = keys.resolve(accessKeyId, params.SecurityToken, now);
+  const key = keys.resolve(accessKeyId, params.SecurityToken, cloudNow);
   const stringToSign = v1StringToSign(request.method, params);
   if (!v1SignatureMatches(stringToSign, key.secret, params.Signature ?? ""))
     throw signatureMismatch();

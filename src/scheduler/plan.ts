@@ -1,0 +1,127 @@
+/**
+ * The scheduler's plan: every secret Rotor manages (those tagged
+ * `rotor:rotator`), its rotator and function, last and next rotation, and
+ * whether it is due now. It makes one ListSecrets call per 100 secrets and
+ * one ListSecretVersionIds per secret (the ACSCurrent version's CreateTime
+ * is the last rotation); it never reads a secret's value.
+ */
+import type { KmsClient } from "../clients/kms-client.ts";
+import { ApiError } from "../errors.ts";
+import { dueVerdict } from "./due.ts";
+import { mapBounded, RateLimiter } from "./rate-limiter.ts";
+import { isPolicyProblem, type PolicyProblem, readRotationPolicy } from "./rotation-policy.ts";
+
+export const ROTATOR_TAG = "rotor:rotator";
+export const FUNCTION_TAG = "rotor:function";
+
+export type PlanStatus =
+  | "due"
+  | "scheduled"
+  | "unscheduled"
+  | "disabled"
+  | "invalid"
+  | "unreadable";
+
+export interface PlanEntry {
+  secretName: string;
+  rotator: string;
+  /** The FC function that rotates it: `rotor:function`, or `rotor-<rotator>`. */
+  functionName: string;
+  lastRotation: number | undefined;
+  nextRotation: number | undefined;
+  status: PlanStatus;
+  /** Why: the verdict's reason, or the policy problem naming its tag. */
+  reason: string;
+  problem?: PolicyProblem | undefined;
+}
+
+export interface PlanOptions {
+  kms: KmsClient;
+  now?: number;
+  /** Parallel ListSecretVersionIds calls (default 8). */
+  concurrency?: number;
+  /** Our own budget of KMS calls per second (default 50, below KMS's per-API quota). */
+  kmsQps?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export async function planRotations(options: PlanOptions): Promise<PlanEntry[]> {
+  const now = options.now ?? Date.now();
+  const limiter = new RateLimiter(options.kmsQps ?? 50);
+  const secrets: { name: string; tags: Record<string, string> }[] = [];
+  for (let page = 1; ; page++) {
+    await limiter.take();
+    const { secrets: batch, totalCount } = await options.kms.listSecrets({
+      filters: [{ key: "TagKey", values: [ROTATOR_TAG] }],
+      fetchTags: true,
+      pageNumber: page,
+      pageSize: 100,
+    });
+    for (const secret of batch) {
+      if (secret.plannedDeleteTime !== undefined) continue;
+      secrets.push({
+        name: secret.secretName,
+        tags: Object.fromEntries(secret.tags.map((t) => [t.key, t.value])),
+      });
+    }
+    if (batch.length === 0 || page * 100 >= totalCount) break;
+  }
+  return mapBounded(
+    secrets,
+    options.concurrency ?? 8,
+    async (secret): Promise<PlanEntry> => {
+      const rotator = secret.tags[ROTATOR_TAG] ?? "";
+      const base = {
+        secretName: secret.name,
+        rotator,
+        functionName: secret.tags[FUNCTION_TAG] ?? `rotor-${rotator}`,
+      };
+      const policy = readRotationPolicy(secret.tags);
+      if (isPolicyProblem(policy)) {
+        return {
+          ...base,
+          lastRotation: undefined,
+          nextRotation: undefined,
+          status: "invalid",
+          reason: `${policy.tag}: ${policy.message}`,
+          problem: policy,
+        };
+      }
+      let lastRotation: number | undefined;
+      try {
+        await limiter.take();
+        const { versions } = await options.kms.listSecretVersionIds({ secretName: secret.name });
+        const current = versions.find((version) => version.versionStages.includes("ACSCurrent"));
+        lastRotation = current ? Date.parse(current.createTime) : undefined;
+      } catch (error) {
+        const why =
+          error instanceof ApiError
+            ? `${error.code} (request ${error.requestId ?? "?"})`
+            : (error as Error).name;
+        return {
+          ...base,
+          lastRotation: undefined,
+          nextRotation: undefined,
+          status: "unreadable",
+          reason: `cannot list versions: ${why}`,
+        };
+      }
+      const verdict = dueVerdict(policy, lastRotation ?? 0, now);
+      const status: PlanStatus = verdict.due
+        ? "due"
+        : !policy.enabled
+          ? "disabled"
+          : verdict.nextRotation === undefined
+            ? "unscheduled"
+            : "scheduled";
+      return {
+        ...base,
+        lastRotation,
+        nextRotation: verdict.nextRotation,
+        status,
+        reason: verdict.reason,
+      };
+    },
+    options.onProgress,
+  );
+}
