@@ -1,0 +1,45 @@
+/**
+ * New SSH key pairs in OpenSSH format: the private key as
+ * "-----BEGIN OPENSSH PRIVATE KEY-----" text (what ssh and ssh2 read), the
+ * public key as one authorized_keys line whose comment tags the rotation.
+ * ssh2's key generator writes both formats from node:crypto keys.
+ */
+import ssh2 from "ssh2";
+import { ValidationError } from "../../errors.ts";
+
+const { utils } = ssh2;
+
+export const KEY_ALGORITHMS = ["ed25519", "rsa-3072", "rsa-4096"] as const;
+export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
+
+export interface SshKeyPair {
+  /** `ssh-ed25519 AAAA… <comment>` */
+  publicKey: string;
+  /** OpenSSH private key text, unencrypted (KMS encrypts the secret). */
+  privateKey: string;
+}
+
+export function parseKeyAlgorithm(value: unknown, field: string): KeyAlgorithm {
+  if (value === undefined) return "ed25519";
+  if (typeof value === "string" && (KEY_ALGORITHMS as readonly string[]).includes(value))
+    return value as KeyAlgorithm;
+  throw new ValidationError(`${field} must be one of ${KEY_ALGORITHMS.join(", ")}`);
+}
+
+export function generateSshKeyPair(algorithm: KeyAlgorithm, comment: string): SshKeyPair {
+  const pair =
+    algorithm === "ed25519"
+      ? utils.generateKeyPairSync("ed25519", { comment })
+      : utils.generateKeyPairSync("rsa", { bits: algorithm === "rsa-3072" ? 3072 : 4096, comment });
+  return { publicKey: pair.public.trim(), privateKey: pair.private };
+}
+
+/** Checks a private key is readable SSH key text without echoing it. */
+export function checkPrivateKey(value: unknown, field: string): string {
+  if (typeof value !== "string" || utils.parseKey(value) instanceof Error) {
+    throw new ValidationError(
+      `${field} must be an unencrypted SSH private key (OpenSSH or PEM format)`,
+    );
+  }
+  return value;
+}
