@@ -18,9 +18,25 @@ export interface ActionContext {
    * may do anything.
    */
   authorize(ramAction: string, resource: string): void;
+
+  /** The raw request, for ROA-style actions that read the path, headers or body (FC). */
+  http: { path: string; headers: Readonly<Record<string, string>>; body: Buffer };
 }
 
-export type ActionHandler = (context: ActionContext) => Promise<Record<string, unknown>>;
+/**
+ * What an ROA-style action answers when its reply is not the usual JSON
+ * envelope (FC's InvokeFunction returns the function's own output).
+ */
+export interface RawReply {
+  [RAW_REPLY]: { status: number; headers: Record<string, string>; body: Buffer };
+}
+export const RAW_REPLY: unique symbol = Symbol("raw reply");
+
+export function isRawReply(value: unknown): value is RawReply {
+  return typeof value === "object" && value !== null && RAW_REPLY in value;
+}
+
+export type ActionHandler = (context: ActionContext) => Promise<Record<string, unknown> | RawReply>;
 
 export interface Product {
   /** Lower-case product code, e.g. `kms`. */

@@ -4,29 +4,50 @@
  * returns its actions; the server routes requests to it by API version.
  * A new product is one more line in `buildProducts`.
  */
+import { createFcProduct, type LocalFunctionCompute } from "./fc/fc-product.ts";
 import type { Identities } from "./identity.ts";
 import { createKmsProduct } from "./kms/kms-product.ts";
 import type { SecretRecord } from "./kms/secret-record.ts";
 import type { Product } from "./product.ts";
+import { openRam } from "./ram/open-ram.ts";
 import type { LocalCloudOptions } from "./server.ts";
 import type { RecordStore } from "./state/record-store.ts";
+import { openSts } from "./sts/open-sts.ts";
 
 export interface ProductDeps {
   region: string;
   accountId: string;
+  rootCredentials: { accessKeyId: string; accessKeySecret: string };
   identities: Identities;
   options: LocalCloudOptions;
   /** A durable store under `<state>/<name>` (in memory without a state folder). */
   openStore<T>(name: string): Promise<RecordStore<T>>;
 }
 
-export async function buildProducts(deps: ProductDeps): Promise<Product[]> {
-  return [
+export interface BuiltProducts {
+  products: Product[];
+  /** The local Function Compute, where functions are deployed. */
+  fc: LocalFunctionCompute;
+}
+
+export async function buildProducts(deps: ProductDeps): Promise<BuiltProducts> {
+  const functionCompute = createFcProduct({
+    region: deps.region,
+    accountId: deps.accountId,
+    identities: deps.identities,
+    rootCredentials: deps.rootCredentials,
+  });
+  const ram = await openRam(deps);
+  const products = [
+    ram.product,
+    await openSts(deps, ram.directory),
     createKmsProduct({
       region: deps.region,
       accountId: deps.accountId,
       store: await deps.openStore<SecretRecord>("kms/secrets"),
       currentMovesPrevious: deps.options.currentMovesPrevious ?? true,
     }),
+    functionCompute.product,
   ];
+  return { products, fc: functionCompute.fc };
 }

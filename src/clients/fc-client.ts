@@ -1,0 +1,161 @@
+/**
+ * Invoking Function Compute 3.0 functions through the official
+ * `@alicloud/fc20230330` client. The scheduler fans out one asynchronous
+ * invocation per due secret; an async task id makes a repeated fan-out of
+ * the same work a no-op (FC refuses a task id it has seen).
+ *
+ * Endpoint: ROTOR_ENDPOINT_FC, else ROTOR_ENDPOINT, else FC's public
+ * endpoint `<account>.<region>.fc.aliyuncs.com`.
+ */
+import { Readable } from "node:stream";
+import * as fcModule from "@alicloud/fc20230330";
+import * as openapiCoreModule from "@alicloud/openapi-core";
+import * as daraModule from "@darabonba/typescript";
+import { type Env, readEnv } from "../config/env.ts";
+import { ApiError, ConfigError, NetworkError } from "../errors.ts";
+import { commonJsDefault } from "./commonjs-default.ts";
+import { type AccessKeyCredentials, credentialClient } from "./credentials.ts";
+import { parseEndpoint } from "./endpoints.ts";
+
+const FcClientClass = commonJsDefault(fcModule);
+type SdkClient = InstanceType<typeof FcClientClass>;
+
+export interface FcClientOptions {
+  region?: string | undefined;
+  accountId?: string | undefined;
+  credentials?: AccessKeyCredentials | undefined;
+  endpoint?: string | undefined;
+  env?: Env | undefined;
+  timeoutMs?: number | undefined;
+}
+
+export type AsyncInvokeOutcome =
+  | { status: "accepted"; requestId: string }
+  | { status: "duplicate" };
+
+export class FcClient {
+  private readonly client: SdkClient;
+  private readonly timeoutMs: number;
+
+  constructor(options: FcClientOptions = {}) {
+    const env = options.env ?? process.env;
+    const region =
+      options.region ??
+      readEnv("ALIBABA_CLOUD_REGION_ID", env) ??
+      readEnv("FC_REGION", env) ??
+      "cn-hangzhou";
+    const configured =
+      options.endpoint ?? readEnv("ROTOR_ENDPOINT_FC", env) ?? readEnv("ROTOR_ENDPOINT", env);
+    let endpoint: { host: string; protocol: "http" | "https" };
+    if (configured !== undefined) {
+      endpoint = parseEndpoint(configured, "the FC endpoint");
+    } else {
+      const accountId = options.accountId ?? readEnv("FC_ACCOUNT_ID", env);
+      if (accountId === undefined) {
+        throw new ConfigError(
+          "FC's endpoint needs the account id: set FC_ACCOUNT_ID or ROTOR_ENDPOINT_FC",
+        );
+      }
+      endpoint = { host: `${accountId}.${region}.fc.aliyuncs.com`, protocol: "https" };
+    }
+    this.client = new FcClientClass(
+      new openapiCoreModule.$OpenApiUtil.Config({
+        credential: credentialClient(options.credentials),
+        endpoint: endpoint.host,
+        protocol: endpoint.protocol,
+        regionId: region,
+      }),
+    );
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+  }
+
+  /**
+   * Queues an asynchronous invocation. With `taskId`, FC runs it at most once:
+   * a repeat answers `duplicate` instead of an error.
+   */
+  async invokeAsync(
+    functionName: string,
+    event: unknown,
+    taskId?: string,
+  ): Promise<AsyncInvokeOutcome> {
+    const headers = new fcModule.InvokeFunctionHeaders({
+      xFcInvocationType: "Async",
+      xFcAsyncTaskId: taskId,
+    });
+    try {
+      const response = await this.client.invokeFunctionWithOptions(
+        functionName,
+        new fcModule.InvokeFunctionRequest({
+          body: Readable.from([Buffer.from(JSON.stringify(event))]),
+        }),
+        headers,
+        this.runtime(),
+      );
+      return { status: "accepted", requestId: String(response.headers?.["x-fc-request-id"] ?? "") };
+    } catch (error) {
+      const mapped = toRotorError("InvokeFunction", error);
+      if (mapped instanceof ApiError && mapped.code === "AsyncTaskAlreadyExists")
+        return { status: "duplicate" };
+      throw mapped;
+    }
+  }
+
+  /** Runs a function and returns its output as text; a function error becomes an ApiError. */
+  async invokeSync(functionName: string, event: unknown): Promise<string> {
+    try {
+      const response = await this.client.invokeFunctionWithOptions(
+        functionName,
+        new fcModule.InvokeFunctionRequest({
+          body: Readable.from([Buffer.from(JSON.stringify(event))]),
+        }),
+        new fcModule.InvokeFunctionHeaders({ xFcInvocationType: "Sync" }),
+        this.runtime(),
+      );
+      const chunks: Buffer[] = [];
+      for await (const chunk of response.body as AsyncIterable<Buffer>)
+        chunks.push(Buffer.from(chunk));
+      const output = Buffer.concat(chunks).toString("utf8");
+      const errorType = response.headers?.["x-fc-error-type"];
+      if (errorType) {
+        throw new ApiError({
+          action: "InvokeFunction",
+          code: String(errorType),
+          statusCode: response.statusCode ?? 200,
+          message: `function ${functionName} failed`,
+          requestId: String(response.headers?.["x-fc-request-id"] ?? ""),
+        });
+      }
+      return output;
+    } catch (error) {
+      throw error instanceof ApiError ? error : toRotorError("InvokeFunction", error);
+    }
+  }
+
+  private runtime() {
+    return new daraModule.RuntimeOptions({
+      autoretry: false,
+      readTimeout: this.timeoutMs,
+      connectTimeout: 5_000,
+    });
+  }
+}
+
+function toRotorError(action: string, error: unknown): Error {
+  const shape = (error ?? {}) as {
+    code?: unknown;
+    statusCode?: unknown;
+    data?: { statusCode?: unknown; Code?: unknown; Message?: unknown; RequestId?: unknown };
+  };
+  const statusCode = Number(shape.data?.statusCode ?? shape.statusCode);
+  if (Number.isInteger(statusCode) && statusCode >= 400) {
+    return new ApiError({
+      action,
+      code: String(shape.data?.Code ?? shape.code ?? "Unknown"),
+      statusCode,
+      message: String(shape.data?.Message ?? "no message"),
+      requestId: shape.data?.RequestId === undefined ? undefined : String(shape.data.RequestId),
+      cause: error,
+    });
+  }
+  return new NetworkError(action, String(shape.code ?? (error as Error)?.message ?? error), error);
+}
