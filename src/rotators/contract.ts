@@ -124,7 +124,18 @@ export interface Rotator<Value, Config> {
    * engine read their own tags from the same set.
    */
   config: z.ZodType<Config>;
-  /** createSecret: a new value from the current one (nothing is written to the target yet). */
+  /**
+   * Set to true when apply/finish need the ACSPrevious value (a dual-account
+   * rotator resets the previous account): the engine then reads it, one KMS
+   * call more.
+   */
+  usesPrevious?: boolean;
+  /**
+   * createSecret: a new value from the current one. Nothing should be
+   * written to the target yet: invocations racing for the rotation each
+   * create a value and only one is kept, so a rotator whose target mints
+   * the value (a RAM AccessKey) must clean up keys no version names.
+   */
   createValue(current: Value, ctx: RotatorContext<Config>): Promise<Value>;
   /** setSecret: puts the pending value on the target; the current value must keep working. */
   apply(values: RotationValues<Value>, ctx: RotatorContext<Config>): Promise<void>;

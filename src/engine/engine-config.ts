@@ -1,0 +1,69 @@
+/**
+ * The engine's own settings, read from the secret's `rotor:` tags (see
+ * docs/tags.md). Rotator settings come from the same tags but are parsed by
+ * the rotator's schema.
+ */
+import { ValidationError } from "../errors.ts";
+import { parseWindow } from "../scheduler/duration.ts";
+
+export const TAG_PREFIX = "rotor:";
+export const ROTATOR_TAG = "rotor:rotator";
+export const LAST_FAILURE_TAG = "rotor:last-failure";
+
+export interface EngineConfig {
+  /** The stage a new value waits under until it is proven on the target. */
+  pendingStage: string;
+  /** How long a rotation holds the secret before another invocation may take it over. */
+  leaseMs: number;
+  /** Attempts of testSecret (with backoff) before the rotation is declared failed. */
+  testAttempts: number;
+}
+
+export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
+  pendingStage: "ACSPending",
+  leaseMs: 15 * 60 * 1000,
+  testAttempts: 3,
+};
+
+const STAGE_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+const RESERVED_STAGES = new Set(["ACSCurrent", "ACSPrevious", "RotorLease"]);
+
+export function engineConfigFromTags(tags: Readonly<Record<string, string>>): EngineConfig {
+  const config = { ...DEFAULT_ENGINE_CONFIG };
+  const stage = tags["rotor:pending-stage"];
+  if (stage !== undefined) {
+    if (!STAGE_PATTERN.test(stage) || RESERVED_STAGES.has(stage)) {
+      throw new ValidationError(
+        `Tag rotor:pending-stage: expected a stage name of 1 to 64 letters, digits and _.- other than ACSCurrent, ACSPrevious and RotorLease, got ${JSON.stringify(stage)}`,
+      );
+    }
+    config.pendingStage = stage;
+  }
+  const lease = tags["rotor:lease"];
+  if (lease !== undefined) {
+    const ms = parseWindow(lease);
+    if (typeof ms !== "number") throw new ValidationError(`Tag rotor:lease: ${ms.error}`);
+    if (ms < 60_000)
+      throw new ValidationError(`Tag rotor:lease: must be at least 1m, got ${lease}`);
+    config.leaseMs = ms;
+  }
+  const attempts = tags["rotor:test-attempts"];
+  if (attempts !== undefined) {
+    if (!/^\d{1,2}$/.test(attempts) || Number(attempts) < 1 || Number(attempts) > 10) {
+      throw new ValidationError(
+        `Tag rotor:test-attempts: expected a whole number from 1 to 10, got ${JSON.stringify(attempts)}`,
+      );
+    }
+    config.testAttempts = Number(attempts);
+  }
+  return config;
+}
+
+/** The `rotor:` tags with the prefix removed, as rotator config schemas read them. */
+export function rotorTags(tags: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(tags)) {
+    if (key.startsWith(TAG_PREFIX)) out[key.slice(TAG_PREFIX.length)] = value;
+  }
+  return out;
+}

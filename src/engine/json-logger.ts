@@ -1,0 +1,56 @@
+/**
+ * Structured JSON log lines that cannot leak a secret: every value the
+ * engine or a rotator handles is registered with `redact`, and each line is
+ * scrubbed of those strings (raw and JSON-escaped) before it is written.
+ * Fields named like secret material are blanked too, as a second net.
+ */
+import type { RotationLogger } from "../rotators/contract.ts";
+
+export interface JsonLogger extends RotationLogger {
+  /** Marks a string as secret: it will never appear in a line. */
+  redact(value: string): void;
+  /** A logger writing to the same place with extra fields on every line. */
+  child(fields: Record<string, unknown>): JsonLogger;
+}
+
+const REDACTED = "[redacted]";
+/** Shorter strings are too likely to occur by chance (a stage name, a number) to be scrubbed. */
+const MIN_REDACTED_LENGTH = 4;
+const SECRET_FIELD =
+  /^(secretdata|password|accountpassword|accesskeysecret|privatekey|securitytoken|value)$/i;
+
+export function createJsonLogger(
+  write: (line: string) => void,
+  base: Record<string, unknown> = {},
+  secrets: Set<string> = new Set(),
+): JsonLogger {
+  const emit = (level: string, event: string, fields: Record<string, unknown> = {}) => {
+    const record = { time: new Date().toISOString(), level, event, ...base, ...fields };
+    write(scrub(JSON.stringify(record, blankSecretFields), secrets));
+  };
+  return {
+    info: (event, fields) => emit("info", event, fields),
+    warn: (event, fields) => emit("warn", event, fields),
+    error: (event, fields) => emit("error", event, fields),
+    redact(value) {
+      if (value.length >= MIN_REDACTED_LENGTH) secrets.add(value);
+    },
+    child: (fields) => createJsonLogger(write, { ...base, ...fields }, secrets),
+  };
+}
+
+function blankSecretFields(key: string, value: unknown): unknown {
+  return SECRET_FIELD.test(key) && value !== undefined ? REDACTED : value;
+}
+
+/** Replaces every registered secret, longest first so a secret inside another is not half-replaced. */
+export function scrub(line: string, secrets: ReadonlySet<string>): string {
+  let out = line;
+  const ordered = [...secrets].sort((a, b) => b.length - a.length);
+  for (const secret of ordered) {
+    out = out.split(secret).join(REDACTED);
+    const escaped = JSON.stringify(secret).slice(1, -1);
+    if (escaped !== secret) out = out.split(escaped).join(REDACTED);
+  }
+  return out;
+}

@@ -1,0 +1,818 @@
+/**
+ * The rotation engine: the four-step protocol (createSecret → setSecret →
+ * testSecret → finishSecret) over KMS stages, for any rotator.
+ *
+ * - The token is the new version's VersionId. The new value waits under the
+ *   pending stage until it is proven on the target; finishSecret sets
+ *   ACSPrevious on the old current version, moves ACSCurrent, then removes
+ *   the pending stage: one ACSCurrent, one ACSPrevious, no pending.
+ * - Every invocation starts from the stages in KMS: a token that is already
+ *   current means nothing to do, a token that is not pending is refused. A
+ *   step run again gives the same result. A full invocation reads KMS once
+ *   at its start and then knows the stages from its own writes, which the
+ *   lease makes safe: nobody else writes stages while it holds the rotation.
+ * - The lock and the resumption of interrupted rotations are described in
+ *   rotation-lock.ts.
+ *
+ * KMS calls for one full rotation: DescribeSecret (tags), GetSecretValue
+ * (current), the rotator's own (GetRandomPassword for the generic rotator),
+ * PutSecretValue (the new value and the lock at once), and three
+ * UpdateSecretVersionStage calls.
+ */
+import { randomUUID } from "node:crypto";
+import { KmsClient, type KmsClientOptions, type SecretValue } from "../clients/kms-client.ts";
+import { ApiError, RotorError, ValidationError } from "../errors.ts";
+import type {
+  AnyRotator,
+  BeforeExternalCall,
+  RotationValues,
+  RotatorContext,
+  Step,
+} from "../rotators/contract.ts";
+import {
+  type EngineConfig,
+  engineConfigFromTags,
+  LAST_FAILURE_TAG,
+  ROTATOR_TAG,
+  rotorTags,
+} from "./engine-config.ts";
+import {
+  DeadlineError,
+  RotationInProgressError,
+  StepRefusedError,
+  TestFailedError,
+} from "./engine-errors.ts";
+import type { JsonLogger } from "./json-logger.ts";
+import {
+  LEASE_STAGE,
+  type LeaseClaimData,
+  leaseClaimId,
+  leaseOf,
+  nextPendingAttempt,
+  pendingVersionId,
+} from "./rotation-lock.ts";
+
+const ACS_CURRENT = "ACSCurrent";
+const ACS_PREVIOUS = "ACSPrevious";
+
+export interface RotationRequest {
+  secretName: string;
+  /** Run only this step (orchestrated rotation); absent: all four. */
+  step?: Step | undefined;
+  /** The rotation's token; required for setSecret, testSecret and finishSecret. */
+  versionId?: string | undefined;
+  emergency?: boolean | undefined;
+  /** Test the current value only; change nothing. */
+  dryRun?: boolean | undefined;
+}
+
+export type RotationOutcome =
+  /** All four steps ran: the new version is ACSCurrent. */
+  | "rotated"
+  /** The one requested step ran. */
+  | "step-done"
+  /** The token is already ACSCurrent (or another invocation just finished a rotation). */
+  | "already-current"
+  | "dry-run-passed";
+
+export interface RotationResult {
+  secretName: string;
+  /** The rotation's token (for a dry run, the ACSCurrent version tested). */
+  versionId: string;
+  outcome: RotationOutcome;
+  /** Steps that ran in this invocation, in order. */
+  steps: Step[];
+  /** True when this invocation carried on a rotation another one left unfinished. */
+  resumed: boolean;
+}
+
+export interface EngineOptions {
+  /** Where and as whom KMS is called. */
+  kms: KmsClientOptions;
+  rotators: Readonly<Record<string, AnyRotator>>;
+  log: JsonLogger;
+  /** Epoch ms by which the invocation must be done (FC's timeout). Default: 15 minutes from now. */
+  deadline?: number | undefined;
+  /** A step does not start unless this much time is left before the deadline or the lease's end. */
+  stepMarginMs?: number | undefined;
+  now?: (() => number) | undefined;
+  /** Runs before every external call (KMS and the rotator's): tests inject crashes here. */
+  beforeExternalCall?: BeforeExternalCall | undefined;
+  /** Waits between testSecret attempts (tests pass a fast one). */
+  sleep?: ((ms: number) => Promise<void>) | undefined;
+  /** Base delay between testSecret attempts, doubled each time. Default 1 s. */
+  testRetryDelayMs?: number | undefined;
+}
+
+/** What one invocation knows about the rotation it works on. */
+interface Rotation {
+  secretName: string;
+  rotator: AnyRotator;
+  config: unknown;
+  engineConfig: EngineConfig;
+  tags: Record<string, string>;
+  emergency: boolean;
+  current: SecretValue;
+  currentValue: unknown;
+  pendingId: string;
+  pendingValue: unknown;
+  /** Stages of the old ACSCurrent version as last seen. */
+  currentStages: string[];
+  /** Set when this invocation holds the lease (full mode): steps must end before it runs out. */
+  leaseExpiresAt?: number | undefined;
+  /** The claim version this invocation put when it took the rotation over. */
+  claimId?: string | undefined;
+}
+
+export class RotationEngine {
+  private readonly kms: KmsClient;
+  private readonly options: EngineOptions;
+  private readonly now: () => number;
+  private readonly deadline: number;
+  private readonly holder = randomUUID();
+  /** Request ids of the KMS calls made since the last audit line. */
+  private requestIds: string[] = [];
+
+  constructor(options: EngineOptions) {
+    this.options = options;
+    this.now = options.now ?? Date.now;
+    this.deadline = options.deadline ?? this.now() + 15 * 60 * 1000;
+    const outer = options.kms.observer;
+    this.kms = new KmsClient({
+      ...options.kms,
+      observer: {
+        before: async (call) => {
+          await options.beforeExternalCall?.({ kind: "kms", name: call.action });
+          await outer?.before?.(call);
+        },
+        after: (call, outcome) => {
+          if (outcome.requestId) this.requestIds.push(outcome.requestId);
+          outer?.after?.(call, outcome);
+        },
+      },
+    });
+  }
+
+  /** Runs what the request asks for; throws a RotorError naming what went wrong. */
+  async rotate(request: RotationRequest): Promise<RotationResult> {
+    const started = this.now();
+    let failedStep: Step | "load" = "load";
+    try {
+      const setup = await this.load(request);
+      if (request.dryRun) {
+        failedStep = "testSecret";
+        return await this.dryRun(setup);
+      }
+      const onStep = (step: Step) => {
+        failedStep = step;
+      };
+      if (request.versionId !== undefined) return await this.stepWithToken(setup, request, onStep);
+      return await this.fromCurrent(setup, request.step, onStep);
+    } catch (error) {
+      await this.recordFailure(request, failedStep, error, started);
+      throw error;
+    }
+  }
+
+  // ---- loading and validation ------------------------------------------------
+
+  private async load(request: RotationRequest) {
+    const { secretName } = request;
+    const description = await this.kms.describeSecret({ secretName, fetchTags: true });
+    if (description.secretType !== "Generic") {
+      throw new ValidationError(
+        `Secret ${secretName} is a ${description.secretType} secret, which KMS rotates itself; Rotor rotates Generic secrets`,
+      );
+    }
+    const tags = Object.fromEntries(description.tags.map((tag) => [tag.key, tag.value]));
+    const kind = tags[ROTATOR_TAG];
+    const known = Object.keys(this.options.rotators).join(", ");
+    if (kind === undefined) {
+      throw new ValidationError(
+        `Secret ${secretName} has no ${ROTATOR_TAG} tag; set it to the rotator kind (one of: ${known})`,
+      );
+    }
+    const rotator = this.options.rotators[kind];
+    if (!rotator) {
+      throw new ValidationError(
+        `Tag ${ROTATOR_TAG} of secret ${secretName}: unknown rotator ${JSON.stringify(kind)} (known: ${known})`,
+      );
+    }
+    const engineConfig = engineConfigFromTags(tags);
+    const parsed = rotator.config.safeParse(rotorTags(tags));
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map(
+        (issue) => `tag rotor:${issue.path.map(String).join(".") || "(all)"}: ${issue.message}`,
+      );
+      throw new ValidationError(`Secret ${secretName}: ${problems.join("; ")}`);
+    }
+    return {
+      secretName,
+      rotator,
+      config: parsed.data,
+      engineConfig,
+      tags,
+      emergency: request.emergency === true,
+    };
+  }
+
+  private parseValue(rotator: AnyRotator, secret: SecretValue, secretName: string): unknown {
+    this.options.log.redact(secret.secretData);
+    const value: unknown = rotator.value.parse(secret.secretData, secretName);
+    for (const part of rotator.value.sensitive(value)) this.options.log.redact(part);
+    return value;
+  }
+
+  // ---- the three ways in ------------------------------------------------------
+
+  private async dryRun(
+    setup: Awaited<ReturnType<RotationEngine["load"]>>,
+  ): Promise<RotationResult> {
+    const { secretName, rotator } = setup;
+    const current = await this.kms.getSecretValue({ secretName, versionStage: ACS_CURRENT });
+    return this.auditStep(
+      secretName,
+      "testSecret",
+      current.versionId,
+      { dryRun: true },
+      async () => {
+        const value = this.parseValue(rotator, current, secretName);
+        const ctx = this.context(setup, {
+          current: current.versionId,
+          pending: current.versionId,
+        });
+        await rotator.test(value, ctx);
+        return {
+          secretName,
+          versionId: current.versionId,
+          outcome: "dry-run-passed" as const,
+          steps: ["testSecret" as const],
+          resumed: false,
+        };
+      },
+    );
+  }
+
+  /** An orchestrated step for a known token: everything is read from KMS first. */
+  private async stepWithToken(
+    setup: Awaited<ReturnType<RotationEngine["load"]>>,
+    request: RotationRequest,
+    onStep: (step: Step) => void,
+  ): Promise<RotationResult> {
+    const { secretName, rotator, engineConfig } = setup;
+    const token = request.versionId as string;
+    const step = request.step;
+    if (step === undefined) {
+      throw new ValidationError(
+        "VersionId is given without Step: name the step to run for that token",
+      );
+    }
+    onStep(step);
+    let tokenVersion: SecretValue;
+    try {
+      tokenVersion = await this.kms.getSecretValue({ secretName, versionId: token });
+    } catch (error) {
+      if (error instanceof ApiError && error.code === "Forbidden.ResourceNotFound") {
+        throw new StepRefusedError(
+          `Secret ${secretName} has no version ${token}: ${step} refused (createSecret without VersionId starts a rotation)`,
+        );
+      }
+      throw error;
+    }
+    if (tokenVersion.versionStages.includes(ACS_CURRENT)) {
+      return this.auditStep(secretName, step, token, { skipped: true }, async () => {
+        await this.removePendingIfLeft(secretName, token, tokenVersion.versionStages, engineConfig);
+        return {
+          secretName,
+          versionId: token,
+          outcome: "already-current",
+          steps: [],
+          resumed: false,
+        };
+      });
+    }
+    if (!tokenVersion.versionStages.includes(engineConfig.pendingStage)) {
+      throw new StepRefusedError(
+        `Secret ${secretName}: version ${token} is neither ACSCurrent nor ${engineConfig.pendingStage}; ${step} refused`,
+      );
+    }
+    const current = await this.kms.getSecretValue({ secretName, versionStage: ACS_CURRENT });
+    const rotation: Rotation = {
+      ...setup,
+      current,
+      currentValue: this.parseValue(rotator, current, secretName),
+      pendingId: token,
+      pendingValue: this.parseValue(rotator, tokenVersion, secretName),
+      currentStages: current.versionStages,
+    };
+    if (step === "createSecret") {
+      return this.auditStep(secretName, step, token, { skipped: true }, async () => ({
+        secretName,
+        versionId: token,
+        outcome: "step-done",
+        steps: [],
+        resumed: false,
+      }));
+    }
+    await this.runStep(rotation, step);
+    return { secretName, versionId: token, outcome: "step-done", steps: [step], resumed: false };
+  }
+
+  /**
+   * No token: start a rotation from ACSCurrent (or take over an abandoned
+   * one), then run every step, or only createSecret when that was asked.
+   */
+  private async fromCurrent(
+    setup: Awaited<ReturnType<RotationEngine["load"]>>,
+    onlyStep: Step | undefined,
+    onStep: (step: Step) => void,
+  ): Promise<RotationResult> {
+    const { secretName, rotator, engineConfig } = setup;
+    if (onlyStep !== undefined && onlyStep !== "createSecret") {
+      throw new ValidationError(`Step ${onlyStep} needs the rotation's token in VersionId`);
+    }
+    onStep("createSecret");
+    const current = await this.kms.getSecretValue({ secretName, versionStage: ACS_CURRENT });
+    if (current.versionStages.includes(engineConfig.pendingStage)) {
+      // A finish was cut short between moving ACSCurrent and removing the pending stage.
+      return this.auditStep(secretName, "finishSecret", current.versionId, {}, async () => {
+        await this.removePendingIfLeft(
+          secretName,
+          current.versionId,
+          current.versionStages,
+          engineConfig,
+        );
+        return {
+          secretName,
+          versionId: current.versionId,
+          outcome: "already-current",
+          steps: ["finishSecret"],
+          resumed: true,
+        };
+      });
+    }
+    const currentValue = this.parseValue(rotator, current, secretName);
+    const claimed = await this.auditStep(
+      secretName,
+      "createSecret",
+      pendingVersionId(current.versionId, 1),
+      {},
+      () => this.claimRotation(setup, current, currentValue),
+    );
+    if (claimed.kind === "rotated-meanwhile") {
+      return {
+        secretName,
+        versionId: claimed.versionId,
+        outcome: "already-current",
+        steps: [],
+        resumed: false,
+      };
+    }
+    const { rotation } = claimed;
+    const steps: Step[] = claimed.resumed ? [] : ["createSecret"];
+    if (onlyStep === "createSecret") {
+      return {
+        secretName,
+        versionId: rotation.pendingId,
+        outcome: "step-done",
+        steps,
+        resumed: claimed.resumed,
+      };
+    }
+    for (const step of ["setSecret", "testSecret", "finishSecret"] as const) {
+      onStep(step);
+      await this.runStep(rotation, step);
+      steps.push(step);
+    }
+    return {
+      secretName,
+      versionId: rotation.pendingId,
+      outcome: "rotated",
+      steps,
+      resumed: claimed.resumed,
+    };
+  }
+
+  // ---- createSecret and the lock ---------------------------------------------
+
+  /**
+   * Makes this invocation the rotation's holder: by storing a new pending
+   * version (the normal case), or by taking over one whose lease ran out.
+   */
+  private async claimRotation(
+    setup: Awaited<ReturnType<RotationEngine["load"]>>,
+    current: SecretValue,
+    currentValue: unknown,
+  ): Promise<
+    | { kind: "claimed"; rotation: Rotation; resumed: boolean }
+    | { kind: "rotated-meanwhile"; versionId: string }
+  > {
+    const { secretName, rotator, engineConfig } = setup;
+    this.checkTime("createSecret", undefined);
+    const ctx = this.context(setup, {
+      current: current.versionId,
+      pending: pendingVersionId(current.versionId, 1),
+    });
+    const newValue: unknown = await rotator.createValue(currentValue, ctx);
+    const newData = rotator.value.format(newValue);
+    this.options.log.redact(newData);
+    for (const part of rotator.value.sensitive(newValue)) this.options.log.redact(part);
+
+    let attempt = 1;
+    // Two rounds suffice: the second only happens when a cancelled rotation left the first id taken.
+    for (let round = 0; round < 3; round++) {
+      const pendingId = pendingVersionId(current.versionId, attempt);
+      const leaseStart = this.now();
+      const stored = await this.putIfAbsent(
+        secretName,
+        pendingId,
+        newData,
+        engineConfig.pendingStage,
+        current,
+      );
+      const base = {
+        ...setup,
+        current,
+        currentValue,
+        currentStages: current.versionStages,
+      };
+      if (stored) {
+        return {
+          kind: "claimed",
+          resumed: false,
+          rotation: {
+            ...base,
+            pendingId,
+            pendingValue: newValue,
+            leaseExpiresAt: leaseStart + engineConfig.leaseMs,
+          },
+        };
+      }
+      // The id is taken: by a rival's pending version, an abandoned one, or a finished rotation.
+      const { versions } = await this.kms.listSecretVersionIds({
+        secretName,
+        includeDeprecated: true,
+      });
+      const nowCurrent = versions.find((version) => version.versionStages.includes(ACS_CURRENT));
+      const pending = versions.find((version) =>
+        version.versionStages.includes(engineConfig.pendingStage),
+      );
+      if (nowCurrent && nowCurrent.versionId !== current.versionId) {
+        if (pending) {
+          throw new RotationInProgressError(
+            secretName,
+            pending.versionId,
+            undefined,
+            "another invocation is finishing it",
+          );
+        }
+        return { kind: "rotated-meanwhile", versionId: nowCurrent.versionId };
+      }
+      if (!pending) {
+        attempt = nextPendingAttempt(current.versionId, versions);
+        continue;
+      }
+      const lease = leaseOf(pending, versions, engineConfig.leaseMs);
+      if (this.now() < lease.expiresAt) {
+        throw new RotationInProgressError(
+          secretName,
+          pending.versionId,
+          lease.expiresAt,
+          "another invocation holds it",
+        );
+      }
+      const claimId = leaseClaimId(pending.versionId, lease.lastClaim + 1);
+      const claim: LeaseClaimData = { holder: this.holder, emergency: setup.emergency };
+      const claimStart = this.now();
+      const won = await this.putIfAbsent(
+        secretName,
+        claimId,
+        JSON.stringify(claim),
+        LEASE_STAGE,
+        current,
+      );
+      if (!won) {
+        throw new RotationInProgressError(
+          secretName,
+          pending.versionId,
+          undefined,
+          "another invocation took the abandoned rotation over first",
+        );
+      }
+      this.options.log.info("rotation-taken-over", {
+        secret: secretName,
+        versionId: pending.versionId,
+        abandonedLeaseExpired: new Date(lease.expiresAt).toISOString(),
+      });
+      const pendingSecret = await this.kms.getSecretValue({
+        secretName,
+        versionId: pending.versionId,
+      });
+      return {
+        kind: "claimed",
+        resumed: true,
+        rotation: {
+          ...base,
+          pendingId: pending.versionId,
+          pendingValue: this.parseValue(rotator, pendingSecret, secretName),
+          leaseExpiresAt: claimStart + engineConfig.leaseMs,
+          claimId,
+        },
+      };
+    }
+    throw new RotationInProgressError(
+      secretName,
+      pendingVersionId(current.versionId, attempt),
+      undefined,
+      "other invocations keep racing for it",
+    );
+  }
+
+  /** PutSecretValue as compare-and-set: true when the version is ours, false when the id was taken. */
+  private async putIfAbsent(
+    secretName: string,
+    versionId: string,
+    data: string,
+    stage: string,
+    current: SecretValue,
+  ): Promise<boolean> {
+    try {
+      await this.kms.putSecretValue({
+        secretName,
+        versionId,
+        secretData: data,
+        secretDataType: current.secretDataType,
+        versionStages: [stage],
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof ApiError && error.code === "Rejected.ResourceExist") return false;
+      throw error;
+    }
+  }
+
+  // ---- setSecret, testSecret, finishSecret -----------------------------------
+
+  private async runStep(rotation: Rotation, step: Exclude<Step, "createSecret">): Promise<void> {
+    await this.auditStep(rotation.secretName, step, rotation.pendingId, {}, async () => {
+      this.checkTime(step, rotation.leaseExpiresAt);
+      const values = await this.values(rotation);
+      const ctx = this.context(rotation, {
+        current: rotation.current.versionId,
+        pending: rotation.pendingId,
+      });
+      if (step === "setSecret") await rotation.rotator.apply(values, ctx);
+      else if (step === "testSecret") await this.testWithRetries(rotation, values.pending, ctx);
+      else await this.finish(rotation, values, ctx);
+    });
+  }
+
+  private async values(rotation: Rotation): Promise<RotationValues<unknown>> {
+    const values: RotationValues<unknown> = {
+      current: rotation.currentValue,
+      pending: rotation.pendingValue,
+    };
+    if (rotation.rotator.usesPrevious) {
+      try {
+        const previous = await this.kms.getSecretValue({
+          secretName: rotation.secretName,
+          versionStage: ACS_PREVIOUS,
+        });
+        values.previous = this.parseValue(rotation.rotator, previous, rotation.secretName);
+      } catch (error) {
+        if (!(error instanceof ApiError && error.code === "Forbidden.ResourceNotFound"))
+          throw error;
+      }
+    }
+    return values;
+  }
+
+  /** testSecret retries with doubling delays within the deadline: a change can take time to propagate. */
+  private async testWithRetries(
+    rotation: Rotation,
+    pending: unknown,
+    ctx: RotatorContext<unknown>,
+  ): Promise<void> {
+    const sleep = this.options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    const baseDelay = this.options.testRetryDelayMs ?? 1000;
+    const attempts = rotation.engineConfig.testAttempts;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await rotation.rotator.test(pending, ctx);
+        return;
+      } catch (error) {
+        const delay = baseDelay * 2 ** (attempt - 1);
+        const outOfTime = this.now() + delay + this.margin() > this.deadline;
+        if (attempt >= attempts || outOfTime) {
+          throw new TestFailedError(
+            `Secret ${rotation.secretName}: testSecret of version ${rotation.pendingId} failed after ${attempt} attempt(s): ${describe(error)}`,
+            { cause: error },
+          );
+        }
+        this.options.log.warn("test-retry", {
+          secret: rotation.secretName,
+          versionId: rotation.pendingId,
+          attempt,
+          error: describe(error),
+        });
+        await sleep(delay);
+      }
+    }
+  }
+
+  /**
+   * The switch, in an order that any crash leaves resumable: ACSPrevious
+   * onto the old current first (it may carry both for a moment), then
+   * ACSCurrent onto the new version (the commit point), then the pending
+   * stage off. A re-run finds the token either still pending (redo what is
+   * missing) or current (only the pending stage may be left to remove).
+   */
+  private async finish(
+    rotation: Rotation,
+    values: RotationValues<unknown>,
+    ctx: RotatorContext<unknown>,
+  ): Promise<void> {
+    const { secretName, pendingId, rotator, engineConfig } = rotation;
+    const oldCurrent = rotation.current.versionId;
+    await rotator.finish?.(values, ctx);
+    if (!rotation.currentStages.includes(ACS_PREVIOUS)) {
+      await this.kms.updateSecretVersionStage({
+        secretName,
+        versionStage: ACS_PREVIOUS,
+        moveToVersion: oldCurrent,
+      });
+    }
+    await this.kms.updateSecretVersionStage({
+      secretName,
+      versionStage: ACS_CURRENT,
+      moveToVersion: pendingId,
+    });
+    await this.removePendingIfLeft(
+      secretName,
+      pendingId,
+      [engineConfig.pendingStage],
+      engineConfig,
+    );
+    if (rotation.claimId) {
+      await this.kms
+        .updateSecretVersionStage({
+          secretName,
+          versionStage: LEASE_STAGE,
+          removeFromVersion: rotation.claimId,
+        })
+        .catch((error: unknown) => {
+          // Harmless if left: a later takeover moves the label on. Say so and go on.
+          this.options.log.warn("lease-label-left", { secret: secretName, error: describe(error) });
+        });
+    }
+    if (rotation.emergency && rotator.revoke) {
+      await rotator.revoke({ revoked: values.current, current: values.pending }, ctx);
+    }
+  }
+
+  /** Takes the pending stage off a version that carries it; a rival may have moved it already. */
+  private async removePendingIfLeft(
+    secretName: string,
+    versionId: string,
+    stages: readonly string[],
+    engineConfig: EngineConfig,
+  ): Promise<void> {
+    if (!stages.includes(engineConfig.pendingStage)) return;
+    try {
+      await this.kms.updateSecretVersionStage({
+        secretName,
+        versionStage: engineConfig.pendingStage,
+        removeFromVersion: versionId,
+      });
+    } catch (error) {
+      if (!(error instanceof ApiError && error.code === "InvalidParameter")) throw error;
+    }
+  }
+
+  // ---- shared plumbing ----------------------------------------------------------
+
+  private margin(): number {
+    return this.options.stepMarginMs ?? 5000;
+  }
+
+  /** Refuses to start a step that could not end before the deadline or the lease's end. */
+  private checkTime(step: Step, leaseExpiresAt: number | undefined): void {
+    const limit = Math.min(this.deadline, leaseExpiresAt ?? Number.POSITIVE_INFINITY);
+    if (this.now() + this.margin() > limit) {
+      const which =
+        limit === this.deadline ? "the invocation's deadline" : "the rotation lease's end";
+      throw new DeadlineError(
+        `${step} not started: less than ${this.margin()} ms left before ${which}; a later invocation resumes the rotation`,
+      );
+    }
+  }
+
+  private context(
+    setup: {
+      secretName: string;
+      config: unknown;
+      tags: Record<string, string>;
+      emergency: boolean;
+    },
+    versionIds: { current: string; pending: string },
+  ): RotatorContext<unknown> {
+    const { log, beforeExternalCall } = this.options;
+    return {
+      secretName: setup.secretName,
+      config: setup.config,
+      tags: setup.tags,
+      kms: this.kms,
+      log: log.child({ secret: setup.secretName }),
+      deadline: this.deadline,
+      emergency: setup.emergency,
+      versionIds,
+      readSecret: async (secretName, options) => {
+        const secret = await this.kms.getSecretValue({
+          secretName,
+          versionStage: options?.versionStage ?? ACS_CURRENT,
+        });
+        log.redact(secret.secretData);
+        return secret.secretData;
+      },
+      external: async (name, call) => {
+        await beforeExternalCall?.({ kind: "external", name });
+        return call();
+      },
+      redact: (value) => log.redact(value),
+      now: this.now,
+    };
+  }
+
+  /** Runs one step and writes its audit line: secret, step, version, outcome, duration, request ids. */
+  private async auditStep<T>(
+    secretName: string,
+    step: Step,
+    versionId: string,
+    flags: { dryRun?: boolean; skipped?: boolean },
+    work: () => Promise<T>,
+  ): Promise<T> {
+    const started = this.now();
+    const line = (outcome: string, extra: Record<string, unknown> = {}) => {
+      this.options.log.info("rotation-step", {
+        secret: secretName,
+        step,
+        versionId,
+        outcome,
+        durationMs: this.now() - started,
+        requestIds: this.requestIds,
+        ...(flags.dryRun ? { dryRun: true } : {}),
+        ...extra,
+      });
+      this.requestIds = [];
+    };
+    try {
+      const result = await work();
+      line(flags.skipped ? "skipped" : "ok");
+      return result;
+    } catch (error) {
+      line(error instanceof RotationInProgressError ? "refused" : "failed", {
+        error: describe(error),
+      });
+      throw error;
+    }
+  }
+
+  /**
+   * Records an operational failure on the secret (tag rotor:last-failure) so
+   * `rotor status` shows it. Bad input and refusals change nothing, by rule.
+   */
+  private async recordFailure(
+    request: RotationRequest,
+    step: Step | "load",
+    error: unknown,
+    started: number,
+  ): Promise<void> {
+    if (
+      request.dryRun ||
+      error instanceof ValidationError ||
+      error instanceof RotationInProgressError ||
+      error instanceof StepRefusedError ||
+      (error instanceof ApiError && error.code === "Forbidden.ResourceNotFound" && step === "load")
+    ) {
+      return;
+    }
+    const code =
+      error instanceof ApiError ? error.code : error instanceof Error ? error.name : "Error";
+    const value = `${new Date(started).toISOString()} ${step} ${code}`.slice(0, 256);
+    try {
+      await this.kms.tagResource({
+        secretName: request.secretName,
+        tags: [{ key: LAST_FAILURE_TAG, value }],
+      });
+    } catch {
+      // The failure itself is what the caller must see; the record is best effort.
+    }
+  }
+}
+
+/** An error's name and message, for log lines (values are scrubbed by the logger). */
+export function describe(error: unknown): string {
+  if (error instanceof RotorError) return `${error.name}: ${error.message}`;
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
