@@ -1,0 +1,64 @@
+/**
+ * What the database rotators need from a database engine, one implementation
+ * per engine (mysql-accounts.ts, postgres-accounts.ts). The rotation strategy
+ * (database-rotator.ts) is written once against this interface.
+ *
+ * Every login and every statement goes through `run`, the rotation's
+ * external-call hook, so a crash can be injected between any two of them.
+ */
+import type { DatabaseEngineName, DatabaseSecretValue } from "./database-secret-value.ts";
+
+/** Where the database is and how to reach it. */
+export type DatabaseTarget = Pick<DatabaseSecretValue, "host" | "port" | "database" | "tls">;
+
+export interface DatabaseCredentials {
+  account: string;
+  password: string;
+}
+
+/** Runs one external call under a name (the engine's fault hook runs first). */
+export type ExternalRunner = <T>(name: string, call: () => Promise<T>) => Promise<T>;
+
+/** A logged-in connection. Methods that change other accounts need an administrator's session. */
+export interface DatabaseSession {
+  readonly account: string;
+  /** The longest account name this server takes. */
+  maxAccountNameLength(): Promise<number>;
+  /** The session's own account gets a new password (single-user mode). */
+  changeOwnPassword(newPassword: string): Promise<void>;
+  accountExists(account: string): Promise<boolean>;
+  /**
+   * Makes `alternate` a working twin of `current`: created with `password`
+   * when missing, then given the same access (MySQL: hosts, TLS requirement
+   * and grants of `current`; PostgreSQL: membership in `base`, the account
+   * whose privileges both share). Re-running it changes nothing more.
+   */
+  syncAlternate(input: {
+    current: string;
+    alternate: string;
+    base: string;
+    password: string;
+  }): Promise<void>;
+  setPassword(account: string, password: string): Promise<void>;
+  /** Ends every open session of the account (after a leak). */
+  endSessions(account: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseAccounts {
+  engine: DatabaseEngineName;
+  /** The longest name any supported version takes; a server may take less (see the session). */
+  maxAccountNameLength: number;
+  /** Logs in; throws DatabaseLoginRefusedError when the server refuses the credentials. */
+  login(
+    target: DatabaseTarget,
+    credentials: DatabaseCredentials,
+    step: string,
+    run: ExternalRunner,
+  ): Promise<DatabaseSession>;
+}
+
+/** Length of an account name as the engine counts it (PostgreSQL: bytes). */
+export function accountNameLength(engine: DatabaseEngineName, name: string): number {
+  return engine === "postgres" ? Buffer.byteLength(name, "utf8") : [...name].length;
+}

@@ -1,0 +1,267 @@
+/**
+ * The one rotation strategy every SQL engine shares, written against
+ * DatabaseAccounts. Two modes:
+ *
+ * - dual (default with a master secret): two accounts used in turn. Each
+ *   rotation gives the account that is not current a new password through
+ *   the master account, so the previous account keeps working with its old
+ *   password until the next rotation and applications that cached it survive.
+ * - single: the account changes its own password.
+ *
+ * The engine (src/engine) owns stages, the token, locking and retries; this
+ * file only says what each step does on the database.
+ */
+import { z } from "zod";
+import { ValidationError } from "../../errors.ts";
+import { defineRotator, type Rotator, type RotatorContext } from "../contract.ts";
+import {
+  accountNameLength,
+  type DatabaseAccounts,
+  type DatabaseCredentials,
+  type DatabaseSession,
+  type ExternalRunner,
+} from "./database-accounts.ts";
+import {
+  accountPair,
+  assertIsAlternate,
+  assertSameServer,
+  otherAccount,
+} from "./database-alternate-account.ts";
+import { DatabaseLoginRefusedError, DatabaseRotationRefusedError } from "./database-errors.ts";
+import {
+  DATABASE_PASSWORD_POLICIES,
+  generateDatabasePassword,
+} from "./database-password-policy.ts";
+import {
+  type DatabaseSecretValue,
+  databaseSecretValue,
+  rotationMode,
+} from "./database-secret-value.ts";
+
+/** Database rotators read everything from the secret's value; no tags needed. */
+const configSchema = z.object({});
+type DatabaseRotatorConfig = z.infer<typeof configSchema>;
+type Context = RotatorContext<DatabaseRotatorConfig>;
+
+const masterValueSchema = z.object({
+  AccountName: z.string().min(1),
+  AccountPassword: z.string().min(1),
+});
+
+export function createDatabaseRotator(
+  accounts: DatabaseAccounts,
+): Rotator<DatabaseSecretValue, DatabaseRotatorConfig> {
+  const engine = accounts.engine;
+  const policy = DATABASE_PASSWORD_POLICIES[engine];
+
+  const run =
+    (ctx: Context): ExternalRunner =>
+    (name, call) =>
+      ctx.external(name, call);
+
+  const login = (
+    ctx: Context,
+    value: DatabaseSecretValue,
+    credentials: DatabaseCredentials,
+    step: string,
+  ) => accounts.login(value, credentials, step, run(ctx));
+
+  const credentialsOf = (value: DatabaseSecretValue): DatabaseCredentials => ({
+    account: value.AccountName,
+    password: value.AccountPassword,
+  });
+
+  /** Logs in, proves it, logs out. */
+  async function check(ctx: Context, value: DatabaseSecretValue, step: string): Promise<void> {
+    const session = await login(ctx, value, credentialsOf(value), step);
+    await session.close();
+  }
+
+  async function masterSession(ctx: Context, value: DatabaseSecretValue, step: string) {
+    const name = value.masterSecret;
+    if (!name) {
+      throw new ValidationError(
+        `Secret ${ctx.secretName}: masterSecret is required for dual-account rotation`,
+      );
+    }
+    const raw = await ctx.readSecret(name);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      parsed = undefined;
+    }
+    const master = masterValueSchema.safeParse(parsed);
+    if (!master.success) {
+      throw new ValidationError(
+        `The master secret ${name} has the wrong shape; expected {"AccountName":"…","AccountPassword":"…"}`,
+      );
+    }
+    ctx.redact(master.data.AccountPassword);
+    return login(
+      ctx,
+      value,
+      { account: master.data.AccountName, password: master.data.AccountPassword },
+      step,
+    );
+  }
+
+  async function withSession<T>(
+    session: DatabaseSession,
+    work: (s: DatabaseSession) => Promise<T>,
+  ) {
+    try {
+      return await work(session);
+    } finally {
+      await session.close();
+    }
+  }
+
+  function assertNameFits(name: string, limit: number) {
+    if (accountNameLength(engine, name) > limit) {
+      throw new ValidationError(
+        `Account name ${JSON.stringify(name)} is longer than ${engine} allows (${limit}${engine === "postgres" ? " bytes" : " characters"}); choose a shorter name or alternateSuffix`,
+      );
+    }
+  }
+
+  async function applyDual(
+    values: { current: DatabaseSecretValue; pending: DatabaseSecretValue },
+    ctx: Context,
+  ) {
+    const { current, pending } = values;
+    assertIsAlternate(current, pending);
+    const pair = accountPair(current);
+    const master = await masterSession(ctx, current, "setSecret (master login)");
+    await withSession(master, async (admin) => {
+      // Before changing anything: the current credentials must work, or the
+      // secret is already broken and a rotation would only hide it.
+      await check(ctx, current, "setSecret (current login)");
+      assertNameFits(pending.AccountName, await admin.maxAccountNameLength());
+      if (pair.preCreated) {
+        if (!(await admin.accountExists(pending.AccountName))) {
+          throw new DatabaseRotationRefusedError(
+            `setSecret: account ${JSON.stringify(pending.AccountName)} named in accounts does not exist on ${current.host}:${current.port}; create both accounts first`,
+          );
+        }
+      } else {
+        await admin.syncAlternate({
+          current: current.AccountName,
+          alternate: pending.AccountName,
+          base: pair.base,
+          password: pending.AccountPassword,
+        });
+      }
+      await admin.setPassword(pending.AccountName, pending.AccountPassword);
+    });
+  }
+
+  async function applySingle(
+    values: {
+      current: DatabaseSecretValue;
+      pending: DatabaseSecretValue;
+      previous?: DatabaseSecretValue | undefined;
+    },
+    ctx: Context,
+  ) {
+    const { current, pending, previous } = values;
+    assertSameServer(current, pending);
+    if (pending.AccountName !== current.AccountName) {
+      throw new DatabaseRotationRefusedError(
+        `Single-user rotation: the pending version names account ${JSON.stringify(pending.AccountName)}, not ${JSON.stringify(current.AccountName)}`,
+      );
+    }
+    // Pending first: a crash after the database change left it applied.
+    // Then current, then previous (a change whose stage switch was lost).
+    const candidates = [
+      { value: pending, label: "pending" },
+      { value: current, label: "current" },
+      ...(previous && previous.AccountName === current.AccountName
+        ? [{ value: previous, label: "previous" }]
+        : []),
+    ];
+    let lastRefusal: unknown;
+    for (const candidate of candidates) {
+      let session: DatabaseSession;
+      try {
+        session = await login(
+          ctx,
+          candidate.value,
+          credentialsOf(candidate.value),
+          `setSecret (${candidate.label} login)`,
+        );
+      } catch (error) {
+        if (error instanceof DatabaseLoginRefusedError) {
+          lastRefusal = error;
+          continue;
+        }
+        throw error;
+      }
+      await withSession(session, async (own) => {
+        if (candidate.value !== pending) await own.changeOwnPassword(pending.AccountPassword);
+      });
+      return;
+    }
+    throw new DatabaseRotationRefusedError(
+      `setSecret: none of the pending, current or previous passwords of account ${JSON.stringify(current.AccountName)} logs in on ${current.host}:${current.port}`,
+      { cause: lastRefusal },
+    );
+  }
+
+  return defineRotator({
+    kind: engine,
+    description:
+      engine === "mysql"
+        ? "a MySQL or MariaDB account (dual-account with a master secret, or single-user)"
+        : "a PostgreSQL role (dual-account with a master secret, or single-user)",
+    value: {
+      ...databaseSecretValue,
+      parse(data, secretName) {
+        const value = databaseSecretValue.parse(data, secretName);
+        if (value.engine !== engine) {
+          throw new ValidationError(
+            `The value of secret ${secretName} says engine "${value.engine}", but the rotator is ${engine}`,
+          );
+        }
+        return value;
+      },
+    },
+    config: configSchema,
+
+    async createValue(current) {
+      const dual = rotationMode(current) === "dual";
+      const AccountName = dual ? otherAccount(current) : current.AccountName;
+      // Refused here, before anything is written: the engine-wide limit. The
+      // server's own (smaller on old MySQL) is checked in setSecret.
+      assertNameFits(AccountName, accounts.maxAccountNameLength);
+      return { ...current, AccountName, AccountPassword: generateDatabasePassword(policy) };
+    },
+
+    async apply(values, ctx) {
+      if (rotationMode(values.current) === "dual") await applyDual(values, ctx);
+      else await applySingle(values, ctx);
+    },
+
+    async test(value, ctx) {
+      await check(ctx, value, "testSecret (login)");
+    },
+
+    /**
+     * Emergency, after the switch: the old current password is taken to have
+     * leaked. Dual mode gives that account a random password nobody keeps
+     * (the next rotation sets a real one through the master) and ends its
+     * open sessions. Single mode has nothing left to do: the account's
+     * password already changed.
+     */
+    async revoke({ revoked, current }, ctx) {
+      if (revoked.AccountName === current.AccountName) return;
+      const master = await masterSession(ctx, current, "finishSecret (master login)");
+      await withSession(master, async (admin) => {
+        const scrambled = generateDatabasePassword(policy);
+        ctx.redact(scrambled);
+        await admin.setPassword(revoked.AccountName, scrambled);
+        await admin.endSessions(revoked.AccountName);
+      });
+    },
+  });
+}

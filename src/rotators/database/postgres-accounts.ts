@@ -1,0 +1,211 @@
+/**
+ * PostgreSQL roles through pg. Utility statements (CREATE/ALTER ROLE, GRANT)
+ * take no bind parameters, so identifiers go through the driver's
+ * escapeIdentifier and passwords through escapeLiteral; catalogue lookups use
+ * bind parameters.
+ *
+ * The alternate role is a member of the base role (as in AWS's PostgreSQL
+ * rotation): it inherits every privilege the base role has now or gets later,
+ * and objects keep one owner group. Membership is checked at every rotation.
+ */
+import pg from "pg";
+import type {
+  DatabaseAccounts,
+  DatabaseCredentials,
+  DatabaseSession,
+  DatabaseTarget,
+  ExternalRunner,
+} from "./database-accounts.ts";
+import {
+  type DatabaseEndpointName,
+  DatabaseLoginRefusedError,
+  DatabaseRotationRefusedError,
+  DatabaseStatementError,
+  DatabaseUnavailableError,
+  safeDetail,
+} from "./database-errors.ts";
+
+/** SQLSTATEs meaning "the server refused these credentials". */
+const REFUSED_CODES = new Set(["28P01", "28000"]);
+const DUPLICATE_OBJECT = "42710";
+const CONNECT_TIMEOUT_MS = 10_000;
+
+export function postgresClientConfig(
+  target: DatabaseTarget,
+  credentials: DatabaseCredentials,
+): pg.ClientConfig {
+  return {
+    host: target.host,
+    port: target.port,
+    user: credentials.account,
+    password: credentials.password,
+    database: target.database ?? "postgres",
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    // With an `ssl` object the driver insists on TLS: a server without it is an error, never plaintext.
+    ssl: target.tls
+      ? {
+          ca: target.tls.ca,
+          rejectUnauthorized: target.tls.verify,
+          servername: target.tls.serverName,
+          ...(target.tls.verify ? {} : { checkServerIdentity: () => undefined }),
+        }
+      : false,
+  };
+}
+
+export const postgresAccounts: DatabaseAccounts = {
+  engine: "postgres",
+  // NAMEDATALEN - 1 bytes; longer names are silently truncated by the server, so refuse them.
+  maxAccountNameLength: 63,
+  async login(target, credentials, step, run) {
+    const endpoint = { host: target.host, port: target.port, account: credentials.account };
+    const client = new pg.Client(postgresClientConfig(target, credentials));
+    // A connection dropped by the server later must not crash the process.
+    client.on("error", () => undefined);
+    await run("postgres.login", async () => {
+      try {
+        await client.connect();
+      } catch (error) {
+        await client.end().catch(() => undefined);
+        const detail = safeDetail(error, [credentials.password]);
+        const code = (error as { code?: string }).code ?? "";
+        if (REFUSED_CODES.has(code)) throw new DatabaseLoginRefusedError(endpoint, step, detail);
+        throw new DatabaseUnavailableError(endpoint, step, detail);
+      }
+    });
+    return new PostgresSession(client, endpoint, step, run, [credentials.password]);
+  },
+};
+
+class PostgresSession implements DatabaseSession {
+  readonly account: string;
+
+  constructor(
+    private readonly client: pg.Client,
+    private readonly endpoint: DatabaseEndpointName,
+    private readonly step: string,
+    private readonly run: ExternalRunner,
+    private readonly secrets: string[],
+  ) {
+    this.account = endpoint.account;
+  }
+
+  /** One statement, one external call; errors name the purpose and SQLSTATE, never the SQL. */
+  private async query<Row extends pg.QueryResultRow = pg.QueryResultRow>(
+    purpose: string,
+    sql: string,
+    values: unknown[] = [],
+  ): Promise<Row[]> {
+    return this.run(`postgres.${purpose}`, async () => {
+      try {
+        return (await this.client.query<Row>(sql, values)).rows;
+      } catch (error) {
+        throw new PostgresStatementError(
+          this.endpoint,
+          `${this.step}: ${purpose}`,
+          safeDetail(error, this.secrets),
+          (error as { code?: string }).code,
+        );
+      }
+    });
+  }
+
+  private identifier(name: string): string {
+    return this.client.escapeIdentifier(name);
+  }
+
+  private literal(text: string): string {
+    return this.client.escapeLiteral(text);
+  }
+
+  async maxAccountNameLength(): Promise<number> {
+    return 63;
+  }
+
+  async changeOwnPassword(newPassword: string): Promise<void> {
+    this.secrets.push(newPassword);
+    await this.query(
+      "alterOwnPassword",
+      `ALTER ROLE CURRENT_USER PASSWORD ${this.literal(newPassword)}`,
+    );
+  }
+
+  async accountExists(account: string): Promise<boolean> {
+    const rows = await this.query("findRole", "SELECT 1 FROM pg_roles WHERE rolname = $1", [
+      account,
+    ]);
+    return rows.length > 0;
+  }
+
+  async syncAlternate(input: {
+    current: string;
+    alternate: string;
+    base: string;
+    password: string;
+  }): Promise<void> {
+    this.secrets.push(input.password);
+    if (!(await this.accountExists(input.base))) {
+      throw new DatabaseRotationRefusedError(
+        `${this.step}: role ${JSON.stringify(input.base)} does not exist on ${this.endpoint.host}:${this.endpoint.port}`,
+      );
+    }
+    if (!(await this.accountExists(input.alternate))) {
+      try {
+        await this.query(
+          "createRole",
+          `CREATE ROLE ${this.identifier(input.alternate)} WITH LOGIN INHERIT PASSWORD ${this.literal(input.password)}`,
+        );
+      } catch (error) {
+        // A concurrent run created it between our check and now: fine, the password is set below.
+        if (!(error instanceof PostgresStatementError && error.sqlState === DUPLICATE_OBJECT)) {
+          throw error;
+        }
+      }
+    }
+    if (input.alternate === input.base) return;
+    const member = await this.query(
+      "checkMembership",
+      `SELECT 1 FROM pg_auth_members m
+         JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member
+        WHERE r.rolname = $1 AND u.rolname = $2`,
+      [input.base, input.alternate],
+    );
+    if (member.length === 0) {
+      await this.query(
+        "grantMembership",
+        `GRANT ${this.identifier(input.base)} TO ${this.identifier(input.alternate)}`,
+      );
+    }
+  }
+
+  async setPassword(account: string, password: string): Promise<void> {
+    this.secrets.push(password);
+    await this.query(
+      "alterPassword",
+      `ALTER ROLE ${this.identifier(account)} WITH LOGIN PASSWORD ${this.literal(password)}`,
+    );
+  }
+
+  async endSessions(account: string): Promise<void> {
+    await this.query(
+      "endSessions",
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()",
+      [account],
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => undefined);
+  }
+}
+
+class PostgresStatementError extends DatabaseStatementError {
+  constructor(
+    endpoint: DatabaseEndpointName,
+    step: string,
+    detail: string,
+    readonly sqlState: string | undefined,
+  ) {
+    super(endpoint, step, detail);
+  }
+}
