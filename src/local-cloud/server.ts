@@ -12,10 +12,11 @@ import { join } from "node:path";
 import { CloudApiError, cloudErrors } from "./api-error.ts";
 import { authenticate } from "./auth/authenticate.ts";
 import { NonceRegistry } from "./auth/nonce-registry.ts";
-import type { Principal } from "./auth/principal.ts";
 import type { SignedRequest } from "./auth/signed-request.ts";
-import { Identities } from "./identity.ts";
-import type { Product } from "./product.ts";
+import type { LocalFunctionCompute } from "./fc/fc-product.ts";
+import { Identities, type RoleCredentials, type ServiceRoleRequest } from "./identity.ts";
+import { authorizeCall } from "./policy/authorize.ts";
+import { isRawReply, type Product, RAW_REPLY } from "./product.ts";
 import { buildProducts } from "./products.ts";
 import { loadRootAccount } from "./root-account.ts";
 import { StateCipher } from "./state/encryption.ts";
@@ -55,6 +56,15 @@ export interface RunningLocalCloud {
   /** Where the root credentials are kept (a file path) or where they came from. */
   credentialsSource: string;
   stateDir: string | undefined;
+  /**
+   * STS credentials of a RAM role for a cloud service, as Function Compute
+   * hands a function its role's keys. The role's trust policy must allow the
+   * service (default `fc.aliyuncs.com`); the credentials expire after
+   * `durationSeconds` (default 3600) of the cloud's clock.
+   */
+  assumeRoleForService(request: ServiceRoleRequest): Promise<RoleCredentials>;
+  /** The local Function Compute: deploy functions here, then invoke them through the FC API. */
+  fc: LocalFunctionCompute;
   close(): Promise<void>;
 }
 
@@ -79,12 +89,13 @@ export async function createLocalCloud(
   const built = await buildProducts({
     region,
     accountId: root.accountId,
+    rootCredentials: { accessKeyId: root.accessKeyId, accessKeySecret: root.accessKeySecret },
     identities,
     options,
     openStore: (name) =>
       RecordStore.open(stateDir === undefined ? undefined : join(stateDir, name), cipher),
   });
-  for (const product of built) products.set(product.apiVersion, product);
+  for (const product of built.products) products.set(product.apiVersion, product);
   const nonces = new NonceRegistry();
   const throttle = options.throttle ? new Throttle(options.throttle) : undefined;
 
@@ -117,9 +128,21 @@ export async function createLocalCloud(
         principal,
         requestId,
         now: now(),
-        authorize: (ramAction, resource) => authorize(principal, ramAction, resource),
+        authorize: (ramAction, resource) =>
+          authorizeCall(identities, product.code, principal, ramAction, resource),
+        http: { path: request.rawPath, headers: request.headers, body: request.body },
       });
-      send(res, 200, { RequestId: requestId, ...dropUndefined(result) });
+      if (isRawReply(result)) {
+        const reply = result[RAW_REPLY];
+        res.writeHead(reply.status, {
+          "x-fc-request-id": requestId,
+          "content-length": reply.body.length,
+          ...reply.headers,
+        });
+        res.end(reply.body);
+      } else {
+        send(res, 200, { RequestId: requestId, ...dropUndefined(result) });
+      }
       options.log?.(`${action} 200 ${Date.now() - started}ms ${requestId}`);
     } catch (error) {
       const apiError =
@@ -170,6 +193,8 @@ export async function createLocalCloud(
     credentials: { accessKeyId: root.accessKeyId, accessKeySecret: root.accessKeySecret },
     credentialsSource: root.credentialsSource,
     stateDir,
+    fc: built.fc,
+    assumeRoleForService: (request) => identities.assumeRoleForService(request),
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -179,15 +204,6 @@ export async function createLocalCloud(
       return closing;
     },
   };
-}
-
-function authorize(principal: Principal, ramAction: string, resource: string): void {
-  if (principal.kind === "root") return;
-  throw new CloudApiError(
-    403,
-    "Forbidden.NoPermission",
-    `You are not authorized to do ${ramAction} on ${resource}.`,
-  );
 }
 
 function hostIdFor(productCode: string, region: string): string {
