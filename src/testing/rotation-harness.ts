@@ -1,0 +1,108 @@
+/**
+ * A local cloud and the tools to drive rotations against it, for the
+ * conformance suite and the engine's own tests: unique secret names, an
+ * engine factory with fault hooks and a movable clock, every log line kept
+ * for the leak scan, and the consistency check every rotation must pass.
+ */
+import { randomUUID } from "node:crypto";
+import { KmsClient, type VersionSummary } from "../clients/kms-client.ts";
+import { createJsonLogger } from "../engine/json-logger.ts";
+import { type EngineOptions, RotationEngine } from "../engine/rotation-engine.ts";
+import { type RunningLocalCloud, startLocalCloud } from "../local-cloud/embedded.ts";
+import type { AnyRotator, BeforeExternalCall } from "../rotators/contract.ts";
+import { rotatorRegistry } from "../rotators/registry.ts";
+
+export interface EngineOverrides {
+  beforeExternalCall?: BeforeExternalCall | undefined;
+  /** Shifts the engine's clock, e.g. past a lease to act as a later invocation. */
+  clockOffsetMs?: number | undefined;
+  deadline?: number | undefined;
+  stepMarginMs?: number | undefined;
+}
+
+export interface RotationHarness {
+  cloud: RunningLocalCloud;
+  /** A KMS client without faults, for preparing and inspecting secrets. */
+  admin: KmsClient;
+  /** Every line the engines wrote. */
+  logLines: string[];
+  uniqueName(prefix: string): string;
+  createSecret(input: { name: string; data: string; tags: Record<string, string> }): Promise<void>;
+  engine(overrides?: EngineOverrides): RotationEngine;
+  versions(secretName: string): Promise<VersionSummary[]>;
+  /** Throws unless: one ACSCurrent, at most one ACSPrevious, nothing pending, no lease label left. */
+  assertConsistent(secretName: string, pendingStage?: string): Promise<VersionSummary[]>;
+  close(): Promise<void>;
+}
+
+export async function startRotationHarness(
+  rotators: readonly AnyRotator[] = [],
+): Promise<RotationHarness> {
+  const cloud = await startLocalCloud();
+  const admin = new KmsClient({ endpoint: cloud.endpoint, credentials: cloud.credentials });
+  const logLines: string[] = [];
+  // The rotator under test replaces a built-in one of the same kind.
+  const registry = {
+    ...rotatorRegistry(),
+    ...Object.fromEntries(rotators.map((rotator) => [rotator.kind, rotator])),
+  };
+  const run = randomUUID().slice(0, 8);
+  let counter = 0;
+
+  const versions = async (secretName: string) =>
+    (await admin.listSecretVersionIds({ secretName, includeDeprecated: true })).versions;
+
+  return {
+    cloud,
+    admin,
+    logLines,
+    uniqueName: (prefix) => `${prefix}-${run}-${++counter}`,
+    async createSecret({ name, data, tags }) {
+      await admin.createSecret({
+        secretName: name,
+        secretData: data,
+        versionId: `v0-${randomUUID()}`,
+        tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
+      });
+    },
+    engine(overrides = {}) {
+      const offset = overrides.clockOffsetMs ?? 0;
+      const options: EngineOptions = {
+        kms: { endpoint: cloud.endpoint, credentials: cloud.credentials },
+        rotators: registry,
+        log: createJsonLogger((line) => logLines.push(line)),
+        now: () => Date.now() + offset,
+        beforeExternalCall: overrides.beforeExternalCall,
+        deadline: overrides.deadline,
+        stepMarginMs: overrides.stepMarginMs,
+        sleep: () => new Promise((resolve) => setTimeout(resolve, 10)),
+        testRetryDelayMs: 10,
+      };
+      return new RotationEngine(options);
+    },
+    versions,
+    async assertConsistent(secretName, pendingStage = "ACSPending") {
+      const all = await versions(secretName);
+      const holding = (stage: string) =>
+        all.filter((version) => version.versionStages.includes(stage));
+      const problems: string[] = [];
+      if (holding("ACSCurrent").length !== 1)
+        problems.push(`${holding("ACSCurrent").length} ACSCurrent`);
+      if (holding("ACSPrevious").length > 1)
+        problems.push(`${holding("ACSPrevious").length} ACSPrevious`);
+      if (holding(pendingStage).length > 0)
+        problems.push(`${pendingStage} left on ${holding(pendingStage)[0]?.versionId}`);
+      if (holding("RotorLease").length > 0) problems.push("RotorLease left");
+      if (problems.length > 0) {
+        const listing = all.map(
+          (version) => `${version.versionId}[${version.versionStages.join(",")}]`,
+        );
+        throw new Error(
+          `Secret ${secretName} is inconsistent: ${problems.join(", ")}; versions: ${listing.join(" ")}`,
+        );
+      }
+      return all;
+    },
+    close: () => cloud.close(),
+  };
+}

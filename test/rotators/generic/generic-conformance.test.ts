@@ -1,0 +1,53 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { afterAll, beforeAll } from "vitest";
+import { genericRotator } from "../../../src/rotators/generic/generic-rotator.ts";
+import { testRotator } from "../../../src/testing/test-rotator.ts";
+import { startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.ts";
+
+// The generic rotator with a webhook target, through the conformance suite
+// every rotator passes.
+const key = randomBytes(32).toString("hex");
+let receiver: WebhookReceiver;
+let keySecret: string | undefined;
+
+beforeAll(async () => {
+  receiver = await startWebhookReceiver(key);
+});
+afterAll(async () => {
+  await receiver?.close();
+});
+
+testRotator({
+  rotator: genericRotator,
+  async prepare(harness) {
+    if (keySecret === undefined) {
+      keySecret = harness.uniqueName("webhook-key");
+      await harness.createSecret({ name: keySecret, data: key, tags: {} });
+    }
+    const data = JSON.stringify({
+      AccountName: `app_${randomUUID().slice(0, 8)}`,
+      AccountPassword: randomBytes(18).toString("base64url"),
+    });
+    receiver.accepted.add(data);
+    return {
+      data,
+      tags: {
+        "rotor:rotator": "generic",
+        "rotor:webhook-url": receiver.url,
+        "rotor:webhook-key-secret": keySecret,
+      },
+      async verify(current) {
+        if (!receiver.accepted.has(current))
+          throw new Error("the webhook target does not hold ACSCurrent");
+      },
+    };
+  },
+  badValues: [
+    { data: '{"AccountName":"app","Password":"x"}', error: /no field AccountPassword/ },
+    {
+      data: '{"AccountName":"app","AccountPassword":42}',
+      error: /field AccountPassword must be a string/,
+    },
+    { data: '{"AccountName": "app", "AccountPassword": ', error: /not valid JSON/ },
+  ],
+});
