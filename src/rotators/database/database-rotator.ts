@@ -227,6 +227,8 @@ export function createDatabaseRotator(
       },
     },
     config: configSchema,
+    // Single-user mode falls back to the ACSPrevious password (see applySingle).
+    usesPrevious: true,
 
     async createValue(current) {
       const dual = rotationMode(current) === "dual";
