@@ -84,3 +84,11 @@ export function withoutRotationKeys(
   });
   return kept.length === all.length ? content : join(kept);
 }
+
+/** `content` without any line holding `publicKeyLine`'s key, whatever its comment. */
+export function withoutKey(content: string, publicKeyLine: string): string {
+  const { blob } = parsePublicKeyLine(publicKeyLine, "PublicKey");
+  const all = lines(content);
+  const kept = all.filter((line) => line.trim().startsWith("#") || blobOf(line) !== blob);
+  return kept.length === all.length ? content : join(kept);
+}

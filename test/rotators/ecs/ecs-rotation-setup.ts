@@ -1,0 +1,120 @@
+/**
+ * What the ECS rotator suites share: a real sshd, a local cloud, secrets
+ * pointing at the sshd, and an engine running one rotator with every log
+ * line kept so tests can check that no secret value was printed.
+ */
+import { afterAll, beforeAll } from "vitest";
+import { DEFAULT_ENGINE_CONFIG } from "../../../src/engine/engine-config.ts";
+import { createJsonLogger } from "../../../src/engine/json-logger.ts";
+import { RotationEngine } from "../../../src/engine/rotation-engine.ts";
+import type { AnyRotator, BeforeExternalCall } from "../../../src/rotators/contract.ts";
+import { canLogIn } from "../../../src/rotators/ecs/ecs-ssh-session.ts";
+import { startTestCloud, type TestCloud, uniqueName } from "../../support/local-cloud.ts";
+import { type SshdServer, startSshd } from "../../support/sshd.ts";
+
+export interface EcsRotationWorld {
+  sshd: SshdServer;
+  cloud: TestCloud;
+  /** Every log line any engine of the suite wrote. */
+  logLines: string[];
+  /** Stores `value` (plus where the sshd is) as a new secret tagged for `kind`. */
+  createSecret(kind: string, value: Record<string, unknown>): Promise<string>;
+  /**
+   * An engine for one rotator. `afterLease`: its clock runs past the lock's
+   * lease, so it takes over a rotation a crashed invocation left behind.
+   */
+  engine(
+    rotator: AnyRotator,
+    options?: { beforeExternalCall?: BeforeExternalCall; afterLease?: boolean },
+  ): RotationEngine;
+  /** The secret's value at a stage, parsed. */
+  valueAt(secretName: string, stage: string): Promise<Record<string, string>>;
+  canLogIn(
+    userName: string,
+    credential: { password?: string; privateKey?: string },
+  ): Promise<boolean>;
+}
+
+/** Starts the sshd and the local cloud for a suite (stopped after it). */
+export function useEcsRotationWorld(): () => EcsRotationWorld {
+  let world: EcsRotationWorld | undefined;
+  let sshd: SshdServer | undefined;
+  let cloud: TestCloud | undefined;
+  beforeAll(async () => {
+    [sshd, cloud] = await Promise.all([startSshd(), startTestCloud({ inMemory: true })]);
+    const s = sshd;
+    const c = cloud;
+    const logLines: string[] = [];
+    world = {
+      sshd: s,
+      cloud: c,
+      logLines,
+      async createSecret(kind, value) {
+        const secretName = uniqueName(`ecs-${kind}`);
+        const data = {
+          host: s.host,
+          port: s.port,
+          hostKeyFingerprint: s.hostKeyFingerprint,
+          ...value,
+        };
+        await c.kms.createSecret({
+          secretName,
+          secretData: JSON.stringify(data),
+          versionId: "v0",
+          tags: [{ key: "rotor:rotator", value: kind }],
+        });
+        return secretName;
+      },
+      engine(rotator, options = {}) {
+        return new RotationEngine({
+          kms: {
+            endpoint: c.endpoint,
+            credentials: c.credentials,
+            region: c.region,
+            retry: { baseDelayMs: 20, maxDelayMs: 200 },
+          },
+          rotators: { [rotator.kind]: rotator },
+          log: createJsonLogger((line) => logLines.push(line)),
+          testRetryDelayMs: 50,
+          beforeExternalCall: options.beforeExternalCall,
+          now: options.afterLease
+            ? () => Date.now() + DEFAULT_ENGINE_CONFIG.leaseMs + 60_000
+            : undefined,
+        });
+      },
+      async valueAt(secretName, stage) {
+        const secret = await c.kms.getSecretValue({ secretName, versionStage: stage });
+        return JSON.parse(secret.secretData) as Record<string, string>;
+      },
+      canLogIn(userName, credential) {
+        return canLogIn({
+          host: s.host,
+          port: s.port,
+          hostKeyFingerprint: s.hostKeyFingerprint,
+          userName,
+          ...credential,
+        });
+      },
+    };
+  });
+  afterAll(async () => {
+    await Promise.all([sshd?.stop(), cloud?.close()]);
+  });
+  return () => {
+    if (!world) throw new Error("the ECS rotation world starts in beforeAll");
+    return world;
+  };
+}
+
+/** A fault hook that crashes the `n`-th external call (1-based) and counts them all. */
+export function crashAt(n: number): { hook: BeforeExternalCall; calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    hook(call) {
+      calls.push(`${call.kind}:${call.name}`);
+      if (calls.length === n)
+        throw new Error(`injected crash before ${call.kind} call ${call.name}`);
+    },
+  };
+}
