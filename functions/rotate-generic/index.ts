@@ -1,0 +1,4 @@
+// FC entry point of the generic rotator's function (runtime nodejs20, handler index.handler).
+import { createRotationHandler } from "../../src/handler/create-rotation-handler.ts";
+
+export const handler = createRotationHandler();
