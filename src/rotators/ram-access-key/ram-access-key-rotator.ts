@@ -1,0 +1,250 @@
+/**
+ * The RAM AccessKey rotator (`rotor:rotator=ram-access-key`): a RAM user's
+ * AccessKey pair, rotated within RAM's limit of two keys per user.
+ *
+ * - createSecret makes room (see ram-access-key-slots.ts: orphans from a
+ *   crash go, the ACSPrevious key goes once its grace period is over,
+ *   nothing is ever chosen by age), then creates the new key; the engine
+ *   stores it as the pending version at once. When a pending version
+ *   already exists (a rotation in progress or abandoned), no key is made:
+ *   the engine then refuses or resumes that rotation.
+ * - setSecret checks the pending key is there and Active; in an emergency
+ *   it sets the leaked current key Inactive at once.
+ * - testSecret signs STS GetCallerIdentity with the new key (the engine
+ *   retries with backoff while the key propagates) and checks the key
+ *   belongs to the secret's user.
+ * - finishSecret checks the pending key is still there before the switch,
+ *   so ACSCurrent never names a dead key. The previous key stays Active
+ *   through its grace period; in an emergency it is deleted once the new
+ *   key is current.
+ */
+
+import type { AccessKeySummary } from "../../clients/ram-client.ts";
+import { engineConfigFromTags } from "../../engine/engine-config.ts";
+import { RotationInProgressError } from "../../engine/engine-errors.ts";
+import { ApiError } from "../../errors.ts";
+import { defineRotator, type Rotator, type RotatorContext } from "../contract.ts";
+import { defaultRamAccessKeyClients, type RamAccessKeyClients } from "./ram-access-key-clients.ts";
+import { type RamAccessKeyConfig, ramAccessKeyConfigSchema } from "./ram-access-key-config.ts";
+import { AccessKeySlotsBusyError, AccessKeyTargetError } from "./ram-access-key-errors.ts";
+import { planSlots } from "./ram-access-key-slots.ts";
+import { type RamAccessKeyValue, ramAccessKeyCodec } from "./ram-access-key-value.ts";
+
+export const RAM_ACCESS_KEY_KIND = "ram-access-key";
+
+/** RAM's limit of AccessKeys per user. */
+export const MAX_KEYS_PER_USER = 2;
+
+type Ctx = RotatorContext<RamAccessKeyConfig>;
+
+export function createRamAccessKeyRotator(
+  clients: RamAccessKeyClients = defaultRamAccessKeyClients(),
+): Rotator<RamAccessKeyValue, RamAccessKeyConfig> {
+  const ramCall = <T>(ctx: Ctx, action: string, call: () => Promise<T>) =>
+    ctx.external(`ram.${action}`, call);
+
+  const listKeys = async (userName: string, ctx: Ctx): Promise<AccessKeySummary[]> => {
+    try {
+      return await ramCall(ctx, "ListAccessKeys", () => clients.ram().listAccessKeys({ userName }));
+    } catch (error) {
+      throw userMissing(error, userName, ctx.secretName) ?? error;
+    }
+  };
+
+  /** Deletes a key; one already gone counts as deleted (a re-run, or a hand). */
+  const deleteKey = async (userName: string, accessKeyId: string, ctx: Ctx) => {
+    try {
+      await ramCall(ctx, "DeleteAccessKey", () =>
+        clients.ram().deleteAccessKey({ userName, accessKeyId }),
+      );
+      ctx.log.info("access-key-deleted", { user: userName, accessKeyId });
+    } catch (error) {
+      if (!isCode(error, "EntityNotExist.User.AccessKey")) throw error;
+    }
+  };
+
+  const setStatus = async (
+    userName: string,
+    accessKeyId: string,
+    status: "Active" | "Inactive",
+    ctx: Ctx,
+  ) => {
+    await ramCall(ctx, "UpdateAccessKey", () =>
+      clients.ram().updateAccessKey({ userName, accessKeyId, status }),
+    );
+    ctx.log.info("access-key-status", { user: userName, accessKeyId, status });
+  };
+
+  /** A staged version's value, or undefined when no version carries the stage. */
+  const readStage = async (stage: string, ctx: Ctx): Promise<RamAccessKeyValue | undefined> => {
+    let data: string;
+    try {
+      data = await ctx.readSecret(ctx.secretName, { versionStage: stage });
+    } catch (error) {
+      if (isCode(error, "Forbidden.ResourceNotFound")) return undefined;
+      throw error;
+    }
+    try {
+      return ramAccessKeyCodec.parse(data, ctx.secretName);
+    } catch {
+      // A version of another shape names no key of ours.
+      return undefined;
+    }
+  };
+
+  /** The pending key must exist (and be Active) before it may become current. */
+  const requirePendingKey = async (pending: RamAccessKeyValue, ctx: Ctx, step: string) => {
+    const keys = await listKeys(pending.UserName, ctx);
+    const key = keys.find((candidate) => candidate.accessKeyId === pending.AccessKeyId);
+    if (!key) {
+      throw new AccessKeyTargetError(
+        `Secret ${ctx.secretName}: ${step} stopped: the pending AccessKey ${pending.AccessKeyId} of RAM user ${pending.UserName} no longer exists (deleted outside Rotor?). The current key is untouched; cancel this rotation and start a new one.`,
+      );
+    }
+    return key;
+  };
+
+  return defineRotator<RamAccessKeyValue, RamAccessKeyConfig>({
+    kind: RAM_ACCESS_KEY_KIND,
+    description: "a RAM user's AccessKey pair, within RAM's limit of two keys per user",
+    value: ramAccessKeyCodec,
+    config: ramAccessKeyConfigSchema,
+
+    async createValue(current, ctx) {
+      const userName = current.UserName;
+      const pendingStage = engineConfigFromTags(ctx.tags).pendingStage;
+      const keys = await listKeys(userName, ctx);
+      const pending = await readStage(pendingStage, ctx);
+      if (pending && pending.UserName === userName) {
+        // A rotation is in progress or was abandoned: make nothing. The engine
+        // finds the pending version and refuses (lease held) or resumes it;
+        // this value, differing from the stored one, is never stored.
+        return { ...pending, GenerateTimestamp: new Date(ctx.now()).toISOString() };
+      }
+      const previous = await readStage("ACSPrevious", ctx);
+      const plan = planSlots({
+        keys: keys.map((key) => ({
+          accessKeyId: key.accessKeyId,
+          status: key.status,
+          createTime: Date.parse(key.createDate),
+        })),
+        currentKeyId: current.AccessKeyId,
+        previous:
+          previous && previous.UserName === userName && previous.AccessKeyId !== current.AccessKeyId
+            ? {
+                accessKeyId: previous.AccessKeyId,
+                supersededAt: Date.parse(current.GenerateTimestamp),
+              }
+            : undefined,
+        now: ctx.now(),
+        gracePeriod: ctx.config["grace-period"],
+        orphanMinAgeMs: ctx.config["orphan-min-age"],
+        emergency: ctx.emergency,
+        maxKeys: MAX_KEYS_PER_USER,
+      });
+      if (plan.blockers) {
+        const reasons = plan.blockers
+          .map((blocker) => `${blocker.accessKeyId}: ${blocker.reason}`)
+          .join("; ");
+        const message = `RAM user ${userName} already has ${MAX_KEYS_PER_USER} AccessKeys and none may be removed yet (${reasons})`;
+        if (plan.blockers.some((blocker) => blocker.inFlight)) {
+          throw new RotationInProgressError(
+            ctx.secretName,
+            ctx.versionIds.pending,
+            undefined,
+            message,
+          );
+        }
+        throw new AccessKeySlotsBusyError(`Secret ${ctx.secretName}: ${message}`);
+      }
+      for (const accessKeyId of plan.deactivate) {
+        await setStatus(userName, accessKeyId, "Inactive", ctx).catch((error: unknown) => {
+          if (!isCode(error, "EntityNotExist.User.AccessKey")) throw error;
+        });
+      }
+      for (const accessKeyId of plan.delete) await deleteKey(userName, accessKeyId, ctx);
+      let created: Awaited<ReturnType<ReturnType<RamAccessKeyClients["ram"]>["createAccessKey"]>>;
+      try {
+        created = await ramCall(ctx, "CreateAccessKey", () =>
+          clients.ram().createAccessKey({ userName }),
+        );
+      } catch (error) {
+        if (isCode(error, "LimitExceeded.User.AccessKey")) {
+          // Room was made a moment ago: someone else took the slot since.
+          throw new RotationInProgressError(
+            ctx.secretName,
+            ctx.versionIds.pending,
+            undefined,
+            `another invocation created an AccessKey for RAM user ${userName} meanwhile`,
+          );
+        }
+        throw userMissing(error, userName, ctx.secretName) ?? error;
+      }
+      ctx.redact(created.accessKeySecret);
+      ctx.log.info("access-key-created", { user: userName, accessKeyId: created.accessKeyId });
+      return {
+        AccessKeyId: created.accessKeyId,
+        AccessKeySecret: created.accessKeySecret,
+        UserName: userName,
+        GenerateTimestamp: new Date(ctx.now()).toISOString(),
+      };
+    },
+
+    async apply({ current, pending }, ctx) {
+      const key = await requirePendingKey(pending, ctx, "setSecret");
+      if (key.status !== "Active")
+        await setStatus(pending.UserName, key.accessKeyId, "Active", ctx);
+      if (ctx.emergency && current.AccessKeyId !== pending.AccessKeyId) {
+        // The current key leaked: stop it now, not after the switch.
+        try {
+          await setStatus(current.UserName, current.AccessKeyId, "Inactive", ctx);
+        } catch (error) {
+          if (!isCode(error, "EntityNotExist.User.AccessKey")) throw error;
+        }
+      }
+    },
+
+    async test(value, ctx) {
+      const identity = await ctx.external("sts.GetCallerIdentity", () =>
+        clients
+          .stsAs({ accessKeyId: value.AccessKeyId, accessKeySecret: value.AccessKeySecret })
+          .getCallerIdentity(),
+      );
+      const expectedSuffix = `:user/${value.UserName}`;
+      if (identity.identityType !== "RAMUser" || !identity.arn.endsWith(expectedSuffix)) {
+        throw new AccessKeyTargetError(
+          `Secret ${ctx.secretName}: AccessKey ${value.AccessKeyId} belongs to ${identity.arn}, not to RAM user ${value.UserName}`,
+        );
+      }
+    },
+
+    async finish({ pending }, ctx) {
+      const key = await requirePendingKey(pending, ctx, "finishSecret");
+      if (key.status !== "Active") {
+        throw new AccessKeyTargetError(
+          `Secret ${ctx.secretName}: finishSecret stopped: the pending AccessKey ${pending.AccessKeyId} of RAM user ${pending.UserName} was set Inactive after it was tested; the current key stays current`,
+        );
+      }
+    },
+
+    async revoke({ revoked, current }, ctx) {
+      if (revoked.AccessKeyId === current.AccessKeyId) return;
+      await deleteKey(revoked.UserName, revoked.AccessKeyId, ctx);
+    },
+  });
+}
+
+/** The built-in instance: clients from the environment (see ram-access-key-clients.ts). */
+export const ramAccessKeyRotator = createRamAccessKeyRotator();
+
+function isCode(error: unknown, code: string): boolean {
+  return error instanceof ApiError && error.code === code;
+}
+
+function userMissing(error: unknown, userName: string, secretName: string): Error | undefined {
+  if (!isCode(error, "EntityNotExist.User")) return undefined;
+  return new AccessKeyTargetError(
+    `Secret ${secretName}: RAM user ${userName} does not exist; create it or correct UserName in the secret`,
+    { cause: error },
+  );
+}
