@@ -87,7 +87,10 @@ describe("SecretsClient API", () => {
 
     // Act
     const parsed = await client.getSecretJson<{ AccountName: string }>(jsonName);
-    const failure = await client.getSecretJson(textName).catch((error: unknown) => error as Error);
+    const failure = await client.getSecretJson(textName).then(
+      () => new Error("expected a failure"),
+      (error: unknown) => error as Error,
+    );
 
     // Assess
     expect(parsed.AccountName).toBe("app");
