@@ -49,8 +49,8 @@ export class SecretsClient {
   }
 
   /** The secret's value (base64 for binary secrets). */
-  async getSecret(secretName: string, selector: SecretSelector = {}): Promise<string> {
-    return (await this.getSecretVersion(secretName, selector)).value;
+  getSecret(secretName: string, selector: SecretSelector = {}): Promise<string> {
+    return this.getSecretVersion(secretName, selector).then(valueOf);
   }
 
   /**
@@ -62,11 +62,13 @@ export class SecretsClient {
   }
 
   /** The value with its version id and stages (for code that must tell versions apart). */
-  async getSecretVersion(
-    secretName: string,
-    selector: SecretSelector = {},
-  ): Promise<SecretVersion> {
-    return this.cache.get(toRequest(secretName, selector));
+  getSecretVersion(secretName: string, selector: SecretSelector = {}): Promise<SecretVersion> {
+    // Not `async`: a cached read is the hot path, and each async layer costs a promise.
+    try {
+      return this.cache.get(toRequest(secretName, selector));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -98,6 +100,10 @@ export class SecretsClient {
       value: answer.secretData,
     });
   }
+}
+
+function valueOf(version: SecretVersion): string {
+  return version.value;
 }
 
 function toRequest(secretName: unknown, selector: SecretSelector): SecretRequest {
