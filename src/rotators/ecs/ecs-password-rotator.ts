@@ -3,7 +3,8 @@
  * moment where both passwords work: setSecret tries the logins in the order
  * pending → current → previous, which finds the account in whatever state a
  * crash left it (a pending login that works means the change already
- * happened). A non-root account cannot run chpasswd for itself: give it a
+ * happened). With a `privilegedSecret` (a root login) the change is simply
+ * made again on a re-run. A non-root account cannot run chpasswd for itself: give it a
  * `privilegedSecret` with a root login.
  */
 import { z } from "zod";
@@ -11,7 +12,6 @@ import { defineRotator, type RotatorContext } from "../contract.ts";
 import { changePassword } from "./ecs-password-change.ts";
 import { checkSameTarget } from "./ecs-same-target.ts";
 import { type EcsPasswordValue, ecsPasswordValue } from "./ecs-secret-value.ts";
-import { EcsLoginRefusedError } from "./ecs-ssh-errors.ts";
 import { firstAcceptedSession, loginTo, privilegedLogin, proveLogin } from "./ecs-ssh-login.ts";
 import type { SshLogin } from "./ecs-ssh-session.ts";
 
@@ -43,12 +43,8 @@ export const ecsPasswordRotator = defineRotator({
     checkSameTarget(current, pending, ctx.secretName);
     const { privilegedSecret } = current;
     if (privilegedSecret !== undefined) {
-      try {
-        await proveLogin("ssh.login.pending", passwordLogin(pending, ctx), ctx);
-        return; // set by an earlier attempt
-      } catch (error) {
-        if (!(error instanceof EcsLoginRefusedError)) throw error;
-      }
+      // Setting the same password again is harmless, so a re-run simply
+      // repeats chpasswd: no failed login (and its PAM delay) to find out.
       const login = await privilegedLogin({ ...current, privilegedSecret }, ctx);
       const { session } = await firstAcceptedSession(
         [{ name: "ssh.login.privileged", login }],

@@ -170,22 +170,4 @@ describe.skipIf(sshdSkipReason())("ecs-ssh-key rotator against a real OpenSSH se
     const atAdd = outcomes.find((o) => o.crashedAt === "external:ssh.authorized-keys.add");
     expect(atAdd?.crashed).toContain("injected crash");
   }, 240_000);
-
-  it("lets only one of two concurrent invocations rotate, and the new key works", async () => {
-    // Prepare
-    const w = world();
-    const { user, secretName } = await userWithKey();
-    // Act
-    const results = await Promise.allSettled([
-      w.engine(ecsSshKeyRotator).rotate({ secretName }),
-      w.engine(ecsSshKeyRotator).rotate({ secretName }),
-    ]);
-    // Assess
-    expect(results.some((r) => r.status === "fulfilled")).toBe(true);
-    await w
-      .engine(ecsSshKeyRotator, { afterLease: true })
-      .rotate({ secretName })
-      .catch(() => undefined);
-    expect(await logsIn(user, await currentKey(secretName))).toBe(true);
-  }, 120_000);
 });
