@@ -50,7 +50,7 @@ export class SecretsClient {
 
   /** The secret's value (base64 for binary secrets). */
   getSecret(secretName: string, selector: SecretSelector = {}): Promise<string> {
-    return this.getSecretVersion(secretName, selector).then(valueOf);
+    return this.getSecretVersion(secretName, selector).then(secretValueOf);
   }
 
   /**
@@ -102,7 +102,7 @@ export class SecretsClient {
   }
 }
 
-function valueOf(version: SecretVersion): string {
+function secretValueOf(version: SecretVersion): string {
   return version.value;
 }
 
