@@ -5,6 +5,7 @@
  * role, …) decides, exactly as in every official SDK.
  */
 import * as credentialsModule from "@alicloud/credentials";
+import { type Env, readEnv } from "../config/env.ts";
 import { commonJsDefault } from "./commonjs-default.ts";
 
 export interface AccessKeyCredentials {
@@ -17,8 +18,32 @@ export interface AccessKeyCredentials {
 const Credential = commonJsDefault(credentialsModule);
 type CredentialClient = InstanceType<typeof Credential>;
 
-/** A credential client for the OpenAPI client's `credential` option. */
-export function credentialClient(explicit?: AccessKeyCredentials): CredentialClient {
+/**
+ * The environment's AccessKey (the credential chain's first source), read
+ * from `env` rather than process.env so callers that carry their own
+ * environment (the CLI under test, an FC context) are honoured.
+ */
+export function credentialsFromEnv(env: Env): AccessKeyCredentials | undefined {
+  const accessKeyId = readEnv("ALIBABA_CLOUD_ACCESS_KEY_ID", env);
+  const accessKeySecret = readEnv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", env);
+  if (accessKeyId === undefined || accessKeySecret === undefined) return undefined;
+  return {
+    accessKeyId,
+    accessKeySecret,
+    securityToken: readEnv("ALIBABA_CLOUD_SECURITY_TOKEN", env),
+  };
+}
+
+/**
+ * A credential client for the OpenAPI client's `credential` option:
+ * explicit credentials, else the environment's, else the rest of Alibaba's
+ * default chain (config file, ECS RAM role, …).
+ */
+export function credentialClient(
+  explicit?: AccessKeyCredentials,
+  env: Env = process.env,
+): CredentialClient {
+  explicit ??= credentialsFromEnv(env);
   if (explicit === undefined) return new Credential();
   const config = new credentialsModule.Config(
     explicit.securityToken

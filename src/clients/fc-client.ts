@@ -60,7 +60,7 @@ export class FcClient {
     }
     this.client = new FcClientClass(
       new openapiCoreModule.$OpenApiUtil.Config({
-        credential: credentialClient(options.credentials),
+        credential: credentialClient(options.credentials, env),
         endpoint: endpoint.host,
         protocol: endpoint.protocol,
         regionId: region,

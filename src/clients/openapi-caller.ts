@@ -89,7 +89,7 @@ export class OpenApiCaller {
       : resolveEndpoint(options.product, this.region, env);
     this.client = new OpenApiClientClass(
       new openapiModule.Config({
-        credential: credentialClient(options.credentials),
+        credential: credentialClient(options.credentials, env),
         endpoint: endpoint.host,
         protocol: endpoint.protocol,
         regionId: this.region,

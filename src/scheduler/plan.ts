@@ -7,6 +7,7 @@
  */
 import type { KmsClient } from "../clients/kms-client.ts";
 import { ApiError } from "../errors.ts";
+import { previousOccurrence } from "./cron.ts";
 import { dueVerdict } from "./due.ts";
 import { mapBounded, RateLimiter } from "./rate-limiter.ts";
 import { isPolicyProblem, type PolicyProblem, readRotationPolicy } from "./rotation-policy.ts";
@@ -25,7 +26,7 @@ export type PlanStatus =
 export interface PlanEntry {
   secretName: string;
   rotator: string;
-  /** The FC function that rotates it: `rotor:function`, or `rotor-<rotator>`. */
+  /** The FC function that rotates it: `rotor:function`, or `rotate-<rotator>`. */
   functionName: string;
   lastRotation: number | undefined;
   nextRotation: number | undefined;
@@ -33,6 +34,8 @@ export interface PlanEntry {
   /** Why: the verdict's reason, or the policy problem naming its tag. */
   reason: string;
   problem?: PolicyProblem | undefined;
+  /** For schedule policies, when the current (or last) window opened. */
+  windowStart?: number | undefined;
 }
 
 export interface PlanOptions {
@@ -40,14 +43,14 @@ export interface PlanOptions {
   now?: number;
   /** Parallel ListSecretVersionIds calls (default 8). */
   concurrency?: number;
-  /** Our own budget of KMS calls per second (default 50, below KMS's per-API quota). */
+  /** Our own budget of KMS calls per second (default 100, below KMS's per-API quota). */
   kmsQps?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
 export async function planRotations(options: PlanOptions): Promise<PlanEntry[]> {
   const now = options.now ?? Date.now();
-  const limiter = new RateLimiter(options.kmsQps ?? 50);
+  const limiter = new RateLimiter(options.kmsQps ?? 100);
   const secrets: { name: string; tags: Record<string, string> }[] = [];
   for (let page = 1; ; page++) {
     await limiter.take();
@@ -74,7 +77,7 @@ export async function planRotations(options: PlanOptions): Promise<PlanEntry[]> 
       const base = {
         secretName: secret.name,
         rotator,
-        functionName: secret.tags[FUNCTION_TAG] ?? `rotor-${rotator}`,
+        functionName: secret.tags[FUNCTION_TAG] ?? `rotate-${rotator}`,
       };
       const policy = readRotationPolicy(secret.tags);
       if (isPolicyProblem(policy)) {

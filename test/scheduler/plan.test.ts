@@ -56,7 +56,7 @@ describe("planRotations against the local cloud", () => {
     const byName = new Map(plan.map((entry) => [entry.secretName, entry]));
     expect(plan).toHaveLength(125);
     expect(byName.has("plan/unmanaged")).toBe(false);
-    expect(byName.get("plan/due")).toMatchObject({ status: "due", functionName: "rotor-generic" });
+    expect(byName.get("plan/due")).toMatchObject({ status: "due", functionName: "rotate-generic" });
     expect(byName.get("plan/later")).toMatchObject({
       status: "scheduled",
       functionName: "custom-fn",
