@@ -1,6 +1,6 @@
 /**
  * Which login a pool's new connections use, shared by the MySQL and
- * PostgreSQL helpers so both follow one rule:
+ * PostgreSQL pools so both follow one rule:
  *
  * - a new connection logs in with the secret's ACSCurrent value, as cached
  *   by the SecretsClient (after the first load, without waiting for KMS);

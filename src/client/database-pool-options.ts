@@ -1,5 +1,5 @@
 /**
- * What both pool helpers take besides their driver's own options, the checks
+ * What both pool factories (createMysqlPool, createPgPool) take besides their driver's own options, the checks
  * on it, and the login source built from it.
  */
 import { ConfigError, ValidationError } from "../errors.ts";
@@ -25,24 +25,24 @@ export interface SecretPoolOptions {
  */
 export function loginSourceFor(
   options: SecretPoolOptions & object,
-  helper: string,
+  factory: string,
   engine: DatabaseEngine,
   refused: readonly string[],
 ): DatabaseLoginSource {
   const { secretName, pendingStage } = options as { secretName: unknown; pendingStage: unknown };
   if (typeof secretName !== "string" || secretName.trim() === "") {
-    throw new ValidationError(`${helper}: secretName must name the KMS secret holding the login`);
+    throw new ValidationError(`${factory}: secretName must name the KMS secret holding the login`);
   }
   for (const option of refused) {
     if (option in options) {
       throw new ConfigError(
-        `${helper}: remove ${option}; the login comes from the secret ${JSON.stringify(secretName)}`,
+        `${factory}: remove ${option}; the login comes from the secret ${JSON.stringify(secretName)}`,
       );
     }
   }
   if (pendingStage !== undefined && pendingStage !== false) {
     if (typeof pendingStage !== "string" || pendingStage.trim() === "") {
-      throw new ValidationError(`${helper}: pendingStage must be a stage name or false`);
+      throw new ValidationError(`${factory}: pendingStage must be a stage name or false`);
     }
   }
   return new DatabaseLoginSource({

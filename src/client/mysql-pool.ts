@@ -24,7 +24,7 @@ export interface MysqlPoolOptions
 type ConnectionCallback = (error: unknown, connection?: unknown) => void;
 
 /**
- * The parts of mysql2's callback pool this helper relies on. mysql2 builds
+ * The parts of mysql2's callback pool createMysqlPool relies on. mysql2 builds
  * each new connection in `getConnection`, copying `config.connectionConfig`;
  * `query`, `execute` and the wait queue all go through `this.getConnection`.
  * The typings declare neither, hence this view.
@@ -35,7 +35,7 @@ interface CorePool {
   promise(): Pool;
 }
 
-/** Marks callbacks this helper passed to mysql2, which replays queued ones through getConnection. */
+/** Marks callbacks createMysqlPool passed to mysql2, which replays queued ones through getConnection. */
 const OWN_CALLBACK = Symbol("rotor.mysqlOwnCallback");
 
 export function createMysqlPool(options: MysqlPoolOptions): Pool {

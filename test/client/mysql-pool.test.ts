@@ -1,6 +1,6 @@
 /**
  * createMysqlPool against a real MariaDB and the local cloud: the shared
- * rotation suite, plus what only the MySQL helper does.
+ * rotation suite, plus what only createMysqlPool does.
  */
 import mysql from "mysql2/promise";
 import { describe, expect, it } from "vitest";

@@ -1,6 +1,6 @@
 /**
  * createPgPool against a real PostgreSQL and the local cloud: the shared
- * rotation suite, plus what only the PostgreSQL helper does.
+ * rotation suite, plus what only createPgPool does.
  */
 import pg from "pg";
 import { describe, expect, it } from "vitest";

@@ -1,6 +1,6 @@
 /**
- * One suite, run against every engine a pool helper serves: an application
- * keeps querying through the helper's pool, with new connections all the
+ * One suite, run against every engine Rotor has a pool for: an application
+ * keeps querying through that pool, with new connections all the
  * time, while a rotation changes the database and the secret underneath.
  * The rotations are driven here at the database and KMS level, the way
  * Rotor's rotators change them (pending version, database change, stage
@@ -27,7 +27,7 @@ export interface AdminDatabase {
   stop(): Promise<void>;
 }
 
-/** The application side: a pool built by the helper under test. */
+/** The application side: the pool under test. */
 export interface AppPool {
   /** A query through the pool; answers the account the connection logged in as. */
   whoAmI(): Promise<string>;
@@ -112,7 +112,7 @@ function password(): string {
 
 /** @param skip true when the server is missing here (the support files throw under CI instead) */
 export function describeRotationSurvival(target: EngineUnderTest, skip: boolean): void {
-  describe(`${target.engine} pool helper across rotations`, () => {
+  describe(`${target.engine} pool across rotations`, () => {
     describe.skipIf(skip)("with a real server and the local cloud", () => {
       let db: AdminDatabase;
       let cloud: ClientTestCloud;
