@@ -4,12 +4,16 @@
  * a kind without a rotator is a compile error.
  */
 import type { AnyRotator } from "./contract.ts";
+import { ecsPasswordRotator } from "./ecs/ecs-password-rotator.ts";
+import { ecsSshKeyRotator } from "./ecs/ecs-ssh-key-rotator.ts";
 import { genericRotator } from "./generic/generic-rotator.ts";
 
-export type BuiltInKind = "generic";
+export type BuiltInKind = "generic" | "ecs-password" | "ecs-ssh-key";
 
 export const BUILT_IN_ROTATORS: Readonly<Record<BuiltInKind, AnyRotator>> = {
   generic: genericRotator,
+  "ecs-password": ecsPasswordRotator,
+  "ecs-ssh-key": ecsSshKeyRotator,
 };
 
 /** The built-in rotators plus a user's own (a user's kind may not replace a built-in one). */

@@ -1,0 +1,6 @@
+// FC entry point of the ECS password rotator's function (runtime nodejs20,
+// handler index.handler). Secrets tagged rotor:rotator=ecs-password; the
+// function needs a network path to the servers' SSH port (vpcConfig).
+import { createRotationHandler } from "../../src/handler/create-rotation-handler.ts";
+
+export const handler = createRotationHandler();
