@@ -28,10 +28,11 @@ export interface DatabaseSession {
   changeOwnPassword(newPassword: string): Promise<void>;
   accountExists(account: string): Promise<boolean>;
   /**
-   * Makes `alternate` a working twin of `current`: created with `password`
-   * when missing, then given the same access (MySQL: hosts, TLS requirement
-   * and grants of `current`; PostgreSQL: membership in `base`, the account
-   * whose privileges both share). Re-running it changes nothing more.
+   * Makes `alternate` a working twin of `current` with `password`: created
+   * when missing, given the same access (MySQL: hosts, TLS requirement and
+   * grants of `current`; PostgreSQL: membership in `base`, the account whose
+   * privileges both share), and its password set. Re-running it changes
+   * nothing more.
    */
   syncAlternate(input: {
     current: string;

@@ -12,7 +12,7 @@
  * file only says what each step does on the database.
  */
 import { z } from "zod";
-import { ValidationError } from "../../errors.ts";
+import { ApiError, ValidationError } from "../../errors.ts";
 import { defineRotator, type Rotator, type RotatorContext } from "../contract.ts";
 import {
   accountNameLength,
@@ -132,11 +132,16 @@ export function createDatabaseRotator(
     const { current, pending } = values;
     assertIsAlternate(current, pending);
     const pair = accountPair(current);
-    const master = await masterSession(ctx, current, "setSecret (master login)");
-    await withSession(master, async (admin) => {
-      // Before changing anything: the current credentials must work, or the
-      // secret is already broken and a rotation would only hide it.
-      await check(ctx, current, "setSecret (current login)");
+    // Before changing anything: the current credentials must work, or the
+    // secret is already broken and a rotation would only hide it. Both
+    // logins at once: they are independent and each costs a round trip.
+    const [master, currentCheck] = await Promise.allSettled([
+      masterSession(ctx, current, "setSecret (master login)"),
+      check(ctx, current, "setSecret (current login)"),
+    ]);
+    if (master.status === "rejected") throw master.reason;
+    await withSession(master.value, async (admin) => {
+      if (currentCheck.status === "rejected") throw currentCheck.reason;
       assertNameFits(pending.AccountName, await admin.maxAccountNameLength());
       if (pair.preCreated) {
         if (!(await admin.accountExists(pending.AccountName))) {
@@ -144,6 +149,7 @@ export function createDatabaseRotator(
             `setSecret: account ${JSON.stringify(pending.AccountName)} named in accounts does not exist on ${current.host}:${current.port}; create both accounts first`,
           );
         }
+        await admin.setPassword(pending.AccountName, pending.AccountPassword);
       } else {
         await admin.syncAlternate({
           current: current.AccountName,
@@ -152,19 +158,14 @@ export function createDatabaseRotator(
           password: pending.AccountPassword,
         });
       }
-      await admin.setPassword(pending.AccountName, pending.AccountPassword);
     });
   }
 
   async function applySingle(
-    values: {
-      current: DatabaseSecretValue;
-      pending: DatabaseSecretValue;
-      previous?: DatabaseSecretValue | undefined;
-    },
+    values: { current: DatabaseSecretValue; pending: DatabaseSecretValue },
     ctx: Context,
   ) {
-    const { current, pending, previous } = values;
+    const { current, pending } = values;
     assertSameServer(current, pending);
     if (pending.AccountName !== current.AccountName) {
       throw new DatabaseRotationRefusedError(
@@ -172,22 +173,23 @@ export function createDatabaseRotator(
       );
     }
     // Pending first: a crash after the database change left it applied.
-    // Then current, then previous (a change whose stage switch was lost).
-    const candidates = [
-      { value: pending, label: "pending" },
-      { value: current, label: "current" },
-      ...(previous && previous.AccountName === current.AccountName
-        ? [{ value: previous, label: "previous" }]
-        : []),
+    // Then current, then previous (a change whose stage switch was lost);
+    // previous is read from KMS only when the first two are refused.
+    const candidates: { label: string; value: () => Promise<DatabaseSecretValue | undefined> }[] = [
+      { label: "pending", value: async () => pending },
+      { label: "current", value: async () => current },
+      { label: "previous", value: () => previousValue(ctx, current) },
     ];
     let lastRefusal: unknown;
     for (const candidate of candidates) {
+      const value = await candidate.value();
+      if (!value) continue;
       let session: DatabaseSession;
       try {
         session = await login(
           ctx,
-          candidate.value,
-          credentialsOf(candidate.value),
+          value,
+          credentialsOf(value),
           `setSecret (${candidate.label} login)`,
         );
       } catch (error) {
@@ -198,7 +200,7 @@ export function createDatabaseRotator(
         throw error;
       }
       await withSession(session, async (own) => {
-        if (candidate.value !== pending) await own.changeOwnPassword(pending.AccountPassword);
+        if (value !== pending) await own.changeOwnPassword(pending.AccountPassword);
       });
       return;
     }
@@ -206,6 +208,33 @@ export function createDatabaseRotator(
       `setSecret: none of the pending, current or previous passwords of account ${JSON.stringify(current.AccountName)} logs in on ${current.host}:${current.port}`,
       { cause: lastRefusal },
     );
+  }
+
+  /** The ACSPrevious value when it names the same account on the same server; undefined otherwise. */
+  async function previousValue(
+    ctx: Context,
+    current: DatabaseSecretValue,
+  ): Promise<DatabaseSecretValue | undefined> {
+    let data: string;
+    try {
+      data = await ctx.readSecret(ctx.secretName, { versionStage: "ACSPrevious" });
+    } catch (error) {
+      if (error instanceof ApiError && error.code === "Forbidden.ResourceNotFound")
+        return undefined;
+      throw error;
+    }
+    let previous: DatabaseSecretValue;
+    try {
+      previous = databaseSecretValue.parse(data, ctx.secretName);
+    } catch {
+      return undefined;
+    }
+    ctx.redact(previous.AccountPassword);
+    const sameAccount =
+      previous.AccountName === current.AccountName &&
+      previous.host === current.host &&
+      previous.port === current.port;
+    return sameAccount ? previous : undefined;
   }
 
   return defineRotator({
@@ -227,8 +256,6 @@ export function createDatabaseRotator(
       },
     },
     config: configSchema,
-    // Single-user mode falls back to the ACSPrevious password (see applySingle).
-    usesPrevious: true,
 
     async createValue(current) {
       const dual = rotationMode(current) === "dual";

@@ -174,15 +174,25 @@ class MysqlSession implements DatabaseSession {
     password: string;
   }): Promise<void> {
     this.secrets.push(input.password);
-    const hosts = await this.hosts(input.current);
+    // One read for both accounts' hosts and TLS requirements, one for their
+    // grants, one for their roles: a rotation's SQL round trips stay few.
+    const users = await this.query<Row[]>(
+      "readAccounts",
+      "SELECT User AS user, Host AS host, ssl_type, ssl_cipher, x509_issuer, x509_subject FROM mysql.user WHERE User IN (?, ?)",
+      [input.current, input.alternate],
+    );
+    const rowsOf = (user: string) => users.filter((row) => String(row.user) === user);
+    const hosts = rowsOf(input.current).map((row) => String(row.host));
     if (hosts.length === 0) {
       throw new DatabaseRotationRefusedError(
         `${this.step}: account ${JSON.stringify(input.current)} does not exist on ${this.endpoint.host}:${this.endpoint.port}`,
       );
     }
-    const alternateHosts = new Set(await this.hosts(input.alternate));
+    const grants = await this.grants(input.current, input.alternate, hosts);
     for (const host of hosts) {
-      if (!alternateHosts.has(host)) {
+      const model = rowsOf(input.current).find((row) => String(row.host) === host) as Row;
+      const twin = rowsOf(input.alternate).find((row) => String(row.host) === host);
+      if (!twin) {
         // IF NOT EXISTS: a concurrent or crashed run may have created it already.
         await this.query("createUser", "CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?", [
           input.alternate,
@@ -190,39 +200,30 @@ class MysqlSession implements DatabaseSession {
           input.password,
         ]);
       }
-      await this.alignTlsRequirement(input.current, input.alternate, host);
-      await this.alignGrants(input.current, input.alternate, host);
-    }
-  }
-
-  private async alignTlsRequirement(model: string, alternate: string, host: string) {
-    const rows = await this.query<Row[]>(
-      "readTlsRequirement",
-      "SELECT User AS user, ssl_type, ssl_cipher, x509_issuer, x509_subject FROM mysql.user WHERE User IN (?, ?) AND Host = ?",
-      [model, alternate, host],
-    );
-    const requirement = (user: string) => {
-      const row = rows.find((candidate) => String(candidate.user) === user);
-      return row ? requireClause(row) : undefined;
-    };
-    const wanted = requirement(model);
-    if (wanted && JSON.stringify(wanted) !== JSON.stringify(requirement(alternate))) {
-      await this.query("alterTlsRequirement", `ALTER USER ?@? REQUIRE ${wanted.sql}`, [
-        alternate,
-        host,
-        ...wanted.values,
-      ]);
-    }
-  }
-
-  private async alignGrants(model: string, alternate: string, host: string) {
-    const wanted = await this.grants(model, host);
-    const present = await this.grants(alternate, host);
-    for (const [key, grant] of wanted) {
-      if (!present.has(key)) await this.apply("grant", grant, alternate, host);
-    }
-    for (const [key, grant] of present) {
-      if (!wanted.has(key)) await this.apply("revoke", grant, alternate, host);
+      const wanted = requireClause(model);
+      const present = twin ? requireClause(twin) : { sql: "NONE", values: [] };
+      if (JSON.stringify(wanted) !== JSON.stringify(present)) {
+        await this.query("alterTlsRequirement", `ALTER USER ?@? REQUIRE ${wanted.sql}`, [
+          input.alternate,
+          host,
+          ...wanted.values,
+        ]);
+      }
+      const modelGrants = grants.get(`${input.current}@${host}`) ?? new Map<string, Grant>();
+      const twinGrants = grants.get(`${input.alternate}@${host}`) ?? new Map<string, Grant>();
+      for (const [key, grant] of modelGrants) {
+        if (!twinGrants.has(key)) await this.apply("grant", grant, input.alternate, host);
+      }
+      for (const [key, grant] of twinGrants) {
+        if (!modelGrants.has(key)) await this.apply("revoke", grant, input.alternate, host);
+      }
+      if (twin) {
+        await this.query("alterPassword", "ALTER USER ?@? IDENTIFIED BY ?", [
+          input.alternate,
+          host,
+          input.password,
+        ]);
+      }
     }
   }
 
@@ -244,72 +245,88 @@ class MysqlSession implements DatabaseSession {
     await this.query(`${action}Privilege`, sql, [account, host]);
   }
 
-  /** Every grant of user@host, keyed so two accounts' grants compare. */
-  private async grants(account: string, host: string): Promise<Map<string, Grant>> {
-    const grantee = [account, host];
-    const found = new Map<string, Grant>();
-    const add = (grant: Grant) => {
+  /**
+   * Every grant of both accounts on the given hosts, by `user@host`, each
+   * keyed so two accounts' grants compare. information_schema spells a
+   * grantee as 'user'@'host' without escaping; the same CONCAT matches it.
+   */
+  private async grants(
+    current: string,
+    alternate: string,
+    hosts: string[],
+  ): Promise<Map<string, Map<string, Grant>>> {
+    const grantees: string[] = [];
+    const granteeValues: string[] = [];
+    const owner = new Map<string, string>();
+    for (const user of [current, alternate]) {
+      for (const host of hosts) {
+        grantees.push("CONCAT('''', ?, '''@''', ?, '''')");
+        granteeValues.push(user, host);
+        owner.set(`'${user}'@'${host}'`, `${user}@${host}`);
+      }
+    }
+    const inList = `GRANTEE IN (${grantees.join(", ")})`;
+    const rows = await this.query<Row[]>(
+      "readGrants",
+      [
+        `SELECT GRANTEE AS who, 'global' AS level, PRIVILEGE_TYPE AS p, IS_GRANTABLE AS g, NULL AS s, NULL AS t, NULL AS c FROM information_schema.USER_PRIVILEGES WHERE ${inList}`,
+        `SELECT GRANTEE, 'schema', PRIVILEGE_TYPE, IS_GRANTABLE, TABLE_SCHEMA, NULL, NULL FROM information_schema.SCHEMA_PRIVILEGES WHERE ${inList}`,
+        `SELECT GRANTEE, 'table', PRIVILEGE_TYPE, IS_GRANTABLE, TABLE_SCHEMA, TABLE_NAME, NULL FROM information_schema.TABLE_PRIVILEGES WHERE ${inList}`,
+        `SELECT GRANTEE, 'column', PRIVILEGE_TYPE, IS_GRANTABLE, TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMN_PRIVILEGES WHERE ${inList}`,
+      ].join(" UNION ALL "),
+      [...granteeValues, ...granteeValues, ...granteeValues, ...granteeValues],
+    );
+    const found = new Map<string, Map<string, Grant>>();
+    const add = (who: string, grant: Grant) => {
       if (grant.privilege !== undefined && !PRIVILEGE_PATTERN.test(grant.privilege)) {
         throw new DatabaseRotationRefusedError(
           `${this.step}: unexpected privilege name in the server's catalogue; refusing to copy it`,
         );
       }
-      found.set(JSON.stringify([grant.privilege, grant.object, grant.column, grant.role]), grant);
+      const grants = found.get(who) ?? new Map<string, Grant>();
+      found.set(who, grants);
+      grants.set(JSON.stringify([grant.privilege, grant.object, grant.column, grant.role]), grant);
     };
-    const granteeMatch = "GRANTEE = CONCAT('''', ?, '''@''', ?, '''')";
-    const global = await this.query<Row[]>(
-      "readGlobalGrants",
-      `SELECT PRIVILEGE_TYPE AS p, IS_GRANTABLE AS g FROM information_schema.USER_PRIVILEGES WHERE ${granteeMatch}`,
-      grantee,
-    );
-    for (const row of global) {
+    for (const row of rows) {
+      const who = owner.get(String(row.who));
+      if (who === undefined) continue;
       const privilege = String(row.p);
       if (privilege === "USAGE") continue;
-      add({ privilege, object: "*.*" });
-      if (row.g === "YES") add({ privilege: "GRANT OPTION", object: "*.*" });
+      const object =
+        row.level === "global"
+          ? "*.*"
+          : row.level === "schema"
+            ? `${mysql.escapeId(String(row.s))}.*`
+            : `${mysql.escapeId(String(row.s))}.${mysql.escapeId(String(row.t))}`;
+      if (row.level === "column") {
+        add(who, { privilege, object, column: String(row.c) });
+        continue;
+      }
+      add(who, { privilege, object });
+      if (row.g === "YES") add(who, { privilege: "GRANT OPTION", object });
     }
-    const schemas = await this.query<Row[]>(
-      "readSchemaGrants",
-      `SELECT PRIVILEGE_TYPE AS p, IS_GRANTABLE AS g, TABLE_SCHEMA AS s FROM information_schema.SCHEMA_PRIVILEGES WHERE ${granteeMatch}`,
-      grantee,
-    );
-    for (const row of schemas) {
-      const object = `${mysql.escapeId(String(row.s))}.*`;
-      add({ privilege: String(row.p), object });
-      if (row.g === "YES") add({ privilege: "GRANT OPTION", object });
+    for (const role of await this.roles([current, alternate], hosts)) {
+      add(`${role.user}@${role.host}`, { object: "", role: role.role });
     }
-    const tables = await this.query<Row[]>(
-      "readTableGrants",
-      `SELECT PRIVILEGE_TYPE AS p, IS_GRANTABLE AS g, TABLE_SCHEMA AS s, TABLE_NAME AS t FROM information_schema.TABLE_PRIVILEGES WHERE ${granteeMatch}`,
-      grantee,
-    );
-    for (const row of tables) {
-      const object = `${mysql.escapeId(String(row.s))}.${mysql.escapeId(String(row.t))}`;
-      add({ privilege: String(row.p), object });
-      if (row.g === "YES") add({ privilege: "GRANT OPTION", object });
-    }
-    const columns = await this.query<Row[]>(
-      "readColumnGrants",
-      `SELECT PRIVILEGE_TYPE AS p, TABLE_SCHEMA AS s, TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMN_PRIVILEGES WHERE ${granteeMatch}`,
-      grantee,
-    );
-    for (const row of columns) {
-      const object = `${mysql.escapeId(String(row.s))}.${mysql.escapeId(String(row.t))}`;
-      add({ privilege: String(row.p), object, column: String(row.c) });
-    }
-    for (const role of await this.roles(account, host)) add({ object: "", role });
     return found;
   }
 
-  /** MariaDB roles granted to user@host; MySQL has no mysql.roles_mapping and gets none. */
-  private async roles(account: string, host: string): Promise<string[]> {
+  /** MariaDB roles granted to the accounts; MySQL has no mysql.roles_mapping and gets none. */
+  private async roles(
+    users: string[],
+    hosts: string[],
+  ): Promise<{ user: string; host: string; role: string }[]> {
     try {
       const rows = await this.query<Row[]>(
         "readRoles",
-        "SELECT Role AS role FROM mysql.roles_mapping WHERE User = ? AND Host = ?",
-        [account, host],
+        "SELECT User AS user, Host AS host, Role AS role FROM mysql.roles_mapping WHERE User IN (?) AND Host IN (?)",
+        [users, hosts],
       );
-      return rows.map((row) => String(row.role));
+      return rows.map((row) => ({
+        user: String(row.user),
+        host: String(row.host),
+        role: String(row.role),
+      }));
     } catch (error) {
       if (String((error as Error).message).includes("ER_NO_SUCH_TABLE")) return [];
       throw error;

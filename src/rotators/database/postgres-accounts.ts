@@ -149,12 +149,14 @@ class PostgresSession implements DatabaseSession {
         `${this.step}: role ${JSON.stringify(input.base)} does not exist on ${this.endpoint.host}:${this.endpoint.port}`,
       );
     }
+    let created = false;
     if (!(await this.accountExists(input.alternate))) {
       try {
         await this.query(
           "createRole",
           `CREATE ROLE ${this.identifier(input.alternate)} WITH LOGIN INHERIT PASSWORD ${this.literal(input.password)}`,
         );
+        created = true;
       } catch (error) {
         // A concurrent run created it between our check and now: fine, the password is set below.
         if (!(error instanceof PostgresStatementError && error.sqlState === DUPLICATE_OBJECT)) {
@@ -162,6 +164,7 @@ class PostgresSession implements DatabaseSession {
         }
       }
     }
+    if (!created) await this.setPassword(input.alternate, input.password);
     if (input.alternate === input.base) return;
     const member = await this.query(
       "checkMembership",
