@@ -166,8 +166,14 @@ export class RotationEngine {
       const onStep = (step: Step) => {
         failedStep = step;
       };
-      if (request.versionId !== undefined) return await this.stepWithToken(setup, request, onStep);
-      return await this.fromCurrent(setup, request.step, onStep);
+      const result =
+        request.versionId !== undefined
+          ? await this.stepWithToken(setup, request, onStep)
+          : await this.fromCurrent(setup, request.step, onStep);
+      if (setup.tags[LAST_FAILURE_TAG] !== undefined && result.steps.includes("finishSecret")) {
+        await this.clearFailure(request.secretName);
+      }
+      return result;
     } catch (error) {
       await this.recordFailure(request, failedStep, error, started);
       throw error;
@@ -774,6 +780,15 @@ export class RotationEngine {
         error: describe(error),
       });
       throw error;
+    }
+  }
+
+  /** A rotation went through after a recorded failure: the record no longer describes the secret. */
+  private async clearFailure(secretName: string): Promise<void> {
+    try {
+      await this.kms.untagResource({ secretName, tagKeys: [LAST_FAILURE_TAG] });
+    } catch (error) {
+      this.options.log.warn("failure-record-left", { secret: secretName, error: describe(error) });
     }
   }
 

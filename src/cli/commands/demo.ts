@@ -4,18 +4,23 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KmsClient } from "../../clients/kms-client.ts";
 import { startLocalCloud } from "../../local-cloud/embedded.ts";
-import { type Command, EXIT } from "../command.ts";
+import { type CliIo, type Command, EXIT } from "../command.ts";
 import { parseFlags } from "../parse-flags.ts";
+import { invokeFunction } from "./invoke.ts";
+import { secretStatus } from "./status.ts";
 
 export const demoCommand: Command = {
   name: "demo",
   summary: "Show Rotor end to end on an embedded local cloud (nothing leaves this machine)",
   help: `Usage: rotor demo [--keep]
 
-Starts an embedded local cloud in a temporary folder, creates a secret,
-stores a second version and prints the versions with their stages, all
-through the official Alibaba Cloud OpenAPI client. Secret values are never
-printed.
+Starts an embedded local cloud in a temporary folder, creates a generic
+secret tagged rotor:rotator=generic, and rotates it through all four steps
+(createSecret, setSecret, testSecret, finishSecret) by invoking the
+rotate-generic Function Compute handler locally, as \`rotor invoke\` does.
+Prints the versions and stages before and after, the audit line of each
+step, and what an application reading ACSCurrent gets. Secret values are
+never printed.
 
 Options:
   --keep      keep the temporary state folder and print where it is
@@ -30,33 +35,40 @@ Options:
       const kms = new KmsClient({ endpoint: cloud.endpoint, credentials: cloud.credentials });
       const secretName = "demo/MyDbCreds";
       const first = `v-${randomUUID()}`;
+      const { randomPassword } = await kms.getRandomPassword({ excludePunctuation: true });
       await kms.createSecret({
         secretName,
         versionId: first,
-        secretData: JSON.stringify({
-          AccountName: "myapp",
-          AccountPassword: (await kms.getRandomPassword({ excludePunctuation: true }))
-            .randomPassword,
-        }),
+        secretData: JSON.stringify({ AccountName: "myapp", AccountPassword: randomPassword }),
         tags: [{ key: "rotor:rotator", value: "generic" }],
       });
-      io.out(`created ${secretName} with version ${first}`);
+      io.out(`created ${secretName} (version ${first}, tag rotor:rotator=generic)`);
+      io.out("before:");
       await printVersions(kms, secretName, io.out);
-      const second = `v-${randomUUID()}`;
-      await kms.putSecretValue({
-        secretName,
-        versionId: second,
-        secretData: JSON.stringify({
-          AccountName: "myapp",
-          AccountPassword: (await kms.getRandomPassword({ excludePunctuation: true }))
-            .randomPassword,
+
+      io.out(`rotor invoke rotate-generic --event '{"SecretName":"${secretName}"}'`);
+      const result = await invokeFunction({
+        functionName: "rotate-generic",
+        event: Buffer.from(JSON.stringify({ SecretName: secretName })),
+        timeout: 300,
+        io: functionIo(io, {
+          ROTOR_ENDPOINT: cloud.endpoint,
+          ALIBABA_CLOUD_ACCESS_KEY_ID: cloud.credentials.accessKeyId,
+          ALIBABA_CLOUD_ACCESS_KEY_SECRET: cloud.credentials.accessKeySecret,
+          ALIBABA_CLOUD_REGION_ID: cloud.region,
         }),
       });
-      io.out(`stored version ${second} (it becomes ACSCurrent, the old one ACSPrevious)`);
+      io.out(`  result: ${JSON.stringify(result)}`);
+      io.out("after:");
       await printVersions(kms, secretName, io.out);
+      const status = await secretStatus(kms, secretName);
+      io.out(`lock: ${status.lock.state}; last rotation: ${status.lastRotation.outcome}`);
+
+      // What an application does: read ACSCurrent and use it.
       const current = await kms.getSecretValue({ secretName });
+      const credentials = JSON.parse(current.secretData) as Record<string, string>;
       io.out(
-        `an application reading ${secretName} gets version ${current.versionId} (${current.secretData.length} characters, value not shown)`,
+        `an application reading ${secretName} gets version ${current.versionId}: user ${credentials.AccountName}, a ${String(Object.values(credentials)[1]?.length)}-character password (value not shown)`,
       );
       return EXIT.ok;
     } finally {
@@ -66,6 +78,27 @@ Options:
     }
   },
 };
+
+/** The function's environment, and its log lines condensed to one readable line per step. */
+function functionIo(io: CliIo, env: Record<string, string>): CliIo {
+  return {
+    env,
+    err: io.err,
+    out(line) {
+      if (!line.startsWith("log: ")) return io.out(`  ${line}`);
+      try {
+        const entry = JSON.parse(line.slice(5)) as Record<string, unknown>;
+        if (entry.event !== "rotation-step") return;
+        const calls = Array.isArray(entry.requestIds) ? entry.requestIds.length : 0;
+        io.out(
+          `  audit: ${entry.step} ${entry.outcome} (version ${entry.versionId}, ${calls} KMS calls, ${entry.durationMs} ms)`,
+        );
+      } catch {
+        io.out(`  ${line}`);
+      }
+    },
+  };
+}
 
 async function printVersions(
   kms: KmsClient,

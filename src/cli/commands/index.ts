@@ -1,6 +1,17 @@
 /** Every `rotor` sub-command, in the order `rotor --help` lists them. */
 import type { Command } from "../command.ts";
 import { demoCommand } from "./demo.ts";
+import { invokeCommand } from "./invoke.ts";
 import { localCloudCommand } from "./local-cloud.ts";
+import { planCommand } from "./plan.ts";
+import { rotateCommand } from "./rotate.ts";
+import { statusCommand } from "./status.ts";
 
-export const COMMANDS: readonly Command[] = [demoCommand, localCloudCommand];
+export const COMMANDS: readonly Command[] = [
+  demoCommand,
+  localCloudCommand,
+  rotateCommand,
+  statusCommand,
+  planCommand,
+  invokeCommand,
+];

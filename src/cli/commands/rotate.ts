@@ -1,0 +1,96 @@
+import { createJsonLogger } from "../../engine/json-logger.ts";
+import type { RotationRequest } from "../../engine/rotation-engine.ts";
+import { envCredentials } from "../../handler/env-credentials.ts";
+import { runRotation } from "../../handler/run-rotation.ts";
+import { STEPS, type Step } from "../../rotators/contract.ts";
+import { type Command, EXIT } from "../command.ts";
+import { integerFlag, parseFlags, UsageError } from "../parse-flags.ts";
+
+export const rotateCommand: Command = {
+  name: "rotate",
+  summary: "Rotate a secret now (all four steps, one step, or a dry run)",
+  help: `Usage: rotor rotate <secret> [--step S --version-id ID] [--emergency] [--dry-run] [--json] [--verbose] [--timeout SECONDS]
+
+Rotates the secret the way its function does: createSecret, setSecret,
+testSecret, finishSecret, with the rotator named by its rotor:rotator tag.
+An unfinished rotation whose lease has run out is resumed, not restarted.
+
+Options:
+  --step S          run only step S (createSecret, setSecret, testSecret,
+                    finishSecret); every step but createSecret needs
+                    --version-id, the token createSecret printed
+  --version-id ID   the rotation's token (the new version's id)
+  --emergency       the current value leaked: the rotator also revokes it
+  --dry-run         test the current value only; change nothing
+  --json            print the result as JSON
+  --verbose         print the JSON audit lines on stderr
+  --timeout S       stop cleanly before S seconds have passed (default 300)
+  -h, --help        show this help
+
+Environment: ROTOR_ENDPOINT and the ALIBABA_CLOUD_* variables (see README).
+Exit codes: 0 done, 1 the rotation failed or was refused, 2 bad command line.`,
+
+  async run(args, io) {
+    const { values, positionals } = parseFlags(
+      args,
+      {
+        step: { type: "string" },
+        "version-id": { type: "string" },
+        emergency: { type: "boolean" },
+        "dry-run": { type: "boolean" },
+        json: { type: "boolean" },
+        verbose: { type: "boolean" },
+        timeout: { type: "string" },
+      },
+      true,
+    );
+    const [secretName, ...extra] = positionals;
+    if (secretName === undefined) throw new UsageError("name the secret to rotate");
+    if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+    const step = values.step;
+    if (step !== undefined && !(STEPS as readonly string[]).includes(step)) {
+      throw new UsageError(
+        `--step expects one of ${STEPS.join(", ")}, got ${JSON.stringify(step)}`,
+      );
+    }
+    const versionId = values["version-id"];
+    if (step !== undefined && step !== "createSecret" && versionId === undefined) {
+      throw new UsageError(`--step ${step} needs --version-id (the token createSecret printed)`);
+    }
+    if (versionId !== undefined && step === undefined)
+      throw new UsageError("--version-id needs --step");
+    if (values["dry-run"] && step !== undefined) throw new UsageError("--dry-run takes no --step");
+    const timeout = integerFlag(values.timeout, "--timeout", 1, 86_400) ?? 300;
+    const request: RotationRequest = {
+      secretName,
+      step: step as Step | undefined,
+      versionId,
+      emergency: values.emergency === true,
+      dryRun: values["dry-run"] === true,
+    };
+    const result = await runRotation(request, {
+      log: createJsonLogger(values.verbose ? io.err : () => {}),
+      credentials: envCredentials(io.env),
+      deadline: Date.now() + timeout * 1000,
+      kms: { env: io.env },
+    });
+    if (values.json) {
+      io.out(JSON.stringify(result));
+    } else if (result.outcome === "dry-run-passed") {
+      io.out(
+        `${secretName}: dry run passed, the current version ${result.versionId} works; nothing changed`,
+      );
+    } else if (result.outcome === "already-current") {
+      io.out(`${secretName}: version ${result.versionId} is already ACSCurrent; nothing to do`);
+    } else {
+      const verb =
+        result.outcome === "rotated"
+          ? "rotated"
+          : `ran ${result.steps.join(", ") || "nothing new"}`;
+      io.out(
+        `${secretName}: ${verb}${result.resumed ? " (resumed an unfinished rotation)" : ""}; version ${result.versionId}${result.outcome === "rotated" ? " is ACSCurrent" : ""}`,
+      );
+    }
+    return EXIT.ok;
+  },
+};
