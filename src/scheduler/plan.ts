@@ -117,12 +117,16 @@ export async function planRotations(options: PlanOptions): Promise<PlanEntry[]> 
           : verdict.nextRotation === undefined
             ? "unscheduled"
             : "scheduled";
+      const windowStart = policy.schedule
+        ? previousOccurrence(policy.schedule.cron, now, policy.schedule.zone)
+        : undefined;
       return {
         ...base,
         lastRotation,
         nextRotation: verdict.nextRotation,
         status,
         reason: verdict.reason,
+        windowStart,
       };
     },
     options.onProgress,
