@@ -7,13 +7,15 @@ import type { AnyRotator } from "./contract.ts";
 import { ecsPasswordRotator } from "./ecs/ecs-password-rotator.ts";
 import { ecsSshKeyRotator } from "./ecs/ecs-ssh-key-rotator.ts";
 import { genericRotator } from "./generic/generic-rotator.ts";
+import { ramAccessKeyRotator } from "./ram-access-key/ram-access-key-rotator.ts";
 
-export type BuiltInKind = "generic" | "ecs-password" | "ecs-ssh-key";
+export type BuiltInKind = "generic" | "ecs-password" | "ecs-ssh-key" | "ram-access-key";
 
 export const BUILT_IN_ROTATORS: Readonly<Record<BuiltInKind, AnyRotator>> = {
   generic: genericRotator,
   "ecs-password": ecsPasswordRotator,
   "ecs-ssh-key": ecsSshKeyRotator,
+  "ram-access-key": ramAccessKeyRotator,
 };
 
 /** The built-in rotators plus a user's own (a user's kind may not replace a built-in one). */

@@ -3,8 +3,8 @@
  * hands a function its role's keys in `context.credentials`, per
  * invocation; one instance may serve several invocations at once, so the
  * keys travel in AsyncLocalStorage rather than in a shared variable.
- * Without keys (a function with no role, a local run) the standard
- * Alibaba credential chain applies.
+ * Without keys (a function with no role, `rotor rotate` on a laptop) the
+ * standard Alibaba credential chain applies.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { AccessKeyCredentials } from "../../clients/credentials.ts";

@@ -19,14 +19,15 @@
  *   key is current.
  */
 
-import type { AccessKeySummary } from "../../clients/ram-client.ts";
+import type { AccessKeySummary, NewAccessKey } from "../../clients/ram-client.ts";
 import { engineConfigFromTags } from "../../engine/engine-config.ts";
 import { RotationInProgressError } from "../../engine/engine-errors.ts";
 import { ApiError } from "../../errors.ts";
 import { defineRotator, type Rotator, type RotatorContext } from "../contract.ts";
-import { defaultRamAccessKeyClients, type RamAccessKeyClients } from "./ram-access-key-clients.ts";
+import type { RamAccessKeyClients } from "./ram-access-key-clients.ts";
 import { type RamAccessKeyConfig, ramAccessKeyConfigSchema } from "./ram-access-key-config.ts";
 import { AccessKeySlotsBusyError, AccessKeyTargetError } from "./ram-access-key-errors.ts";
+import { invocationClients } from "./ram-access-key-invocation.ts";
 import { planSlots } from "./ram-access-key-slots.ts";
 import { type RamAccessKeyValue, ramAccessKeyCodec } from "./ram-access-key-value.ts";
 
@@ -38,7 +39,7 @@ export const MAX_KEYS_PER_USER = 2;
 type Ctx = RotatorContext<RamAccessKeyConfig>;
 
 export function createRamAccessKeyRotator(
-  clients: RamAccessKeyClients = defaultRamAccessKeyClients(),
+  clients: RamAccessKeyClients = invocationClients(),
 ): Rotator<RamAccessKeyValue, RamAccessKeyConfig> {
   const ramCall = <T>(ctx: Ctx, action: string, call: () => Promise<T>) =>
     ctx.external(`ram.${action}`, call);
@@ -163,7 +164,7 @@ export function createRamAccessKeyRotator(
         });
       }
       for (const accessKeyId of plan.delete) await deleteKey(userName, accessKeyId, ctx);
-      let created: Awaited<ReturnType<ReturnType<RamAccessKeyClients["ram"]>["createAccessKey"]>>;
+      let created: NewAccessKey;
       try {
         created = await ramCall(ctx, "CreateAccessKey", () =>
           clients.ram().createAccessKey({ userName }),
@@ -234,7 +235,12 @@ export function createRamAccessKeyRotator(
   });
 }
 
-/** The built-in instance: clients from the environment (see ram-access-key-clients.ts). */
+/**
+ * The built-in instance: RAM is called as the invocation's role when the
+ * function's entry point set it (withInvocationCredentials), otherwise with
+ * the standard Alibaba credential chain; endpoints from ROTOR_ENDPOINT or
+ * the public ones.
+ */
 export const ramAccessKeyRotator = createRamAccessKeyRotator();
 
 function isCode(error: unknown, code: string): boolean {
