@@ -1,0 +1,323 @@
+/**
+ * One full dual-account database rotation per engine, through the engine and
+ * the database rotator, against real servers (MariaDB, PostgreSQL) and an
+ * in-process local cloud; beside it, in the same run, a floor: a
+ * straight-line script doing only what any rotation must (read ACSCurrent,
+ * put the pending version, ALTER the alternate account's password through
+ * the master, one login with the new password, move the stages).
+ *
+ * Reported: median wall time of each and their ratio (target ≤ 1.3), KMS
+ * calls and database logins per rotation (AWS's rotation templates: 14 API
+ * calls and 4 logins).
+ */
+import { randomUUID } from "node:crypto";
+import mysql from "mysql2/promise";
+import pg from "pg";
+import { KmsClient } from "../src/clients/kms-client.ts";
+import { createJsonLogger } from "../src/engine/json-logger.ts";
+import { RotationEngine } from "../src/engine/rotation-engine.ts";
+import { startLocalCloud } from "../src/local-cloud/embedded.ts";
+import { otherAccount } from "../src/rotators/database/database-alternate-account.ts";
+import {
+  DATABASE_PASSWORD_POLICIES,
+  generateDatabasePassword,
+} from "../src/rotators/database/database-password-policy.ts";
+import type { DatabaseSecretValue } from "../src/rotators/database/database-secret-value.ts";
+import { mysqlRotator } from "../src/rotators/database/mysql-rotator.ts";
+import { postgresRotator } from "../src/rotators/database/postgres-rotator.ts";
+import { startMariaDb } from "../test/support/mariadb.ts";
+import { startPostgres } from "../test/support/postgres.ts";
+import type { BenchResult } from "./bench-result.ts";
+
+/** Measured rotations per engine and way, after one warm-up each. */
+const ROUNDS = 7;
+
+interface Server {
+  host: string;
+  port: number;
+  adminUser: string;
+  adminPassword: string;
+  database?: string;
+}
+
+type Engine = "mysql" | "postgres";
+
+export default async function run(): Promise<BenchResult> {
+  const lines: string[] = [];
+  const numbers: Record<string, number> = {};
+  const cloud = await startLocalCloud({ port: 0 });
+  const [maria, postgres] = await Promise.all([startMariaDb(), startPostgres()]);
+  try {
+    for (const [engine, server] of [
+      ["mysql", maria],
+      ["postgres", postgres],
+    ] as const) {
+      const result = await benchEngine(engine, server, cloud);
+      const ratio = result.engineMs / result.floorMs;
+      lines.push(
+        `- ${engine}: rotation ${result.engineMs.toFixed(1)} ms (median of ${ROUNDS}), floor ${result.floorMs.toFixed(1)} ms, ratio ${ratio.toFixed(2)} (target ≤ 1.3); ` +
+          `${result.kmsCalls} KMS calls and ${result.logins} database logins per rotation (floor: ${result.floorKmsCalls} and ${result.floorLogins}; AWS: 14 and 4)`,
+      );
+      numbers[`${engine}RotationMs`] = round(result.engineMs);
+      numbers[`${engine}FloorMs`] = round(result.floorMs);
+      numbers[`${engine}Ratio`] = round(ratio);
+      numbers[`${engine}KmsCalls`] = result.kmsCalls;
+      numbers[`${engine}Logins`] = result.logins;
+    }
+  } finally {
+    await Promise.all([maria.stop(), postgres.stop(), cloud.close()]);
+  }
+  return {
+    name: "Database rotation",
+    description:
+      "One full dual-account rotation per engine (MariaDB, PostgreSQL) through the engine, against a straight-line floor script run in the same process on the same servers.",
+    lines,
+    numbers,
+  };
+}
+
+async function benchEngine(
+  engine: Engine,
+  server: Server,
+  cloud: Awaited<ReturnType<typeof startLocalCloud>>,
+) {
+  const kms = new KmsClient({ endpoint: cloud.endpoint, credentials: cloud.credentials });
+  const masterName = `bench/${engine}-master-${randomUUID().slice(0, 8)}`;
+  await kms.createSecret({
+    secretName: masterName,
+    versionId: "v0",
+    secretData: JSON.stringify({
+      AccountName: server.adminUser,
+      AccountPassword: server.adminPassword,
+    }),
+  });
+  const engineSecret = await newSecret(engine, server, kms, masterName, "engine");
+  const floorSecret = await newSecret(engine, server, kms, masterName, "floor");
+
+  let kmsCalls = 0;
+  let logins = 0;
+  const rotationEngine = new RotationEngine({
+    kms: {
+      endpoint: cloud.endpoint,
+      credentials: cloud.credentials,
+      observer: { before: () => void kmsCalls++ },
+    },
+    rotators: { mysql: mysqlRotator, postgres: postgresRotator },
+    log: createJsonLogger(() => undefined),
+    beforeExternalCall: (call) => {
+      if (call.kind === "external" && call.name.endsWith(".login")) logins++;
+    },
+  });
+  let floorKmsCalls = 0;
+  let floorLogins = 0;
+  const floorKms = new KmsClient({
+    endpoint: cloud.endpoint,
+    credentials: cloud.credentials,
+    observer: { before: () => void floorKmsCalls++ },
+  });
+  const floor = async () => {
+    floorLogins += await floorRotation(engine, server, floorKms, floorSecret);
+  };
+
+  // Warm-up: the first rotation creates the alternate accounts.
+  await rotationEngine.rotate({ secretName: engineSecret });
+  await floor();
+
+  const engineTimes: number[] = [];
+  const floorTimes: number[] = [];
+  kmsCalls = 0;
+  logins = 0;
+  floorKmsCalls = 0;
+  floorLogins = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    engineTimes.push(await timed(() => rotationEngine.rotate({ secretName: engineSecret })));
+    floorTimes.push(await timed(floor));
+  }
+  return {
+    engineMs: median(engineTimes),
+    floorMs: median(floorTimes),
+    kmsCalls: kmsCalls / ROUNDS,
+    logins: logins / ROUNDS,
+    floorKmsCalls: floorKmsCalls / ROUNDS,
+    floorLogins: floorLogins / ROUNDS,
+  };
+}
+
+/** An application account with a grant, and its dual-account secret. */
+async function newSecret(
+  engine: Engine,
+  server: Server,
+  kms: KmsClient,
+  masterSecret: string,
+  label: string,
+): Promise<string> {
+  const account = `bench_${label}_${randomUUID().slice(0, 6)}`;
+  const password = generateDatabasePassword(DATABASE_PASSWORD_POLICIES[engine]);
+  await adminDo(engine, server, async (query) => {
+    if (engine === "mysql") {
+      await query("CREATE DATABASE IF NOT EXISTS bench");
+      await query(`CREATE TABLE IF NOT EXISTS bench.t_${label} (id INT)`);
+      await query(`CREATE USER '${account}'@'%' IDENTIFIED BY '${password}'`);
+      await query(`GRANT SELECT ON bench.t_${label} TO '${account}'@'%'`);
+      // The floor does not create its alternate: give it one up front.
+      if (label === "floor") {
+        await query(`CREATE USER '${account}_rt'@'%' IDENTIFIED BY '${password}'`);
+        await query(`GRANT SELECT ON bench.t_${label} TO '${account}_rt'@'%'`);
+      }
+    } else {
+      await query(`CREATE TABLE IF NOT EXISTS t_${label} (id int)`);
+      await query(`CREATE ROLE ${account} LOGIN PASSWORD '${password}'`);
+      await query(`GRANT SELECT ON t_${label} TO ${account}`);
+      if (label === "floor") {
+        await query(`CREATE ROLE ${account}_rt LOGIN PASSWORD '${password}' IN ROLE ${account}`);
+      }
+    }
+  });
+  const value: DatabaseSecretValue = {
+    AccountName: account,
+    AccountPassword: password,
+    engine,
+    host: server.host,
+    port: server.port,
+    ...(server.database ? { database: server.database } : {}),
+    masterSecret,
+  };
+  const secretName = `bench/${engine}-${label}-${randomUUID().slice(0, 8)}`;
+  await kms.createSecret({
+    secretName,
+    versionId: "v0",
+    secretData: JSON.stringify(value),
+    tags: [{ key: "rotor:rotator", value: engine }],
+  });
+  return secretName;
+}
+
+/**
+ * The least a dual-account rotation can do; returns the logins it made.
+ * No checks, no lock, no resumption: a floor, not a rotator.
+ */
+async function floorRotation(
+  engine: Engine,
+  server: Server,
+  kms: KmsClient,
+  secretName: string,
+): Promise<number> {
+  const current = await kms.getSecretValue({ secretName });
+  const value = JSON.parse(current.secretData) as DatabaseSecretValue;
+  const pending: DatabaseSecretValue = {
+    ...value,
+    AccountName: otherAccount(value),
+    AccountPassword: generateDatabasePassword(DATABASE_PASSWORD_POLICIES[engine]),
+  };
+  const versionId = `floor-${randomUUID()}`;
+  await kms.putSecretValue({
+    secretName,
+    versionId,
+    secretData: JSON.stringify(pending),
+    versionStages: ["ACSPending"],
+  });
+  await adminDo(engine, server, async (_query, setPassword) => {
+    await setPassword(pending.AccountName, pending.AccountPassword);
+  });
+  await login(engine, server, pending.AccountName, pending.AccountPassword);
+  await kms.updateSecretVersionStage({
+    secretName,
+    versionStage: "ACSPrevious",
+    moveToVersion: current.versionId,
+  });
+  await kms.updateSecretVersionStage({
+    secretName,
+    versionStage: "ACSCurrent",
+    moveToVersion: versionId,
+  });
+  await kms.updateSecretVersionStage({
+    secretName,
+    versionStage: "ACSPending",
+    removeFromVersion: versionId,
+  });
+  return 2;
+}
+
+async function adminDo(
+  engine: Engine,
+  server: Server,
+  work: (
+    query: (sql: string) => Promise<unknown>,
+    setPassword: (account: string, password: string) => Promise<unknown>,
+  ) => Promise<void>,
+): Promise<void> {
+  if (engine === "mysql") {
+    const connection = await mysql.createConnection({
+      host: server.host,
+      port: server.port,
+      user: server.adminUser,
+      password: server.adminPassword,
+    });
+    try {
+      await work(
+        (sql) => connection.query(sql),
+        (account, password) =>
+          connection.query("ALTER USER ?@'%' IDENTIFIED BY ?", [account, password]),
+      );
+    } finally {
+      await connection.end();
+    }
+    return;
+  }
+  const client = new pg.Client({
+    host: server.host,
+    port: server.port,
+    user: server.adminUser,
+    password: server.adminPassword,
+    database: server.database,
+  });
+  await client.connect();
+  try {
+    await work(
+      (sql) => client.query(sql),
+      (account, password) =>
+        client.query(
+          `ALTER ROLE ${client.escapeIdentifier(account)} PASSWORD ${client.escapeLiteral(password)}`,
+        ),
+    );
+  } finally {
+    await client.end();
+  }
+}
+
+async function login(engine: Engine, server: Server, user: string, password: string) {
+  if (engine === "mysql") {
+    const connection = await mysql.createConnection({
+      host: server.host,
+      port: server.port,
+      user,
+      password,
+    });
+    await connection.end();
+    return;
+  }
+  const client = new pg.Client({
+    host: server.host,
+    port: server.port,
+    user,
+    password,
+    database: server.database,
+  });
+  await client.connect();
+  await client.end();
+}
+
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await work();
+  return performance.now() - started;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}
