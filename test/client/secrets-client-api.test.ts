@@ -55,6 +55,25 @@ describe("SecretsClient API", () => {
     expect(byId.versionStages).toContain("ACSPrevious");
   });
 
+  it("hands a binary secret over as KMS returns it, base64 with its data type", async () => {
+    // Prepare
+    const secretName = uniqueSecretName("binary");
+    const bytes = Buffer.from([0, 1, 2, 250, 255]).toString("base64");
+    await cloud.admin.createSecret({
+      secretName,
+      secretData: bytes,
+      secretDataType: "binary",
+      versionId: newVersionId(),
+    });
+
+    // Act
+    const version = await client.getSecretVersion(secretName);
+
+    // Assess
+    expect(version.dataType).toBe("binary");
+    expect(Buffer.from(version.value, "base64")).toEqual(Buffer.from([0, 1, 2, 250, 255]));
+  });
+
   it("answers a stage and version id that disagree with KMS's parameter error", async () => {
     // Prepare
     const secretName = uniqueSecretName("mismatch");

@@ -238,6 +238,24 @@ describe("SecretsClient cache", () => {
     expect(calls.count).toBe(1);
   });
 
+  it("stops refreshing in the background once closed", async () => {
+    // Prepare
+    const secretName = await createSecret("closed", "closed-value");
+    const calls = callLog();
+    const client = newClient({ ttlMs: 60_000, observer: calls.observer });
+    useFakeClock();
+    await client.getSecret(secretName);
+    await client.getSecret(secretName); // in use
+
+    // Act
+    client.close();
+    vi.advanceTimersByTime(59_000);
+    for (let turn = 0; turn < 50; turn++) await new Promise((resolve) => setImmediate(resolve));
+
+    // Assess
+    expect(calls.count).toBe(1);
+  });
+
   it("keeps serving the last good value through a KMS outage, says so once, and recovers", async () => {
     // Prepare
     const secretName = await createSecret("outage", "good-value");
