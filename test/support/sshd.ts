@@ -79,6 +79,11 @@ export interface SshdServer {
   /** `SHA256:…` of the host key, as `ssh-keygen -l` prints it. */
   readonly hostKeyFingerprint: string;
   createUser(options?: CreateUserOptions): Promise<TestUser>;
+  /**
+   * Restarts sshd on the same port with a new host key, as a reinstalled
+   * (or impersonated) server would present; returns the new fingerprint.
+   */
+  replaceHostKey(): Promise<string>;
   /** Stops sshd, removes every user it created and its folder. */
   stop(): Promise<void>;
 }
@@ -91,18 +96,7 @@ export async function startSshd(): Promise<SshdServer> {
   await mkdir(PRIVILEGE_SEPARATION_DIR, { recursive: true, mode: 0o755 });
   const dir = await mkdtemp(join(tmpdir(), "rotor-sshd-"));
   const hostKey = join(dir, "host_ed25519");
-  await run("ssh-keygen", [
-    "-q",
-    "-t",
-    "ed25519",
-    "-N",
-    "",
-    "-C",
-    "rotor-test-host",
-    "-f",
-    hostKey,
-  ]);
-  const hostKeyFingerprint = await fingerprintOf(`${hostKey}.pub`);
+  let hostKeyFingerprint = await newHostKey(hostKey);
 
   // Another process may take the free port between our probe and sshd's
   // bind: try a few ports before giving up.
@@ -121,13 +115,22 @@ export async function startSshd(): Promise<SshdServer> {
     await rm(dir, { recursive: true, force: true });
     throw lastError;
   }
-  const { child, port } = started;
+  let { child } = started;
+  const { port } = started;
 
   const users: string[] = [];
   return {
     host: "127.0.0.1",
     port,
-    hostKeyFingerprint,
+    get hostKeyFingerprint() {
+      return hostKeyFingerprint;
+    },
+    async replaceHostKey() {
+      await stopChild(child);
+      hostKeyFingerprint = await newHostKey(hostKey);
+      child = await spawnSshd(join(dir, "sshd_config"));
+      return hostKeyFingerprint;
+    },
     async createUser(options = {}) {
       const name = `rtr_${randomBytes(5).toString("hex")}`;
       const password = `Init-${randomBytes(12).toString("base64url")}`;
@@ -222,6 +225,14 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** (Re)generates the host key at `path`; returns its fingerprint. */
+async function newHostKey(path: string): Promise<string> {
+  await rm(path, { force: true });
+  await rm(`${path}.pub`, { force: true });
+  await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "rotor-test-host", "-f", path]);
+  return fingerprintOf(`${path}.pub`);
 }
 
 async function fingerprintOf(publicKeyPath: string): Promise<string> {

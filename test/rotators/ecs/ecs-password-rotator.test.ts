@@ -171,4 +171,26 @@ describe.skipIf(sshdSkipReason())("ecs-password rotator against a real OpenSSH s
     const atChange = outcomes.find((o) => o.crashedAt === "external:ssh.chpasswd");
     expect(atChange?.crashed).toContain("injected crash");
   }, 240_000);
+
+  // Last: it changes the server's host key under every secret of this suite.
+  it("stops a rotation once the server's host key has changed, leaving ACSCurrent and the password as they were", async () => {
+    // Prepare: a secret that rotated fine against the original key
+    const w = world();
+    const { user, secretName } = await selfRotatingUser();
+    await w.engine(ecsPasswordRotator).rotate({ secretName });
+    const before = await w.cloud.kms.getSecretValue({ secretName });
+    const password = (JSON.parse(before.secretData) as { Password: string }).Password;
+    const pinned = w.sshd.hostKeyFingerprint;
+    const changed = await w.sshd.replaceHostKey();
+    // Act
+    const error = await w
+      .engine(ecsPasswordRotator)
+      .rotate({ secretName })
+      .catch((e: unknown) => e);
+    // Assess
+    expect(String(error)).toContain(`is ${changed}, but ${pinned} is pinned`);
+    expect(String(error)).not.toContain(password);
+    expect((await w.cloud.kms.getSecretValue({ secretName })).versionId).toBe(before.versionId);
+    expect(await w.canLogIn(user.name, { password })).toBe(true);
+  }, 120_000);
 });
