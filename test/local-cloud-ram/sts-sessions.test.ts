@@ -4,7 +4,9 @@
  * (`SecurityToken`), expiry on the cloud's clock, token mismatches, trust
  * policies, and the service-role helper FC uses.
  */
+import * as kmsModule from "@alicloud/kms20160120";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { commonJsDefault } from "../../src/clients/commonjs-default.ts";
 import type { AccessKeyCredentials } from "../../src/clients/credentials.ts";
 import {
   accountTrust,
@@ -19,9 +21,13 @@ import {
 
 const MINUTE_MS = 60_000;
 let clockOffsetMs = 0;
+const serverLog: string[] = [];
 let env: RamTestCloud;
 beforeAll(async () => {
-  env = await startRamTestCloud({ now: () => Date.now() + clockOffsetMs });
+  env = await startRamTestCloud({
+    now: () => Date.now() + clockOffsetMs,
+    log: (line) => serverLog.push(line),
+  });
 });
 afterAll(async () => {
   await env?.close();
@@ -94,6 +100,53 @@ describe("AssumeRole", () => {
       expect(identity.body?.identityType).toBe("AssumedRoleUser");
       expect(identity.body?.roleId).toBe(role.roleId);
       expect(identity.body?.arn).toBe(body?.assumedRoleUser?.arn);
+    }
+  });
+
+  it("works through the rpc-client based KMS SDK too (V1 with SecurityToken)", async () => {
+    // Prepare
+    const caller = await assumer();
+    const role = await readerRole();
+    const secretName = uniqueName("rpc/secret");
+    await env.kms().createSecret({ secretName, secretData: "rpc-value", versionId: "v1" });
+    const { credentials } = await assume(caller, role.arn);
+    const KmsSdk = commonJsDefault(kmsModule);
+    const client = new KmsSdk({
+      ...credentials,
+      endpoint: `127.0.0.1:${env.cloud.port}`,
+      protocol: "http",
+      regionId: env.cloud.region,
+      readTimeout: 30_000,
+    } as ConstructorParameters<typeof KmsSdk>[0]);
+
+    // Act
+    const read = await client.getSecretValue(new kmsModule.GetSecretValueRequest({ secretName }));
+    const denied = await failureOf(
+      client.deleteSecret(new kmsModule.DeleteSecretRequest({ secretName })),
+    );
+
+    // Assess
+    expect(read.secretData).toBe("rpc-value");
+    expect(denied.code).toBe("Forbidden.NoPermission");
+  });
+
+  it("never writes a key secret or a security token into the server's log", async () => {
+    // Prepare
+    const caller = await assumer();
+    const role = await readerRole();
+
+    // Act
+    const { credentials } = await assume(caller, role.arn);
+    await env.stsSdk(credentials).getCallerIdentity();
+
+    // Assess
+    expect(serverLog.some((line) => line.startsWith("AssumeRole 200"))).toBe(true);
+    for (const secret of [
+      caller.accessKeySecret,
+      credentials.accessKeySecret,
+      credentials.securityToken,
+    ]) {
+      expect(serverLog.filter((line) => line.includes(secret))).toEqual([]);
     }
   });
 
