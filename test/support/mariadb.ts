@@ -14,7 +14,7 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
@@ -57,10 +57,24 @@ export function skipUnlessMariaDb(): boolean {
   return true;
 }
 
-export async function startMariaDb(): Promise<RunningMariaDb> {
+export interface MariaDbOptions {
+  /** Serve TLS with this PEM certificate and key (clients may still connect without TLS). */
+  tls?: { certificate: string; key: string };
+}
+
+export async function startMariaDb(options: MariaDbOptions = {}): Promise<RunningMariaDb> {
   const missing = mariaDbMissing();
   if (missing) throw new Error(`cannot start MariaDB: ${missing}`);
   const dir = await mkdtemp(join(tmpdir(), "rotor-mariadb-"));
+  const tlsFlags: string[] = [];
+  if (options.tls) {
+    await writeFile(join(dir, "server-cert.pem"), options.tls.certificate);
+    await writeFile(join(dir, "server-key.pem"), options.tls.key, { mode: 0o600 });
+    tlsFlags.push(
+      `--ssl-cert=${join(dir, "server-cert.pem")}`,
+      `--ssl-key=${join(dir, "server-key.pem")}`,
+    );
+  }
   const dataDir = join(dir, "data");
   const socket = join(dir, "mariadb.sock");
   const errorLog = join(dir, "error.log");
@@ -97,6 +111,7 @@ export async function startMariaDb(): Promise<RunningMariaDb> {
         `--user=${runAs}`,
         "--innodb-buffer-pool-size=32M",
         "--max-connections=300",
+        ...tlsFlags,
       ],
       { stdio: "ignore" },
     );
