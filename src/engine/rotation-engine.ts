@@ -21,7 +21,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { KmsClient, type KmsClientOptions, type SecretValue } from "../clients/kms-client.ts";
-import { ApiError, RotorError, ValidationError } from "../errors.ts";
+import { ApiError, ConfigError, RotorError, ValidationError } from "../errors.ts";
 import type {
   AnyRotator,
   BeforeExternalCall,
@@ -805,6 +805,7 @@ export class RotationEngine {
     if (
       request.dryRun ||
       error instanceof ValidationError ||
+      error instanceof ConfigError ||
       error instanceof RotationInProgressError ||
       error instanceof StepRefusedError ||
       (error instanceof ApiError && error.code === "Forbidden.ResourceNotFound" && step === "load")

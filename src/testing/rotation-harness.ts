@@ -32,13 +32,16 @@ export interface RotationHarness {
   versions(secretName: string): Promise<VersionSummary[]>;
   /** Throws unless: one ACSCurrent, at most one ACSPrevious, nothing pending, no lease label left. */
   assertConsistent(secretName: string, pendingStage?: string): Promise<VersionSummary[]>;
+  /** Shifts the local cloud's clock (version CreateTimes), e.g. back to age a lease. */
+  setCloudClock(offsetMs: number): void;
   close(): Promise<void>;
 }
 
 export async function startRotationHarness(
   rotators: readonly AnyRotator[] = [],
 ): Promise<RotationHarness> {
-  const cloud = await startLocalCloud();
+  let cloudClockOffset = 0;
+  const cloud = await startLocalCloud({ now: () => Date.now() + cloudClockOffset });
   const admin = new KmsClient({ endpoint: cloud.endpoint, credentials: cloud.credentials });
   const logLines: string[] = [];
   // The rotator under test replaces a built-in one of the same kind.
@@ -102,6 +105,9 @@ export async function startRotationHarness(
         );
       }
       return all;
+    },
+    setCloudClock(offsetMs) {
+      cloudClockOffset = offsetMs;
     },
     close: () => cloud.close(),
   };
