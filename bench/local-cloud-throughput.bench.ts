@@ -1,10 +1,16 @@
 /**
- * GetSecretValue requests per second through the official
- * `@alicloud/openapi-client` (V3 signatures, its keep-alive agent) at
- * concurrency 16, against the local cloud started as a separate process by
- * the CLI (durable state in a temp folder), and against a bare node:http
- * server answering the same JSON body through the same client path: the
- * ratio is what signature checks, routing and the KMS logic cost.
+ * GetSecretValue requests per second against the local cloud started as a
+ * separate process by the CLI (durable state in a temp folder), beside a
+ * bare node:http server (also a child process) answering the same JSON body
+ * without checking signatures. Two client paths, each run against both:
+ *
+ * - the official `@alicloud/openapi-client` (V3 signatures, its keep-alive
+ *   agent) at concurrency 16: what an SDK user sees;
+ * - the same request signed ahead of time and sent over a bare keep-alive
+ *   agent: the server's own capacity, with the client's cost taken out.
+ *
+ * Rounds alternate between the two servers, so other work on the machine
+ * slows both alike and the ratio stays meaningful.
  */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -15,13 +21,21 @@ import { commonJsDefault } from "../src/clients/commonjs-default.ts";
 import { KmsClient } from "../src/clients/kms-client.ts";
 import { signV3 } from "../test/local-cloud/support/test-signer.ts";
 import type { BenchResult } from "./bench-result.ts";
-import { startChildServer } from "./support/child-server.ts";
-import { closedLoopLoad, type LoadResult } from "./support/closed-loop-load.ts";
+import { type ChildServer, startChildServer } from "./support/child-server.ts";
+import {
+  closedLoopLoad,
+  combine,
+  type LoadResult,
+  percentileMs,
+  requestsPerSecond,
+} from "./support/closed-loop-load.ts";
 import { presignedSender } from "./support/presigned-http-client.ts";
 
 const CONCURRENCY = 16;
-const REQUESTS = 20_000;
-const MAX_MS = 30_000;
+/** Per target and client path: ROUNDS rounds of REQUESTS_PER_ROUND. */
+const ROUNDS = 4;
+const REQUESTS_PER_ROUND = 4_000;
+const MAX_MS_PER_ROUND = 10_000;
 const WARMUP_REQUESTS = 1_000;
 /** What the local cloud should sustain on a 2-core machine. */
 const TARGET_RPS = 2_000;
@@ -29,76 +43,91 @@ const TARGET_RPS = 2_000;
 const OpenApiClient = commonJsDefault(openapiModule);
 const ROOT = resolve(import.meta.dirname, "..");
 
-function getSecretValueCaller(
-  port: number,
-  credentials: { accessKeyId: string; accessKeySecret: string },
-) {
-  const client = new OpenApiClient(
-    new openapiModule.Config({
-      ...credentials,
-      endpoint: `127.0.0.1:${port}`,
-      protocol: "http",
-      regionId: "cn-hangzhou",
-    }),
-  );
-  const params = new openapiModule.Params({
-    action: "GetSecretValue",
-    version: "2016-01-20",
-    protocol: "HTTPS",
-    pathname: "/",
-    method: "POST",
-    authType: "AK",
-    style: "RPC",
-    reqBodyType: "formData",
-    bodyType: "json",
-  });
-  const runtime = new teaUtilModule.RuntimeOptions({ autoretry: false, readTimeout: 30_000 });
-  return async () => {
-    const request = new openapiModule.OpenApiRequest({ query: { SecretName: "bench/db" } });
-    return (await client.callApi(params, request, runtime)) as { body: Record<string, unknown> };
-  };
-}
+type Credentials = { accessKeyId: string; accessKeySecret: string };
+/** Makes a function that sends `count` GetSecretValue requests' worth of calls. */
+type CallFactory = (port: number, count: number) => { call: () => Promise<unknown>; done(): void };
 
-async function measure(call: () => Promise<unknown>): Promise<LoadResult> {
-  await closedLoopLoad({ call, concurrency: CONCURRENCY, total: WARMUP_REQUESTS, maxMs: MAX_MS });
-  return closedLoopLoad({ call, concurrency: CONCURRENCY, total: REQUESTS, maxMs: MAX_MS });
-}
-
-/**
- * The same GetSecretValue, signed ahead of time (each with its own nonce) and
- * sent over a bare keep-alive agent: the server's capacity once the official
- * client's own cost is taken out of the client process.
- */
-async function measurePresigned(
-  port: number,
-  credentials: { accessKeyId: string; accessKeySecret: string },
-): Promise<LoadResult> {
-  const sign = () =>
-    signV3({
-      host: `127.0.0.1:${port}`,
-      ...credentials,
+const officialClient =
+  (credentials: Credentials): CallFactory =>
+  (port) => {
+    const client = new OpenApiClient(
+      new openapiModule.Config({
+        ...credentials,
+        endpoint: `127.0.0.1:${port}`,
+        protocol: "http",
+        regionId: "cn-hangzhou",
+      }),
+    );
+    const params = new openapiModule.Params({
       action: "GetSecretValue",
-      query: { SecretName: "bench/db" },
+      version: "2016-01-20",
+      protocol: "HTTPS",
+      pathname: "/",
+      method: "POST",
+      authType: "AK",
+      style: "RPC",
+      reqBodyType: "formData",
+      bodyType: "json",
     });
-  const sender = presignedSender(port, CONCURRENCY);
+    const runtime = new teaUtilModule.RuntimeOptions({ autoretry: false, readTimeout: 30_000 });
+    return {
+      call: () =>
+        client.callApi(
+          params,
+          new openapiModule.OpenApiRequest({ query: { SecretName: "bench/db" } }),
+          runtime,
+        ),
+      done() {},
+    };
+  };
+
+/** Requests signed before the clock starts, each with its own nonce. */
+const presignedRequests =
+  (credentials: Credentials): CallFactory =>
+  (port, count) => {
+    const sign = () =>
+      signV3({
+        host: `127.0.0.1:${port}`,
+        ...credentials,
+        action: "GetSecretValue",
+        query: { SecretName: "bench/db" },
+      });
+    const signed = Array.from({ length: count }, sign);
+    const sender = presignedSender(port, CONCURRENCY);
+    return { call: () => sender.send(signed.pop() ?? sign()), done: () => sender.close() };
+  };
+
+async function load(factory: CallFactory, port: number, count: number): Promise<LoadResult> {
+  const { call, done } = factory(port, count);
   try {
-    const warmup = Array.from({ length: WARMUP_REQUESTS }, sign);
-    await closedLoopLoad({
-      call: () => sender.send(warmup.pop() ?? sign()),
-      concurrency: CONCURRENCY,
-      total: WARMUP_REQUESTS,
-      maxMs: MAX_MS,
-    });
-    const signed = Array.from({ length: REQUESTS }, sign);
     return await closedLoopLoad({
-      call: () => sender.send(signed.pop() ?? sign()),
+      call,
       concurrency: CONCURRENCY,
-      total: REQUESTS,
-      maxMs: MAX_MS,
+      total: count,
+      maxMs: MAX_MS_PER_ROUND,
     });
   } finally {
-    sender.close();
+    done();
   }
+}
+
+/** Warms both servers up, then alternates rounds between them. */
+async function compare(
+  factory: CallFactory,
+  cloud: ChildServer,
+  bare: ChildServer,
+): Promise<{ cloud: LoadResult; bare: LoadResult }> {
+  await load(factory, cloud.port, WARMUP_REQUESTS);
+  await load(factory, bare.port, WARMUP_REQUESTS);
+  const cloudRounds: LoadResult[] = [];
+  const bareRounds: LoadResult[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const cloudFirst = round % 2 === 0;
+    if (cloudFirst) cloudRounds.push(await load(factory, cloud.port, REQUESTS_PER_ROUND));
+    bareRounds.push(await load(factory, bare.port, REQUESTS_PER_ROUND));
+    if (!cloudFirst) cloudRounds.push(await load(factory, cloud.port, REQUESTS_PER_ROUND));
+  }
+  return { cloud: combine(cloudRounds), bare: combine(bareRounds) };
 }
 
 export default async function run(): Promise<BenchResult> {
@@ -110,13 +139,10 @@ export default async function run(): Promise<BenchResult> {
     [join(ROOT, "bin/rotor.mjs"), "local-cloud", "--port", "0", "--state", stateDir],
     env,
   );
-  let bare: Awaited<ReturnType<typeof startChildServer>> | undefined;
+  let bare: ChildServer | undefined;
   try {
-    const account = JSON.parse(await readFile(join(stateDir, "account.json"), "utf8")) as {
-      accessKeyId: string;
-      accessKeySecret: string;
-    };
-    const credentials = {
+    const account = JSON.parse(await readFile(join(stateDir, "account.json"), "utf8"));
+    const credentials: Credentials = {
       accessKeyId: account.accessKeyId,
       accessKeySecret: account.accessKeySecret,
     };
@@ -126,47 +152,54 @@ export default async function run(): Promise<BenchResult> {
       secretData: JSON.stringify({ AccountName: "app", AccountPassword: "x".repeat(32) }),
       versionId: "v1",
     });
-    const cloudCall = getSecretValueCaller(cloud.port, credentials);
-    const sample = await cloudCall();
+    const sample = (await officialClient(credentials)(cloud.port, 1).call()) as {
+      body: Record<string, unknown>;
+    };
     bare = await startChildServer(
       ["--import", "tsx", join(ROOT, "bench/support/bare-json-server.ts")],
       { ...process.env, BARE_JSON_BODY: JSON.stringify(sample.body) },
     );
-    const bareCall = getSecretValueCaller(bare.port, credentials);
 
-    const cloudLoad = await measure(cloudCall);
-    const bareLoad = await measure(bareCall);
-    const cloudPresigned = await measurePresigned(cloud.port, credentials);
-    const barePresigned = await measurePresigned(bare.port, credentials);
+    const official = await compare(officialClient(credentials), cloud, bare);
+    const presigned = await compare(presignedRequests(credentials), cloud, bare);
 
-    const ratio = cloudLoad.requestsPerSecond / bareLoad.requestsPerSecond;
-    const presignedRatio = cloudPresigned.requestsPerSecond / barePresigned.requestsPerSecond;
-    const row = (label: string, load: LoadResult) =>
-      `| ${label} | ${load.completed} | ${load.failed} | ${Math.round(load.requestsPerSecond)} | ${load.p50Ms.toFixed(1)} | ${load.p99Ms.toFixed(1)} |`;
+    const rps = {
+      official: requestsPerSecond(official.cloud),
+      officialBare: requestsPerSecond(official.bare),
+      presigned: requestsPerSecond(presigned.cloud),
+      presignedBare: requestsPerSecond(presigned.bare),
+    };
+    const row = (label: string, result: LoadResult) =>
+      `| ${label} | ${result.completed} | ${result.failed} | ${Math.round(requestsPerSecond(result))} | ${percentileMs(result, 50).toFixed(1)} | ${percentileMs(result, 99).toFixed(1)} |`;
+    const verdict = (value: number) =>
+      `${Math.round(value)} (${value >= TARGET_RPS ? "met" : "not met"})`;
     return {
       name: "Local cloud throughput (GetSecretValue)",
-      description: `GetSecretValue through @alicloud/openapi-client (V3, keep-alive) at concurrency ${CONCURRENCY}, ${REQUESTS} requests or ${MAX_MS / 1000} s (whichever first) after ${WARMUP_REQUESTS} warm-up requests, on loopback. The local cloud runs as a child process (\`rotor local-cloud\`, state in a temp folder); the baseline is a bare node:http child process answering the same JSON body without checking signatures.`,
+      description: `GetSecretValue at concurrency ${CONCURRENCY} on loopback, ${ROUNDS} alternating rounds of ${REQUESTS_PER_ROUND} requests (each bounded to ${MAX_MS_PER_ROUND / 1000} s) per server after ${WARMUP_REQUESTS} warm-up requests. The local cloud runs as a child process (\`rotor local-cloud\`, state in a temp folder); the baseline is a bare node:http child process answering the same JSON body without checking signatures. Client paths: the official @alicloud/openapi-client (V3, keep-alive), and requests signed ahead of time sent over a keep-alive node:http agent (the server's own capacity).`,
       lines: [
-        "| server | requests | failed | requests/s | p50 ms | p99 ms |",
+        "| server, client path | requests | failed | requests/s | p50 ms | p99 ms |",
         "| --- | --- | --- | --- | --- | --- |",
-        row("local cloud, official client", cloudLoad),
-        row("bare node:http, official client", bareLoad),
-        row("local cloud, pre-signed requests", cloudPresigned),
-        row("bare node:http, pre-signed requests", barePresigned),
+        row("local cloud, official client", official.cloud),
+        row("bare node:http, official client", official.bare),
+        row("local cloud, pre-signed requests", presigned.cloud),
+        row("bare node:http, pre-signed requests", presigned.bare),
         "",
-        `Through the official client, local cloud / bare server: **${ratio.toFixed(2)}**; with pre-signed requests (the server's own capacity): **${presignedRatio.toFixed(2)}**.`,
-        `Target ${TARGET_RPS} requests/s for the local cloud: ${Math.round(cloudLoad.requestsPerSecond)} through the official client (${cloudLoad.requestsPerSecond >= TARGET_RPS ? "met" : "not met"}; the same client reaches only ${Math.round(bareLoad.requestsPerSecond)} against the bare server, so the client process is the ceiling there), ${Math.round(cloudPresigned.requestsPerSecond)} with pre-signed requests (${cloudPresigned.requestsPerSecond >= TARGET_RPS ? "met" : "not met"}).`,
+        `Local cloud / bare server: **${(rps.official / rps.officialBare).toFixed(2)}** through the official client, **${(rps.presigned / rps.presignedBare).toFixed(2)}** with pre-signed requests.`,
+        `Target ${TARGET_RPS} requests/s for the local cloud: ${verdict(rps.official)} through the official client, ${verdict(rps.presigned)} with pre-signed requests.`,
       ],
       numbers: {
-        localCloudRequestsPerSecond: Math.round(cloudLoad.requestsPerSecond),
-        bareServerRequestsPerSecond: Math.round(bareLoad.requestsPerSecond),
-        localCloudToBareRatio: ratio,
-        localCloudP99Ms: cloudLoad.p99Ms,
-        localCloudPresignedRequestsPerSecond: Math.round(cloudPresigned.requestsPerSecond),
-        bareServerPresignedRequestsPerSecond: Math.round(barePresigned.requestsPerSecond),
-        localCloudToBarePresignedRatio: presignedRatio,
+        localCloudRequestsPerSecond: Math.round(rps.official),
+        bareServerRequestsPerSecond: Math.round(rps.officialBare),
+        localCloudToBareRatio: rps.official / rps.officialBare,
+        localCloudPresignedRequestsPerSecond: Math.round(rps.presigned),
+        bareServerPresignedRequestsPerSecond: Math.round(rps.presignedBare),
+        localCloudToBarePresignedRatio: rps.presigned / rps.presignedBare,
+        localCloudP99Ms: percentileMs(official.cloud, 99),
         failedRequests:
-          cloudLoad.failed + bareLoad.failed + cloudPresigned.failed + barePresigned.failed,
+          official.cloud.failed +
+          official.bare.failed +
+          presigned.cloud.failed +
+          presigned.bare.failed,
       },
     };
   } finally {

@@ -9,9 +9,8 @@ export interface LoadResult {
   completed: number;
   failed: number;
   elapsedMs: number;
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
+  /** Latency of every completed request. */
+  latenciesMs: number[];
 }
 
 export async function closedLoopLoad(options: {
@@ -20,7 +19,7 @@ export async function closedLoopLoad(options: {
   total: number;
   maxMs: number;
 }): Promise<LoadResult> {
-  const latencies: number[] = [];
+  const latenciesMs: number[] = [];
   let issued = 0;
   let failed = 0;
   const started = performance.now();
@@ -31,23 +30,36 @@ export async function closedLoopLoad(options: {
       const begin = performance.now();
       try {
         await options.call();
-        latencies.push(performance.now() - begin);
+        latenciesMs.push(performance.now() - begin);
       } catch {
         failed++;
       }
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));
-  const elapsedMs = performance.now() - started;
-  latencies.sort((a, b) => a - b);
-  const percentile = (p: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
   return {
-    completed: latencies.length,
+    completed: latenciesMs.length,
     failed,
-    elapsedMs,
-    requestsPerSecond: (latencies.length / elapsedMs) * 1000,
-    p50Ms: percentile(50),
-    p99Ms: percentile(99),
+    elapsedMs: performance.now() - started,
+    latenciesMs,
   };
+}
+
+/** Several rounds of one target added up. */
+export function combine(rounds: LoadResult[]): LoadResult {
+  return {
+    completed: rounds.reduce((sum, r) => sum + r.completed, 0),
+    failed: rounds.reduce((sum, r) => sum + r.failed, 0),
+    elapsedMs: rounds.reduce((sum, r) => sum + r.elapsedMs, 0),
+    latenciesMs: rounds.flatMap((r) => r.latenciesMs),
+  };
+}
+
+export function requestsPerSecond(load: LoadResult): number {
+  return load.elapsedMs === 0 ? 0 : (load.completed / load.elapsedMs) * 1000;
+}
+
+export function percentileMs(load: LoadResult, percentile: number): number {
+  const sorted = [...load.latenciesMs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((percentile / 100) * sorted.length))] ?? 0;
 }
