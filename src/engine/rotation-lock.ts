@@ -49,6 +49,10 @@
  * expiry, like any other invocation, and takes over as soon as the lease
  * ends if the holder crashed.
  *
+ * A call that carries the token (an orchestrated step) acts for that
+ * rotation and is not checked against the lease: the orchestrator runs one
+ * step at a time, and each step first re-reads the stages.
+ *
  * Limits, stated plainly: a holder must finish each step before its lease
  * ends (the engine checks before each step and stops cleanly otherwise); the
  * lease compares KMS's CreateTime with the caller's clock, so clocks must

@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import type { VersionSummary } from "../../src/clients/kms-client.ts";
+import {
+  leaseClaimId,
+  leaseOf,
+  nextPendingAttempt,
+  pendingVersionId,
+} from "../../src/engine/rotation-lock.ts";
+
+const version = (
+  versionId: string,
+  createTime: string,
+  versionStages: string[] = [],
+): VersionSummary => ({
+  versionId,
+  createTime,
+  versionStages,
+});
+
+describe("rotation lock", () => {
+  it("derives the same pending id from the same current version, a different one otherwise, within KMS's 64 characters", () => {
+    // Act
+    const ids = [
+      pendingVersionId("v1", 1),
+      pendingVersionId("v1", 1),
+      pendingVersionId("v2", 1),
+      pendingVersionId("v1", 2),
+    ];
+    const long = leaseClaimId(pendingVersionId("x".repeat(64), 99), 999);
+    // Assess
+    expect(ids[0]).toBe(ids[1]);
+    expect(new Set(ids).size).toBe(3);
+    expect(long.length).toBeLessThanOrEqual(64);
+    expect(long).toMatch(/^[A-Za-z0-9_.:@+=/-]+$/);
+  });
+
+  it("skips attempts taken by cancelled rotations", () => {
+    // Prepare
+    const taken = [
+      version(pendingVersionId("v1", 1), "2026-01-01T00:00:00Z"),
+      version(pendingVersionId("v1", 2), "2026-01-01T00:00:00Z"),
+    ];
+    // Act
+    const attempt = nextPendingAttempt("v1", taken);
+    // Assess
+    expect(attempt).toBe(3);
+  });
+
+  it("starts the lease at the newest claim, else at the pending version", () => {
+    // Prepare
+    const pending = version("rotor-abc-1", "2026-01-01T00:00:00Z", ["ACSPending"]);
+    const claims = [
+      version("rotor-abc-1.lease-1", "2026-01-01T01:00:00Z"),
+      version("rotor-abc-1.lease-2", "2026-01-01T02:00:00Z", ["RotorLease"]),
+      version("rotor-other-1.lease-7", "2026-01-01T05:00:00Z"),
+    ];
+    // Act
+    const fresh = leaseOf(pending, [pending], 60_000);
+    const taken = leaseOf(pending, [pending, ...claims], 60_000);
+    // Assess
+    expect(fresh).toEqual({
+      startedAt: Date.parse("2026-01-01T00:00:00Z"),
+      expiresAt: Date.parse("2026-01-01T00:01:00Z"),
+      lastClaim: 0,
+      heldBy: "rotor-abc-1",
+    });
+    expect(taken).toMatchObject({
+      lastClaim: 2,
+      heldBy: "rotor-abc-1.lease-2",
+      expiresAt: Date.parse("2026-01-01T02:01:00Z"),
+    });
+  });
+});
