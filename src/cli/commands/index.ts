@@ -1,6 +1,7 @@
 /** Every `rotor` sub-command, in the order `rotor --help` lists them. */
 import type { Command } from "../command.ts";
 import { demoCommand } from "./demo.ts";
+import { historyCommand } from "./history.ts";
 import { invokeCommand } from "./invoke.ts";
 import { localCloudCommand } from "./local-cloud.ts";
 import { planCommand } from "./plan.ts";
@@ -13,5 +14,6 @@ export const COMMANDS: readonly Command[] = [
   rotateCommand,
   statusCommand,
   planCommand,
+  historyCommand,
   invokeCommand,
 ];
