@@ -7,12 +7,15 @@ import { integerFlag, parseFlags, UsageError } from "../parse-flags.ts";
 
 export const localCloudCommand: Command = {
   name: "local-cloud",
-  summary: "Run a local Alibaba Cloud (KMS secrets) on 127.0.0.1 for tests and demos",
+  summary: "Run a local Alibaba Cloud (KMS, RAM, STS, FC) on 127.0.0.1 for tests and demos",
   help: `Usage: rotor local-cloud [--port N] [--state DIR] [--region R] [--throttle SPEC] [--verbose]
 
-Serves Alibaba Cloud's RPC-style OpenAPI on 127.0.0.1: KMS Secrets Manager
-(2016-01-20). Requests must be signed (V3 ACS3-HMAC-SHA256 or V1 HMAC-SHA1),
-so the official SDKs work against it unchanged. Point clients at it with
+Serves Alibaba Cloud's OpenAPI on 127.0.0.1: KMS Secrets Manager
+(2016-01-20), RAM (2015-05-01) with access policies, STS (2015-04-01) and
+Function Compute InvokeFunction (2023-03-30; functions are deployed by the
+embedding program, see docs/local-cloud.md). Requests must be signed (V3
+ACS3-HMAC-SHA256 or V1 HMAC-SHA1, STS security tokens accepted), so the
+official SDKs work against it unchanged. Point clients at it with
 ROTOR_ENDPOINT=http://127.0.0.1:PORT.
 
 Options:
