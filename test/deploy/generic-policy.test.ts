@@ -1,0 +1,97 @@
+/**
+ * templates/rotate-generic/policy.json is sufficient and minimal: the
+ * rotate-generic function, running as a role with only that policy,
+ * completes a rotation; without any one of its actions it is refused with
+ * Forbidden.NoPermission; a secret outside the policy's name prefix is refused.
+ */
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { KmsClient } from "../../src/clients/kms-client.ts";
+import { type RunningLocalCloud, startLocalCloud } from "../../src/local-cloud/embedded.ts";
+import { invokeForOutcome } from "./support/invoke-for-outcome.ts";
+import {
+  actionsOf,
+  deployAsRole,
+  type PolicyDocument,
+  templateJson,
+  withoutAction,
+} from "./support/policy-proof.ts";
+
+const DENIED = /Forbidden\.NoPermission/;
+
+/**
+ * Actions a rotation that goes through untroubled never calls; the engine
+ * needs them on its recovery paths (src/engine/rotation-engine.ts):
+ * ListSecretVersionIds when a pending version id is already taken (a rival
+ * or an abandoned rotation), TagResource to record a failure
+ * (rotor:last-failure), UntagResource to clear that record after a success.
+ */
+const RECOVERY_ONLY = new Set(["kms:ListSecretVersionIds", "kms:TagResource", "kms:UntagResource"]);
+
+describe("the generic rotator's RAM policy", () => {
+  let cloud: RunningLocalCloud;
+  let kms: KmsClient;
+  let policy: PolicyDocument;
+
+  beforeAll(async () => {
+    cloud = await startLocalCloud();
+    kms = new KmsClient({ endpoint: cloud.endpoint, credentials: cloud.credentials });
+    policy = await templateJson<PolicyDocument>("rotate-generic/policy.json");
+    await deployAsRole(cloud, { entry: "rotate-generic", functionName: "rotate-generic", policy });
+  });
+  afterAll(() => cloud?.close());
+
+  async function newSecret(prefix: string): Promise<string> {
+    const name = `${prefix}${randomUUID()}`;
+    await kms.createSecret({
+      secretName: name,
+      secretData: `initial-${randomUUID()}`,
+      versionId: "v1",
+      tags: [{ key: "rotor:rotator", value: "generic" }],
+    });
+    return name;
+  }
+
+  it("lets the function complete a rotation", async () => {
+    const name = await newSecret("rotor/");
+    const before = await kms.getSecretValue({ secretName: name });
+
+    const outcome = await invokeForOutcome(cloud, "rotate-generic", { SecretName: name });
+
+    expect(outcome).toMatchObject({ ok: true, output: { SecretName: name, Outcome: "rotated" } });
+    const after = await kms.getSecretValue({ secretName: name });
+    expect(after.versionId).toBe((outcome as { output: { VersionId: string } }).output.VersionId);
+    expect(after.secretData).not.toBe(before.secretData);
+  });
+
+  it("refuses a secret outside the policy's name prefix", async () => {
+    const name = await newSecret("other/");
+
+    const outcome = await invokeForOutcome(cloud, "rotate-generic", { SecretName: name });
+
+    expect(outcome).toMatchObject({ ok: false, errorMessage: expect.stringMatching(DENIED) });
+    expect((await kms.getSecretValue({ secretName: name })).versionId).toBe("v1");
+  });
+
+  it("needs every action a rotation calls", async () => {
+    for (const action of actionsOf(policy).filter((each) => !RECOVERY_ONLY.has(each))) {
+      // Prepare
+      const functionName = `rotate-generic-without-${action.replace(":", "-")}`;
+      await deployAsRole(cloud, {
+        entry: "rotate-generic",
+        functionName,
+        policy: withoutAction(policy, action),
+      });
+      const name = await newSecret("rotor/");
+
+      // Act
+      const outcome = await invokeForOutcome(cloud, functionName, { SecretName: name });
+
+      // Assess
+      expect(outcome, `without ${action}`).toMatchObject({
+        ok: false,
+        errorMessage: expect.stringMatching(DENIED),
+      });
+    }
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * Deploys a functions/ entry point to the local cloud's Function Compute
+ * running as a fresh RAM role that holds exactly one policy document, so a
+ * test can prove what that policy allows and refuses.
+ */
+import { randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { REPO_ROOT } from "../../../src/build/bundle-functions.ts";
+import { RamClient } from "../../../src/clients/ram-client.ts";
+import { functionModule } from "../../../src/local-cloud/fc/local-function.ts";
+import type { RunningLocalCloud } from "../../../src/local-cloud/server.ts";
+
+export interface PolicyDocument {
+  Version: string;
+  Statement: { Effect: string; Action: string | string[]; Resource: string | string[] }[];
+}
+
+/** A template file (templates/<path>) parsed as JSON. */
+export async function templateJson<T>(path: string): Promise<T> {
+  return JSON.parse(await readFile(join(REPO_ROOT, "templates", path), "utf8")) as T;
+}
+
+/** Every action a policy allows, as written. */
+export function actionsOf(policy: PolicyDocument): string[] {
+  return policy.Statement.flatMap((statement) =>
+    Array.isArray(statement.Action) ? statement.Action : [statement.Action],
+  );
+}
+
+/** The policy with one action taken out (a statement left with none is dropped). */
+export function withoutAction(policy: PolicyDocument, action: string): PolicyDocument {
+  const statements = policy.Statement.map((statement) => ({
+    ...statement,
+    Action: (Array.isArray(statement.Action) ? statement.Action : [statement.Action]).filter(
+      (each) => each !== action,
+    ),
+  })).filter((statement) => statement.Action.length > 0);
+  return { ...policy, Statement: statements };
+}
+
+export interface RoleDeployment {
+  /** The functions/ folder to run, e.g. "rotate-generic". */
+  entry: string;
+  /** The name it is deployed under (several deployments of one entry may coexist). */
+  functionName: string;
+  policy: PolicyDocument;
+  environment?: Record<string, string>;
+  async?: { maxRetries?: number; onFailure?: string };
+}
+
+/** Creates a role trusted by fc.aliyuncs.com with only `policy`, and deploys the function as it. */
+export async function deployAsRole(
+  cloud: RunningLocalCloud,
+  deployment: RoleDeployment,
+): Promise<void> {
+  const ram = new RamClient({
+    endpoint: cloud.endpoint,
+    region: cloud.region,
+    credentials: cloud.credentials,
+    retry: { attempts: 1 },
+  });
+  const id = randomUUID().slice(0, 8);
+  const roleName = `rotor-fn-${id}`;
+  const policyName = `rotor-policy-${id}`;
+  const trust = await templateJson<PolicyDocument>("trust-policy.json");
+  await ram.createRole({ roleName, assumeRolePolicyDocument: JSON.stringify(trust) });
+  await ram.createPolicy({ policyName, policyDocument: JSON.stringify(deployment.policy) });
+  await ram.attachPolicyToRole({ policyName, policyType: "Custom", roleName });
+  cloud.fc.deploy({
+    name: deployment.functionName,
+    role: roleName,
+    timeoutSeconds: 60,
+    environment: { ROTOR_ENDPOINT: cloud.endpoint, ...deployment.environment },
+    async: deployment.async,
+    retryDelayMs: () => 10,
+    handler: functionModule(join(REPO_ROOT, "functions", deployment.entry, "index.ts")),
+  });
+}
