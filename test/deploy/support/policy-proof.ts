@@ -65,8 +65,11 @@ export async function deployAsRole(
   const policyName = `rotor-policy-${id}`;
   const trust = await templateJson<PolicyDocument>("trust-policy.json");
   await ram.createRole({ roleName, assumeRolePolicyDocument: JSON.stringify(trust) });
-  await ram.createPolicy({ policyName, policyDocument: JSON.stringify(deployment.policy) });
-  await ram.attachPolicyToRole({ policyName, policyType: "Custom", roleName });
+  // RAM refuses a policy without statements: a role without it is the same grant (none).
+  if (deployment.policy.Statement.length > 0) {
+    await ram.createPolicy({ policyName, policyDocument: JSON.stringify(deployment.policy) });
+    await ram.attachPolicyToRole({ policyName, policyType: "Custom", roleName });
+  }
   cloud.fc.deploy({
     name: deployment.functionName,
     role: roleName,
