@@ -29,6 +29,8 @@ export interface FunctionBundle {
   file: string;
   /** Size of the bundle in bytes (without its source map). */
   bytes: number;
+  /** The npm packages bundled in, by name (what the function carries). */
+  packages: string[];
 }
 
 /** The function names: every folder under functions/ with an index.ts. */
@@ -56,7 +58,7 @@ export async function bundleFunctions(
     // A bundle left from an earlier build must not survive a function's removal of a file.
     await rm(folder, { recursive: true, force: true });
     const file = join(folder, "index.js");
-    await build({
+    const result = await build({
       entryPoints: [join(REPO_ROOT, "functions", name, "index.ts")],
       outfile: file,
       bundle: true,
@@ -70,13 +72,29 @@ export async function bundleFunctions(
       sourcesContent: false,
       legalComments: "none",
       logLevel: "error",
+      metafile: true,
       // Optional native add-ons some drivers probe for; absent, they fall back to JavaScript.
       external: ["cpu-features", "pg-native", "*.node"],
     });
     // The repository's package.json says "type": "module"; this one keeps index.js CommonJS
     // wherever the folder is loaded from, and goes to FC with the code.
     await writeFile(join(folder, "package.json"), `${JSON.stringify({ type: "commonjs" })}\n`);
-    bundles.push({ name, file, bytes: (await stat(file)).size });
+    bundles.push({
+      name,
+      file,
+      bytes: (await stat(file)).size,
+      packages: packagesOf(Object.keys(result.metafile.inputs)),
+    });
   }
   return bundles;
+}
+
+/** Package names in esbuild's input paths (node_modules/<name> or node_modules/@scope/<name>). */
+function packagesOf(inputs: readonly string[]): string[] {
+  const names = new Set<string>();
+  for (const input of inputs) {
+    const match = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*node_modules\/)/.exec(input);
+    if (match?.[1]) names.add(match[1]);
+  }
+  return [...names].sort();
 }

@@ -1,0 +1,132 @@
+/**
+ * The built bundles work on their own: `npm run build`'s bundler writes
+ * dist/<name>/ for every function into a temporary folder, and each bundle
+ * is loaded in a fresh Node process, away from the sources and
+ * node_modules. The generic rotation function's bundle rotates a secret on
+ * the local cloud.
+ */
+import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  bundleFunctions,
+  type FunctionBundle,
+  functionNames,
+} from "../../src/build/bundle-functions.ts";
+import { KmsClient } from "../../src/clients/kms-client.ts";
+import { type RunningLocalCloud, startLocalCloud } from "../../src/local-cloud/embedded.ts";
+
+const run = promisify(execFile);
+
+/**
+ * Runs in the child: loads the bundle as FC's runtime would (require of
+ * index.js), calls handler(event, context) and prints the result as JSON
+ * on the last line (the handler's own log lines come before it).
+ */
+const INVOKER = `
+const [bundle, event, context] = process.argv.slice(2);
+const { handler } = require(bundle);
+if (typeof handler !== "function") throw new Error("no handler export");
+if (event === undefined) { process.stdout.write("\\n" + JSON.stringify({ loaded: true })); return; }
+Promise.resolve(handler(Buffer.from(event), JSON.parse(context))).then(
+  (result) => process.stdout.write("\\n" + JSON.stringify({ result })),
+  (error) => { process.stdout.write("\\n" + JSON.stringify({ error: String(error && error.message) })); process.exitCode = 1; },
+);
+`;
+
+let outDir: string;
+let invoker: string;
+let bundles: FunctionBundle[];
+let cloud: RunningLocalCloud;
+
+beforeAll(async () => {
+  // The folder lies outside the repository, so a bundle cannot reach node_modules or sources.
+  outDir = await mkdtemp(join(tmpdir(), "rotor-bundles-"));
+  bundles = await bundleFunctions({ outDir });
+  invoker = join(outDir, "invoke.cjs");
+  await writeFile(invoker, INVOKER);
+  cloud = await startLocalCloud();
+}, 300_000);
+afterAll(async () => {
+  await cloud?.close();
+  if (outDir) await rm(outDir, { recursive: true, force: true });
+});
+
+async function invokeBundle(bundle: FunctionBundle, args: string[] = [], env = {}) {
+  const { stdout } = await run(process.execPath, [invoker, bundle.file, ...args], {
+    cwd: outDir,
+    env: { PATH: process.env.PATH, ...env },
+    timeout: 120_000,
+  }).catch((error: { stdout?: string; stderr?: string }) => {
+    throw new Error(`bundle ${bundle.name} failed: ${error.stdout ?? ""} ${error.stderr ?? ""}`);
+  });
+  const lines = stdout.trimEnd().split("\n");
+  const outcome = JSON.parse(lines.at(-1) ?? "") as {
+    loaded?: true;
+    result?: unknown;
+    error?: string;
+  };
+  return { ...outcome, logs: lines.slice(0, -1).join("\n") };
+}
+
+describe("function bundles", () => {
+  it("builds one bundle and source map per function", async () => {
+    const names = await functionNames();
+
+    expect(bundles.map((bundle) => bundle.name)).toEqual(names);
+    for (const bundle of bundles) {
+      const map = JSON.parse(await readFile(`${bundle.file}.map`, "utf8"));
+      expect(map.sources.length, bundle.name).toBeGreaterThan(0);
+      expect(bundle.bytes, bundle.name).toBeGreaterThan(0);
+    }
+  });
+
+  it("loads every bundle in a fresh process, exporting handler", async () => {
+    for (const bundle of bundles) {
+      expect(await invokeBundle(bundle), bundle.name).toMatchObject({ loaded: true });
+    }
+  });
+
+  it("rotates a secret through the generic function's bundle", async () => {
+    // Prepare
+    const bundle = bundles.find((each) => each.name === "rotate-generic");
+    if (!bundle) throw new Error("no rotate-generic bundle");
+    const kms = new KmsClient({ endpoint: cloud.endpoint, credentials: cloud.credentials });
+    const secretName = `bundle/${randomUUID()}`;
+    const initial = `initial-${randomUUID()}`;
+    await kms.createSecret({
+      secretName,
+      secretData: initial,
+      versionId: "v1",
+      tags: [{ key: "rotor:rotator", value: "generic" }],
+    });
+    const context = {
+      requestId: randomUUID(),
+      credentials: cloud.credentials,
+      function: { name: "rotate-generic", handler: "index.handler", memory: 256, timeout: 120 },
+      region: cloud.region,
+      accountId: cloud.accountId,
+    };
+
+    // Act
+    const { result, error, logs } = await invokeBundle(
+      bundle,
+      [JSON.stringify({ SecretName: secretName }), JSON.stringify(context)],
+      { ROTOR_ENDPOINT: cloud.endpoint },
+    );
+
+    // Assess
+    expect(error).toBeUndefined();
+    expect(result).toMatchObject({ SecretName: secretName, Outcome: "rotated" });
+    const current = await kms.getSecretValue({ secretName });
+    expect(current.versionId).toBe((result as { VersionId: string }).VersionId);
+    expect(current.secretData).not.toBe(initial);
+    expect(logs).toContain("rotation-step");
+    expect(logs).not.toContain(initial);
+    expect(logs).not.toContain(current.secretData);
+  });
+});
