@@ -51,9 +51,7 @@ import {
   nextPendingAttempt,
   pendingVersionId,
 } from "./rotation-lock.ts";
-
-const ACS_CURRENT = "ACSCurrent";
-const ACS_PREVIOUS = "ACSPrevious";
+import { ACS_CURRENT, ACS_PREVIOUS, removePendingStage, switchToPending } from "./stage-switch.ts";
 
 export interface RotationRequest {
   secretName: string;
@@ -287,7 +285,13 @@ export class RotationEngine {
     }
     if (tokenVersion.versionStages.includes(ACS_CURRENT)) {
       return this.auditStep(secretName, step, token, { skipped: true }, async () => {
-        await this.removePendingIfLeft(secretName, token, tokenVersion.versionStages, engineConfig);
+        await removePendingStage(
+          this.kms,
+          secretName,
+          token,
+          tokenVersion.versionStages,
+          engineConfig.pendingStage,
+        );
         return {
           secretName,
           versionId: token,
@@ -342,11 +346,12 @@ export class RotationEngine {
     if (current.versionStages.includes(engineConfig.pendingStage)) {
       // A finish was cut short between moving ACSCurrent and removing the pending stage.
       return this.auditStep(secretName, "finishSecret", current.versionId, {}, async () => {
-        await this.removePendingIfLeft(
+        await removePendingStage(
+          this.kms,
           secretName,
           current.versionId,
           current.versionStages,
-          engineConfig,
+          engineConfig.pendingStage,
         );
         return {
           secretName,
@@ -611,7 +616,7 @@ export class RotationEngine {
         const outOfTime = this.now() + delay + this.margin() > this.deadline;
         if (attempt >= attempts || outOfTime) {
           throw new TestFailedError(
-            `Secret ${rotation.secretName}: testSecret of version ${rotation.pendingId} failed after ${attempt} attempt(s): ${describe(error)}`,
+            `Secret ${rotation.secretName}: testSecret of version ${rotation.pendingId} failed after ${attempt} attempt(s): ${describeError(error)}`,
             { cause: error },
           );
         }
@@ -619,7 +624,7 @@ export class RotationEngine {
           secret: rotation.secretName,
           versionId: rotation.pendingId,
           attempt,
-          error: describe(error),
+          error: describeError(error),
         });
         await sleep(delay);
       }
@@ -627,11 +632,9 @@ export class RotationEngine {
   }
 
   /**
-   * The switch, in an order that any crash leaves resumable: ACSPrevious
-   * onto the old current first (it may carry both for a moment), then
-   * ACSCurrent onto the new version (the commit point), then the pending
-   * stage off. A re-run finds the token either still pending (redo what is
-   * missing) or current (only the pending stage may be left to remove).
+   * finishSecret: the rotator's finish, the stage switch (see
+   * stage-switch.ts for its crash-safe order), the lease label of a
+   * takeover off, and in an emergency the rotator's revoke.
    */
   private async finish(
     rotation: Rotation,
@@ -639,26 +642,14 @@ export class RotationEngine {
     ctx: RotatorContext<unknown>,
   ): Promise<void> {
     const { secretName, pendingId, rotator, engineConfig } = rotation;
-    const oldCurrent = rotation.current.versionId;
     await rotator.finish?.(values, ctx);
-    if (!rotation.currentStages.includes(ACS_PREVIOUS)) {
-      await this.kms.updateSecretVersionStage({
-        secretName,
-        versionStage: ACS_PREVIOUS,
-        moveToVersion: oldCurrent,
-      });
-    }
-    await this.kms.updateSecretVersionStage({
+    await switchToPending(this.kms, {
       secretName,
-      versionStage: ACS_CURRENT,
-      moveToVersion: pendingId,
-    });
-    await this.removePendingIfLeft(
-      secretName,
+      oldCurrent: rotation.current.versionId,
+      oldCurrentStages: rotation.currentStages,
       pendingId,
-      [engineConfig.pendingStage],
-      engineConfig,
-    );
+      pendingStage: engineConfig.pendingStage,
+    });
     if (rotation.claimId) {
       await this.kms
         .updateSecretVersionStage({
@@ -668,30 +659,14 @@ export class RotationEngine {
         })
         .catch((error: unknown) => {
           // Harmless if left: a later takeover moves the label on. Say so and go on.
-          this.options.log.warn("lease-label-left", { secret: secretName, error: describe(error) });
+          this.options.log.warn("lease-label-left", {
+            secret: secretName,
+            error: describeError(error),
+          });
         });
     }
     if (rotation.emergency && rotator.revoke) {
       await rotator.revoke({ revoked: values.current, current: values.pending }, ctx);
-    }
-  }
-
-  /** Takes the pending stage off a version that carries it; a rival may have moved it already. */
-  private async removePendingIfLeft(
-    secretName: string,
-    versionId: string,
-    stages: readonly string[],
-    engineConfig: EngineConfig,
-  ): Promise<void> {
-    if (!stages.includes(engineConfig.pendingStage)) return;
-    try {
-      await this.kms.updateSecretVersionStage({
-        secretName,
-        versionStage: engineConfig.pendingStage,
-        removeFromVersion: versionId,
-      });
-    } catch (error) {
-      if (!(error instanceof ApiError && error.code === "InvalidParameter")) throw error;
     }
   }
 
@@ -777,7 +752,7 @@ export class RotationEngine {
       return result;
     } catch (error) {
       line(error instanceof RotationInProgressError ? "refused" : "failed", {
-        error: describe(error),
+        error: describeError(error),
       });
       throw error;
     }
@@ -788,7 +763,10 @@ export class RotationEngine {
     try {
       await this.kms.untagResource({ secretName, tagKeys: [LAST_FAILURE_TAG] });
     } catch (error) {
-      this.options.log.warn("failure-record-left", { secret: secretName, error: describe(error) });
+      this.options.log.warn("failure-record-left", {
+        secret: secretName,
+        error: describeError(error),
+      });
     }
   }
 
@@ -827,7 +805,7 @@ export class RotationEngine {
 }
 
 /** An error's name and message, for log lines (values are scrubbed by the logger). */
-export function describe(error: unknown): string {
+export function describeError(error: unknown): string {
   if (error instanceof RotorError) return `${error.name}: ${error.message}`;
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);

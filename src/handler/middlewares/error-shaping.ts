@@ -5,7 +5,7 @@
  * thrown, so FC marks the invocation failed and CloudFlow or async retries
  * see it.
  */
-import { describe } from "../../engine/rotation-engine.ts";
+import { describeError } from "../../engine/rotation-engine.ts";
 import { RotorError } from "../../errors.ts";
 import { type RotationMiddyRequest, state } from "./handler-state.ts";
 
@@ -28,7 +28,7 @@ export function errorShaping() {
       const message =
         error instanceof RotorError
           ? error.message
-          : `unexpected ${(error as Error)?.name ?? "error"}: ${describe(error)}`;
+          : `unexpected ${(error as Error)?.name ?? "error"}: ${describeError(error)}`;
       state(request)["rotor.log"]?.error("rotation-failed", { errorType: type, error: message });
       request.error = new RotationFailed(type, message);
     },
