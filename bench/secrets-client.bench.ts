@@ -10,6 +10,7 @@
 import { SecretsClient } from "../src/client/secrets-client.ts";
 import { KmsClient } from "../src/clients/kms-client.ts";
 import { startLocalCloud } from "../src/local-cloud/embedded.ts";
+import type { BenchResult } from "./bench-result.ts";
 
 const SECRETS = 100;
 const READS = 10_000;
@@ -17,15 +18,7 @@ const CACHED_CALLS = 200_000;
 /** Reads in flight at once, as in a busy service. */
 const CONCURRENCY = 50;
 
-/** The shape bench/run.ts expects from every bench module. */
-interface SecretsClientBenchResult {
-  name: string;
-  description: string;
-  lines: string[];
-  numbers: Record<string, number>;
-}
-
-export default async function run(): Promise<SecretsClientBenchResult> {
+export default async function run(): Promise<BenchResult> {
   const cloud = await startLocalCloud({ port: 0 });
   try {
     const admin = new KmsClient({ endpoint: cloud.endpoint, credentials: cloud.credentials });
