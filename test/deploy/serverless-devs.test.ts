@@ -1,0 +1,202 @@
+/**
+ * Every s.yaml (the root one and each in templates/) is a valid fc3
+ * deployment: each fc3 resource's props validate against the fc3
+ * component's props schema (../shared/schemas/fc3-props.schema.json, beside
+ * the repository), as written and as `s preview` renders them, and every
+ * function's code comes from its bundle folder. `s preview` runs offline:
+ * it renders variables without downloading the fc3 component.
+ */
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
+import { promisify } from "node:util";
+import * as ajvModule from "ajv";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { functionNames, REPO_ROOT } from "../../src/build/bundle-functions.ts";
+import { commonJsDefault } from "../../src/clients/commonjs-default.ts";
+
+const run = promisify(execFile);
+const Ajv = commonJsDefault(ajvModule as never) as unknown as new (
+  options: object,
+) => {
+  compile(schema: object): ((data: unknown) => boolean) & { errors?: unknown[] | null };
+};
+
+const SCHEMA_PATH = resolve(REPO_ROOT, "../shared/schemas/fc3-props.schema.json");
+const S_CLI = join(REPO_ROOT, "node_modules/.bin/s");
+const ON_CI = process.env.CI === "true";
+
+/** Values the VPC-connected templates require from the environment. */
+const DEPLOY_ENV = {
+  ROTOR_VPC_ID: "vpc-test",
+  ROTOR_VSWITCH_ID: "vsw-test",
+  ROTOR_SECURITY_GROUP_ID: "sg-test",
+};
+
+interface Resource {
+  component: string;
+  props: Record<string, unknown> & { code?: string; functionName?: string };
+}
+interface SYaml {
+  vars?: Record<string, unknown>;
+  resources: Record<string, Resource>;
+}
+
+/** The account id `${config('AccountID')}` stands for once the CLI has credentials. */
+const ACCOUNT_ID = "1234567890123456";
+const CONFIG_ACCOUNT_ID = "$" + "{config('AccountID')}";
+
+/**
+ * The props as the CLI would render them, for the three kinds of variable
+ * these files use: `env('NAME'[, 'default'])` (from DEPLOY_ENV), `vars.name`
+ * and `config('AccountID')`. The s preview tests check the CLI agrees.
+ */
+function resolveVariables(document: SYaml): SYaml {
+  const substitute = (text: string, vars: Record<string, unknown>): string =>
+    text.replace(/\$\{([^}]*)\}/g, (whole, expression: string) => {
+      const env = /^env\('([A-Z_]+)'(?:,\s*'([^']*)')?\)$/.exec(expression);
+      if (env?.[1]) {
+        const value = DEPLOY_ENV[env[1] as keyof typeof DEPLOY_ENV] ?? env[2];
+        if (value === undefined) throw new Error(`${whole} has no value`);
+        return value;
+      }
+      if (expression === "config('AccountID')") return ACCOUNT_ID;
+      const variable = /^vars\.([A-Za-z]+)$/.exec(expression);
+      if (variable?.[1] && variable[1] in vars) return String(vars[variable[1]]);
+      throw new Error(`unknown variable ${whole}`);
+    });
+  const walk = (node: unknown, vars: Record<string, unknown>): unknown => {
+    if (typeof node === "string") return substitute(node, vars);
+    if (Array.isArray(node)) return node.map((each) => walk(each, vars));
+    if (node && typeof node === "object") {
+      return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, walk(v, vars)]));
+    }
+    return node;
+  };
+  const vars = walk(document.vars ?? {}, {}) as Record<string, unknown>;
+  return walk(document, vars) as SYaml;
+}
+
+async function sYamlFiles(): Promise<string[]> {
+  const templates = await readdir(join(REPO_ROOT, "templates"), { withFileTypes: true });
+  const inTemplates = templates
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => join(REPO_ROOT, "templates", entry.name, "s.yaml"))
+    .filter((file) => existsSync(file));
+  return [join(REPO_ROOT, "s.yaml"), ...inTemplates];
+}
+
+const files = await sYamlFiles();
+const schemaMissing = !existsSync(SCHEMA_PATH);
+const sMissing = !existsSync(S_CLI);
+
+describe.skipIf(schemaMissing && !ON_CI)("s.yaml files against the fc3 props schema", () => {
+  if (schemaMissing && !ON_CI) {
+    console.warn(`skipped: the fc3 props schema is not at ${SCHEMA_PATH}`);
+  }
+  let validate: ReturnType<InstanceType<typeof Ajv>["compile"]>;
+  beforeAll(async () => {
+    // Under CI a missing schema fails here rather than skipping.
+    const schema = JSON.parse(await readFile(SCHEMA_PATH, "utf8"));
+    validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+  });
+
+  it.each(files.map((file) => [relative(REPO_ROOT, file), file]))(
+    "%s: every fc3 resource's props are valid",
+    async (_name, file) => {
+      const document = resolveVariables(parse(await readFile(file, "utf8")) as SYaml);
+      const resources = Object.entries(document.resources);
+
+      expect(resources.length).toBeGreaterThan(0);
+      for (const [name, resource] of resources) {
+        expect(resource.component, name).toBe("fc3");
+        expect(validate(resource.props), `${name}: ${JSON.stringify(validate.errors)}`).toBe(true);
+      }
+    },
+  );
+
+  it("the root s.yaml deploys every function from its bundle folder", async () => {
+    const document = parse(await readFile(join(REPO_ROOT, "s.yaml"), "utf8")) as SYaml;
+
+    const deployed = Object.values(document.resources).map((resource) => ({
+      name: resource.props.functionName,
+      code: resource.props.code,
+      handler: resource.props.handler,
+      runtime: resource.props.runtime,
+    }));
+
+    const expected = (await functionNames()).map((name) => ({
+      name,
+      code: `./dist/${name}`,
+      handler: "index.handler",
+      runtime: "nodejs20",
+    }));
+    expect(deployed.sort((a, b) => String(a.name).localeCompare(String(b.name)))).toEqual(expected);
+  });
+
+  it("each template's functions come from bundles of existing functions", async () => {
+    const names = await functionNames();
+    for (const file of files.slice(1)) {
+      const document = parse(await readFile(file, "utf8")) as SYaml;
+      for (const resource of Object.values(document.resources)) {
+        const code = resolve(dirname(file), String(resource.props.code));
+        expect(relative(join(REPO_ROOT, "dist"), code), file).toBe(resource.props.functionName);
+        expect(names, file).toContain(resource.props.functionName);
+      }
+    }
+  });
+});
+
+describe.skipIf((schemaMissing || sMissing) && !ON_CI)("s preview", () => {
+  if ((schemaMissing || sMissing) && !ON_CI) {
+    console.warn("skipped: s preview needs node_modules/.bin/s and the fc3 props schema");
+  }
+  let home: string;
+  let validate: ReturnType<InstanceType<typeof Ajv>["compile"]>;
+  beforeAll(async () => {
+    // The CLI keeps config and logs under $HOME/.s: a fresh one per run leaves the user's alone.
+    home = await mkdtemp(join(tmpdir(), "rotor-s-home-"));
+    const schema = JSON.parse(await readFile(SCHEMA_PATH, "utf8"));
+    validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+  });
+  afterAll(async () => {
+    if (home) await rm(home, { recursive: true, force: true });
+  });
+
+  it.each(files.map((file) => [relative(REPO_ROOT, file), file]))(
+    "%s renders offline, and the rendered props are valid",
+    async (_name, file) => {
+      const { stdout } = await run(S_CLI, ["preview", "-t", file, "-o", "json", "--silent"], {
+        cwd: dirname(file),
+        env: { PATH: process.env.PATH, HOME: home, ...DEPLOY_ENV },
+        timeout: 120_000,
+      });
+      const rendered = JSON.parse(stdout) as SYaml;
+
+      for (const [name, resource] of Object.entries(rendered.resources)) {
+        expect(validate(resource.props), `${name}: ${JSON.stringify(validate.errors)}`).toBe(true);
+        expect(resource.props.region, name).toBe("cn-hangzhou");
+        // Only the account id is left to the CLI's credentials at deploy time.
+        const unresolved = JSON.stringify(resource.props).match(/\$\{[^}]*\}/g) ?? [];
+        expect(new Set(unresolved), name).toEqual(
+          new Set(unresolved.length > 0 ? [CONFIG_ACCOUNT_ID] : []),
+        );
+      }
+    },
+  );
+
+  it("names the variable a value is missing from", async () => {
+    const failure = run(S_CLI, ["preview", "-t", join(REPO_ROOT, "s.yaml"), "--silent"], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH, HOME: home },
+      timeout: 120_000,
+    });
+
+    await expect(failure).rejects.toMatchObject({
+      stdout: expect.stringContaining("ROTOR_VPC_ID"),
+    });
+  });
+});
