@@ -8,5 +8,9 @@ export default defineConfig({
     // Suites start real servers on loopback ports; forks keep their
     // processes apart so one suite's crash cannot take another down.
     pool: "forks",
+    // The leak scan: capture all output, then look for every secret the
+    // local clouds stored or issued (docs/reliability.md).
+    globalSetup: ["test/setup/leak-scan-global.ts"],
+    setupFiles: ["test/setup/output-capture.ts"],
   },
 });

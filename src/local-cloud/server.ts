@@ -19,6 +19,7 @@ import { authorizeCall } from "./policy/authorize.ts";
 import { isRawReply, type Product, RAW_REPLY } from "./product.ts";
 import { buildProducts } from "./products.ts";
 import { loadRootAccount } from "./root-account.ts";
+import { openSecretLedger } from "./secret-ledger.ts";
 import { StateCipher } from "./state/encryption.ts";
 import { RecordStore } from "./state/record-store.ts";
 import { Throttle } from "./throttle.ts";
@@ -43,6 +44,11 @@ export interface LocalCloudOptions {
   now?: (() => number) | undefined;
   /** One line per request (action, code, status, ms); never parameters, which may hold secrets. */
   log?: ((line: string) => void) | undefined;
+  /**
+   * For leak scans in tests: append every secret value stored or issued to
+   * this file (default: ROTOR_SECRET_LEDGER; unset: off). See secret-ledger.ts.
+   */
+  secretLedgerFile?: string | undefined;
 }
 
 export interface RunningLocalCloud {
@@ -85,6 +91,8 @@ export async function createLocalCloud(
   }
   const root = await loadRootAccount(stateDir, options.rootCredentials);
   const identities = new Identities(root);
+  const ledger = openSecretLedger(options.secretLedgerFile);
+  ledger.record(root.accessKeySecret);
   const products = new Map<string, Product>();
   const built = await buildProducts({
     region,
@@ -145,6 +153,7 @@ export async function createLocalCloud(
         });
         res.end(reply.body);
       } else {
+        ledger.recordCall(action, params, result);
         send(res, 200, { RequestId: requestId, ...dropUndefined(result) });
       }
       options.log?.(`${action} 200 ${Date.now() - started}ms ${requestId}`);

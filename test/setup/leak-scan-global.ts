@@ -1,0 +1,42 @@
+/**
+ * The leak scan over the whole test suite (vitest globalSetup).
+ *
+ * Before the tests: makes a capture folder and a secret ledger file and
+ * names them in ROTOR_LEAK_CAPTURE_DIR and ROTOR_SECRET_LEDGER, which every
+ * test worker (and every process it starts) inherits. Local clouds then
+ * append every secret they store or issue to the ledger
+ * (src/local-cloud/secret-ledger.ts) and the workers copy all their output
+ * into the capture folder (test/setup/output-capture.ts).
+ *
+ * After the tests: scans every captured line for every ledger value of 8 or
+ * more characters. Any hit fails the run, naming the capture file, the line
+ * and the ledger line, never the value. Set ROTOR_LEAK_SCAN=off to skip.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describeHits, readLedger, scanCaptures } from "../leak-scan/leak-scanner.ts";
+
+export default function setup(): (() => void) | undefined {
+  if (process.env.ROTOR_LEAK_SCAN === "off") return undefined;
+  const folder = mkdtempSync(join(tmpdir(), "rotor-leak-scan-"));
+  const captureDir = join(folder, "captures");
+  const ledgerFile = join(folder, "secret-ledger.jsonl");
+  mkdirSync(captureDir);
+  process.env.ROTOR_LEAK_CAPTURE_DIR = captureDir;
+  process.env.ROTOR_SECRET_LEDGER = ledgerFile;
+
+  return function scanForLeaks() {
+    const ledger = readLedger(ledgerFile);
+    const hits = scanCaptures(captureDir, ledger);
+    if (hits.length > 0) {
+      // The folder stays so the lines can be looked at; it holds test values only.
+      throw new Error(describeHits(hits, ledgerFile));
+    }
+    const files = readdirSync(captureDir);
+    console.log(
+      `Leak scan: ${ledger.size} secret values checked against ${files.length} capture files, no leak found`,
+    );
+    rmSync(folder, { recursive: true, force: true });
+  };
+}
