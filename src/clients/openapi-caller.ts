@@ -125,7 +125,9 @@ export class OpenApiCaller {
       autoretry: false,
       readTimeout: this.timeoutMs,
       connectTimeout: this.connectTimeoutMs,
-      keepAlive: true,
+      // No keepAlive here: the SDK already reuses connections through its
+      // shared agent, and a later SDK honouring the flag would build a new
+      // agent per call and leak idle sockets.
     });
     for (let attempt = 1; ; attempt++) {
       const record: CallRecord = { product: this.product, action, attempt };

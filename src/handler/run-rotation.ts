@@ -4,6 +4,7 @@
  * over it; tests and `rotor rotate` call it directly.
  */
 import type { KmsClientOptions } from "../clients/kms-client.ts";
+import { RotationInProgressError } from "../engine/engine-errors.ts";
 import type { JsonLogger } from "../engine/json-logger.ts";
 import {
   RotationEngine,
@@ -40,5 +41,39 @@ export async function runRotation(
     now: deps.now,
     beforeExternalCall: deps.beforeExternalCall,
   });
-  return engine.rotate(request);
+  if (!request.emergency) return engine.rotate(request);
+  return rotateOnceTheLeaseAllows(engine, request, deps);
+}
+
+/**
+ * An emergency rotation that finds another rotation holding the secret
+ * does not give up: the value that leaked may still be valid when that
+ * rotation ends (dual-account and grace periods keep ACSPrevious working).
+ * It waits, within its own deadline, for the holder to finish or for its
+ * lease to run out (a crashed holder), then rotates again from whatever is
+ * current by then, revoking as an emergency does. Two rotations working on
+ * one target at once is never the answer.
+ */
+async function rotateOnceTheLeaseAllows(
+  engine: RotationEngine,
+  request: RotationRequest,
+  deps: RunRotationDeps,
+): Promise<RotationResult> {
+  const now = deps.now ?? Date.now;
+  for (let wait = 500; ; wait = Math.min(wait * 2, 10_000)) {
+    try {
+      return await engine.rotate(request);
+    } catch (error) {
+      if (!(error instanceof RotationInProgressError)) throw error;
+      const until = Math.min(now() + wait, error.leaseExpires ?? Number.POSITIVE_INFINITY);
+      // Keep a margin so the retry itself has time to run before the deadline.
+      if (until + 5_000 > deps.deadline) throw error;
+      deps.log.warn("emergency-waits-for-rotation", {
+        secret: request.secretName,
+        versionId: error.versionId,
+        until: new Date(until).toISOString(),
+      });
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, until - now())));
+    }
+  }
 }
