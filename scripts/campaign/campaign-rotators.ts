@@ -1,0 +1,30 @@
+/**
+ * The rotators a crash campaign drives, wired to one local cloud: the same
+ * registry in the killed child and in the parent's recovery invocation.
+ */
+import type { AccessKeyCredentials } from "../../src/clients/credentials.ts";
+import { RamClient } from "../../src/clients/ram-client.ts";
+import { StsClient } from "../../src/clients/sts-client.ts";
+import type { AnyRotator } from "../../src/rotators/contract.ts";
+import { mysqlRotator } from "../../src/rotators/database/mysql-rotator.ts";
+import { postgresRotator } from "../../src/rotators/database/postgres-rotator.ts";
+import { genericRotator } from "../../src/rotators/generic/generic-rotator.ts";
+import { createRamAccessKeyRotator } from "../../src/rotators/ram-access-key/ram-access-key-rotator.ts";
+
+export interface CloudAddress {
+  endpoint: string;
+  credentials: AccessKeyCredentials;
+}
+
+export function campaignRotators(cloud: CloudAddress): Record<string, AnyRotator> {
+  return {
+    generic: genericRotator,
+    mysql: mysqlRotator,
+    postgres: postgresRotator,
+    "ram-access-key": createRamAccessKeyRotator({
+      ram: () => new RamClient({ endpoint: cloud.endpoint, credentials: cloud.credentials }),
+      stsAs: (credentials) =>
+        new StsClient({ endpoint: cloud.endpoint, credentials, retry: { attempts: 1 } }),
+    }),
+  };
+}

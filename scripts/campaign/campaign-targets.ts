@@ -1,0 +1,139 @@
+/**
+ * What a crash campaign rotates: one secret per rotator kind on a real
+ * target, and how to tell that a value works there.
+ *
+ * - generic: a webhook service on loopback that accepts the values it was
+ *   told to set (test/rotators/generic/webhook-receiver.ts);
+ * - ram-access-key: a RAM user of the local cloud; a value works when STS
+ *   GetCallerIdentity signed with it names that user;
+ * - mysql / postgres: a real MariaDB or PostgreSQL server, dual-account
+ *   mode; a value works when it logs in.
+ */
+import { randomBytes } from "node:crypto";
+import { KmsClient } from "../../src/clients/kms-client.ts";
+import { RamClient } from "../../src/clients/ram-client.ts";
+import { StsClient } from "../../src/clients/sts-client.ts";
+import {
+  createApplicationAccount,
+  createMasterSecret,
+  type TestServer,
+  verifyLogin,
+} from "../../test/rotators/database/database-fixtures.ts";
+import { startWebhookReceiver } from "../../test/rotators/generic/webhook-receiver.ts";
+import { startMariaDb } from "../../test/support/mariadb.ts";
+import { startPostgres } from "../../test/support/postgres.ts";
+import type { CloudAddress } from "./campaign-rotators.ts";
+
+export const CAMPAIGN_KINDS = ["generic", "mysql", "postgres", "ram-access-key"] as const;
+export type CampaignKind = (typeof CAMPAIGN_KINDS)[number];
+
+export interface CampaignTarget {
+  kind: CampaignKind;
+  secretName: string;
+  /** Throws unless the target accepts this stored value. */
+  verify(data: string): Promise<void>;
+  /** Problems beyond the secret's stages, e.g. AccessKeys no version names. */
+  orphans(current: string, previous: string | undefined): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+const suffix = () => randomBytes(4).toString("hex");
+
+export async function prepareTarget(
+  kind: CampaignKind,
+  cloud: CloudAddress,
+): Promise<CampaignTarget> {
+  const kms = new KmsClient({ endpoint: cloud.endpoint, credentials: cloud.credentials });
+  const secretName = `campaign/${kind}/${suffix()}`;
+  const create = (data: string, tags: Record<string, string>) =>
+    kms.createSecret({
+      secretName,
+      secretData: data,
+      versionId: `v0-${suffix()}`,
+      tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
+    });
+
+  if (kind === "generic") {
+    const key = randomBytes(32).toString("hex");
+    const receiver = await startWebhookReceiver(key);
+    const keySecret = `campaign/webhook-key/${suffix()}`;
+    await kms.createSecret({ secretName: keySecret, secretData: key, versionId: "v1" });
+    const data = JSON.stringify({
+      AccountName: `app_${suffix()}`,
+      AccountPassword: randomBytes(18).toString("base64url"),
+    });
+    receiver.accepted.add(data);
+    await create(data, {
+      "rotor:rotator": "generic",
+      "rotor:webhook-url": receiver.url,
+      "rotor:webhook-key-secret": keySecret,
+    });
+    return {
+      kind,
+      secretName,
+      async verify(value) {
+        if (!receiver.accepted.has(value))
+          throw new Error("the webhook service does not hold this value");
+      },
+      orphans: async () => [],
+      close: () => receiver.close(),
+    };
+  }
+
+  if (kind === "ram-access-key") {
+    const ram = new RamClient({ endpoint: cloud.endpoint, credentials: cloud.credentials });
+    const userName = `campaign-${suffix()}`;
+    await ram.createUser({ userName });
+    const key = await ram.createAccessKey({ userName });
+    await create(
+      JSON.stringify({
+        AccessKeyId: key.accessKeyId,
+        AccessKeySecret: key.accessKeySecret,
+        UserName: userName,
+        GenerateTimestamp: new Date().toISOString(),
+      }),
+      { "rotor:rotator": "ram-access-key" },
+    );
+    const keyIdOf = (data: string) => (JSON.parse(data) as { AccessKeyId: string }).AccessKeyId;
+    return {
+      kind,
+      secretName,
+      async verify(data) {
+        const value = JSON.parse(data) as { AccessKeyId: string; AccessKeySecret: string };
+        const identity = await new StsClient({
+          endpoint: cloud.endpoint,
+          credentials: { accessKeyId: value.AccessKeyId, accessKeySecret: value.AccessKeySecret },
+          retry: { attempts: 1 },
+        }).getCallerIdentity();
+        if (!identity.arn.endsWith(`:user/${userName}`))
+          throw new Error(`the key belongs to ${identity.arn}, not to ${userName}`);
+      },
+      async orphans(current, previous) {
+        const named = new Set([keyIdOf(current), ...(previous ? [keyIdOf(previous)] : [])]);
+        const keys = await ram.listAccessKeys({ userName });
+        return keys
+          .filter((accessKey) => !named.has(accessKey.accessKeyId))
+          .map(
+            (accessKey) =>
+              `AccessKey ${accessKey.accessKeyId} of ${userName} is named by no version`,
+          );
+      },
+      close: async () => {},
+    };
+  }
+
+  const server = kind === "mysql" ? await startMariaDb() : await startPostgres();
+  const target = (
+    kind === "mysql" ? { engine: "mysql", server } : { engine: "postgres", server }
+  ) as TestServer;
+  const master = await createMasterSecret(kms, target, `campaign/${kind}-master/${suffix()}`);
+  const value = await createApplicationAccount(target, { masterSecret: master });
+  await create(JSON.stringify(value), { "rotor:rotator": kind });
+  return {
+    kind,
+    secretName,
+    verify: (data) => verifyLogin(target, data),
+    orphans: async () => [],
+    close: () => server.stop(),
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * Builds the campaign's two child programs (a rotation invocation and the
+ * local cloud) into plain JavaScript once, so each of the hundreds of
+ * processes a campaign starts and kills costs a Node start, not a
+ * TypeScript compile.
+ */
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+export interface ChildBundles {
+  folder: string;
+  rotationChild: string;
+  cloudChild: string;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export async function buildChildBundles(): Promise<ChildBundles> {
+  const folder = await mkdtemp(join(tmpdir(), "rotor-campaign-bundle-"));
+  await build({
+    entryPoints: {
+      "rotation-child": join(here, "rotation-child.ts"),
+      "cloud-child": join(here, "cloud-child.ts"),
+    },
+    outdir: folder,
+    outExtension: { ".js": ".mjs" },
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "esm",
+    // CommonJS packages inside an ES module bundle need a require.
+    banner: {
+      js: "import { createRequire as __rotorCreateRequire } from 'node:module'; const require = __rotorCreateRequire(import.meta.url);",
+    },
+    logLevel: "error",
+  });
+  return {
+    folder,
+    rotationChild: join(folder, "rotation-child.mjs"),
+    cloudChild: join(folder, "cloud-child.mjs"),
+  };
+}

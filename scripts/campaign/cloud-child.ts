@@ -1,0 +1,22 @@
+/**
+ * The local cloud as a process of its own, so a crash campaign can kill it
+ * with SIGKILL and start it again on the same port and state folder.
+ * Prints `ready <port>` once it listens.
+ *
+ * Usage: node cloud-child.js '<json: port, stateDir, credentials>'
+ */
+import { startLocalCloud } from "../../src/local-cloud/embedded.ts";
+
+interface CloudChildInput {
+  port: number;
+  stateDir: string;
+  credentials: { accessKeyId: string; accessKeySecret: string };
+}
+
+const input = JSON.parse(process.argv[2] ?? "{}") as CloudChildInput;
+const cloud = await startLocalCloud({
+  port: input.port,
+  stateDir: input.stateDir,
+  rootCredentials: input.credentials,
+});
+process.stdout.write(`ready ${cloud.port}\n`);

@@ -1,0 +1,232 @@
+/**
+ * The crash campaign for one rotator: run a rotation in a child process,
+ * SIGKILL it (or the local cloud) at a random point, let the next
+ * invocation finish the job, and check the invariants. Repeated `runs`
+ * times on one secret, so versions pile up against KMS's cap too.
+ *
+ * A kill lands right after the child announced its n-th external call
+ * (n drawn at random), or after a random time; the point is named after
+ * the last call announced before the kill.
+ */
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { KmsClient } from "../../src/clients/kms-client.ts";
+import { createJsonLogger } from "../../src/engine/json-logger.ts";
+import { RotationEngine } from "../../src/engine/rotation-engine.ts";
+import { campaignRotators } from "./campaign-rotators.ts";
+import type { CampaignTarget } from "./campaign-targets.ts";
+import type { CloudProcess } from "./cloud-process.ts";
+import { checkInterrupted, checkRotated, listVersions, stageHolders } from "./secret-invariants.ts";
+
+export interface CampaignRunOptions {
+  runs: number;
+  /** Share of runs that kill the local cloud instead of the rotation (0..1). */
+  cloudKillRate: number;
+  /** Share of runs killed after a random time rather than at a call (0..1). */
+  timedKillRate: number;
+  random: () => number;
+  progress?: (line: string) => void;
+}
+
+export interface Violation {
+  run: number;
+  problem: string;
+}
+
+export interface KindReport {
+  kind: string;
+  runs: number;
+  rotationKills: number;
+  cloudKills: number;
+  /** Runs whose child finished before its kill came. */
+  finishedFirst: number;
+  /** Recoveries that carried on a rotation the killed child left. */
+  resumed: number;
+  killPoints: Map<string, number>;
+  violations: Violation[];
+  durationMs: number;
+}
+
+/** The next invocation comes after any lease a killed child held (15 minutes by default). */
+const LATER_MS = 24 * 60 * 60 * 1000;
+const CHILD_TIMEOUT_MS = 120_000;
+
+interface ChildOutcome {
+  calls: string[];
+  /** The last line: `done <outcome>` or `failed <name>`, absent when killed. */
+  end: string | undefined;
+  killed: boolean;
+  elapsedMs: number;
+}
+
+/** Runs one rotation child; `onCall` may kill it (or the cloud) when call n is announced. */
+function runChild(
+  bundle: string,
+  input: object,
+  plan: {
+    killAtCall?: number;
+    killAfterMs?: number;
+    /** Kills the child (first argument) or the cloud; `calls` are those announced so far. */
+    onKillPoint: (killChild: () => void, calls: readonly string[]) => Promise<void> | void;
+  },
+): Promise<ChildOutcome> {
+  const started = Date.now();
+  const child = spawn(process.execPath, [bundle, JSON.stringify(input)], {
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  const calls: string[] = [];
+  let end: string | undefined;
+  let killed = false;
+  let triggered = false;
+  let killWork: Promise<void> | undefined;
+  const killChild = () => {
+    killed = true;
+    child.kill("SIGKILL");
+  };
+  const trigger = () => {
+    if (triggered) return;
+    triggered = true;
+    killWork = Promise.resolve(plan.onKillPoint(killChild, calls));
+  };
+  const timers: NodeJS.Timeout[] = [];
+  if (plan.killAfterMs !== undefined) timers.push(setTimeout(trigger, plan.killAfterMs));
+  timers.push(setTimeout(killChild, CHILD_TIMEOUT_MS));
+  const lines = createInterface({ input: child.stdout });
+  lines.on("line", (line) => {
+    const call = /^call (\d+) (.+)$/.exec(line);
+    if (call) {
+      calls.push(call[2] ?? "?");
+      if (plan.killAtCall !== undefined && Number(call[1]) === plan.killAtCall) trigger();
+    } else if (line.startsWith("done ") || line.startsWith("failed ")) {
+      end = line;
+    }
+  });
+  return new Promise((resolve) => {
+    child.once("exit", async () => {
+      for (const timer of timers) clearTimeout(timer);
+      lines.close();
+      await killWork; // a cloud restart must be over before anyone looks at the secret
+      resolve({ calls, end, killed: killed && end === undefined, elapsedMs: Date.now() - started });
+    });
+  });
+}
+
+export async function runKindCampaign(
+  target: CampaignTarget,
+  cloud: CloudProcess,
+  rotationChild: string,
+  options: CampaignRunOptions,
+): Promise<KindReport> {
+  const started = Date.now();
+  const kms = new KmsClient({ endpoint: cloud.endpoint, credentials: cloud.credentials });
+  const report: KindReport = {
+    kind: target.kind,
+    runs: 0,
+    rotationKills: 0,
+    cloudKills: 0,
+    finishedFirst: 0,
+    resumed: 0,
+    killPoints: new Map(),
+    violations: [],
+    durationMs: 0,
+  };
+  const childInput = {
+    endpoint: cloud.endpoint,
+    credentials: cloud.credentials,
+    secretName: target.secretName,
+  };
+  // Calibration: one rotation without a kill says how many calls and how long one takes.
+  const calibration = await runChild(rotationChild, childInput, { onKillPoint: () => {} });
+  if (calibration.end !== "done rotated") {
+    throw new Error(
+      `the ${target.kind} calibration rotation did not complete: ${calibration.end ?? "no result"}`,
+    );
+  }
+  const callsPerRotation = calibration.calls.length;
+
+  for (let run = 1; run <= options.runs; run++) {
+    const violation = (problem: string) => report.violations.push({ run, problem });
+    const killCloud = options.random() < options.cloudKillRate;
+    const timed = options.random() < options.timedKillRate;
+    const killAtCall = 1 + Math.floor(options.random() * callsPerRotation);
+    const killAfterMs = Math.floor(options.random() * calibration.elapsedMs);
+    const startOfRun = stageHolders(await listVersions(kms, target.secretName), "ACSCurrent")[0];
+    let point = "";
+    const outcome = await runChild(rotationChild, childInput, {
+      ...(timed ? { killAfterMs } : { killAtCall }),
+      async onKillPoint(killChild, calls) {
+        const last = calls.at(-1);
+        point = `${killCloud ? "cloud" : "rotation"} killed ${last ? `at call ${calls.length} (${last})` : "before the first call"}`;
+        if (!killCloud) {
+          killChild();
+          return;
+        }
+        await cloud.kill();
+        await new Promise((resolve) => setTimeout(resolve, Math.floor(options.random() * 200)));
+        await cloud.restart();
+      },
+    });
+    if (point === "") point = "finished before the kill";
+    report.runs += 1;
+    if (outcome.killed) report.rotationKills += 1;
+    if (killCloud && point.startsWith("cloud")) report.cloudKills += 1;
+    if (!outcome.killed && !point.startsWith("cloud")) report.finishedFirst += 1;
+    report.killPoints.set(point, (report.killPoints.get(point) ?? 0) + 1);
+
+    try {
+      const interrupted = await listVersions(kms, target.secretName);
+      for (const problem of checkInterrupted(interrupted)) violation(`after the kill: ${problem}`);
+      const currentBefore = stageHolders(interrupted, "ACSCurrent")[0]?.versionId ?? "";
+      const recovery = new RotationEngine({
+        kms: { endpoint: cloud.endpoint, credentials: cloud.credentials },
+        rotators: campaignRotators(cloud),
+        log: createJsonLogger(() => {}),
+        now: () => Date.now() + LATER_MS,
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 50))),
+        testRetryDelayMs: 20,
+      });
+      const result = await recovery.rotate({ secretName: target.secretName });
+      if (result.resumed) report.resumed += 1;
+      // "already-current": the killed child had switched ACSCurrent and only
+      // the pending label was left to remove, so its switch is the one to check.
+      const switchedFrom =
+        result.outcome === "already-current" ? (startOfRun?.versionId ?? "") : currentBefore;
+      if (result.outcome !== "rotated" && result.outcome !== "already-current")
+        violation(`the next invocation ended ${result.outcome}`);
+      if (result.outcome === "already-current" && currentBefore === startOfRun?.versionId)
+        violation("the next invocation did nothing although no rotation had finished");
+      const versions = await listVersions(kms, target.secretName);
+      for (const problem of checkRotated(versions, switchedFrom)) violation(problem);
+      const current = await kms.getSecretValue({ secretName: target.secretName });
+      const previous = await kms.getSecretValue({
+        secretName: target.secretName,
+        versionStage: "ACSPrevious",
+      });
+      await target
+        .verify(current.secretData)
+        .catch((error: Error) =>
+          violation(`ACSCurrent does not work on the target: ${error.name}`),
+        );
+      await target
+        .verify(previous.secretData)
+        .catch((error: Error) =>
+          violation(`ACSPrevious does not work on the target: ${error.name}`),
+        );
+      for (const problem of await target.orphans(current.secretData, previous.secretData))
+        violation(problem);
+    } catch (error) {
+      violation(`the next invocation failed: ${(error as Error).name}: ${describeSafely(error)}`);
+    }
+    if (run % 10 === 0 || run === options.runs)
+      options.progress?.(
+        `${target.kind}: ${run}/${options.runs} runs, ${report.violations.length} violations`,
+      );
+  }
+  report.durationMs = Date.now() - started;
+  return report;
+}
+
+/** Engine and client errors never carry values; the message is kept short anyway. */
+function describeSafely(error: unknown): string {
+  return String((error as Error)?.message ?? error).slice(0, 300);
+}

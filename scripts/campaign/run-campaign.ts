@@ -1,0 +1,75 @@
+/**
+ * A whole crash campaign: one local cloud in its own process, then each
+ * rotator kind in turn on its own secret and target.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { CampaignSummary } from "./campaign-report.ts";
+import { type CampaignKind, prepareTarget } from "./campaign-targets.ts";
+import { buildChildBundles } from "./child-bundles.ts";
+import { startCloudProcess } from "./cloud-process.ts";
+import { type KindReport, runKindCampaign } from "./crash-run.ts";
+
+export interface CampaignOptions {
+  /** Runs per rotator kind; kinds absent or at 0 are skipped. */
+  runs: Partial<Record<CampaignKind, number>>;
+  seed: number;
+  cloudKillRate: number;
+  timedKillRate: number;
+  progress?: (line: string) => void;
+}
+
+/** A small seeded generator (mulberry32), so a campaign can be replayed. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export async function runCampaign(options: CampaignOptions): Promise<CampaignSummary> {
+  const startedAt = new Date();
+  const random = seededRandom(options.seed);
+  const bundles = await buildChildBundles();
+  const stateDir = await mkdtemp(join(tmpdir(), "rotor-campaign-cloud-"));
+  const cloud = await startCloudProcess(bundles.cloudChild, stateDir);
+  const reports: KindReport[] = [];
+  try {
+    for (const [kind, runs] of Object.entries(options.runs) as [CampaignKind, number][]) {
+      if (!runs) continue;
+      options.progress?.(`${kind}: preparing the target`);
+      const target = await prepareTarget(kind, cloud);
+      try {
+        reports.push(
+          await runKindCampaign(target, cloud, bundles.rotationChild, {
+            runs,
+            cloudKillRate: options.cloudKillRate,
+            timedKillRate: options.timedKillRate,
+            random,
+            progress: options.progress,
+          }),
+        );
+      } finally {
+        await target.close();
+      }
+    }
+  } finally {
+    await cloud.stop();
+    await rm(stateDir, { recursive: true, force: true });
+    await rm(bundles.folder, { recursive: true, force: true });
+  }
+  return {
+    startedAt,
+    durationMs: Date.now() - startedAt.getTime(),
+    seed: options.seed,
+    cloudKillRate: options.cloudKillRate,
+    timedKillRate: options.timedKillRate,
+    reports,
+    node: process.version,
+  };
+}
