@@ -1,5 +1,6 @@
 /** Every `rotor` sub-command, in the order `rotor --help` lists them. */
 import type { Command } from "../command.ts";
+import { cancelCommand } from "./cancel.ts";
 import { demoCommand } from "./demo.ts";
 import { historyCommand } from "./history.ts";
 import { invokeCommand } from "./invoke.ts";
@@ -15,5 +16,6 @@ export const COMMANDS: readonly Command[] = [
   statusCommand,
   planCommand,
   historyCommand,
+  cancelCommand,
   invokeCommand,
 ];

@@ -1,0 +1,74 @@
+/**
+ * Cancelling a stuck rotation: take the pending stage (and the lease label)
+ * off its version so the next rotation starts afresh. Only safe when the
+ * target still accepts ACSCurrent: if setSecret already put the pending
+ * value on the target (a single-user password change, say), dropping it
+ * would leave ACSCurrent naming a value that no longer works. So the
+ * current value is tested first (a dry run), and a live lease is respected
+ * unless forced.
+ */
+import type { KmsClient } from "../clients/kms-client.ts";
+import { RotorError } from "../errors.ts";
+import { engineConfigFromTags } from "./engine-config.ts";
+import { RotationInProgressError } from "./engine-errors.ts";
+import { LEASE_STAGE, leaseOf } from "./rotation-lock.ts";
+
+export interface CancelOutcome {
+  secretName: string;
+  /** The pending version taken off, or undefined when nothing was pending. */
+  cancelledVersionId: string | undefined;
+}
+
+export class CancelRefusedError extends RotorError {
+  override name = "CancelRefusedError";
+}
+
+export async function cancelRotation(options: {
+  kms: KmsClient;
+  secretName: string;
+  /** Proves ACSCurrent still works on the target (a dry run), or throws. */
+  testCurrent: () => Promise<void>;
+  /** Cancel even while the lease runs, or when ACSCurrent fails its test. */
+  force?: boolean;
+  now?: number;
+}): Promise<CancelOutcome> {
+  const { kms, secretName } = options;
+  const description = await kms.describeSecret({ secretName, fetchTags: true });
+  const tags = Object.fromEntries(description.tags.map((tag) => [tag.key, tag.value]));
+  const { pendingStage, leaseMs } = engineConfigFromTags(tags);
+  const { versions } = await kms.listSecretVersionIds({ secretName, includeDeprecated: true });
+  const pending = versions.find((version) => version.versionStages.includes(pendingStage));
+  if (!pending) return { secretName, cancelledVersionId: undefined };
+  const lease = leaseOf(pending, versions, leaseMs);
+  if (!options.force && (options.now ?? Date.now()) < lease.expiresAt) {
+    throw new RotationInProgressError(
+      secretName,
+      pending.versionId,
+      lease.expiresAt,
+      "it may still be running; cancel after its lease or with --force",
+    );
+  }
+  try {
+    await options.testCurrent();
+  } catch (error) {
+    if (!options.force) {
+      throw new CancelRefusedError(
+        `Secret ${secretName}: not cancelled, because the target refuses ACSCurrent (${(error as Error).message}); the pending version ${pending.versionId} may already be in use there. Resume it with \`rotor rotate ${secretName}\`, or cancel with --force if you are sure.`,
+      );
+    }
+  }
+  await kms.updateSecretVersionStage({
+    secretName,
+    versionStage: pendingStage,
+    removeFromVersion: pending.versionId,
+  });
+  const leaseHolder = versions.find((version) => version.versionStages.includes(LEASE_STAGE));
+  if (leaseHolder) {
+    await kms.updateSecretVersionStage({
+      secretName,
+      versionStage: LEASE_STAGE,
+      removeFromVersion: leaseHolder.versionId,
+    });
+  }
+  return { secretName, cancelledVersionId: pending.versionId };
+}
