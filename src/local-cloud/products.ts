@@ -4,6 +4,7 @@
  * returns its actions; the server routes requests to it by API version.
  * A new product is one more line in `buildProducts`.
  */
+import { createEcsProduct } from "./ecs/ecs-product.ts";
 import { createFcProduct, type LocalFunctionCompute } from "./fc/fc-product.ts";
 import type { Identities } from "./identity.ts";
 import { createKmsProduct } from "./kms/kms-product.ts";
@@ -48,6 +49,11 @@ export async function buildProducts(deps: ProductDeps): Promise<BuiltProducts> {
       currentMovesPrevious: deps.options.currentMovesPrevious ?? true,
     }),
     functionCompute.product,
+    createEcsProduct({
+      ...deps,
+      instances: () => deps.options.ecsInstances,
+      now: deps.options.now ?? Date.now,
+    }),
   ];
   return { products, fc: functionCompute.fc };
 }

@@ -13,6 +13,7 @@ import { CloudApiError, cloudErrors } from "./api-error.ts";
 import { authenticate } from "./auth/authenticate.ts";
 import { NonceRegistry } from "./auth/nonce-registry.ts";
 import type { SignedRequest } from "./auth/signed-request.ts";
+import type { LocalEcsInstances } from "./ecs/local-ecs-instance.ts";
 import type { LocalFunctionCompute } from "./fc/fc-product.ts";
 import { Identities, type RoleCredentials, type ServiceRoleRequest } from "./identity.ts";
 import { authorizeCall } from "./policy/authorize.ts";
@@ -49,6 +50,8 @@ export interface LocalCloudOptions {
    * this file (default: ROTOR_SECRET_LEDGER; unset: off). See secret-ledger.ts.
    */
   secretLedgerFile?: string | undefined;
+  /** ECS instances Cloud Assistant commands reach: instance id → a server over SSH (see ecs/local-ecs-instance.ts). */
+  ecsInstances?: LocalEcsInstances | undefined;
 }
 
 export interface RunningLocalCloud {
