@@ -5,11 +5,13 @@ import { runRotation } from "../../handler/run-rotation.ts";
 import { STEPS, type Step } from "../../rotators/contract.ts";
 import { type Command, EXIT } from "../command.ts";
 import { integerFlag, parseFlags, UsageError } from "../parse-flags.ts";
+import { rotateByTag } from "./rotate-by-tag.ts";
 
 export const rotateCommand: Command = {
   name: "rotate",
   summary: "Rotate a secret now (all four steps, one step, or a dry run)",
   help: `Usage: rotor rotate <secret> [--step S --version-id ID] [--emergency] [--dry-run] [--json] [--verbose] [--timeout SECONDS]
+       rotor rotate --tag KEY=VALUE [--emergency] [--dry-run] [--json] [--concurrency N]
 
 Rotates the secret the way its function does: createSecret, setSecret,
 testSecret, finishSecret, with the rotator named by its rotor:rotator tag.
@@ -24,7 +26,12 @@ Options:
   --dry-run         test the current value only; change nothing
   --json            print the result as JSON
   --verbose         print the JSON audit lines on stderr
-  --timeout S       stop cleanly before S seconds have passed (default 300)
+  --timeout S       stop cleanly before S seconds have passed (default 300;
+                    with --tag, per secret)
+  --tag KEY=VALUE   rotate every secret carrying this tag (e.g. after a CI
+                    environment leaked: --tag env=ci --emergency); shows
+                    progress on stderr and a summary; exit 1 if any failed
+  --concurrency N   with --tag, secrets rotated at once (default 4)
   -h, --help        show this help
 
 Environment: ROTOR_ENDPOINT and the ALIBABA_CLOUD_* variables (see README).
@@ -41,9 +48,27 @@ Exit codes: 0 done, 1 the rotation failed or was refused, 2 bad command line.`,
         json: { type: "boolean" },
         verbose: { type: "boolean" },
         timeout: { type: "string" },
+        tag: { type: "string" },
+        concurrency: { type: "string" },
       },
       true,
     );
+    if (values.tag !== undefined) {
+      if (positionals.length > 0)
+        throw new UsageError("give either a secret name or --tag, not both");
+      if (values.step !== undefined || values["version-id"] !== undefined) {
+        throw new UsageError("--tag rotates whole secrets; it takes no --step or --version-id");
+      }
+      return rotateByTag(values.tag, {
+        emergency: values.emergency === true,
+        dryRun: values["dry-run"] === true,
+        json: values.json === true,
+        timeoutSeconds: integerFlag(values.timeout, "--timeout", 1, 86_400) ?? 300,
+        concurrency: integerFlag(values.concurrency, "--concurrency", 1, 64) ?? 4,
+        io,
+      });
+    }
+    if (values.concurrency !== undefined) throw new UsageError("--concurrency goes with --tag");
     const [secretName, ...extra] = positionals;
     if (secretName === undefined) throw new UsageError("name the secret to rotate");
     if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
