@@ -29,6 +29,7 @@ import type {
   RotatorContext,
   Step,
 } from "../rotators/contract.ts";
+import { OUTCOME_TAGS } from "../scheduler/outcome-tags.ts";
 import {
   type EngineConfig,
   engineConfigFromTags,
@@ -52,6 +53,14 @@ import {
   pendingVersionId,
 } from "./rotation-lock.ts";
 import { ACS_CURRENT, ACS_PREVIOUS, removePendingStage, switchToPending } from "./stage-switch.ts";
+
+/** Tags that say a rotation failed; a later successful rotation removes them all. */
+const FAILURE_RECORD_TAGS = [
+  LAST_FAILURE_TAG,
+  OUTCOME_TAGS.status,
+  OUTCOME_TAGS.lastError,
+  OUTCOME_TAGS.lastAttempt,
+] as const;
 
 export interface RotationRequest {
   secretName: string;
@@ -168,7 +177,8 @@ export class RotationEngine {
         request.versionId !== undefined
           ? await this.stepWithToken(setup, request, onStep)
           : await this.fromCurrent(setup, request.step, onStep);
-      if (setup.tags[LAST_FAILURE_TAG] !== undefined && result.steps.includes("finishSecret")) {
+      const failureRecorded = FAILURE_RECORD_TAGS.some((tag) => setup.tags[tag] !== undefined);
+      if (failureRecorded && result.steps.includes("finishSecret")) {
         await this.clearFailure(request.secretName);
       }
       return result;
@@ -758,10 +768,14 @@ export class RotationEngine {
     }
   }
 
-  /** A rotation went through after a recorded failure: the record no longer describes the secret. */
+  /**
+   * A rotation went through after a recorded failure: the records (this
+   * engine's per-attempt tag, and the final outcome the onFailure function
+   * wrote) no longer describe the secret.
+   */
   private async clearFailure(secretName: string): Promise<void> {
     try {
-      await this.kms.untagResource({ secretName, tagKeys: [LAST_FAILURE_TAG] });
+      await this.kms.untagResource({ secretName, tagKeys: [...FAILURE_RECORD_TAGS] });
     } catch (error) {
       this.options.log.warn("failure-record-left", {
         secret: secretName,

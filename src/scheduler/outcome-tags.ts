@@ -5,9 +5,12 @@
  *
  * | tag                  | value                                            |
  * | -------------------- | ------------------------------------------------ |
- * | `rotor:status`       | `succeeded`, `failed` or `cancelled`             |
+ * | `rotor:status`       | `failed`                                         |
  * | `rotor:last-attempt` | ISO time of the last attempt                     |
  * | `rotor:last-error`   | the failure, redacted and cut to fit a tag value |
+ *
+ * A later successful rotation removes these tags (the engine does it on
+ * finishSecret), so their presence always means "the last rotation failed".
  *
  * The error text comes from Rotor's own errors, which never carry secret
  * values; it is still passed through `redact` with the values the caller
@@ -21,7 +24,7 @@ export const OUTCOME_TAGS = {
   lastError: "rotor:last-error",
 } as const;
 
-export type RotationStatus = "succeeded" | "failed" | "cancelled";
+export type RotationStatus = "failed";
 
 const MAX_TAG_VALUE = 256;
 
