@@ -32,11 +32,11 @@ export function renderCampaignSection(summary: CampaignSummary): string {
   const all = totals(summary);
   const rows = summary.reports.map(
     (report) =>
-      `| ${report.kind} | ${count(report.runs)} | ${count(report.rotationKills)} | ${count(report.cloudKills)} | ${count(report.finishedFirst)} | ${count(report.resumed)} | ${report.killPoints.size} | **${report.violations.length}** | ${(report.durationMs / 1000).toFixed(0)} s |`,
+      `| ${report.kind} | ${count(report.runs)} | ${count(report.rotationKills)} | ${count(report.cloudKills)} | ${count(report.finishedFirst)} | ${count(report.resumed)} | ${count(report.recoveryRetries)} | ${report.killPoints.size} | **${report.violations.length}** | ${(report.durationMs / 1000).toFixed(0)} s |`,
   );
   const points = summary.reports.flatMap((report) =>
     [...report.killPoints]
-      .sort((a, b) => a[0].localeCompare(b[0]))
+      .sort((a, b) => a[0].localeCompare(b[0], "en", { numeric: true }))
       .map(([point, times]) => `| ${report.kind} | ${point} | ${times} |`),
   );
   const violations = summary.reports.flatMap((report) =>
@@ -52,8 +52,8 @@ export function renderCampaignSection(summary: CampaignSummary): string {
     "",
     `Each run kills the rotation (or, in ${Math.round(summary.cloudKillRate * 100)}% of runs, the local cloud) right after the n-th external call is announced (n at random), or after a random time (${Math.round(summary.timedKillRate * 100)}% of runs); then the next invocation runs and the invariants are checked.`,
     "",
-    "| rotator | runs | rotations killed | cloud killed | finished before the kill | next invocation resumed | kill points | violations | time |",
-    "| ------- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| rotator | runs | rotations killed | cloud killed | finished before the kill | next invocation resumed | next invocation refused once, then run again | kill points | violations | time |",
+    "| ------- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...rows,
     "",
     "Kill points covered (the last external call announced before the kill):",

@@ -4,8 +4,7 @@
  * processes a campaign starts and kills costs a Node start, not a
  * TypeScript compile.
  */
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, mkdtemp } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -17,9 +16,12 @@ export interface ChildBundles {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
+/** Inside the project, so the packages left out of the bundle resolve from node_modules. */
+const cacheFolder = join(here, "..", "..", "node_modules", ".cache");
 
 export async function buildChildBundles(): Promise<ChildBundles> {
-  const folder = await mkdtemp(join(tmpdir(), "rotor-campaign-bundle-"));
+  await mkdir(cacheFolder, { recursive: true });
+  const folder = await mkdtemp(join(cacheFolder, "rotor-campaign-bundle-"));
   await build({
     entryPoints: {
       "rotation-child": join(here, "rotation-child.ts"),
@@ -35,6 +37,8 @@ export async function buildChildBundles(): Promise<ChildBundles> {
     banner: {
       js: "import { createRequire as __rotorCreateRequire } from 'node:module'; const require = __rotorCreateRequire(import.meta.url);",
     },
+    // Native add-ons can't be bundled; they load from node_modules.
+    external: ["ssh2", "cpu-features"],
     logLevel: "error",
   });
   return {

@@ -20,3 +20,6 @@ const cloud = await startLocalCloud({
   rootCredentials: input.credentials,
 });
 process.stdout.write(`ready ${cloud.port}\n`);
+// The campaign holds this pipe open; when it goes away (even killed), so does this cloud.
+process.stdin.resume();
+process.stdin.on("end", () => process.exit(0));

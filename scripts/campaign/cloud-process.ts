@@ -29,7 +29,7 @@ export async function startCloudProcess(bundle: string, stateDir: string): Promi
     const process_ = spawn(
       process.execPath,
       [bundle, JSON.stringify({ port, stateDir, credentials })],
-      { stdio: ["ignore", "pipe", "inherit"] },
+      { stdio: ["pipe", "pipe", "inherit"] },
     );
     child = process_;
     const lines = createInterface({

@@ -30,10 +30,16 @@ export function checkInterrupted(versions: readonly VersionSummary[]): string[] 
 }
 
 /**
- * After a completed rotation: one ACSCurrent, the version that was current
- * before it now ACSPrevious (no version lost), nothing pending, no lease left.
+ * After a completed rotation: one ACSCurrent other than the one the run
+ * started from, nothing pending, no lease left, and ACSPrevious one of
+ * `expectedPrevious` (the run's starting ACSCurrent or a version made
+ * during the run): an older one there would mean a version was lost.
  */
-export function checkRotated(versions: readonly VersionSummary[], currentBefore: string): string[] {
+export function checkRotated(
+  versions: readonly VersionSummary[],
+  startedFrom: string,
+  expectedPrevious: readonly string[],
+): string[] {
   const problems = checkInterrupted(versions);
   if (stageHolders(versions, "ACSPending").length > 0)
     problems.push("ACSPending left after the rotation");
@@ -41,10 +47,10 @@ export function checkRotated(versions: readonly VersionSummary[], currentBefore:
     problems.push("RotorLease left after the rotation");
   const current = stageHolders(versions, "ACSCurrent")[0];
   const previous = stageHolders(versions, "ACSPrevious");
-  if (current?.versionId === currentBefore) problems.push("ACSCurrent did not move");
-  if (previous.length !== 1 || previous[0]?.versionId !== currentBefore) {
+  if (current?.versionId === startedFrom) problems.push("ACSCurrent did not move");
+  if (previous.length !== 1 || !expectedPrevious.includes(previous[0]?.versionId ?? "")) {
     problems.push(
-      `ACSPrevious is ${previous.map((version) => version.versionId).join(",") || "missing"}, expected ${currentBefore}`,
+      `ACSPrevious is ${previous.map((version) => version.versionId).join(",") || "missing"}, expected ${expectedPrevious.join(" or ")}`,
     );
   }
   return problems;
