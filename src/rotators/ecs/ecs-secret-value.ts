@@ -80,3 +80,6 @@ export const privilegedLoginSchema = z.union([
 export const PRIVILEGED_LOGIN_SHAPE =
   '{"UserName":"root","Password":"…"} or {"UserName":"root","PrivateKey":"…"}';
 export const privilegedLoginValue = jsonSecretValue(privilegedLoginSchema, PRIVILEGED_LOGIN_SHAPE);
+
+/** The credential fields' schemas, shared with the Cloud Assistant values. */
+export const ecsCredentialSchemas = { userName, password, privateKey };

@@ -1,0 +1,65 @@
+/**
+ * Proves a password on an instance without logging in (there may be no
+ * inbound SSH at all): root hashes the candidate with the salt and method
+ * of the account's /etc/shadow entry (libc's crypt, through perl, which
+ * every Linux image carries) and compares. The password arrives on stdin,
+ * as a Cloud Assistant input file, never in the script.
+ */
+import { RotorError } from "../../../errors.ts";
+import { parseAccountName } from "../ecs-account-name.ts";
+import { checkPasswordValue } from "../ecs-password-change.ts";
+import { EcsCommandError } from "../ecs-ssh-errors.ts";
+import type { SshSession } from "../ecs-ssh-session.ts";
+
+/** Exit 0: matches; 1: does not; 3: no such account; 4: shadow unreadable; 5: no input. */
+const CHECK_SCRIPT = `my $user = shift;
+my $password = <STDIN>;
+exit 5 unless defined $password;
+chomp $password;
+open(my $shadow, "<", "/etc/shadow") or exit 4;
+while (my $line = <$shadow>) {
+  my ($name, $hash) = split /:/, $line;
+  next unless $name eq $user;
+  exit 1 if !defined $hash || length($hash) < 2;
+  my $computed = crypt($password, $hash);
+  exit((defined $computed && $computed eq $hash) ? 0 : 1);
+}
+exit 3;`;
+
+const MISMATCH = 1;
+const NO_ACCOUNT = 3;
+
+/** The password is not the account's. */
+export class EcsPasswordMismatchError extends RotorError {
+  override name = "EcsPasswordMismatchError";
+}
+
+export async function checkPasswordOn(
+  session: SshSession,
+  userName: string,
+  password: string,
+): Promise<void> {
+  parseAccountName(userName, "UserName");
+  checkPasswordValue(password, "Password");
+  if (CHECK_SCRIPT.includes("'")) throw new RotorError("internal: unsafe remote script");
+  const result = await session.run(
+    `PATH=/usr/bin:/bin perl -e '${CHECK_SCRIPT}' ${userName}`,
+    `${password}\n`,
+  );
+  if (result.exitCode === 0) return;
+  if (result.exitCode === MISMATCH) {
+    throw new EcsPasswordMismatchError(
+      `the password of ${userName} on ${session.endpoint.host} is not the one in the secret`,
+    );
+  }
+  const detail =
+    result.exitCode === NO_ACCOUNT
+      ? `there is no account ${userName}`
+      : result.stderr.split(password).join("<redacted>").trim().slice(0, 500);
+  throw new EcsCommandError(
+    session.endpoint,
+    `checking ${userName}'s password`,
+    result.exitCode,
+    detail,
+  );
+}

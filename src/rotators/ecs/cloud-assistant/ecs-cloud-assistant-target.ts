@@ -1,0 +1,39 @@
+/**
+ * The Cloud Assistant session a rotation step uses for a value's instance,
+ * bounded by the step's deadline, and the check that a pending value still
+ * names the current value's account and instance.
+ */
+import { ValidationError } from "../../../errors.ts";
+import type { RotatorContext } from "../../contract.ts";
+import type { SshSession } from "../ecs-ssh-session.ts";
+import type { EcsCloudAssistantClients } from "./ecs-cloud-assistant-clients.ts";
+import {
+  differingTargetFields,
+  type InstanceTargetFields,
+} from "./ecs-cloud-assistant-secret-value.ts";
+import { cloudAssistantSession } from "./ecs-cloud-assistant-session.ts";
+
+export function sessionOnInstance(
+  value: InstanceTargetFields,
+  clients: EcsCloudAssistantClients,
+  ctx: RotatorContext<unknown>,
+): SshSession {
+  return cloudAssistantSession({
+    ecs: clients.ecs(value.RegionId),
+    instanceId: value.InstanceId,
+    clock: { deadline: ctx.deadline, now: () => ctx.now() },
+  });
+}
+
+export function checkSameInstance(
+  current: InstanceTargetFields,
+  pending: InstanceTargetFields,
+  secretName: string,
+): void {
+  const differing = differingTargetFields(current, pending);
+  if (differing.length > 0) {
+    throw new ValidationError(
+      `The pending value of secret ${secretName} differs from the current one in ${differing.join(", ")}: a rotation only changes the credential, refusing to apply it`,
+    );
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * What the Cloud Assistant suites share: a real sshd standing in for an ECS
+ * instance, a local cloud whose ECS product reaches it over SSH as a uid 0
+ * account (as the Cloud Assistant agent runs as root), ECS clients pointed
+ * at that cloud, and an engine per rotator with every log line kept.
+ */
+import { afterAll, beforeAll } from "vitest";
+import { EcsClient, type EcsClientOptions } from "../../../src/clients/ecs-client.ts";
+import { DEFAULT_ENGINE_CONFIG } from "../../../src/engine/engine-config.ts";
+import { createJsonLogger } from "../../../src/engine/json-logger.ts";
+import { RotationEngine } from "../../../src/engine/rotation-engine.ts";
+import type { LocalEcsInstance } from "../../../src/local-cloud/ecs/local-ecs-instance.ts";
+import type { AnyRotator, BeforeExternalCall } from "../../../src/rotators/contract.ts";
+import type { EcsCloudAssistantClients } from "../../../src/rotators/ecs/cloud-assistant/ecs-cloud-assistant-clients.ts";
+import { canLogIn } from "../../../src/rotators/ecs/ecs-ssh-session.ts";
+import { startTestCloud, type TestCloud, uniqueName } from "../../support/local-cloud.ts";
+import { type SshdServer, startSshd } from "../../support/sshd.ts";
+
+export interface CloudAssistantWorld {
+  sshd: SshdServer;
+  cloud: TestCloud;
+  /** The instance id the local ECS product maps to the sshd. */
+  instanceId: string;
+  logLines: string[];
+  /** ECS clients as the root account, fast retries. */
+  clients: EcsCloudAssistantClients;
+  ecs(options?: Omit<EcsClientOptions, "endpoint">): EcsClient;
+  /** Stores `value` (plus InstanceId and RegionId) as a new secret tagged for `kind`. */
+  createSecret(kind: string, value: Record<string, unknown>): Promise<string>;
+  engine(
+    rotator: AnyRotator,
+    options?: { beforeExternalCall?: BeforeExternalCall; afterLease?: boolean },
+  ): RotationEngine;
+  valueAt(secretName: string, stage: string): Promise<Record<string, string>>;
+  canLogIn(
+    userName: string,
+    credential: { password?: string; privateKey?: string },
+  ): Promise<boolean>;
+}
+
+export function useCloudAssistantWorld(): () => CloudAssistantWorld {
+  let world: CloudAssistantWorld | undefined;
+  let sshd: SshdServer | undefined;
+  let cloud: TestCloud | undefined;
+  beforeAll(async () => {
+    sshd = await startSshd();
+    const s = sshd;
+    const agent = await s.createUser({ privileged: true });
+    const instanceId = uniqueName("i-local");
+    const instance: LocalEcsInstance = {
+      host: s.host,
+      port: s.port,
+      hostKeyFingerprint: s.hostKeyFingerprint,
+      userName: agent.name,
+      password: agent.password,
+    };
+    cloud = await startTestCloud({ inMemory: true, ecsInstances: { [instanceId]: instance } });
+    const c = cloud;
+    const ecs = (options: Omit<EcsClientOptions, "endpoint"> = {}) =>
+      new EcsClient({
+        credentials: c.credentials,
+        region: c.region,
+        retry: { baseDelayMs: 20, maxDelayMs: 200 },
+        ...options,
+        endpoint: c.endpoint,
+      });
+    const logLines: string[] = [];
+    world = {
+      sshd: s,
+      cloud: c,
+      instanceId,
+      logLines,
+      ecs,
+      clients: { ecs: (regionId) => ecs({ region: regionId }) },
+      async createSecret(kind, value) {
+        const secretName = uniqueName(`ecs-ca-${kind}`);
+        await c.kms.createSecret({
+          secretName,
+          secretData: JSON.stringify({ InstanceId: instanceId, RegionId: c.region, ...value }),
+          versionId: "v0",
+          tags: [{ key: "rotor:rotator", value: kind }],
+        });
+        return secretName;
+      },
+      engine(rotator, options = {}) {
+        return new RotationEngine({
+          kms: {
+            endpoint: c.endpoint,
+            credentials: c.credentials,
+            region: c.region,
+            retry: { baseDelayMs: 20, maxDelayMs: 200 },
+          },
+          rotators: { [rotator.kind]: rotator },
+          log: createJsonLogger((line) => logLines.push(line)),
+          testRetryDelayMs: 50,
+          beforeExternalCall: options.beforeExternalCall,
+          now: options.afterLease
+            ? () => Date.now() + DEFAULT_ENGINE_CONFIG.leaseMs + 60_000
+            : undefined,
+        });
+      },
+      async valueAt(secretName, stage) {
+        const secret = await c.kms.getSecretValue({ secretName, versionStage: stage });
+        return JSON.parse(secret.secretData) as Record<string, string>;
+      },
+      canLogIn(userName, credential) {
+        return canLogIn({
+          host: s.host,
+          port: s.port,
+          hostKeyFingerprint: s.hostKeyFingerprint,
+          userName,
+          ...credential,
+        });
+      },
+    };
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all([sshd?.stop(), cloud?.close()]);
+  });
+  return () => {
+    if (!world) throw new Error("the Cloud Assistant world starts in beforeAll");
+    return world;
+  };
+}
