@@ -128,6 +128,7 @@ describe("rotation handler under fuzzed events", () => {
         fc.oneof(
           nearlyRightEvent,
           nearlyRightEvent.map((e) => JSON.stringify(e)),
+          rightEvent,
         ),
         async (event) => {
           expectClear(await invoke(event));
