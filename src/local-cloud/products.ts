@@ -11,6 +11,7 @@ import { createKmsProduct } from "./kms/kms-product.ts";
 import type { SecretRecord } from "./kms/secret-record.ts";
 import type { Product } from "./product.ts";
 import { openRam } from "./ram/open-ram.ts";
+import { createRdsProduct } from "./rds/rds-product.ts";
 import type { LocalCloudOptions } from "./server.ts";
 import type { RecordStore } from "./state/record-store.ts";
 import { openSts } from "./sts/open-sts.ts";
@@ -54,6 +55,7 @@ export async function buildProducts(deps: ProductDeps): Promise<BuiltProducts> {
       instances: () => deps.options.ecsInstances,
       now: deps.options.now ?? Date.now,
     }),
+    createRdsProduct({ ...deps, instances: () => deps.options.rdsInstances }),
   ];
   return { products, fc: functionCompute.fc };
 }

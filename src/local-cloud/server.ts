@@ -19,6 +19,7 @@ import { Identities, type RoleCredentials, type ServiceRoleRequest } from "./ide
 import { authorizeCall } from "./policy/authorize.ts";
 import { isRawReply, type Product, RAW_REPLY } from "./product.ts";
 import { buildProducts } from "./products.ts";
+import type { LocalRdsInstances } from "./rds/local-rds-instance.ts";
 import { loadRootAccount } from "./root-account.ts";
 import { openSecretLedger } from "./secret-ledger.ts";
 import { StateCipher } from "./state/encryption.ts";
@@ -52,6 +53,8 @@ export interface LocalCloudOptions {
   secretLedgerFile?: string | undefined;
   /** ECS instances Cloud Assistant commands reach: instance id → a server over SSH (see ecs/local-ecs-instance.ts). */
   ecsInstances?: LocalEcsInstances | undefined;
+  /** RDS instances the account actions manage: DBInstanceId → a real database server (see rds/local-rds-instance.ts). */
+  rdsInstances?: LocalRdsInstances | undefined;
 }
 
 export interface RunningLocalCloud {

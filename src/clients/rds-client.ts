@@ -1,0 +1,129 @@
+/**
+ * Typed calls to ApsaraDB RDS account management (API 2014-08-15): list an
+ * instance's accounts with their per-database privileges, create an
+ * account, grant it a privilege on databases, reset its password. Passwords
+ * travel as parameters only: they are never part of a result or an error.
+ */
+import { type CallerOptions, OpenApiCaller } from "./openapi-caller.ts";
+
+export type RdsClientOptions = Omit<CallerOptions, "product">;
+
+/** RDS's named privileges on a database (MySQL family); `Custom` is reported for any other set of grants. */
+export type RdsAccountPrivilege = "ReadWrite" | "ReadOnly" | "DDLOnly" | "DMLOnly";
+
+export interface RdsDatabasePrivilege {
+  dbName: string;
+  accountPrivilege: RdsAccountPrivilege | "Custom" | string;
+  /** The grants behind it, e.g. `SELECT,INSERT`. */
+  accountPrivilegeDetail: string;
+}
+
+export interface RdsAccount {
+  dbInstanceId: string;
+  accountName: string;
+  /** `Available`, `Unavailable` or `Creating`. */
+  accountStatus: string;
+  /** `Normal` or `Super`. */
+  accountType: string;
+  databasePrivileges: RdsDatabasePrivilege[];
+}
+
+interface Wire {
+  RequestId?: string;
+  [key: string]: unknown;
+}
+
+export class RdsClient {
+  readonly caller: OpenApiCaller;
+
+  constructor(options: RdsClientOptions = {}) {
+    this.caller = new OpenApiCaller({ ...options, product: "rds" });
+  }
+
+  /** The instance's accounts, or only `accountName` (an empty list when it does not exist). */
+  async describeAccounts(input: {
+    dbInstanceId: string;
+    accountName?: string | undefined;
+  }): Promise<{ accounts: RdsAccount[]; requestId: string }> {
+    const body = await this.caller.call<Wire>("DescribeAccounts", {
+      DBInstanceId: input.dbInstanceId,
+      AccountName: input.accountName,
+    });
+    const accounts = wrappedList(body.Accounts, "DBInstanceAccount").map((entry) => {
+      const account = entry as Wire;
+      return {
+        dbInstanceId: str(account.DBInstanceId),
+        accountName: str(account.AccountName),
+        accountStatus: str(account.AccountStatus),
+        accountType: str(account.AccountType),
+        databasePrivileges: wrappedList(account.DatabasePrivileges, "DatabasePrivilege").map(
+          (grant) => {
+            const wire = grant as Wire;
+            return {
+              dbName: str(wire.DBName),
+              accountPrivilege: str(wire.AccountPrivilege),
+              accountPrivilegeDetail: str(wire.AccountPrivilegeDetail),
+            };
+          },
+        ),
+      };
+    });
+    return { accounts, requestId: str(body.RequestId) };
+  }
+
+  async createAccount(input: {
+    dbInstanceId: string;
+    accountName: string;
+    accountPassword: string;
+    accountType?: "Normal" | "Super";
+    accountDescription?: string;
+  }): Promise<{ requestId: string }> {
+    const body = await this.caller.call<Wire>("CreateAccount", {
+      DBInstanceId: input.dbInstanceId,
+      AccountName: input.accountName,
+      AccountPassword: input.accountPassword,
+      AccountType: input.accountType,
+      AccountDescription: input.accountDescription,
+    });
+    return { requestId: str(body.RequestId) };
+  }
+
+  /** Sets the account's privilege on each database (one privilege per database, in order). */
+  async grantAccountPrivilege(input: {
+    dbInstanceId: string;
+    accountName: string;
+    grants: { dbName: string; privilege: RdsAccountPrivilege }[];
+  }): Promise<{ requestId: string }> {
+    const body = await this.caller.call<Wire>("GrantAccountPrivilege", {
+      DBInstanceId: input.dbInstanceId,
+      AccountName: input.accountName,
+      DBName: input.grants.map((grant) => grant.dbName).join(","),
+      AccountPrivilege: input.grants.map((grant) => grant.privilege).join(","),
+    });
+    return { requestId: str(body.RequestId) };
+  }
+
+  async resetAccountPassword(input: {
+    dbInstanceId: string;
+    accountName: string;
+    accountPassword: string;
+  }): Promise<{ requestId: string }> {
+    const body = await this.caller.call<Wire>("ResetAccountPassword", {
+      DBInstanceId: input.dbInstanceId,
+      AccountName: input.accountName,
+      AccountPassword: input.accountPassword,
+    });
+    return { requestId: str(body.RequestId) };
+  }
+}
+
+/** `{"Accounts":{"DBInstanceAccount":[…]}}` → the inner list (absent → empty). */
+function wrappedList(outer: unknown, inner: string): unknown[] {
+  if (typeof outer !== "object" || outer === null) return [];
+  const list = (outer as Record<string, unknown>)[inner];
+  return Array.isArray(list) ? list : [];
+}
+
+function str(value: unknown): string {
+  return value === undefined || value === null ? "" : String(value);
+}
