@@ -128,7 +128,7 @@ describe("local cloud API under fuzzed calls", () => {
     const created = new Set<string>([knownSecret]);
     await fc.assert(
       fc.asyncProperty(call, async ({ action, params, secretData }) => {
-        const query = { ...params, ...(secretData ? { SecretData: secretData } : {}) };
+        const query: Record<string, string> = { ...params, ...(secretData ? { SecretData: secretData } : {}) };
         const target = query.SecretName;
         const before = target === knownSecret ? await versionsOf(knownSecret) : undefined;
         try {
