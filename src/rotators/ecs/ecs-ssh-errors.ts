@@ -14,6 +14,8 @@ export interface SshEndpointName {
 }
 
 function describe(endpoint: SshEndpointName): string {
+  // Port 0: no SSH port, the command went through Cloud Assistant.
+  if (endpoint.port === 0) return `${endpoint.userName}@${endpoint.host} (Cloud Assistant)`;
   return `${endpoint.userName}@${endpoint.host}:${endpoint.port}`;
 }
 

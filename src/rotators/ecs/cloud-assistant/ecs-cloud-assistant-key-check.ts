@@ -44,7 +44,7 @@ export async function checkKeyAuthorized(
     .some((line) => !line.trim().startsWith("#") && line.trim().split(/\s+/).includes(blob));
   if (!authorized) {
     throw new EcsKeyNotAuthorizedError(
-      `the key is not in ${userName}'s authorized_keys on ${session.endpoint.host}`,
+      `the key is not in ${userName}'s authorized_keys on instance ${session.endpoint.host}`,
     );
   }
 }

@@ -49,7 +49,7 @@ export async function checkPasswordOn(
   if (result.exitCode === 0) return;
   if (result.exitCode === MISMATCH) {
     throw new EcsPasswordMismatchError(
-      `the password of ${userName} on ${session.endpoint.host} is not the one in the secret`,
+      `the password of ${userName} on instance ${session.endpoint.host} is not the one in the secret`,
     );
   }
   const detail =

@@ -44,7 +44,8 @@ export interface CloudAssistantTarget {
 export function cloudAssistantSession(target: CloudAssistantTarget): SshSession {
   const { ecs, instanceId, clock } = target;
   return {
-    endpoint: { host: `instance ${instanceId}`, port: 0, userName: "root" },
+    // Port 0 marks "no SSH": errors then read root@<instance> (Cloud Assistant).
+    endpoint: { host: instanceId, port: 0, userName: "root" },
     async run(command, stdin, timeoutMs = DEFAULT_TIMEOUT_MS) {
       const timeoutSeconds = Math.max(
         MIN_TIMEOUT_S,
