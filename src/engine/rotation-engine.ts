@@ -13,11 +13,15 @@
  *   lease makes safe: nobody else writes stages while it holds the rotation.
  * - The lock and the resumption of interrupted rotations are described in
  *   rotation-lock.ts.
+ * - An emergency's revoke survives a crash: the intent is a tag written
+ *   before anything changes and honoured by whichever invocation comes
+ *   next (revoke-marker.ts).
  *
  * KMS calls for one full rotation: DescribeSecret (tags), GetSecretValue
  * (current), the rotator's own (GetRandomPassword for the generic rotator),
  * PutSecretValue (the new value and the lock at once), and three
- * UpdateSecretVersionStage calls.
+ * UpdateSecretVersionStage calls. An emergency adds TagResource and
+ * UntagResource (the revoke marker).
  */
 import { randomUUID } from "node:crypto";
 import { KmsClient, type KmsClientOptions, type SecretValue } from "../clients/kms-client.ts";
@@ -44,6 +48,7 @@ import {
   TestFailedError,
 } from "./engine-errors.ts";
 import type { JsonLogger } from "./json-logger.ts";
+import { REVOKE_PENDING_TAG, revokeMarkerState } from "./revoke-marker.ts";
 import {
   LEASE_STAGE,
   type LeaseClaimData,
@@ -119,6 +124,8 @@ interface Rotation {
   engineConfig: EngineConfig;
   tags: Record<string, string>;
   emergency: boolean;
+  /** The revoke marker's value in KMS as this invocation knows it (the leaked version id). */
+  revokeMarker: string | undefined;
   current: SecretValue;
   currentValue: unknown;
   pendingId: string;
@@ -130,6 +137,9 @@ interface Rotation {
   /** The claim version this invocation put when it took the rotation over. */
   claimId?: string | undefined;
 }
+
+/** What load() finds: the secret, its rotator and settings, and what the invocation is to do. */
+type Setup = Awaited<ReturnType<RotationEngine["load"]>>;
 
 export class RotationEngine {
   private readonly kms: KmsClient;
@@ -169,6 +179,11 @@ export class RotationEngine {
       if (request.dryRun) {
         failedStep = "testSecret";
         return await this.dryRun(setup);
+      }
+      if (setup.revokeMarker !== undefined) {
+        failedStep = "finishSecret";
+        await this.honourRevokeMarker(setup);
+        failedStep = "load";
       }
       const onStep = (step: Step) => {
         failedStep = step;
@@ -227,7 +242,80 @@ export class RotationEngine {
       engineConfig,
       tags,
       emergency: request.emergency === true,
+      revokeMarker: tags[REVOKE_PENDING_TAG],
     };
+  }
+
+  // ---- the revoke marker (see revoke-marker.ts) --------------------------------
+
+  /**
+   * Acts on an emergency's recorded intent before anything else: revokes a
+   * leaked value whose rotation switched but did not revoke, or makes this
+   * invocation an emergency while the leaked value is still current.
+   */
+  private async honourRevokeMarker(setup: Setup): Promise<void> {
+    const { secretName, rotator, engineConfig } = setup;
+    const leakedId = setup.revokeMarker as string;
+    const { versions } = await this.kms.listSecretVersionIds({ secretName });
+    const state = revokeMarkerState(leakedId, versions, engineConfig.pendingStage);
+    if (state.kind === "leaked-still-current") {
+      setup.emergency = true;
+      return;
+    }
+    if (state.kind === "rotation-pending") {
+      this.options.log.warn("revoke-left-to-pending-rotation", {
+        secret: secretName,
+        leakedVersionId: leakedId,
+        pendingVersionId: state.pendingId,
+      });
+      return;
+    }
+    if (state.kind === "stale") {
+      this.options.log.warn("revoke-marker-dropped", {
+        secret: secretName,
+        leakedVersionId: leakedId,
+        reason: "a later rotation already replaced the leaked version",
+      });
+      await this.removeRevokeMarker(secretName);
+      setup.revokeMarker = undefined;
+      return;
+    }
+    await this.auditStep(secretName, "finishSecret", state.currentId, {}, async () => {
+      const leaked = await this.kms.getSecretValue({ secretName, versionId: state.leakedId });
+      const current = await this.kms.getSecretValue({ secretName, versionId: state.currentId });
+      const revoked: unknown = this.parseValue(rotator, leaked, secretName);
+      const currentValue: unknown = this.parseValue(rotator, current, secretName);
+      const ctx = this.context(
+        { ...setup, emergency: true },
+        { current: state.currentId, pending: state.currentId, previous: state.leakedId },
+      );
+      this.options.log.info("revoke-resumed", {
+        secret: secretName,
+        leakedVersionId: state.leakedId,
+        currentVersionId: state.currentId,
+      });
+      await rotator.revoke?.({ revoked, current: currentValue }, ctx);
+      await this.removeRevokeMarker(secretName);
+    });
+    setup.revokeMarker = undefined;
+  }
+
+  /**
+   * An emergency's first write, before anything changes: the version whose
+   * value leaked (the ACSCurrent it read). The tag holds one version: an
+   * older marker it replaces names a version a pending rotation replaces.
+   */
+  private async recordLeak(setup: Setup, currentVersionId: string): Promise<void> {
+    if (!setup.emergency || setup.revokeMarker === currentVersionId) return;
+    await this.kms.tagResource({
+      secretName: setup.secretName,
+      tags: [{ key: REVOKE_PENDING_TAG, value: currentVersionId }],
+    });
+    setup.revokeMarker = currentVersionId;
+  }
+
+  private async removeRevokeMarker(secretName: string): Promise<void> {
+    await this.kms.untagResource({ secretName, tagKeys: [REVOKE_PENDING_TAG] });
   }
 
   private parseValue(rotator: AnyRotator, secret: SecretValue, secretName: string): unknown {
@@ -239,9 +327,7 @@ export class RotationEngine {
 
   // ---- the three ways in ------------------------------------------------------
 
-  private async dryRun(
-    setup: Awaited<ReturnType<RotationEngine["load"]>>,
-  ): Promise<RotationResult> {
+  private async dryRun(setup: Setup): Promise<RotationResult> {
     const { secretName, rotator } = setup;
     const current = await this.kms.getSecretValue({ secretName, versionStage: ACS_CURRENT });
     return this.auditStep(
@@ -269,7 +355,7 @@ export class RotationEngine {
 
   /** An orchestrated step for a known token: everything is read from KMS first. */
   private async stepWithToken(
-    setup: Awaited<ReturnType<RotationEngine["load"]>>,
+    setup: Setup,
     request: RotationRequest,
     onStep: (step: Step) => void,
   ): Promise<RotationResult> {
@@ -317,6 +403,7 @@ export class RotationEngine {
       );
     }
     const current = await this.kms.getSecretValue({ secretName, versionStage: ACS_CURRENT });
+    if (step !== "createSecret") await this.recordLeak(setup, current.versionId);
     const rotation: Rotation = {
       ...setup,
       current,
@@ -343,7 +430,7 @@ export class RotationEngine {
    * one), then run every step, or only createSecret when that was asked.
    */
   private async fromCurrent(
-    setup: Awaited<ReturnType<RotationEngine["load"]>>,
+    setup: Setup,
     onlyStep: Step | undefined,
     onStep: (step: Step) => void,
   ): Promise<RotationResult> {
@@ -352,33 +439,41 @@ export class RotationEngine {
       throw new ValidationError(`Step ${onlyStep} needs the rotation's token in VersionId`);
     }
     onStep("createSecret");
-    const current = await this.kms.getSecretValue({ secretName, versionStage: ACS_CURRENT });
+    let current = await this.kms.getSecretValue({ secretName, versionStage: ACS_CURRENT });
     if (current.versionStages.includes(engineConfig.pendingStage)) {
       // A finish was cut short between moving ACSCurrent and removing the pending stage.
-      return this.auditStep(secretName, "finishSecret", current.versionId, {}, async () => {
-        await removePendingStage(
-          this.kms,
-          secretName,
-          current.versionId,
-          current.versionStages,
-          engineConfig.pendingStage,
-        );
+      const finishedId = current.versionId;
+      const stages = current.versionStages;
+      await this.auditStep(secretName, "finishSecret", finishedId, {}, () =>
+        removePendingStage(this.kms, secretName, finishedId, stages, engineConfig.pendingStage),
+      );
+      if (!setup.emergency) {
         return {
           secretName,
-          versionId: current.versionId,
+          versionId: finishedId,
           outcome: "already-current",
           steps: ["finishSecret"],
           resumed: true,
         };
-      });
+      }
+      // An emergency is about the value current now: go on and rotate it.
+      current = {
+        ...current,
+        versionStages: stages.filter((stage) => stage !== engineConfig.pendingStage),
+      };
     }
     const currentValue = this.parseValue(rotator, current, secretName);
+    const readCurrent = current;
     const claimed = await this.auditStep(
       secretName,
       "createSecret",
       pendingVersionId(current.versionId, 1),
       {},
-      () => this.claimRotation(setup, current, currentValue),
+      async () => {
+        // Before anything changes (createValue may already mint a key on the target).
+        await this.recordLeak(setup, readCurrent.versionId);
+        return this.claimRotation(setup, readCurrent, currentValue);
+      },
     );
     if (claimed.kind === "rotated-meanwhile") {
       return {
@@ -421,7 +516,7 @@ export class RotationEngine {
    * version (the normal case), or by taking over one whose lease ran out.
    */
   private async claimRotation(
-    setup: Awaited<ReturnType<RotationEngine["load"]>>,
+    setup: Setup,
     current: SecretValue,
     currentValue: unknown,
   ): Promise<
@@ -644,7 +739,9 @@ export class RotationEngine {
   /**
    * finishSecret: the rotator's finish, the stage switch (see
    * stage-switch.ts for its crash-safe order), the lease label of a
-   * takeover off, and in an emergency the rotator's revoke.
+   * takeover off, and in an emergency the rotator's revoke, then the revoke
+   * marker off (written when the emergency began; a crash before its removal
+   * makes the next invocation revoke again, which revoke allows).
    */
   private async finish(
     rotation: Rotation,
@@ -675,8 +772,16 @@ export class RotationEngine {
           });
         });
     }
-    if (rotation.emergency && rotator.revoke) {
-      await rotator.revoke({ revoked: values.current, current: values.pending }, ctx);
+    if (!rotation.emergency) return;
+    await rotator.revoke?.({ revoked: values.current, current: values.pending }, ctx);
+    if (rotation.revokeMarker === rotation.current.versionId) {
+      await this.removeRevokeMarker(secretName).catch((error: unknown) => {
+        // Harmless if left: the next invocation revokes again (idempotent) and removes it.
+        this.options.log.warn("revoke-marker-left", {
+          secret: secretName,
+          error: describeError(error),
+        });
+      });
     }
   }
 
@@ -705,7 +810,7 @@ export class RotationEngine {
       tags: Record<string, string>;
       emergency: boolean;
     },
-    versionIds: { current: string; pending: string },
+    versionIds: RotatorContext<unknown>["versionIds"],
   ): RotatorContext<unknown> {
     const { log, beforeExternalCall } = this.options;
     return {

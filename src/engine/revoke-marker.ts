@@ -1,0 +1,75 @@
+/**
+ * The revoke marker: an emergency rotation's intent, kept in KMS so that it
+ * outlives the invocation that received it.
+ *
+ * An emergency says "the ACSCurrent value leaked": rotate, and once the new
+ * value is current, revoke the old one on the target (the rotator's
+ * `revoke`). Revoking cannot come before the switch (ACSCurrent must keep
+ * working), so without a record a crash between the switch and the revoke
+ * left the leaked value valid: the next invocation found nothing to do.
+ *
+ * So the first thing an emergency writes, before it changes anything, is
+ * the tag `rotor:revoke-pending` = the version id of the value that leaked
+ * (the ACSCurrent version it read). One TagResource, in emergencies only;
+ * finishSecret removes it after the revoke. In between, every invocation
+ * (emergency or scheduled, full or one orchestrated step) reads the tag with
+ * the DescribeSecret it makes anyway, so a secret without the marker costs
+ * nothing, and one with it is handled before anything else, by where the
+ * named version stands now:
+ *
+ * - still ACSCurrent: the rotation that replaces it has not switched yet
+ *   (or not started, or was cancelled). The invocation runs as an emergency
+ *   whatever it was asked, so the rotation it starts, takes over or carries
+ *   on revokes after its switch.
+ * - ACSPrevious, no other rotation pending: the switch happened, the revoke
+ *   may not have. Revoke now (revoked = ACSPrevious, current = ACSCurrent;
+ *   revoke is idempotent by contract), then remove the marker.
+ * - ACSPrevious while a rotation is pending: only possible when that
+ *   rotation was claimed by an invocation that read the tags before the
+ *   marker existed. Revoking now could race with its setSecret on the same
+ *   account (a dual-account rotation puts its new value on the ACSPrevious
+ *   account), so the marker is left alone; that rotation replaces the
+ *   leaked value itself.
+ * - neither (no stage, or no such version): a later rotation already moved
+ *   past it, replacing the account or key it held, as every rotator's
+ *   setSecret does with the value two rotations old. Nothing is left to
+ *   revoke safely (revoke expects the leaked value to be ACSPrevious, and
+ *   calling it with another pair could disable a live account), so the
+ *   marker is dropped with a warning.
+ *
+ * A dry run reads the marker but leaves it: it promises to change nothing.
+ */
+import type { VersionSummary } from "../clients/kms-client.ts";
+import { ACS_CURRENT, ACS_PREVIOUS } from "./stage-switch.ts";
+
+export const REVOKE_PENDING_TAG = "rotor:revoke-pending";
+
+export type RevokeMarkerState =
+  /** The leaked version is still ACSCurrent: rotate as an emergency. */
+  | { kind: "leaked-still-current" }
+  /** The switch happened: revoke ACSPrevious (the leaked version) now. */
+  | { kind: "revoke-now"; leakedId: string; currentId: string }
+  /** A rotation that did not see the marker is pending: leave the marker to it. */
+  | { kind: "rotation-pending"; pendingId: string }
+  /** A later rotation moved past the leaked version: drop the marker. */
+  | { kind: "stale" };
+
+/** Where the version a marker names stands, from a ListSecretVersionIds answer. */
+export function revokeMarkerState(
+  leakedId: string,
+  versions: readonly VersionSummary[],
+  pendingStage: string,
+): RevokeMarkerState {
+  const leaked = versions.find((version) => version.versionId === leakedId);
+  if (leaked?.versionStages.includes(ACS_CURRENT)) return { kind: "leaked-still-current" };
+  if (!leaked?.versionStages.includes(ACS_PREVIOUS)) return { kind: "stale" };
+  const current = versions.find((version) => version.versionStages.includes(ACS_CURRENT));
+  if (!current) return { kind: "stale" };
+  // A pending stage left on the current version is a finish cut short, not a rotation in progress.
+  const pending = versions.find(
+    (version) =>
+      version.versionStages.includes(pendingStage) && !version.versionStages.includes(ACS_CURRENT),
+  );
+  if (pending) return { kind: "rotation-pending", pendingId: pending.versionId };
+  return { kind: "revoke-now", leakedId, currentId: current.versionId };
+}
