@@ -71,8 +71,10 @@ describe("an emergency rotation that meets a rotation in progress", () => {
     expect(second.versionId).not.toBe(first.versionId);
     const current = await kms.getSecretValue({ secretName: "emergency/leaked" });
     expect(current.versionId).toBe(second.versionId);
-    // The emergency revoked the value the scheduled rotation had made current.
-    expect(revoked).toHaveLength(1);
+    // The emergency revoked the value that leaked (current when it came), then
+    // the one the scheduled rotation had made current, which it rotated again.
+    expect(revoked).toHaveLength(2);
+    expect(revoked[0]).toBe("the-leaked-initial-value");
     expect(lines.some((line) => line.includes("emergency-waits-for-rotation"))).toBe(true);
     expect(lines.join("\n")).not.toContain("the-leaked-initial-value");
   });
