@@ -31,8 +31,8 @@
  *   account), so the marker is left alone; that rotation replaces the
  *   leaked value itself.
  * - neither (no stage, or no such version): a later rotation already moved
- *   past it, replacing the account or key it held, as every rotator's
- *   setSecret does with the value two rotations old. Nothing is left to
+ *   past it, replacing the account or key it held (the built-in rotators'
+ *   setSecret replaces the value two rotations old). Nothing is left to
  *   revoke safely (revoke expects the leaked value to be ACSPrevious, and
  *   calling it with another pair could disable a live account), so the
  *   marker is dropped with a warning.
