@@ -3,8 +3,9 @@
 import { createRotationHandler } from "../../src/handler/create-rotation-handler.ts";
 import type { FcContext } from "../../src/handler/fc-context.ts";
 import { withInvocationCredentials } from "../../src/rotators/ram-access-key/ram-access-key-invocation.ts";
+import { ramAccessKeyRotator } from "../../src/rotators/ram-access-key/ram-access-key-rotator.ts";
 
-const rotationHandler = createRotationHandler();
+const rotationHandler = createRotationHandler({ rotators: [ramAccessKeyRotator] });
 
 export const handler = (event: unknown, context: FcContext) =>
   withInvocationCredentials(context?.credentials ?? undefined, () =>

@@ -6,7 +6,7 @@
  *
  * @example
  * // functions/rotate-generic/index.ts
- * export const handler = createRotationHandler();
+ * export const handler = createRotationHandler({ rotators: [genericRotator] });
  */
 import middy from "@middy/core";
 import { readEnv } from "../config/env.ts";
@@ -21,7 +21,10 @@ import { parseEvent } from "./middlewares/parse-event.ts";
 import { type RunRotationDeps, runRotation } from "./run-rotation.ts";
 
 export interface RotationHandlerOptions {
-  /** A user's own rotators besides the built-in ones. */
+  /**
+   * The rotators this function runs (default: the generic rotator alone).
+   * Name only the function's own: a bundle then carries only their drivers.
+   */
   rotators?: readonly AnyRotator[];
   /** Where log lines go (default stdout). */
   write?: (line: string) => void;

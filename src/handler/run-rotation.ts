@@ -12,7 +12,7 @@ import {
   type RotationResult,
 } from "../engine/rotation-engine.ts";
 import type { AnyRotator, BeforeExternalCall } from "../rotators/contract.ts";
-import { rotatorRegistry } from "../rotators/registry.ts";
+import { genericRotator } from "../rotators/generic/generic-rotator.ts";
 import type { FcCredentials } from "./fc-context.ts";
 
 export interface RunRotationDeps {
@@ -21,7 +21,12 @@ export interface RunRotationDeps {
   credentials?: FcCredentials | undefined;
   /** Epoch ms by which the work must stop. */
   deadline: number;
-  /** A user's own rotators besides the built-in ones. */
+  /**
+   * The rotators this caller runs, found by the kind a secret's rotor:rotator
+   * tag names (default: the generic rotator alone). An FC function names only
+   * its own, so its bundle carries only their drivers; `rotor rotate` passes
+   * every built-in one (src/rotators/registry.ts).
+   */
   rotators?: readonly AnyRotator[] | undefined;
   /** Endpoint, region, retry and timeouts of the KMS client. */
   kms?: Omit<KmsClientOptions, "credentials"> | undefined;
@@ -35,7 +40,7 @@ export async function runRotation(
 ): Promise<RotationResult> {
   const engine = new RotationEngine({
     kms: { ...deps.kms, credentials: deps.credentials },
-    rotators: rotatorRegistry(deps.rotators),
+    rotators: rotatorsByKind(deps.rotators ?? [genericRotator]),
     log: deps.log,
     deadline: deps.deadline,
     now: deps.now,
@@ -76,4 +81,15 @@ async function rotateOnceTheLeaseAllows(
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, until - now())));
     }
   }
+}
+
+function rotatorsByKind(rotators: readonly AnyRotator[]): Readonly<Record<string, AnyRotator>> {
+  const byKind: Record<string, AnyRotator> = {};
+  for (const rotator of rotators) {
+    if (rotator.kind in byKind) {
+      throw new Error(`Rotator kind ${JSON.stringify(rotator.kind)} is listed twice`);
+    }
+    byKind[rotator.kind] = rotator;
+  }
+  return byKind;
 }

@@ -3,6 +3,7 @@ import { cancelRotation } from "../../engine/cancel-rotation.ts";
 import { createJsonLogger } from "../../engine/json-logger.ts";
 import { envCredentials } from "../../handler/env-credentials.ts";
 import { runRotation } from "../../handler/run-rotation.ts";
+import { rotatorRegistry } from "../../rotators/registry.ts";
 import { type Command, EXIT } from "../command.ts";
 import { parseFlags, UsageError } from "../parse-flags.ts";
 
@@ -47,6 +48,7 @@ Exit codes: 0 cancelled or nothing to cancel, 1 refused or failed, 2 bad command
             credentials,
             deadline: Date.now() + 120_000,
             kms: { env: io.env },
+            rotators: Object.values(rotatorRegistry()),
           },
         );
       },

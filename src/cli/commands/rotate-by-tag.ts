@@ -9,6 +9,7 @@ import { createJsonLogger } from "../../engine/json-logger.ts";
 import { ApiError } from "../../errors.ts";
 import { envCredentials } from "../../handler/env-credentials.ts";
 import { runRotation } from "../../handler/run-rotation.ts";
+import { rotatorRegistry } from "../../rotators/registry.ts";
 import { mapBounded } from "../../scheduler/rate-limiter.ts";
 import { type CliIo, EXIT } from "../command.ts";
 import { UsageError } from "../parse-flags.ts";
@@ -65,6 +66,7 @@ export async function rotateByTag(
             credentials,
             deadline: Date.now() + options.timeoutSeconds * 1000,
             kms: { env: io.env },
+            rotators: Object.values(rotatorRegistry()),
           },
         );
         return {

@@ -3,6 +3,7 @@ import type { RotationRequest } from "../../engine/rotation-engine.ts";
 import { envCredentials } from "../../handler/env-credentials.ts";
 import { runRotation } from "../../handler/run-rotation.ts";
 import { STEPS, type Step } from "../../rotators/contract.ts";
+import { rotatorRegistry } from "../../rotators/registry.ts";
 import { type Command, EXIT } from "../command.ts";
 import { integerFlag, parseFlags, UsageError } from "../parse-flags.ts";
 import { rotateByTag } from "./rotate-by-tag.ts";
@@ -98,6 +99,7 @@ Exit codes: 0 done, 1 the rotation failed or was refused, 2 bad command line.`,
       credentials: envCredentials(io.env),
       deadline: Date.now() + timeout * 1000,
       kms: { env: io.env },
+      rotators: Object.values(rotatorRegistry()),
     });
     if (values.json) {
       io.out(JSON.stringify(result));
