@@ -21,6 +21,7 @@ import { KmsClient } from "../../src/clients/kms-client.ts";
 import { type RunningLocalCloud, startLocalCloud } from "../../src/local-cloud/embedded.ts";
 
 const run = promisify(execFile);
+const DRIVERS = ["mysql2", "pg", "ssh2"];
 
 /**
  * Runs in the child: loads the bundle as FC's runtime would (require of
@@ -82,6 +83,23 @@ describe("function bundles", () => {
       const map = JSON.parse(await readFile(`${bundle.file}.map`, "utf8"));
       expect(map.sources.length, bundle.name).toBeGreaterThan(0);
       expect(bundle.bytes, bundle.name).toBeGreaterThan(0);
+    }
+  });
+
+  it("carries only the drivers its rotators need", () => {
+    const expected: Record<string, string[]> = {
+      "on-failure": [],
+      "rotate-ecs-password": ["ssh2"],
+      "rotate-ecs-ssh-key": ["ssh2"],
+      "rotate-generic": [],
+      "rotate-mysql": ["mysql2"],
+      "rotate-postgres": ["pg"],
+      "rotate-ram-access-key": [],
+      scheduler: [],
+    };
+    for (const bundle of bundles.filter((each) => each.name in expected)) {
+      const drivers = DRIVERS.filter((driver) => bundle.packages.includes(driver));
+      expect(drivers, bundle.name).toEqual(expected[bundle.name]);
     }
   });
 
