@@ -52,7 +52,15 @@ export function assertIsAlternate(
 
 /** Refuses a pending value pointing at another server, engine or master secret than the current one. */
 export function assertSameServer(current: DatabaseSecretValue, pending: DatabaseSecretValue): void {
-  for (const field of ["engine", "host", "port", "database", "masterSecret"] as const) {
+  for (const field of [
+    "engine",
+    "host",
+    "port",
+    "database",
+    "masterSecret",
+    "DBInstanceId",
+    "RegionId",
+  ] as const) {
     if (current[field] !== pending[field]) {
       throw new DatabaseRotationRefusedError(
         `The pending version's ${field} differs from the current version's: refusing to rotate across servers`,

@@ -37,6 +37,13 @@ import {
   databaseSecretValue,
   rotationMode,
 } from "./database-secret-value.ts";
+import {
+  defaultRdsDatabaseClients,
+  RdsAccountManager,
+  type RdsDatabaseClients,
+  withRdsPasswordReset,
+} from "./rds-account-manager.ts";
+import { RDS_PASSWORD_POLICY } from "./rds-password-policy.ts";
 
 /** Database rotators read everything from the secret's value; no tags needed. */
 const configSchema = z.object({});
@@ -48,23 +55,48 @@ const masterValueSchema = z.object({
   AccountPassword: z.string().min(1),
 });
 
+export interface DatabaseRotatorOptions {
+  /** The RDS client for secrets that name a DBInstanceId (default: standard credentials and endpoints). */
+  rds?: RdsDatabaseClients | undefined;
+}
+
 export function createDatabaseRotator(
   accounts: DatabaseAccounts,
+  options: DatabaseRotatorOptions = {},
 ): Rotator<DatabaseSecretValue, DatabaseRotatorConfig> {
   const engine = accounts.engine;
-  const policy = DATABASE_PASSWORD_POLICIES[engine];
+  const rdsClients = options.rds ?? defaultRdsDatabaseClients();
+  /** RDS's password rules when the secret names an RDS instance, the engine's otherwise. */
+  const policyFor = (value: DatabaseSecretValue) =>
+    value.DBInstanceId ? RDS_PASSWORD_POLICY : DATABASE_PASSWORD_POLICIES[engine];
+
+  /** Account changes through the RDS API, for a secret that names a DBInstanceId. */
+  const rdsManager = (ctx: Context, value: DatabaseSecretValue, step: string) =>
+    value.DBInstanceId
+      ? new RdsAccountManager({
+          engine,
+          instanceId: value.DBInstanceId,
+          client: rdsClients.rds(value.RegionId),
+          run: run(ctx),
+          step,
+        })
+      : undefined;
 
   const run =
     (ctx: Context): ExternalRunner =>
     (name, call) =>
       ctx.external(name, call);
 
-  const login = (
+  const login = async (
     ctx: Context,
     value: DatabaseSecretValue,
     credentials: DatabaseCredentials,
     step: string,
-  ) => accounts.login(value, credentials, step, run(ctx));
+  ): Promise<DatabaseSession> => {
+    const session = await accounts.login(value, credentials, step, run(ctx));
+    const manager = rdsManager(ctx, value, step);
+    return manager ? withRdsPasswordReset(session, manager) : session;
+  };
 
   const credentialsOf = (value: DatabaseSecretValue): DatabaseCredentials => ({
     account: value.AccountName,
@@ -77,7 +109,14 @@ export function createDatabaseRotator(
     await session.close();
   }
 
-  async function masterSession(ctx: Context, value: DatabaseSecretValue, step: string) {
+  async function masterSession(
+    ctx: Context,
+    value: DatabaseSecretValue,
+    step: string,
+  ): Promise<DatabaseSession> {
+    // On RDS the function's RAM identity changes accounts: no master login.
+    const manager = rdsManager(ctx, value, step);
+    if (manager) return manager;
     const name = value.masterSecret;
     if (!name) {
       throw new ValidationError(
@@ -263,7 +302,11 @@ export function createDatabaseRotator(
       // Refused here, before anything is written: the engine-wide limit. The
       // server's own (smaller on old MySQL) is checked in setSecret.
       assertNameFits(AccountName, accounts.maxAccountNameLength);
-      return { ...current, AccountName, AccountPassword: generateDatabasePassword(policy) };
+      return {
+        ...current,
+        AccountName,
+        AccountPassword: generateDatabasePassword(policyFor(current)),
+      };
     },
 
     async apply(values, ctx) {
@@ -286,7 +329,7 @@ export function createDatabaseRotator(
       if (revoked.AccountName === current.AccountName) return;
       const master = await masterSession(ctx, current, "finishSecret (master login)");
       await withSession(master, async (admin) => {
-        const scrambled = generateDatabasePassword(policy);
+        const scrambled = generateDatabasePassword(policyFor(current));
         ctx.redact(scrambled);
         await admin.setPassword(revoked.AccountName, scrambled);
         await admin.endSessions(revoked.AccountName);

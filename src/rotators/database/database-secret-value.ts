@@ -60,6 +60,20 @@ export const databaseSecretValueSchema = z.object({
   alternateSuffix: z.string().min(1).optional(),
   /** Dual mode: two pre-created accounts to use in turn instead of a suffix. */
   accounts: z.tuple([accountName, accountName]).optional(),
+  /**
+   * An ApsaraDB RDS instance (e.g. `rm-uf6wjk5xxxxxxx`): accounts are then
+   * managed through the RDS OpenAPI instead of SQL, and dual mode needs no
+   * master secret (see rds-account-manager.ts).
+   */
+  DBInstanceId: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,64}$/, "must be an RDS instance id")
+    .optional(),
+  /** The RDS instance's region; default the function's region. */
+  RegionId: z
+    .string()
+    .regex(/^[a-z0-9-]{1,64}$/, "must be a region id")
+    .optional(),
 });
 
 export type DatabaseSecretValue = z.infer<typeof databaseSecretValueSchema>;
@@ -67,16 +81,18 @@ export type DatabaseSecretValue = z.infer<typeof databaseSecretValueSchema>;
 export const DATABASE_SECRET_SHAPE =
   '{"AccountName":"…","AccountPassword":"…","engine":"mysql"|"postgres","host":"…","port":3306,' +
   '"database"?:"…","tls"?:{"ca"?:"PEM","verify"?:true,"serverName"?:"…"},"masterSecret"?:"…",' +
-  '"mode"?:"dual"|"single","alternateSuffix"?:"_rt","accounts"?:["…","…"]}';
+  '"mode"?:"dual"|"single","alternateSuffix"?:"_rt","accounts"?:["…","…"],' +
+  '"DBInstanceId"?:"rm-…","RegionId"?:"…"}';
 
 /** Reads and writes database secret values; only AccountPassword is sensitive. */
 export const databaseSecretValue = jsonSecretValue(
   databaseSecretValueSchema.superRefine((value, ctx) => {
-    if (value.mode === "dual" && !value.masterSecret) {
+    if (value.mode === "dual" && !value.masterSecret && !value.DBInstanceId) {
       ctx.addIssue({
         code: "custom",
         path: ["masterSecret"],
-        message: 'is required in mode "dual" (the secret naming an administrator account)',
+        message:
+          'is required in mode "dual" (the secret naming an administrator account), unless DBInstanceId names an RDS instance',
       });
     }
     if (value.accounts) {

@@ -1,0 +1,13 @@
+/**
+ * Passwords for accounts on an RDS instance. RDS takes 8 to 32 characters
+ * with at least three of upper-case, lower-case, digits and its specials
+ * `!@#$%^&*()_+-=`. Of those specials only `- _ ! * ^` are used: `@ # $ % &
+ * + =` and parentheses break DSNs, URLs or shells. Every generated password
+ * has all four kinds, so it passes RDS's rule with room to spare.
+ */
+import type { DatabasePasswordPolicy } from "./database-password-policy.ts";
+
+export const RDS_PASSWORD_POLICY: DatabasePasswordPolicy = {
+  length: 32,
+  groups: ["abcdefghijkmnopqrstuvwxyz", "ABCDEFGHJKLMNPQRSTUVWXYZ", "23456789", "-_!*^"],
+};
