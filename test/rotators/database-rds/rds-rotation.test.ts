@@ -56,6 +56,39 @@ describe.skipIf(skipUnlessMariaDb())("database rotation over RDS on a real Maria
   );
 
   it(
+    "dual-account: a database privilege the current account gained later is granted to the alternate at the next rotation",
+    async () => {
+      // Prepare
+      const { rds, instanceId, createDatabase, runAs } = world();
+      const setup = rdsRotationSetup(world());
+      const original = await createRdsApplicationAccount(world(), { mode: "dual" });
+      const secretName = await setup.createSecret(original);
+      const engine = setup.engine();
+      await engine.rotate({ secretName });
+      const reports = await createDatabase();
+      await rds().grantAccountPrivilege({
+        dbInstanceId: instanceId,
+        accountName: `${original.AccountName}_rt`,
+        grants: [{ dbName: reports, privilege: "ReadOnly" }],
+      });
+      // Act
+      await engine.rotate({ secretName });
+      const current = await setup.read(secretName);
+      // Assess
+      const [account] = (
+        await rds().describeAccounts({ dbInstanceId: instanceId, accountName: current.AccountName })
+      ).accounts;
+      const privileges = Object.fromEntries(
+        (account?.databasePrivileges ?? []).map((grant) => [grant.dbName, grant.accountPrivilege]),
+      );
+      expect(current.AccountName).toBe(original.AccountName);
+      expect(privileges).toEqual({ [original.database]: "ReadWrite", [reports]: "ReadOnly" });
+      await runAs(current.AccountName, current.AccountPassword, reports, "SELECT * FROM items");
+    },
+    TIMEOUT,
+  );
+
+  it(
     "single-user: ResetAccountPassword on the one account; the old password stops working",
     async () => {
       // Prepare
