@@ -9,6 +9,8 @@
  */
 import { z } from "zod";
 import { defineRotator, type RotatorContext } from "../contract.ts";
+import { ecsCloudAssistantPasswordRotator } from "./cloud-assistant/ecs-cloud-assistant-password-rotator.ts";
+import { chooseTransport } from "./cloud-assistant/ecs-transport-choice.ts";
 import { changePassword } from "./ecs-password-change.ts";
 import { checkSameTarget } from "./ecs-same-target.ts";
 import { type EcsPasswordValue, ecsPasswordValue } from "./ecs-secret-value.ts";
@@ -21,7 +23,7 @@ const EXCLUDED_CHARACTERS = ` "'\`\\/@$:`;
 const passwordLogin = (value: EcsPasswordValue, ctx: RotatorContext<unknown>): SshLogin =>
   loginTo(value, { userName: value.UserName, password: value.Password }, ctx);
 
-export const ecsPasswordRotator = defineRotator({
+export const ecsPasswordOverSshRotator = defineRotator({
   kind: "ecs-password",
   description: "a Linux account's password on a server reached over SSH (chpasswd)",
   value: ecsPasswordValue,
@@ -80,3 +82,9 @@ export const ecsPasswordRotator = defineRotator({
     await proveLogin("ssh.login.test", passwordLogin(value, ctx), ctx);
   },
 });
+
+/** The `ecs-password` rotator: over SSH, or through Cloud Assistant when the value names an InstanceId. */
+export const ecsPasswordRotator = chooseTransport(
+  ecsPasswordOverSshRotator,
+  ecsCloudAssistantPasswordRotator,
+);

@@ -9,6 +9,8 @@
  */
 import { z } from "zod";
 import { defineRotator, type RotationValues, type RotatorContext } from "../contract.ts";
+import { ecsCloudAssistantSshKeyRotator } from "./cloud-assistant/ecs-cloud-assistant-ssh-key-rotator.ts";
+import { chooseTransport } from "./cloud-assistant/ecs-transport-choice.ts";
 import {
   parsePublicKeyLine,
   rotationKeyComment,
@@ -61,7 +63,7 @@ async function edit(
   }
 }
 
-export const ecsSshKeyRotator = defineRotator({
+export const ecsSshKeyOverSshRotator = defineRotator({
   kind: "ecs-ssh-key",
   description: "an SSH key pair a Linux account logs in with (authorized_keys over SSH)",
   value: ecsSshKeyValue,
@@ -135,3 +137,9 @@ export const ecsSshKeyRotator = defineRotator({
     );
   },
 });
+
+/** The `ecs-ssh-key` rotator: over SSH, or through Cloud Assistant when the value names an InstanceId. */
+export const ecsSshKeyRotator = chooseTransport(
+  ecsSshKeyOverSshRotator,
+  ecsCloudAssistantSshKeyRotator,
+);
