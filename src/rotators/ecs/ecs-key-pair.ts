@@ -27,11 +27,21 @@ export function parseKeyAlgorithm(value: unknown, field: string): KeyAlgorithm {
 }
 
 export function generateSshKeyPair(algorithm: KeyAlgorithm, comment: string): SshKeyPair {
-  const pair =
-    algorithm === "ed25519"
-      ? utils.generateKeyPairSync("ed25519", { comment })
-      : utils.generateKeyPairSync("rsa", { bits: algorithm === "rsa-3072" ? 3072 : 4096, comment });
-  return { publicKey: pair.public.trim(), privateKey: pair.private };
+  // ssh2's generator now and then (about 1 ed25519 key in 200) writes a
+  // private key its own parser calls malformed: such a key could never log
+  // in, so draw again.
+  for (let attempt = 1; ; attempt++) {
+    const pair =
+      algorithm === "ed25519"
+        ? utils.generateKeyPairSync("ed25519", { comment })
+        : utils.generateKeyPairSync("rsa", {
+            bits: algorithm === "rsa-3072" ? 3072 : 4096,
+            comment,
+          });
+    if (!(utils.parseKey(pair.private) instanceof Error) || attempt >= 10) {
+      return { publicKey: pair.public.trim(), privateKey: pair.private };
+    }
+  }
 }
 
 /** Checks a private key is readable SSH key text without echoing it. */
