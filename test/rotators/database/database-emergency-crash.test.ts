@@ -1,8 +1,8 @@
 /**
  * An emergency rotation that dies before any one of its external calls (KMS
  * or SQL), then a later invocation resumes it: the secret ends consistent,
- * ACSCurrent logs in, the leaked ACSPrevious password no longer does, and
- * neither does the leaked ACSCurrent one when the crash came before the switch.
+ * ACSCurrent logs in, and neither leaked password (ACSCurrent's and
+ * ACSPrevious's) does, wherever the crash came, the switch included.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ExternalCall } from "../../../src/rotators/contract.ts";
@@ -79,7 +79,6 @@ for (const { engine, skip } of servers) {
       const total = probe.calls.length;
       expect(probe.calls.some((call) => call.kind === "external")).toBe(true);
 
-      const revokeNotResumed: string[] = [];
       for (let crashAt = 1; crashAt <= total; crashAt++) {
         const secretName = await rotatedSecret();
         const leakedCurrent = await setup.read(secretName);
@@ -87,11 +86,12 @@ for (const { engine, skip } of servers) {
         const crash = crashBefore(crashAt);
 
         // Act
-        await expect(
-          setup.engine({ beforeExternalCall: crash.hook }).rotate({ secretName, emergency: true }),
-        ).rejects.toBeInstanceOf(Error);
-        const switchedBeforeCrash =
-          (await setup.read(secretName)).versionId !== leakedCurrent.versionId;
+        const crashed = setup
+          .engine({ beforeExternalCall: crash.hook })
+          .rotate({ secretName, emergency: true });
+        // The last call removes the revoke marker: its failure only warns, the rotation is done.
+        if (probe.calls[crashAt - 1]?.name === "UntagResource") await crashed;
+        else await expect(crashed).rejects.toBeInstanceOf(Error);
         const resumed = await setup
           .engine({ clockOffsetMs: LATER })
           .rotate({ secretName, emergency: true });
@@ -115,20 +115,12 @@ for (const { engine, skip } of servers) {
           await canLogin(target(), leakedPrevious.AccountName, leakedPrevious.AccountPassword),
           where,
         ).toBe(false);
-        // The engine revokes after the switch and does not resume a revoke
-        // once ACSCurrent has moved: a crash there leaves the leaked current
-        // password valid until the next rotation. Checked before the switch.
-        if (!switchedBeforeCrash) {
-          expect(
-            await canLogin(target(), leakedCurrent.AccountName, leakedCurrent.AccountPassword),
-            where,
-          ).toBe(false);
-        } else {
-          revokeNotResumed.push(where);
-        }
+        // A crash between the switch and the revoke too: the next invocation revokes first.
+        expect(
+          await canLogin(target(), leakedCurrent.AccountName, leakedCurrent.AccountPassword),
+          where,
+        ).toBe(false);
       }
-      // Every crash point before the switch was checked in full.
-      expect(revokeNotResumed.length).toBeLessThan(total);
     }, 300_000);
   });
 }
