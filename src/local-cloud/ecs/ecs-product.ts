@@ -107,10 +107,21 @@ export function createEcsProduct(deps: EcsDeps): Product {
       startTime: deps.now(),
     };
     invocations.set(invocation.invokeId, invocation);
-    void work().then((outcome) => {
-      invocation.outcome = outcome;
-      invocation.finishedTime = deps.now();
-    });
+    void work()
+      .catch(
+        (error: unknown): ScriptOutcome => ({
+          status: "Error",
+          exitCode: undefined,
+          output: "",
+          errorCode: "ExecutionException",
+          // The type only: a message could quote the script.
+          errorInfo: `the command execution got an exception (${(error as Error)?.name ?? "error"})`,
+        }),
+      )
+      .then((outcome) => {
+        invocation.outcome = outcome;
+        invocation.finishedTime = deps.now();
+      });
     return invocation;
   };
 
