@@ -11,7 +11,8 @@
  *
  * What counts as a secret value: SecretData of CreateSecret and
  * PutSecretValue (the whole text, or for a JSON object each string field
- * whose name says password, secret, token, key material or credential),
+ * whose name says password, secret, token, key material or credential,
+ * except fields such as `masterSecret` that name another secret),
  * GetRandomPassword results, and every AccessKeySecret and SecurityToken
  * RAM or STS issues.
  */
@@ -21,6 +22,8 @@ export const SECRET_LEDGER_ENV = "ROTOR_SECRET_LEDGER";
 
 /** Field names whose string values are secret; names, ids, hosts and ports are not. */
 const SECRET_FIELD = /(password|secret|token|private|passphrase|credential)/i;
+/** Fields that name another secret (e.g. a database value's `masterSecret`): a name, not a value. */
+const SECRET_REFERENCE = /^(master-?secret|.*secret-?name|.*-secret)$/i;
 
 export interface SecretLedger {
   /** Records the secrets one successful API call stored or returned. */
@@ -67,7 +70,8 @@ function secretFields(json: unknown): string[] {
   if (typeof json !== "object" || json === null) return [];
   const found: string[] = [];
   for (const [key, value] of Object.entries(json)) {
-    if (typeof value === "string" && SECRET_FIELD.test(key)) found.push(value);
+    if (typeof value === "string" && SECRET_FIELD.test(key) && !SECRET_REFERENCE.test(key))
+      found.push(value);
     else if (typeof value === "object") found.push(...secretFields(value));
   }
   return found;

@@ -86,7 +86,11 @@ describe("leak scanner", () => {
     try {
       await kms.createSecret({
         secretName: `leak-scan-${randomBytes(4).toString("hex")}`,
-        secretData: JSON.stringify({ AccountName: "app_user_name", AccountPassword: password }),
+        secretData: JSON.stringify({
+          AccountName: "app_user_name",
+          AccountPassword: password,
+          masterSecret: "shop/master-account",
+        }),
         versionId: "v1",
       });
       const { randomPassword } = await kms.getRandomPassword({ length: 24 });
@@ -98,7 +102,7 @@ describe("leak scanner", () => {
       await writeFile(join(captureDir, "b.log"), `generated ${randomPassword}\n`);
       await writeFile(join(captureDir, "c.log"), "login failed for app_user_name\n");
       const hits = scanCaptures(captureDir, readLedger(ledgerFile));
-      // Assess: both leaks found; the account name is not a secret
+      // Assess: both leaks found; the account name and the master secret's name are not secrets
       expect(hits.map((hit) => hit.file)).toEqual([
         join(captureDir, "a.log"),
         join(captureDir, "b.log"),
@@ -107,6 +111,7 @@ describe("leak scanner", () => {
       expect(ledger).toContain(JSON.stringify(password));
       expect(ledger).toContain(JSON.stringify(cloud.credentials.accessKeySecret));
       expect(ledger).not.toContain("app_user_name");
+      expect(ledger).not.toContain("shop/master-account");
     } finally {
       await cloud.close();
     }
