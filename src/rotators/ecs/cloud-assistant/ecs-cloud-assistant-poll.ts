@@ -1,7 +1,7 @@
 /**
  * Waiting for a Cloud Assistant invocation: poll its Describe action with a
  * growing pause (a quick command answers within a second, a slow one is
- * not asked about every 200 ms), and give up at the step's deadline rather
+ * not asked about every 100 ms), and give up at the step's deadline rather
  * than let the function be killed mid-wait.
  */
 import { FINAL_INVOCATION_STATUSES } from "../../../clients/ecs-client.ts";
@@ -13,8 +13,8 @@ export interface PollClock {
   now(): number;
 }
 
-const FIRST_PAUSE_MS = 200;
-const MAX_PAUSE_MS = 3_000;
+const FIRST_PAUSE_MS = 100;
+const MAX_PAUSE_MS = 2_000;
 /** Time kept back for the step's own work after the last poll. */
 const DEADLINE_MARGIN_MS = 500;
 
@@ -33,6 +33,6 @@ export async function pollUntilFinished<T extends { status: string }>(
       throw new EcsCloudAssistantDeadlineError(what.instanceId, what.invokeId, what.description);
     }
     await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
-    pause = Math.min(MAX_PAUSE_MS, Math.round(pause * 1.6));
+    pause = Math.min(MAX_PAUSE_MS, Math.round(pause * 1.5));
   }
 }
