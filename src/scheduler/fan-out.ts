@@ -15,7 +15,7 @@ import type { AsyncInvokeOutcome } from "../clients/fc-client.ts";
 import { isRetryable } from "../clients/openapi-caller.ts";
 import { ApiError } from "../errors.ts";
 import type { PlanEntry } from "./plan.ts";
-import { mapBounded, RateLimiter } from "./rate-limiter.ts";
+import { isThrottling, mapBounded, RateLimiter } from "./rate-limiter.ts";
 
 /** The part of FcClient the fan-out needs (tests count calls through it). */
 export interface AsyncInvoker {
@@ -76,7 +76,8 @@ export async function fanOut(
           );
           return { ...base, outcome: outcome.status === "duplicate" ? "duplicate" : "invoked" };
         } catch (error) {
-          const throttled = error instanceof ApiError && error.statusCode === 429;
+          const throttled = isThrottling(error);
+          if (throttled) limiter.throttled();
           if ((throttled || isRetryable(error)) && attempt < attempts) {
             await new Promise((resolve) => setTimeout(resolve, Math.random() * 100 * 2 ** attempt));
             continue;

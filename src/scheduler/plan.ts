@@ -9,7 +9,7 @@ import type { KmsClient } from "../clients/kms-client.ts";
 import { ApiError } from "../errors.ts";
 import { previousOccurrence } from "./cron.ts";
 import { dueVerdict } from "./due.ts";
-import { mapBounded, RateLimiter } from "./rate-limiter.ts";
+import { callWithinBudget, mapBounded, RateLimiter } from "./rate-limiter.ts";
 import { isPolicyProblem, type PolicyProblem, readRotationPolicy } from "./rotation-policy.ts";
 
 export const ROTATOR_TAG = "rotor:rotator";
@@ -53,13 +53,14 @@ export async function planRotations(options: PlanOptions): Promise<PlanEntry[]> 
   const limiter = new RateLimiter(options.kmsQps ?? 100);
   const secrets: { name: string; tags: Record<string, string> }[] = [];
   for (let page = 1; ; page++) {
-    await limiter.take();
-    const { secrets: batch, totalCount } = await options.kms.listSecrets({
-      filters: [{ key: "TagKey", values: [ROTATOR_TAG] }],
-      fetchTags: true,
-      pageNumber: page,
-      pageSize: 100,
-    });
+    const { secrets: batch, totalCount } = await callWithinBudget(limiter, () =>
+      options.kms.listSecrets({
+        filters: [{ key: "TagKey", values: [ROTATOR_TAG] }],
+        fetchTags: true,
+        pageNumber: page,
+        pageSize: 100,
+      }),
+    );
     for (const secret of batch) {
       if (secret.plannedDeleteTime !== undefined) continue;
       secrets.push({
@@ -92,8 +93,9 @@ export async function planRotations(options: PlanOptions): Promise<PlanEntry[]> 
       }
       let lastRotation: number | undefined;
       try {
-        await limiter.take();
-        const { versions } = await options.kms.listSecretVersionIds({ secretName: secret.name });
+        const { versions } = await callWithinBudget(limiter, () =>
+          options.kms.listSecretVersionIds({ secretName: secret.name }),
+        );
         const current = versions.find((version) => version.versionStages.includes("ACSCurrent"));
         lastRotation = current ? Date.parse(current.createTime) : undefined;
       } catch (error) {
