@@ -47,6 +47,7 @@ import {
   StepRefusedError,
   TestFailedError,
 } from "./engine-errors.ts";
+import { GRACE_ENDED_TAG } from "./grace-period.ts";
 import type { JsonLogger } from "./json-logger.ts";
 import { REVOKE_PENDING_TAG, revokeMarkerState } from "./revoke-marker.ts";
 import {
@@ -76,6 +77,8 @@ export interface RotationRequest {
   emergency?: boolean | undefined;
   /** Test the current value only; change nothing. */
   dryRun?: boolean | undefined;
+  /** End the ACSPrevious value's grace period if it has run out (see grace-period.ts); no rotation. */
+  endGracePeriod?: boolean | undefined;
 }
 
 export type RotationOutcome =
@@ -85,7 +88,13 @@ export type RotationOutcome =
   | "step-done"
   /** The token is already ACSCurrent (or another invocation just finished a rotation). */
   | "already-current"
-  | "dry-run-passed";
+  | "dry-run-passed"
+  /** EndGracePeriod: the ACSPrevious value was made unusable on the target. */
+  | "grace-ended"
+  /** EndGracePeriod: the grace period has not run out yet; nothing changed. */
+  | "grace-running"
+  /** EndGracePeriod: no ACSPrevious value, no grace to end, or already ended. */
+  | "nothing-to-end";
 
 export interface RotationResult {
   secretName: string;
@@ -180,6 +189,7 @@ export class RotationEngine {
         failedStep = "testSecret";
         return await this.dryRun(setup);
       }
+      if (request.endGracePeriod) return await this.endGracePeriod(setup);
       if (setup.revokeMarker !== undefined) {
         failedStep = "finishSecret";
         await this.honourRevokeMarker(setup);
@@ -351,6 +361,71 @@ export class RotationEngine {
         };
       },
     );
+  }
+
+  /**
+   * Ends the ACSPrevious value's grace period through the rotator, outside
+   * any rotation and without the rotation lock: it touches only the
+   * previous value, which no rotation makes current again, and the
+   * rotator's work is idempotent. Recorded in `rotor:grace-ended` so the
+   * scheduler asks once per previous version.
+   */
+  private async endGracePeriod(setup: Setup): Promise<RotationResult> {
+    const { secretName, rotator } = setup;
+    const { versions } = await this.kms.listSecretVersionIds({ secretName });
+    const staged = (stage: string) =>
+      versions.find((version) => version.versionStages.includes(stage))?.versionId;
+    const currentId = staged(ACS_CURRENT);
+    const previousId = staged(ACS_PREVIOUS);
+    const finish = (outcome: RotationOutcome, reason?: string): RotationResult => {
+      this.options.log.info("grace-period", {
+        secret: secretName,
+        previousVersionId: previousId,
+        outcome,
+        ...(reason ? { reason } : {}),
+        requestIds: this.requestIds,
+      });
+      this.requestIds = [];
+      return { secretName, versionId: previousId ?? "", outcome, steps: [], resumed: false };
+    };
+    if (!rotator.endGrace) {
+      return finish("nothing-to-end", `the ${rotator.kind} rotator keeps no grace period`);
+    }
+    if (currentId === undefined || previousId === undefined || previousId === currentId) {
+      return finish("nothing-to-end", "the secret has no ACSPrevious version");
+    }
+    if (setup.tags[GRACE_ENDED_TAG] === previousId) {
+      return finish("nothing-to-end", "its grace period was already ended");
+    }
+    const [current, previous] = await Promise.all([
+      this.kms.getSecretValue({ secretName, versionId: currentId }),
+      this.kms.getSecretValue({ secretName, versionId: previousId }),
+    ]);
+    const currentValue: unknown = this.parseValue(rotator, current, secretName);
+    let previousValue: unknown;
+    try {
+      previousValue = this.parseValue(rotator, previous, secretName);
+    } catch {
+      // A value stored before Rotor managed the secret names nothing to retire.
+      return finish("nothing-to-end", `ACSPrevious is not a ${rotator.kind} value`);
+    }
+    const ctx = this.context(setup, {
+      current: currentId,
+      pending: currentId,
+      previous: previousId,
+    });
+    const outcome = await rotator.endGrace({ previous: previousValue, current: currentValue }, ctx);
+    if (!outcome.ended) {
+      return finish(
+        outcome.endsAt === undefined ? "nothing-to-end" : "grace-running",
+        outcome.reason,
+      );
+    }
+    await this.kms.tagResource({
+      secretName,
+      tags: [{ key: GRACE_ENDED_TAG, value: previousId }],
+    });
+    return finish("grace-ended");
   }
 
   /** An orchestrated step for a known token: everything is read from KMS first. */
@@ -901,6 +976,8 @@ export class RotationEngine {
   ): Promise<void> {
     if (
       request.dryRun ||
+      // Not a rotation: a failure here leaves ACSCurrent as it was, and FC's retries and onFailure report it.
+      request.endGracePeriod ||
       error instanceof ValidationError ||
       error instanceof ConfigError ||
       error instanceof RotationInProgressError ||

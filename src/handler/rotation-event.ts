@@ -2,6 +2,7 @@
  * The events a rotation function accepts, checked at the edge:
  *
  * - a direct invocation: `{"SecretName", "Step"?, "VersionId"?, "Emergency"?, "DryRun"?}`
+ * - the end of a grace period, sent by the scheduler: `{"SecretName", "EndGracePeriod": true}`
  * - FC's timer trigger envelope `{"triggerTime","triggerName","payload"}`
  *   whose payload (a string) is that JSON
  *
@@ -22,6 +23,7 @@ const directEventSchema = z.strictObject({
   VersionId: z.string().min(1).max(64).optional(),
   Emergency: z.boolean().optional(),
   DryRun: z.boolean().optional(),
+  EndGracePeriod: z.boolean().optional(),
 });
 
 const timerEnvelopeSchema = z.object({
@@ -49,7 +51,12 @@ export function parseRotationEvent(event: unknown): RotationRequest {
     });
     throw new ValidationError(`Bad rotation event (${problems.join("; ")}); expected ${EXAMPLE}`);
   }
-  const { SecretName, Step, VersionId, Emergency, DryRun } = parsed.data;
+  const { SecretName, Step, VersionId, Emergency, DryRun, EndGracePeriod } = parsed.data;
+  if (EndGracePeriod && (Step !== undefined || VersionId !== undefined || Emergency || DryRun)) {
+    throw new ValidationError(
+      'Bad rotation event: EndGracePeriod rotates nothing and takes no Step, VersionId, Emergency or DryRun; send {"SecretName":"my-secret","EndGracePeriod":true}',
+    );
+  }
   if (DryRun && (Step !== undefined || VersionId !== undefined)) {
     throw new ValidationError(
       "Bad rotation event: DryRun tests the current value and takes no Step or VersionId",
@@ -71,6 +78,7 @@ export function parseRotationEvent(event: unknown): RotationRequest {
     versionId: VersionId,
     emergency: Emergency,
     dryRun: DryRun,
+    endGracePeriod: EndGracePeriod,
   };
 }
 

@@ -90,6 +90,14 @@ export interface RotatorContext<Config> {
   now(): number;
 }
 
+/**
+ * What a rotator's `endGrace` did: ended the grace period; or not, with why
+ * and, when it is only a matter of time, when it will end.
+ */
+export type GraceOutcome =
+  | { ended: true }
+  | { ended: false; reason: string; endsAt?: number | undefined };
+
 /** How a rotator reads and writes its secret's value. */
 export interface SecretValueCodec<Value> {
   /**
@@ -145,6 +153,18 @@ export interface Rotator<Value, Config> {
   finish?(values: RotationValues<Value>, ctx: RotatorContext<Config>): Promise<void>;
   /** finishSecret of an emergency rotation, after the switch: makes the leaked (old current) value useless. */
   revoke?(values: { revoked: Value; current: Value }, ctx: RotatorContext<Config>): Promise<void>;
+  /**
+   * Outside any rotation, when the previous value's grace period (tag
+   * `rotor:grace-period`, see src/engine/grace-period.ts) may have run out:
+   * if it has, makes the ACSPrevious value unusable on the target (the
+   * value stays in KMS); otherwise says why not. Rotators whose previous
+   * value must stay usable until the next rotation (dual-account) leave it
+   * out. Idempotent, like every method.
+   */
+  endGrace?(
+    values: { previous: Value; current: Value },
+    ctx: RotatorContext<Config>,
+  ): Promise<GraceOutcome>;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds rotators of every value and config type.

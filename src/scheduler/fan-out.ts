@@ -54,26 +54,47 @@ export function rotationTaskId(entry: PlanEntry, now: number): string {
   return `rotor-${digest}`;
 }
 
+/** One asynchronous invocation the scheduler sends. */
+export interface ScheduledInvocation {
+  secretName: string;
+  functionName: string;
+  event: Record<string, unknown>;
+  taskId: string;
+}
+
+/** Rotates each due secret: `{"SecretName"}` to its function. */
 export async function fanOut(
   due: readonly PlanEntry[],
+  options: FanOutOptions,
+): Promise<FanOutResult[]> {
+  return sendInvocations(
+    due.map((entry) => ({
+      secretName: entry.secretName,
+      functionName: entry.functionName,
+      event: { SecretName: entry.secretName },
+      taskId: rotationTaskId(entry, options.now),
+    })),
+    options,
+  );
+}
+
+/** Sends each invocation once (FC drops a task id it has seen), within the QPS budget. */
+export async function sendInvocations(
+  invocations: readonly ScheduledInvocation[],
   options: FanOutOptions,
 ): Promise<FanOutResult[]> {
   const limiter = new RateLimiter(options.fcQps ?? 50);
   const attempts = options.attempts ?? 5;
   return mapBounded(
-    due,
+    invocations,
     options.concurrency ?? 8,
-    async (entry): Promise<FanOutResult> => {
-      const taskId = rotationTaskId(entry, options.now);
-      const base = { secretName: entry.secretName, functionName: entry.functionName, taskId };
+    async (invocation): Promise<FanOutResult> => {
+      const { secretName, functionName, taskId } = invocation;
+      const base = { secretName, functionName, taskId };
       for (let attempt = 1; ; attempt++) {
         await limiter.take();
         try {
-          const outcome = await options.fc.invokeAsync(
-            entry.functionName,
-            { SecretName: entry.secretName },
-            taskId,
-          );
+          const outcome = await options.fc.invokeAsync(functionName, invocation.event, taskId);
           return { ...base, outcome: outcome.status === "duplicate" ? "duplicate" : "invoked" };
         } catch (error) {
           const throttled = isThrottling(error);

@@ -6,6 +6,7 @@
  * is the last rotation); it never reads a secret's value.
  */
 import type { KmsClient } from "../clients/kms-client.ts";
+import { type GraceState, readGraceState } from "../engine/grace-period.ts";
 import { ApiError } from "../errors.ts";
 import { previousOccurrence } from "./cron.ts";
 import { dueVerdict } from "./due.ts";
@@ -36,6 +37,8 @@ export interface PlanEntry {
   problem?: PolicyProblem | undefined;
   /** For schedule policies, when the current (or last) window opened. */
   windowStart?: number | undefined;
+  /** The ACSPrevious value's grace period, when `rotor:grace-period` is a duration. */
+  grace?: GraceState | undefined;
 }
 
 export interface PlanOptions {
@@ -92,12 +95,16 @@ export async function planRotations(options: PlanOptions): Promise<PlanEntry[]> 
         };
       }
       let lastRotation: number | undefined;
+      let previousVersionId: string | undefined;
       try {
         const { versions } = await callWithinBudget(limiter, () =>
           options.kms.listSecretVersionIds({ secretName: secret.name }),
         );
         const current = versions.find((version) => version.versionStages.includes("ACSCurrent"));
         lastRotation = current ? Date.parse(current.createTime) : undefined;
+        previousVersionId = versions.find((version) =>
+          version.versionStages.includes("ACSPrevious"),
+        )?.versionId;
       } catch (error) {
         const why =
           error instanceof ApiError
@@ -129,6 +136,7 @@ export async function planRotations(options: PlanOptions): Promise<PlanEntry[]> 
         status,
         reason: verdict.reason,
         windowStart,
+        grace: readGraceState(secret.tags, previousVersionId, lastRotation),
       };
     },
     options.onProgress,

@@ -1,11 +1,13 @@
 /**
  * One scheduler run, as the scheduler function does it on its timer: plan
- * every managed secret, fan out the due ones, and summarise. Secrets whose
+ * every managed secret, fan out the due ones, ask for the grace periods
+ * that have run out to be ended (grace-endings.ts), and summarise. Secrets whose
  * policy is invalid or whose versions cannot be read are counted and named
  * in the summary; they never stop the run.
  */
 import type { KmsClient } from "../clients/kms-client.ts";
-import { type AsyncInvoker, type FanOutResult, fanOut } from "./fan-out.ts";
+import { type AsyncInvoker, type FanOutResult, fanOut, sendInvocations } from "./fan-out.ts";
+import { graceEndings } from "./grace-endings.ts";
 import { type PlanEntry, planRotations } from "./plan.ts";
 
 export interface SchedulerRunOptions {
@@ -23,6 +25,9 @@ export interface SchedulerSummary {
   due: number;
   invoked: number;
   duplicates: number;
+  /** Grace periods whose ending was requested in this run (duplicates of earlier runs not counted). */
+  graceEndings: number;
+  /** Rotations and grace endings that could not be requested. */
   failed: FanOutResult[];
   skipped: Pick<PlanEntry, "secretName" | "status" | "reason">[];
 }
@@ -44,12 +49,19 @@ export async function runScheduler(options: SchedulerRunOptions): Promise<Schedu
     concurrency: options.concurrency,
     onProgress: (done, total) => options.onProgress?.("fan-out", done, total),
   });
+  const graceResults = await sendInvocations(graceEndings(plan, now), {
+    fc: options.fc,
+    now,
+    fcQps: options.fcQps,
+    concurrency: options.concurrency,
+  });
   return {
     planned: plan.length,
     due: due.length,
     invoked: results.filter((result) => result.outcome === "invoked").length,
     duplicates: results.filter((result) => result.outcome === "duplicate").length,
-    failed: results.filter((result) => result.outcome === "failed"),
+    graceEndings: graceResults.filter((result) => result.outcome === "invoked").length,
+    failed: [...results, ...graceResults].filter((result) => result.outcome === "failed"),
     skipped: plan
       .filter((entry) => entry.status === "invalid" || entry.status === "unreadable")
       .map(({ secretName, status, reason }) => ({ secretName, status, reason })),

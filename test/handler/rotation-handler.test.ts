@@ -130,6 +130,11 @@ describe("rotation handler: bad events", () => {
       { SecretName: "x", DryRun: true, Step: "createSecret" },
       /DryRun tests the current value/,
     ],
+    [
+      "a grace ending with an emergency",
+      { SecretName: "x", EndGracePeriod: true, Emergency: true },
+      /EndGracePeriod rotates nothing/,
+    ],
     ["Emergency as text", { SecretName: "x", Emergency: "yes" }, /Emergency: Invalid input/],
     [
       "a timer with an empty payload",

@@ -18,7 +18,9 @@ will, and its status:
   disabled     rotor:enabled is false
   invalid      a rotor: tag is wrong (the reason names it)
   unreadable   its versions could not be listed
-Secret values are never read.
+Secret values are never read. With --json, graceEnds and graceEnded say
+when the ACSPrevious value's grace period (a rotor:grace-period duration)
+ends and whether Rotor has ended it yet (null: no such grace period).
 
 Options:
   --json      one JSON array instead of a table
@@ -63,6 +65,8 @@ function toJson(entry: PlanEntry) {
     nextRotation: time(entry.nextRotation),
     status: entry.status,
     reason: entry.reason,
+    graceEnds: time(entry.grace?.endsAt),
+    graceEnded: entry.grace?.ended ?? null,
   };
 }
 

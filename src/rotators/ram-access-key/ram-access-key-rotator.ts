@@ -17,6 +17,9 @@
  *   so ACSCurrent never names a dead key. The previous key stays Active
  *   through its grace period; in an emergency it is deleted once the new
  *   key is current.
+ * - endGrace (between rotations, asked by the scheduler once a duration
+ *   grace period has passed): sets the ACSPrevious key Inactive, so it
+ *   stops authenticating on time; the next rotation deletes it.
  */
 
 import type { AccessKeySummary, NewAccessKey } from "../../clients/ram-client.ts";
@@ -226,6 +229,35 @@ export function createRamAccessKeyRotator(
           `Secret ${ctx.secretName}: finishSecret stopped: the pending AccessKey ${pending.AccessKeyId} of RAM user ${pending.UserName} was set Inactive after it was tested; the current key stays current`,
         );
       }
+    },
+
+    async endGrace({ previous, current }, ctx) {
+      const grace = ctx.config["grace-period"];
+      if (grace === "next-rotation") {
+        return { ended: false, reason: "rotor:grace-period is next-rotation" };
+      }
+      if (previous.AccessKeyId === current.AccessKeyId) {
+        return { ended: false, reason: "ACSPrevious names the current key" };
+      }
+      // Counted as createSecret counts it: from when the current key was made.
+      const endsAt = Date.parse(current.GenerateTimestamp) + grace;
+      if (ctx.now() < endsAt) {
+        return {
+          ended: false,
+          reason: `the grace period runs until ${new Date(endsAt).toISOString()}`,
+          endsAt,
+        };
+      }
+      const keys = await listKeys(previous.UserName, ctx);
+      const key = keys.find((candidate) => candidate.accessKeyId === previous.AccessKeyId);
+      if (key?.status === "Active") {
+        try {
+          await setStatus(previous.UserName, previous.AccessKeyId, "Inactive", ctx);
+        } catch (error) {
+          if (!isCode(error, "EntityNotExist.User.AccessKey")) throw error;
+        }
+      }
+      return { ended: true };
     },
 
     async revoke({ revoked, current }, ctx) {

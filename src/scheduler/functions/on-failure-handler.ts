@@ -4,7 +4,9 @@
  * with a record holding the original event and the error. It marks the
  * secret `rotor:status=failed` with the redacted error and announces the
  * failure on the configured webhook, so each failed rotation gives exactly
- * one notification.
+ * one notification. A failed grace ending (`EndGracePeriod`) is recorded
+ * and announced the same way, its error saying so: the previous value may
+ * still be usable.
  */
 import { KmsClient } from "../../clients/kms-client.ts";
 import { readEnv } from "../../config/env.ts";
@@ -32,8 +34,12 @@ export function createOnFailureHandler(options: OnFailureHandlerOptions = {}) {
     const record = parseRecord(event);
     const secretName = secretNameOf(record);
     const functionName = record.requestContext?.functionArn?.split("/").at(-1) ?? "unknown";
+    const functionError =
+      record.responseContext?.functionError || "the rotation failed without a message";
     const error = boundedError(
-      record.responseContext?.functionError || "the rotation failed without a message",
+      isGraceEnding(record)
+        ? `ending the grace period of ACSPrevious failed: ${functionError}`
+        : functionError,
     );
     const at = options.now?.() ?? Date.now();
     const kms = new KmsClient({
@@ -63,6 +69,16 @@ function parseRecord(event: Buffer | string): DestinationRecord {
     // fall through to the error below
   }
   throw new ValidationError("The onFailure event is not an FC destination record (a JSON object)");
+}
+
+/** True when the failed invocation was the scheduler's `{"SecretName","EndGracePeriod":true}`. */
+function isGraceEnding(record: DestinationRecord): boolean {
+  try {
+    const original = JSON.parse(record.requestPayload ?? "") as { EndGracePeriod?: unknown };
+    return original.EndGracePeriod === true;
+  } catch {
+    return false;
+  }
 }
 
 function secretNameOf(record: DestinationRecord): string {

@@ -40,6 +40,7 @@ export function createSchedulerHandler(options: SchedulerHandlerOptions = {}) {
         due: summary.due,
         invoked: summary.invoked,
         duplicates: summary.duplicates,
+        graceEndings: summary.graceEndings,
         failed: summary.failed.map(({ secretName, error }) => ({ secretName, error })),
         skipped: summary.skipped,
       }),

@@ -91,6 +91,11 @@ async function probe(value: Pick<RamAccessKeyValue, "AccessKeyId" | "AccessKeySe
   }
 }
 
+async function tagsOf(secretName: string): Promise<Record<string, string>> {
+  const { tags } = await harness.admin.describeSecret({ secretName, fetchTags: true });
+  return Object.fromEntries(tags.map((tag) => [tag.key, tag.value]));
+}
+
 const keyIds = async (userName: string) =>
   (await ram.listAccessKeys({ userName })).map((key) => key.accessKeyId).sort();
 
@@ -144,6 +149,66 @@ describe("rotations and grace periods", () => {
     expect(versionsWhileBlocked).toEqual(versionsBefore);
     expect(await probe(first)).toBe("InvalidAccessKeyId.NotFound");
     expect(await probe(await valueAt(secretName))).toContain(`user/${userName}`);
+  });
+
+  it("a duration grace period, once passed, ends by setting the previous key Inactive; the next rotation deletes it", async () => {
+    // Prepare
+    const { userName, secretName, first } = await userWithSecret({ "rotor:grace-period": "12h" });
+    await harness.engine().rotate({ secretName });
+    const second = await valueAt(secretName);
+    const previousVersionId = (await harness.versions(secretName)).find((version) =>
+      version.versionStages.includes("ACSPrevious"),
+    )?.versionId;
+
+    // Act
+    const early = await harness
+      .engine({ clockOffsetMs: HOUR_MS })
+      .rotate({ secretName, endGracePeriod: true });
+    const firstWhileRunning = await probe(first);
+    const ended = await harness
+      .engine({ clockOffsetMs: 13 * HOUR_MS })
+      .rotate({ secretName, endGracePeriod: true });
+    const firstAfterEnd = await probe(first);
+    const tagsAfterEnd = await tagsOf(secretName);
+    const again = await harness
+      .engine({ clockOffsetMs: 14 * HOUR_MS })
+      .rotate({ secretName, endGracePeriod: true });
+    await harness.engine({ clockOffsetMs: 14 * HOUR_MS }).rotate({ secretName });
+
+    // Assess
+    expect(early).toMatchObject({ outcome: "grace-running", steps: [] });
+    expect(firstWhileRunning).toBe(`acs:ram::${harness.cloud.accountId}:user/${userName}`);
+    expect(ended).toMatchObject({ outcome: "grace-ended", versionId: previousVersionId });
+    expect(firstAfterEnd).toBe("InvalidAccessKeyId.Inactive");
+    expect(tagsAfterEnd["rotor:grace-ended"]).toBe(previousVersionId);
+    expect(again.outcome).toBe("nothing-to-end");
+    expect(await probe(second)).toContain(`user/${userName}`);
+    expect(await probe(first)).toBe("InvalidAccessKeyId.NotFound");
+    expect((await valueAt(secretName, "ACSPrevious")).AccessKeyId).toBe(second.AccessKeyId);
+    await harness.assertConsistent(secretName);
+  });
+
+  it("ending a grace period changes nothing when it is next-rotation or there is no previous key", async () => {
+    // Prepare
+    const untilNext = await userWithSecret();
+    await harness.engine().rotate({ secretName: untilNext.secretName });
+    const neverRotated = await userWithSecret({ "rotor:grace-period": "1s" });
+    const versionsBefore = await harness.versions(untilNext.secretName);
+
+    // Act
+    const untilNextResult = await harness
+      .engine({ clockOffsetMs: 365 * 24 * HOUR_MS })
+      .rotate({ secretName: untilNext.secretName, endGracePeriod: true });
+    const neverRotatedResult = await harness
+      .engine({ clockOffsetMs: HOUR_MS })
+      .rotate({ secretName: neverRotated.secretName, endGracePeriod: true });
+
+    // Assess
+    expect(untilNextResult.outcome).toBe("nothing-to-end");
+    expect(neverRotatedResult.outcome).toBe("nothing-to-end");
+    expect(await probe(untilNext.first)).toContain(`user/${untilNext.userName}`);
+    expect(await harness.versions(untilNext.secretName)).toEqual(versionsBefore);
+    expect((await tagsOf(untilNext.secretName))["rotor:grace-ended"]).toBeUndefined();
   });
 
   it("an emergency stops the leaked key right after setSecret and deletes it after the switch", async () => {
