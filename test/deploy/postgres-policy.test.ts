@@ -115,11 +115,12 @@ describe.skipIf(await skipUnlessPostgres())("the PostgreSQL rotator's RAM policy
       // Act
       const outcome = await invokeForOutcome(setup.cloud, functionName, { SecretName: secretName });
 
-      // Assess
+      // Assess: refused for the very action taken out
       expect(outcome, `without ${action}`).toMatchObject({
         ok: false,
         errorMessage: expect.stringMatching(DENIED),
       });
+      expect(outcome).toMatchObject({ errorMessage: expect.stringContaining(`do ${action} on`) });
       expect((await setup.read(secretName)).AccountPassword).toBe(initial.AccountPassword);
     }
   });
