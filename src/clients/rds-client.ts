@@ -8,8 +8,12 @@ import { type CallerOptions, OpenApiCaller } from "./openapi-caller.ts";
 
 export type RdsClientOptions = Omit<CallerOptions, "product">;
 
-/** RDS's named privileges on a database (MySQL family); `Custom` is reported for any other set of grants. */
-export type RdsAccountPrivilege = "ReadWrite" | "ReadOnly" | "DDLOnly" | "DMLOnly";
+/**
+ * RDS's named privileges on a database: MySQL family ReadWrite, ReadOnly,
+ * DDLOnly, DMLOnly; PostgreSQL DBOwner. `Custom` is reported for any other
+ * set of grants.
+ */
+export type RdsAccountPrivilege = "ReadWrite" | "ReadOnly" | "DDLOnly" | "DMLOnly" | "DBOwner";
 
 export interface RdsDatabasePrivilege {
   dbName: string;

@@ -6,16 +6,23 @@
  */
 export interface LocalRdsInstance {
   /**
-   * The engine RDS would report. Both speak the MySQL protocol; they differ
-   * in RDS's account name rules (MySQL 5.7/8.0: 2 to 32 characters, MariaDB:
-   * 2 to 16).
+   * The engine RDS would report. MySQL and MariaDB speak the MySQL protocol
+   * and differ in RDS's account name rules (MySQL 5.7/8.0: 2 to 32
+   * characters, MariaDB: 2 to 16); PostgreSQL is managed over its own
+   * protocol, with its own names (2 to 63 characters) and privilege
+   * (`DBOwner`).
    */
-  engine: "MySQL" | "MariaDB";
+  engine: "MySQL" | "MariaDB" | "PostgreSQL";
   host: string;
   port: number;
-  /** An account with every privilege, GRANT OPTION included; hidden from DescribeAccounts. */
+  /**
+   * An account with every privilege, hidden from DescribeAccounts. MySQL
+   * family: GRANT OPTION included. PostgreSQL: a superuser.
+   */
   adminUser: string;
   adminPassword: string;
+  /** PostgreSQL only: the database the administrator connects to (default `postgres`). */
+  adminDatabase?: string | undefined;
 }
 
 /** DBInstanceId (e.g. `rm-local1`) → the server behind it. */

@@ -11,6 +11,17 @@ import type { LocalRdsInstance } from "./local-rds-instance.ts";
 export const RDS_ACCOUNT_PRIVILEGES = ["ReadWrite", "ReadOnly", "DDLOnly", "DMLOnly"] as const;
 export type RdsAccountPrivilege = (typeof RDS_ACCOUNT_PRIVILEGES)[number];
 
+/** The one privilege GrantAccountPrivilege takes for PostgreSQL instances (on cloud disks). */
+export const RDS_POSTGRES_ACCOUNT_PRIVILEGES = ["DBOwner"] as const;
+export type RdsPostgresAccountPrivilege = (typeof RDS_POSTGRES_ACCOUNT_PRIVILEGES)[number];
+
+/** The privilege names the instance's engine takes. */
+export function accountPrivilegesFor(instance: LocalRdsInstance): readonly string[] {
+  return instance.engine === "PostgreSQL"
+    ? RDS_POSTGRES_ACCOUNT_PRIVILEGES
+    : RDS_ACCOUNT_PRIVILEGES;
+}
+
 export const RDS_ACCOUNT_TYPES = ["Normal", "Super"] as const;
 export type RdsAccountType = (typeof RDS_ACCOUNT_TYPES)[number];
 
@@ -26,6 +37,9 @@ const RESERVED_ACCOUNT_NAMES = new Set([
   "information_schema",
   "performance_schema",
 ]);
+
+/** Names a PostgreSQL instance keeps besides: its bootstrap superuser and the PUBLIC pseudo-role. */
+const RESERVED_POSTGRES_ACCOUNT_NAMES = new Set(["postgres", "public"]);
 
 export const rdsErrors = {
   instanceNotFound: (id: string) =>
@@ -85,8 +99,9 @@ export const rdsErrors = {
     ),
 };
 
-/** Longest account name per engine (RDS MySQL 5.7/8.0: 32, RDS MariaDB: 16). */
+/** Longest account name per engine (RDS MySQL 5.7/8.0: 32, RDS MariaDB: 16, RDS PostgreSQL on cloud disks: 63). */
 export function maxAccountNameLength(instance: LocalRdsInstance): number {
+  if (instance.engine === "PostgreSQL") return 63;
   return instance.engine === "MariaDB" ? 16 : 32;
 }
 
@@ -96,7 +111,7 @@ export function checkAccountName(instance: LocalRdsInstance, name: string): void
   if (name.length < 2 || name.length > max) {
     throw rdsErrors.accountNameMalformed(`must be 2 to ${max} characters long`);
   }
-  // Upper-case letters: MySQL only; MariaDB names are lower case.
+  // Upper-case letters: MySQL only; MariaDB and PostgreSQL names are lower case.
   const pattern =
     instance.engine === "MySQL"
       ? /^[A-Za-z][A-Za-z0-9_]*[A-Za-z0-9]$/
@@ -108,6 +123,15 @@ export function checkAccountName(instance: LocalRdsInstance, name: string): void
   }
   if (RESERVED_ACCOUNT_NAMES.has(name.toLowerCase()) || name === instance.adminUser) {
     throw rdsErrors.accountNameMalformed("the name is reserved");
+  }
+  if (instance.engine === "PostgreSQL") {
+    if (RESERVED_POSTGRES_ACCOUNT_NAMES.has(name)) {
+      throw rdsErrors.accountNameMalformed("the name is reserved");
+    }
+    // PostgreSQL keeps every role name starting with pg_ for its own roles.
+    if (name.startsWith("pg_")) {
+      throw rdsErrors.accountNameMalformed("names starting with pg_ are reserved");
+    }
   }
 }
 

@@ -11,7 +11,10 @@
 import mysql from "mysql2/promise";
 import { CloudApiError } from "../api-error.ts";
 import type { LocalRdsInstance } from "./local-rds-instance.ts";
-import { type RdsAccountPrivilege, type RdsAccountType, rdsErrors } from "./rds-account-rules.ts";
+import { type RdsAccountPrivilege, rdsErrors } from "./rds-account-rules.ts";
+import type { RdsAccount, RdsAccountStore } from "./rds-account-store.ts";
+
+export type { RdsAccount, RdsDatabasePrivilege } from "./rds-account-store.ts";
 
 /** The schema-level grants behind each RDS privilege name (RDS MySQL's own definitions). */
 export const MYSQL_PRIVILEGE_GRANTS: Readonly<Record<RdsAccountPrivilege, readonly string[]>> = {
@@ -68,20 +71,6 @@ const SYSTEM_USERS = new Set(["root", "mysql", "mariadb.sys", "PUBLIC", ""]);
 /** RDS accounts live at one host pattern. */
 const ACCOUNT_HOST = "%";
 
-export interface RdsDatabasePrivilege {
-  dbName: string;
-  /** A name from RDS_ACCOUNT_PRIVILEGES, or `Custom`. */
-  privilege: RdsAccountPrivilege | "Custom";
-  /** The grants themselves, comma-separated, as RDS's AccountPrivilegeDetail. */
-  detail: string;
-}
-
-export interface RdsAccount {
-  name: string;
-  type: RdsAccountType;
-  privileges: RdsDatabasePrivilege[];
-}
-
 type Row = mysql.RowDataPacket;
 
 /** One administrator connection per request: the local cloud serves few calls and keeps no pool open. */
@@ -130,9 +119,9 @@ function privilegeName(grants: ReadonlySet<string>): RdsAccountPrivilege | "Cust
   return "Custom";
 }
 
-export const rdsMysqlAccounts = {
+export const rdsMysqlAccounts: RdsAccountStore<RdsAccountPrivilege> = {
   /** Every RDS account (or the one named), with its per-database privileges. */
-  async list(instance: LocalRdsInstance, accountName?: string): Promise<RdsAccount[]> {
+  async list(instance, accountName) {
     return asAdministrator(instance, async (connection) => {
       const [users] = await connection.query<Row[]>(
         accountName === undefined
@@ -169,10 +158,7 @@ export const rdsMysqlAccounts = {
     });
   },
 
-  async create(
-    instance: LocalRdsInstance,
-    input: { name: string; password: string; type: RdsAccountType },
-  ): Promise<void> {
+  async create(instance, input) {
     await asAdministrator(instance, async (connection) => {
       if (await accountExists(connection, input.name)) {
         throw rdsErrors.accountDuplicate(input.name);
@@ -195,11 +181,7 @@ export const rdsMysqlAccounts = {
    * Sets the account's privilege on each database: what it held there
    * before is replaced. Every database is checked before anything changes.
    */
-  async grant(
-    instance: LocalRdsInstance,
-    name: string,
-    grants: readonly { dbName: string; privilege: RdsAccountPrivilege }[],
-  ): Promise<void> {
+  async grant(instance, name, grants) {
     await asAdministrator(instance, async (connection) => {
       const [users] = await connection.query<Row[]>(
         "SELECT Grant_priv AS grantOption FROM mysql.user WHERE User = ? AND Host = ?",
@@ -236,7 +218,7 @@ export const rdsMysqlAccounts = {
     });
   },
 
-  async resetPassword(instance: LocalRdsInstance, name: string, password: string): Promise<void> {
+  async resetPassword(instance, name, password) {
     await asAdministrator(instance, async (connection) => {
       if (
         SYSTEM_USERS.has(name) ||

@@ -1,8 +1,8 @@
 /**
  * ApsaraDB RDS accounts (API 2014-08-15) in the local cloud: DescribeAccounts,
  * CreateAccount, GrantAccountPrivilege and ResetAccountPassword. Each
- * DBInstanceId is a real MySQL-family server (`rdsInstances` in
- * LocalCloudOptions), so a password set here really logs in.
+ * DBInstanceId is a real MySQL-family or PostgreSQL server (`rdsInstances`
+ * in LocalCloudOptions), so a password set here really logs in.
  *
  * Every action reads and checks all of its parameters, then the caller's
  * RAM permission (`rds:<Action>` on `acs:rds:{region}:{account}:dbinstance/{id}`),
@@ -14,15 +14,20 @@ import { optionalEnum, optionalInteger, optionalString, requiredString } from ".
 import type { ActionContext, Product } from "../product.ts";
 import type { LocalRdsInstance, LocalRdsInstances } from "./local-rds-instance.ts";
 import {
+  accountPrivilegesFor,
   checkAccountName,
   checkAccountPassword,
   checkDatabaseName,
   RDS_ACCOUNT_PRIVILEGES,
   RDS_ACCOUNT_TYPES,
+  RDS_POSTGRES_ACCOUNT_PRIVILEGES,
   type RdsAccountPrivilege,
+  type RdsPostgresAccountPrivilege,
   rdsErrors,
 } from "./rds-account-rules.ts";
-import { type RdsAccount, rdsMysqlAccounts } from "./rds-mysql-accounts.ts";
+import type { RdsAccount } from "./rds-account-store.ts";
+import { rdsMysqlAccounts } from "./rds-mysql-accounts.ts";
+import { rdsPostgresAccounts } from "./rds-postgres-accounts.ts";
 
 export const RDS_API_VERSION = "2014-08-15";
 
@@ -35,6 +40,17 @@ interface RdsDeps {
 
 /** RDS instance ids: letters, digits and `-` (e.g. `rm-uf6wjk5xxxxxxx`). */
 const INSTANCE_ID = /^[A-Za-z0-9-]{1,64}$/;
+
+/** Every privilege name some engine takes: a name no engine knows is refused before the instance is looked up. */
+const KNOWN_PRIVILEGES: readonly string[] = [
+  ...RDS_ACCOUNT_PRIVILEGES,
+  ...RDS_POSTGRES_ACCOUNT_PRIVILEGES,
+];
+
+/** The server behind the instance, spoken to in its own protocol. */
+function accountsOf(instance: LocalRdsInstance) {
+  return instance.engine === "PostgreSQL" ? rdsPostgresAccounts : rdsMysqlAccounts;
+}
 
 export function createRdsProduct(deps: RdsDeps): Product {
   const instanceArn = (id: string) => `acs:rds:${deps.region}:${deps.accountId}:dbinstance/${id}`;
@@ -84,7 +100,7 @@ export function createRdsProduct(deps: RdsDeps): Product {
         const pageNumber =
           optionalInteger(ctx.params, "PageNumber", { min: 1, max: 1_000_000 }) ?? 1;
         const instance = instanceFor(ctx, instanceId);
-        const accounts = await rdsMysqlAccounts.list(instance, accountName);
+        const accounts = await accountsOf(instance).list(instance, accountName);
         const page = accounts.slice((pageNumber - 1) * pageSize, pageNumber * pageSize);
         return {
           Accounts: { DBInstanceAccount: page.map((account) => wireAccount(instanceId, account)) },
@@ -98,7 +114,7 @@ export function createRdsProduct(deps: RdsDeps): Product {
         const password = passwordOf(ctx);
         const instance = instanceFor(ctx, instanceId);
         const name = accountNameOf(ctx, instance);
-        await rdsMysqlAccounts.create(instance, { name, password, type });
+        await accountsOf(instance).create(instance, { name, password, type });
         return {};
       },
 
@@ -114,16 +130,35 @@ export function createRdsProduct(deps: RdsDeps): Product {
         const grants = databases.map((dbName, index) => {
           checkDatabaseName(dbName);
           const privilege = privileges[index] as string;
-          if (!(RDS_ACCOUNT_PRIVILEGES as readonly string[]).includes(privilege)) {
+          if (!KNOWN_PRIVILEGES.includes(privilege)) {
             throw rdsErrors.privilegeMalformed(
-              `must be one of ${RDS_ACCOUNT_PRIVILEGES.join(", ")}`,
+              `must be one of ${RDS_ACCOUNT_PRIVILEGES.join(", ")} (MySQL, MariaDB) or ${RDS_POSTGRES_ACCOUNT_PRIVILEGES.join(", ")} (PostgreSQL)`,
             );
           }
-          return { dbName, privilege: privilege as RdsAccountPrivilege };
+          return { dbName, privilege };
         });
         const instance = instanceFor(ctx, instanceId);
         const name = accountNameOf(ctx, instance);
-        await rdsMysqlAccounts.grant(instance, name, grants);
+        const allowed = accountPrivilegesFor(instance);
+        const refused = grants.find((grant) => !allowed.includes(grant.privilege));
+        if (refused) {
+          throw rdsErrors.privilegeMalformed(
+            `${refused.privilege} is not a privilege of ${instance.engine} instances; use ${allowed.join(", ")}`,
+          );
+        }
+        if (instance.engine === "PostgreSQL") {
+          await rdsPostgresAccounts.grant(
+            instance,
+            name,
+            grants as { dbName: string; privilege: RdsPostgresAccountPrivilege }[],
+          );
+        } else {
+          await rdsMysqlAccounts.grant(
+            instance,
+            name,
+            grants as { dbName: string; privilege: RdsAccountPrivilege }[],
+          );
+        }
         return {};
       },
 
@@ -132,7 +167,7 @@ export function createRdsProduct(deps: RdsDeps): Product {
         const password = passwordOf(ctx);
         const instance = instanceFor(ctx, instanceId);
         const name = accountNameOf(ctx, instance);
-        await rdsMysqlAccounts.resetPassword(instance, name, password);
+        await accountsOf(instance).resetPassword(instance, name, password);
         return {};
       },
     },

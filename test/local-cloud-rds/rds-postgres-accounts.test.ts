@@ -1,0 +1,413 @@
+/**
+ * The local cloud's RDS account actions on an instance backed by a real
+ * PostgreSQL: what each action does on the server (logins that must work or
+ * be refused, privileges the server enforces), RDS's error codes for bad
+ * requests, and no password in any answer or log line.
+ */
+import { describe, expect, it } from "vitest";
+import { ApiError } from "../../src/errors.ts";
+import { skipUnlessPostgres } from "../support/postgres.ts";
+import { rdsAccountName, rdsPassword } from "./local-rds.ts";
+import { useLocalPostgresRds } from "./local-rds-postgres.ts";
+
+const TIMEOUT = 90_000;
+
+/** The ApiError a call fails with (the test fails if it succeeds). */
+async function failure(call: Promise<unknown>): Promise<ApiError> {
+  const error = await call.then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(ApiError);
+  return error as ApiError;
+}
+
+describe.skipIf(await skipUnlessPostgres())("local cloud RDS accounts on a real PostgreSQL", () => {
+  const world = useLocalPostgresRds();
+
+  it(
+    "CreateAccount makes a Normal account that logs in; DescribeAccounts shows it with RDS's fields",
+    async () => {
+      // Prepare
+      const { rds, instanceId, canLogin } = world();
+      const name = rdsAccountName();
+      const password = rdsPassword();
+      // Act
+      await rds().createAccount({
+        dbInstanceId: instanceId,
+        accountName: name,
+        accountPassword: password,
+      });
+      const described = await rds().describeAccounts({
+        dbInstanceId: instanceId,
+        accountName: name,
+      });
+      // Assess
+      expect(await canLogin(name, password)).toBe(true);
+      expect(await canLogin(name, rdsPassword())).toBe(false);
+      expect(described.accounts).toEqual([
+        {
+          dbInstanceId: instanceId,
+          accountName: name,
+          accountStatus: "Available",
+          accountType: "Normal",
+          databasePrivileges: [],
+        },
+      ]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "CreateAccount with AccountType Super makes a privileged account that can create roles but is no superuser",
+    async () => {
+      // Prepare
+      const { rds, instanceId, runAs, postgres } = world();
+      const name = rdsAccountName("admin");
+      const password = rdsPassword();
+      // Act
+      await rds().createAccount({
+        dbInstanceId: instanceId,
+        accountName: name,
+        accountPassword: password,
+        accountType: "Super",
+      });
+      const [account] = (
+        await rds().describeAccounts({ dbInstanceId: instanceId, accountName: name })
+      ).accounts;
+      // Assess
+      expect(account?.accountType).toBe("Super");
+      await runAs(name, password, postgres.database, `CREATE ROLE ${name}_made`);
+      await expect(
+        runAs(name, password, postgres.database, "ALTER SYSTEM SET work_mem = '8MB'"),
+      ).rejects.toThrow(/permission denied|must be superuser/i);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "GrantAccountPrivilege DBOwner gives the rights on the database that DescribeAccounts names and the server enforces",
+    async () => {
+      // Prepare
+      const { rds, instanceId, createDatabase, runAs } = world();
+      const [granted, other] = [await createDatabase(), await createDatabase()];
+      const name = rdsAccountName();
+      const password = rdsPassword();
+      await rds().createAccount({
+        dbInstanceId: instanceId,
+        accountName: name,
+        accountPassword: password,
+      });
+      // Act
+      await rds().grantAccountPrivilege({
+        dbInstanceId: instanceId,
+        accountName: name,
+        grants: [{ dbName: granted, privilege: "DBOwner" }],
+      });
+      const [account] = (
+        await rds().describeAccounts({ dbInstanceId: instanceId, accountName: name })
+      ).accounts;
+      // Assess
+      expect(account?.databasePrivileges).toEqual([
+        {
+          dbName: granted,
+          accountPrivilege: "DBOwner",
+          accountPrivilegeDetail: "CONNECT,CREATE,TEMPORARY",
+        },
+      ]);
+      await runAs(name, password, granted, "INSERT INTO items VALUES (1)");
+      await runAs(name, password, granted, "CREATE SCHEMA reports");
+      await expect(runAs(name, password, other, "SELECT * FROM items")).rejects.toThrow(
+        /permission denied/i,
+      );
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "GrantAccountPrivilege again on the same database changes nothing more",
+    async () => {
+      // Prepare
+      const { rds, instanceId, createDatabase } = world();
+      const database = await createDatabase();
+      const name = rdsAccountName();
+      await rds().createAccount({
+        dbInstanceId: instanceId,
+        accountName: name,
+        accountPassword: rdsPassword(),
+      });
+      const grant = () =>
+        rds().grantAccountPrivilege({
+          dbInstanceId: instanceId,
+          accountName: name,
+          grants: [{ dbName: database, privilege: "DBOwner" }],
+        });
+      await grant();
+      // Act
+      await grant();
+      // Assess
+      const [account] = (
+        await rds().describeAccounts({ dbInstanceId: instanceId, accountName: name })
+      ).accounts;
+      expect(account?.databasePrivileges.map((grant) => grant.accountPrivilege)).toEqual([
+        "DBOwner",
+      ]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "DescribeAccounts reports a database where the account holds only some rights as Custom",
+    async () => {
+      // Prepare
+      const { rds, instanceId, createDatabase, runAsAdmin, postgres } = world();
+      const database = await createDatabase();
+      const name = rdsAccountName();
+      await rds().createAccount({
+        dbInstanceId: instanceId,
+        accountName: name,
+        accountPassword: rdsPassword(),
+      });
+      // Act
+      await runAsAdmin(postgres.database, `GRANT CONNECT ON DATABASE ${database} TO ${name}`);
+      const [account] = (
+        await rds().describeAccounts({ dbInstanceId: instanceId, accountName: name })
+      ).accounts;
+      // Assess
+      expect(account?.databasePrivileges).toEqual([
+        { dbName: database, accountPrivilege: "Custom", accountPrivilegeDetail: "CONNECT" },
+      ]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "ResetAccountPassword: the new password logs in, the old one no longer does",
+    async () => {
+      // Prepare
+      const { rds, instanceId, canLogin } = world();
+      const name = rdsAccountName();
+      const [before, after] = [rdsPassword(), rdsPassword()];
+      await rds().createAccount({
+        dbInstanceId: instanceId,
+        accountName: name,
+        accountPassword: before,
+      });
+      // Act
+      await rds().resetAccountPassword({
+        dbInstanceId: instanceId,
+        accountName: name,
+        accountPassword: after,
+      });
+      // Assess
+      expect(await canLogin(name, after)).toBe(true);
+      expect(await canLogin(name, before)).toBe(false);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "the server never receives a password: the role keeps a SCRAM verifier, and a statement log would show no password",
+    async () => {
+      // Prepare
+      const { rds, instanceId, postgres } = world();
+      const name = rdsAccountName();
+      const password = rdsPassword();
+      // Act
+      await rds().createAccount({
+        dbInstanceId: instanceId,
+        accountName: name,
+        accountPassword: password,
+      });
+      // Assess: what the server stored is a verifier, not the password.
+      const { default: pg } = await import("pg");
+      const admin = new pg.Client({
+        host: postgres.host,
+        port: postgres.port,
+        user: postgres.adminUser,
+        password: postgres.adminPassword,
+        database: postgres.database,
+      });
+      await admin.connect();
+      try {
+        const { rows } = await admin.query<{ stored: string }>(
+          "SELECT rolpassword AS stored FROM pg_authid WHERE rolname = $1",
+          [name],
+        );
+        expect(rows[0]?.stored).toMatch(/^SCRAM-SHA-256\$4096:/);
+        expect(rows[0]?.stored).not.toContain(password);
+      } finally {
+        await admin.end();
+      }
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "refuses bad requests with RDS's error codes, names no password, and changes nothing",
+    async () => {
+      // Prepare
+      const { rds, instanceId, canLogin, createDatabase, logLines } = world();
+      const database = await createDatabase();
+      const name = rdsAccountName();
+      const password = rdsPassword();
+      await rds().createAccount({
+        dbInstanceId: instanceId,
+        accountName: name,
+        accountPassword: password,
+      });
+      const superName = rdsAccountName("super");
+      await rds().createAccount({
+        dbInstanceId: instanceId,
+        accountName: superName,
+        accountPassword: rdsPassword(),
+        accountType: "Super",
+      });
+      const client = rds({ retry: { attempts: 1 } });
+      const weak = "alllowercase1";
+      const refusedPasswords = [rdsPassword(), rdsPassword(), rdsPassword()];
+      const logsBefore = logLines.length;
+      // Act
+      const duplicate = await failure(
+        client.createAccount({
+          dbInstanceId: instanceId,
+          accountName: name,
+          accountPassword: refusedPasswords[0] as string,
+        }),
+      );
+      const upperCase = await failure(
+        client.createAccount({
+          dbInstanceId: instanceId,
+          accountName: "App_Upper",
+          accountPassword: rdsPassword(),
+        }),
+      );
+      const systemName = await failure(
+        client.createAccount({
+          dbInstanceId: instanceId,
+          accountName: "pg_app",
+          accountPassword: rdsPassword(),
+        }),
+      );
+      const tooLong = await failure(
+        client.createAccount({
+          dbInstanceId: instanceId,
+          accountName: `a${"b".repeat(63)}`,
+          accountPassword: rdsPassword(),
+        }),
+      );
+      const badPassword = await failure(
+        client.resetAccountPassword({
+          dbInstanceId: instanceId,
+          accountName: name,
+          accountPassword: weak,
+        }),
+      );
+      const unknownAccount = await failure(
+        client.resetAccountPassword({
+          dbInstanceId: instanceId,
+          accountName: rdsAccountName("gone"),
+          accountPassword: refusedPasswords[1] as string,
+        }),
+      );
+      const administrator = await failure(
+        client.resetAccountPassword({
+          dbInstanceId: instanceId,
+          accountName: "postgres",
+          accountPassword: refusedPasswords[2] as string,
+        }),
+      );
+      const mysqlPrivilege = await failure(
+        client.grantAccountPrivilege({
+          dbInstanceId: instanceId,
+          accountName: name,
+          grants: [{ dbName: database, privilege: "ReadWrite" }],
+        }),
+      );
+      const unknownDatabase = await failure(
+        client.grantAccountPrivilege({
+          dbInstanceId: instanceId,
+          accountName: name,
+          grants: [
+            { dbName: database, privilege: "DBOwner" },
+            { dbName: "no_such_db", privilege: "DBOwner" },
+          ],
+        }),
+      );
+      const toSuper = await failure(
+        client.grantAccountPrivilege({
+          dbInstanceId: instanceId,
+          accountName: superName,
+          grants: [{ dbName: database, privilege: "DBOwner" }],
+        }),
+      );
+      // Assess
+      expect([duplicate.code, duplicate.statusCode]).toEqual(["InvalidAccountName.Duplicate", 400]);
+      for (const malformed of [upperCase, systemName, tooLong]) {
+        expect([malformed.code, malformed.statusCode]).toEqual([
+          "InvalidAccountName.Malformed",
+          400,
+        ]);
+      }
+      expect(tooLong.message).toMatch(/2 to 63/);
+      expect(badPassword.code).toBe("InvalidAccountPassword.Malformed");
+      expect(badPassword.message).toMatch(/three of/);
+      expect([unknownAccount.code, unknownAccount.statusCode]).toEqual([
+        "InvalidAccountName.NotFound",
+        404,
+      ]);
+      expect(administrator.code).toMatch(/^InvalidAccountName\./);
+      expect(mysqlPrivilege.code).toBe("InvalidAccountPrivilege.Malformed");
+      expect(mysqlPrivilege.message).toMatch(/DBOwner/);
+      expect(unknownDatabase.code).toBe("InvalidDBName.NotFound");
+      expect(toSuper.code).toBe("InvalidAccountType.Malformed");
+      const everything = [
+        duplicate,
+        upperCase,
+        systemName,
+        tooLong,
+        badPassword,
+        unknownAccount,
+        administrator,
+        mysqlPrivilege,
+        unknownDatabase,
+        toSuper,
+      ]
+        .map((error) => `${error.message}\n${JSON.stringify(error)}`)
+        .join("\n");
+      for (const secret of [weak, ...refusedPasswords]) {
+        expect(everything).not.toContain(secret);
+      }
+      const logged = logLines.slice(logsBefore).join("\n");
+      expect(logged).toMatch(/ResetAccountPassword/);
+      for (const secret of [weak, ...refusedPasswords]) expect(logged).not.toContain(secret);
+      // Nothing changed: the password still logs in, no account was made, the
+      // half-valid grant list granted nothing.
+      expect(await canLogin(name, password)).toBe(true);
+      const [account] = (
+        await rds().describeAccounts({ dbInstanceId: instanceId, accountName: name })
+      ).accounts;
+      expect(account?.databasePrivileges).toEqual([]);
+      const names = (await rds().describeAccounts({ dbInstanceId: instanceId })).accounts.map(
+        (entry) => entry.accountName,
+      );
+      expect(names).not.toContain("postgres");
+      expect(names).not.toContain("App_Upper");
+      expect(names).not.toContain("pg_app");
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "an unknown DBInstanceId is RDS's 404, whatever the engine of the others",
+    async () => {
+      // Prepare
+      const client = world().rds({ retry: { attempts: 1 } });
+      // Act
+      const unknown = await failure(client.describeAccounts({ dbInstanceId: "pgm-doesnotexist" }));
+      // Assess
+      expect([unknown.code, unknown.statusCode]).toEqual(["InvalidDBInstanceId.NotFound", 404]);
+    },
+    TIMEOUT,
+  );
+});
