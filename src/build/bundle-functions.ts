@@ -3,7 +3,10 @@
  * minified CommonJS file, dist/<name>/index.js (plus its source map), that
  * FC's nodejs20 runtime loads as `index.handler`. Each bundle starts from
  * its own entry, so it carries only the modules that function imports: the
- * MySQL function holds no ssh2 or pg.
+ * MySQL function holds no ssh2 or pg. Two more things keep bundles small
+ * (each bundle must stay within bundle-size-limit.ts): modules replaced by
+ * small stand-ins (bundle-substitutions.ts) and zod imported so that
+ * unused parts drop out (zod-namespace-import.ts).
  *
  * @example
  * const bundles = await bundleFunctions({ outDir: "dist" });
@@ -12,6 +15,8 @@
 import { readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
+import { bundleSubstitutionsPlugin } from "./bundle-substitutions.ts";
+import { zodNamespaceImportPlugin } from "./zod-namespace-import.ts";
 
 /** The repository root (this file sits in src/build/). */
 export const REPO_ROOT = resolve(import.meta.dirname, "../..");
@@ -75,6 +80,7 @@ export async function bundleFunctions(
       metafile: true,
       // Optional native add-ons some drivers probe for; absent, they fall back to JavaScript.
       external: ["cpu-features", "pg-native", "*.node"],
+      plugins: [bundleSubstitutionsPlugin(), zodNamespaceImportPlugin()],
     });
     // The repository's package.json says "type": "module"; this one keeps index.js CommonJS
     // wherever the folder is loaded from, and goes to FC with the code.
