@@ -7,9 +7,10 @@
  * on the instance, and no database administrator password is kept anywhere.
  * Logins that test a password still go to the database itself.
  *
- * RDS models privileges per database under a name (ReadWrite, ReadOnly,
- * DDLOnly, DMLOnly): the alternate account is given, on each database, the
- * named privilege the current account holds there.
+ * RDS models privileges per database under a name (MySQL family:
+ * ReadWrite, ReadOnly, DDLOnly, DMLOnly; PostgreSQL: DBOwner): the alternate
+ * account is given, on each database, the named privilege the current
+ * account holds there.
  */
 import { type RdsAccount, type RdsAccountPrivilege, RdsClient } from "../../clients/rds-client.ts";
 import { ApiError } from "../../errors.ts";
@@ -28,13 +29,11 @@ export function defaultRdsDatabaseClients(): RdsDatabaseClients {
   return { rds: (regionId) => new RdsClient(regionId === undefined ? {} : { region: regionId }) };
 }
 
-/** Privileges GrantAccountPrivilege takes by name; any other set RDS reports as `Custom`. */
-const NAMED_PRIVILEGES: ReadonlySet<string> = new Set<RdsAccountPrivilege>([
-  "ReadWrite",
-  "ReadOnly",
-  "DDLOnly",
-  "DMLOnly",
-]);
+/** Privileges GrantAccountPrivilege takes by name, per engine; any other set RDS reports as `Custom`. */
+const NAMED_PRIVILEGES: Record<DatabaseEngineName, ReadonlySet<string>> = {
+  mysql: new Set<RdsAccountPrivilege>(["ReadWrite", "ReadOnly", "DDLOnly", "DMLOnly"]),
+  postgres: new Set<RdsAccountPrivilege>(["DBOwner"]),
+};
 
 /** RDS's account name limits: MySQL 5.7/8.0 32 characters, PostgreSQL 63. */
 const RDS_MAX_ACCOUNT_NAME: Record<DatabaseEngineName, number> = { mysql: 32, postgres: 63 };
@@ -93,7 +92,7 @@ export class RdsAccountManager implements DatabaseSession {
       );
     }
     const custom = current.databasePrivileges.filter(
-      (grant) => !NAMED_PRIVILEGES.has(grant.accountPrivilege),
+      (grant) => !NAMED_PRIVILEGES[this.input.engine].has(grant.accountPrivilege),
     );
     if (custom.length > 0) {
       throw new DatabaseRotationRefusedError(
