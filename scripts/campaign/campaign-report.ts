@@ -11,6 +11,8 @@ export interface CampaignSummary {
   cloudKillRate: number;
   timedKillRate: number;
   reports: KindReport[];
+  /** Kinds asked for but not run (no sshd on this machine), with why. */
+  skipped: { kind: string; reason: string }[];
   node: string;
 }
 
@@ -55,6 +57,9 @@ export function renderCampaignSection(summary: CampaignSummary): string {
     "| rotator | runs | rotations killed | cloud killed | finished before the kill | next invocation resumed | next invocation refused once, then run again | kill points | violations | time |",
     "| ------- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...rows,
+    ...(summary.skipped.length === 0
+      ? []
+      : ["", ...summary.skipped.map((skip) => `Not run: ${skip.kind} (${skip.reason}).`)]),
     "",
     "Kill points covered (the last external call announced before the kill):",
     "",

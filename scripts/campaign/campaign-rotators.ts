@@ -3,11 +3,18 @@
  * registry in the killed child and in the parent's recovery invocation.
  */
 import type { AccessKeyCredentials } from "../../src/clients/credentials.ts";
+import { EcsClient } from "../../src/clients/ecs-client.ts";
 import { RamClient } from "../../src/clients/ram-client.ts";
 import { StsClient } from "../../src/clients/sts-client.ts";
 import type { AnyRotator } from "../../src/rotators/contract.ts";
 import { mysqlRotator } from "../../src/rotators/database/mysql-rotator.ts";
 import { postgresRotator } from "../../src/rotators/database/postgres-rotator.ts";
+import type { EcsCloudAssistantClients } from "../../src/rotators/ecs/cloud-assistant/ecs-cloud-assistant-clients.ts";
+import { createEcsCloudAssistantPasswordRotator } from "../../src/rotators/ecs/cloud-assistant/ecs-cloud-assistant-password-rotator.ts";
+import { createEcsCloudAssistantSshKeyRotator } from "../../src/rotators/ecs/cloud-assistant/ecs-cloud-assistant-ssh-key-rotator.ts";
+import { chooseTransport } from "../../src/rotators/ecs/cloud-assistant/ecs-transport-choice.ts";
+import { ecsPasswordOverSshRotator } from "../../src/rotators/ecs/ecs-password-rotator.ts";
+import { ecsSshKeyOverSshRotator } from "../../src/rotators/ecs/ecs-ssh-key-rotator.ts";
 import { genericRotator } from "../../src/rotators/generic/generic-rotator.ts";
 import { createRamAccessKeyRotator } from "../../src/rotators/ram-access-key/ram-access-key-rotator.ts";
 
@@ -17,7 +24,20 @@ export interface CloudAddress {
 }
 
 export function campaignRotators(cloud: CloudAddress): Record<string, AnyRotator> {
+  // The built-in ECS kinds, with their Cloud Assistant calls sent to this cloud.
+  const cloudAssistant: EcsCloudAssistantClients = {
+    ecs: (regionId) =>
+      new EcsClient({ endpoint: cloud.endpoint, credentials: cloud.credentials, region: regionId }),
+  };
   return {
+    "ecs-password": chooseTransport(
+      ecsPasswordOverSshRotator,
+      createEcsCloudAssistantPasswordRotator(cloudAssistant),
+    ),
+    "ecs-ssh-key": chooseTransport(
+      ecsSshKeyOverSshRotator,
+      createEcsCloudAssistantSshKeyRotator(cloudAssistant),
+    ),
     generic: genericRotator,
     mysql: mysqlRotator,
     postgres: postgresRotator,

@@ -7,7 +7,9 @@
  * - ram-access-key: a RAM user of the local cloud; a value works when STS
  *   GetCallerIdentity signed with it names that user;
  * - mysql / postgres: a real MariaDB or PostgreSQL server, dual-account
- *   mode; a value works when it logs in.
+ *   mode; a value works when it logs in;
+ * - the ECS kinds: a Linux account on a real sshd, over SSH or Cloud
+ *   Assistant (ecs-campaign-targets.ts).
  */
 import { randomBytes } from "node:crypto";
 import { KmsClient } from "../../src/clients/kms-client.ts";
@@ -23,9 +25,24 @@ import { startWebhookReceiver } from "../../test/rotators/generic/webhook-receiv
 import { startMariaDb } from "../../test/support/mariadb.ts";
 import { startPostgres } from "../../test/support/postgres.ts";
 import type { CloudAddress } from "./campaign-rotators.ts";
+import type { CampaignSshd } from "./campaign-sshd.ts";
+import {
+  ECS_CAMPAIGN_KINDS,
+  type EcsCampaignKind,
+  prepareEcsTarget,
+} from "./ecs-campaign-targets.ts";
 
-export const CAMPAIGN_KINDS = ["generic", "mysql", "postgres", "ram-access-key"] as const;
+export const CAMPAIGN_KINDS = [
+  "generic",
+  "mysql",
+  "postgres",
+  "ram-access-key",
+  ...ECS_CAMPAIGN_KINDS,
+] as const;
 export type CampaignKind = (typeof CAMPAIGN_KINDS)[number];
+
+export const isEcsKind = (kind: CampaignKind): kind is EcsCampaignKind =>
+  (ECS_CAMPAIGN_KINDS as readonly string[]).includes(kind);
 
 export interface CampaignTarget {
   kind: CampaignKind;
@@ -34,6 +51,12 @@ export interface CampaignTarget {
   verify(data: string): Promise<void>;
   /** Problems beyond the secret's stages, e.g. AccessKeys no version names. */
   orphans(current: string, previous: string | undefined): Promise<string[]>;
+  /**
+   * What the rotator promises for ACSPrevious after a rotation: it still
+   * works (dual-account, key kept for an interval), or it stopped working
+   * (one account whose password was replaced).
+   */
+  previousCredential: "works" | "stops-working";
   close(): Promise<void>;
 }
 
@@ -42,8 +65,15 @@ const suffix = () => randomBytes(4).toString("hex");
 export async function prepareTarget(
   kind: CampaignKind,
   cloud: CloudAddress,
+  /** The campaign's sshd, required for the ECS kinds. */
+  sshd?: CampaignSshd,
 ): Promise<CampaignTarget> {
   const kms = new KmsClient({ endpoint: cloud.endpoint, credentials: cloud.credentials });
+  if (isEcsKind(kind)) {
+    if (!sshd) throw new Error(`the ${kind} campaign needs the campaign's sshd`);
+    // The accounts go when the campaign's sshd stops.
+    return { kind, ...(await prepareEcsTarget(kind, kms, sshd)), close: async () => {} };
+  }
   const secretName = `campaign/${kind}/${suffix()}`;
   const create = (data: string, tags: Record<string, string>) =>
     kms.createSecret({
@@ -76,6 +106,7 @@ export async function prepareTarget(
           throw new Error("the webhook service does not hold this value");
       },
       orphans: async () => [],
+      previousCredential: "works",
       close: () => receiver.close(),
     };
   }
@@ -118,6 +149,7 @@ export async function prepareTarget(
               `AccessKey ${accessKey.accessKeyId} of ${userName} is named by no version`,
           );
       },
+      previousCredential: "works",
       close: async () => {},
     };
   }
@@ -134,6 +166,7 @@ export async function prepareTarget(
     secretName,
     verify: (data) => verifyLogin(target, data),
     orphans: async () => [],
+    previousCredential: "works",
     close: () => server.stop(),
   };
 }

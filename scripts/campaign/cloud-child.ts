@@ -3,14 +3,17 @@
  * with SIGKILL and start it again on the same port and state folder.
  * Prints `ready <port>` once it listens.
  *
- * Usage: node cloud-child.js '<json: port, stateDir, credentials>'
+ * Usage: node cloud-child.js '<json: port, stateDir, credentials, ecsInstances?>'
  */
+import type { LocalEcsInstances } from "../../src/local-cloud/ecs/local-ecs-instance.ts";
 import { startLocalCloud } from "../../src/local-cloud/embedded.ts";
 
 interface CloudChildInput {
   port: number;
   stateDir: string;
   credentials: { accessKeyId: string; accessKeySecret: string };
+  /** The campaign's sshd as an ECS instance, for the Cloud Assistant kinds. */
+  ecsInstances?: LocalEcsInstances;
 }
 
 const input = JSON.parse(process.argv[2] ?? "{}") as CloudChildInput;
@@ -18,6 +21,7 @@ const cloud = await startLocalCloud({
   port: input.port,
   stateDir: input.stateDir,
   rootCredentials: input.credentials,
+  ecsInstances: input.ecsInstances,
 });
 process.stdout.write(`ready ${cloud.port}\n`);
 // The campaign holds this pipe open; when it goes away (even killed), so does this cloud.

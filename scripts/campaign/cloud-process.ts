@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
+import type { LocalEcsInstances } from "../../src/local-cloud/ecs/local-ecs-instance.ts";
 import type { CloudAddress } from "./campaign-rotators.ts";
 
 export interface CloudProcess extends CloudAddress {
@@ -19,7 +20,12 @@ export interface CloudProcess extends CloudAddress {
 
 const START_TIMEOUT_MS = 60_000;
 
-export async function startCloudProcess(bundle: string, stateDir: string): Promise<CloudProcess> {
+export async function startCloudProcess(
+  bundle: string,
+  stateDir: string,
+  /** Instances the cloud's ECS product reaches (Cloud Assistant), the same after every restart. */
+  ecsInstances?: LocalEcsInstances,
+): Promise<CloudProcess> {
   const credentials = {
     accessKeyId: `LTAIcampaign${randomBytes(6).toString("hex")}`,
     accessKeySecret: randomBytes(24).toString("base64url"),
@@ -28,7 +34,7 @@ export async function startCloudProcess(bundle: string, stateDir: string): Promi
   const launch = async (port: number): Promise<number> => {
     const process_ = spawn(
       process.execPath,
-      [bundle, JSON.stringify({ port, stateDir, credentials })],
+      [bundle, JSON.stringify({ port, stateDir, credentials, ecsInstances })],
       { stdio: ["pipe", "pipe", "inherit"] },
     );
     child = process_;

@@ -205,11 +205,19 @@ export async function runKindCampaign(
         .catch((error: Error) =>
           violation(`ACSCurrent does not work on the target: ${error.name}`),
         );
-      await target
-        .verify(previous.secretData)
-        .catch((error: Error) =>
-          violation(`ACSPrevious does not work on the target: ${error.name}`),
+      if (target.previousCredential === "works") {
+        await target
+          .verify(previous.secretData)
+          .catch((error: Error) =>
+            violation(`ACSPrevious does not work on the target: ${error.name}`),
+          );
+      } else {
+        // One account, one credential: the replaced one must be refused now.
+        await target.verify(previous.secretData).then(
+          () => violation("ACSPrevious still works on the target, though the rotation replaced it"),
+          () => {},
         );
+      }
       for (const problem of await target.orphans(current.secretData, previous.secretData))
         violation(problem);
     } catch (error) {

@@ -1,12 +1,16 @@
 /**
  * A whole crash campaign: one local cloud in its own process, then each
- * rotator kind in turn on its own secret and target.
+ * rotator kind in turn on its own secret and target. The ECS kinds need a
+ * real sshd (and root, to create accounts): without one they are skipped
+ * with the reason, except under CI=true, where that is an error.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { sshdSkipReason } from "../../test/support/sshd.ts";
 import type { CampaignSummary } from "./campaign-report.ts";
-import { type CampaignKind, prepareTarget } from "./campaign-targets.ts";
+import { type CampaignSshd, startCampaignSshd } from "./campaign-sshd.ts";
+import { type CampaignKind, isEcsKind, prepareTarget } from "./campaign-targets.ts";
 import { buildChildBundles } from "./child-bundles.ts";
 import { startCloudProcess } from "./cloud-process.ts";
 import { type KindReport, runKindCampaign } from "./crash-run.ts";
@@ -35,15 +39,31 @@ export function seededRandom(seed: number): () => number {
 export async function runCampaign(options: CampaignOptions): Promise<CampaignSummary> {
   const startedAt = new Date();
   const random = seededRandom(options.seed);
+  const requested = (Object.entries(options.runs) as [CampaignKind, number][]).filter(
+    ([, runs]) => runs > 0,
+  );
+  const skipped: { kind: CampaignKind; reason: string }[] = [];
+  let sshd: CampaignSshd | undefined;
+  if (requested.some(([kind]) => isEcsKind(kind))) {
+    // Throws under CI=true: a CI machine without sshd is broken, not a reason to pass.
+    const reason = sshdSkipReason();
+    if (reason === undefined) sshd = await startCampaignSshd();
+    else {
+      for (const [kind] of requested.filter(([kind]) => isEcsKind(kind))) {
+        skipped.push({ kind, reason });
+        options.progress?.(`${kind}: skipped, ${reason}`);
+      }
+    }
+  }
   const bundles = await buildChildBundles();
   const stateDir = await mkdtemp(join(tmpdir(), "rotor-campaign-cloud-"));
-  const cloud = await startCloudProcess(bundles.cloudChild, stateDir);
+  const cloud = await startCloudProcess(bundles.cloudChild, stateDir, sshd?.ecsInstances);
   const reports: KindReport[] = [];
   try {
-    for (const [kind, runs] of Object.entries(options.runs) as [CampaignKind, number][]) {
-      if (!runs) continue;
+    for (const [kind, runs] of requested) {
+      if (skipped.some((skip) => skip.kind === kind)) continue;
       options.progress?.(`${kind}: preparing the target`);
-      const target = await prepareTarget(kind, cloud);
+      const target = await prepareTarget(kind, cloud, sshd);
       try {
         reports.push(
           await runKindCampaign(target, cloud, bundles.rotationChild, {
@@ -60,6 +80,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
     }
   } finally {
     await cloud.stop();
+    await sshd?.stop();
     await rm(stateDir, { recursive: true, force: true });
     await rm(bundles.folder, { recursive: true, force: true });
   }
@@ -70,6 +91,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
     cloudKillRate: options.cloudKillRate,
     timedKillRate: options.timedKillRate,
     reports,
+    skipped,
     node: process.version,
   };
 }
