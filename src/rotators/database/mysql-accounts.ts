@@ -1,13 +1,16 @@
 /**
  * MySQL and MariaDB accounts through mysql2. Identifiers and account names go
  * through the driver's escaping (`?` placeholders become quoted literals,
- * escapeId quotes schema and table names); privilege names come from the
- * server's own catalogue and are checked against a keyword pattern before
- * they are placed in a statement. Never `multipleStatements`.
+ * escapeId quotes schema, table and routine names one name at a time, see
+ * mysql-grant.ts); privilege names come from the server's own catalogue and
+ * are checked against a keyword pattern before they are placed in a
+ * statement. Never `multipleStatements`.
  *
  * An account in MySQL is a name *and* a host pattern: the alternate account
- * gets every host the current one has, its TLS requirement and its grants
- * (global, schema, table, column and MariaDB roles).
+ * gets every host the current one has, its TLS requirement, its resource
+ * limits and exactly its grants (mysql-grant*.ts: global, schema, table,
+ * column, routine and proxy privileges, roles and default roles), checked
+ * against SHOW GRANTS before its password is set.
  */
 import mysql from "mysql2/promise";
 import { ValidationError } from "../../errors.ts";
@@ -26,6 +29,20 @@ import {
   DatabaseUnavailableError,
   safeDetail,
 } from "./database-errors.ts";
+import {
+  compareGrantLines,
+  GRANTEE_PLACEHOLDER,
+  normaliseGrantLines,
+} from "./mysql-grant-lines.ts";
+import { planGrantSync } from "./mysql-grant-plan.ts";
+import {
+  type AccountAccess,
+  accountKey,
+  mysqlFlavour,
+  readAccountAccess,
+  text,
+} from "./mysql-grant-reader.ts";
+import { resourceLimitColumns, resourceLimitsClause } from "./mysql-grant-resource-limits.ts";
 
 /** Errors meaning "the server refused these credentials". */
 const REFUSED_CODES = new Set([
@@ -36,9 +53,6 @@ const REFUSED_CODES = new Set([
 ]);
 
 const CONNECT_TIMEOUT_MS = 10_000;
-
-/** Privilege names as the catalogue spells them: `SELECT`, `CREATE TEMPORARY TABLES`, … */
-const PRIVILEGE_PATTERN = /^[A-Z][A-Z_ ]*[A-Z]$/;
 
 export function mysqlConnectionOptions(
   target: DatabaseTarget,
@@ -110,6 +124,8 @@ class MysqlSession implements DatabaseSession {
     purpose: string,
     sql: string,
     values: unknown[] = [],
+    /** What the statement is about (a grant, never a value), for its error. */
+    what?: string,
   ): Promise<T> {
     return this.run(`mysql.${purpose}`, async () => {
       try {
@@ -118,7 +134,7 @@ class MysqlSession implements DatabaseSession {
       } catch (error) {
         throw new DatabaseStatementError(
           this.endpoint,
-          `${this.step}: ${purpose}`,
+          `${this.step}: ${purpose}${what === undefined ? "" : ` ${what}`}`,
           safeDetail(error, this.secrets),
         );
       }
@@ -174,25 +190,36 @@ class MysqlSession implements DatabaseSession {
     password: string;
   }): Promise<void> {
     this.secrets.push(input.password);
-    // One read for both accounts' hosts and TLS requirements, one for their
-    // grants, one for their roles: a rotation's SQL round trips stay few.
+    const flavour = mysqlFlavour(await this.serverVersion());
+    // One read for both accounts' hosts, TLS requirements and resource limits.
     const users = await this.query<Row[]>(
       "readAccounts",
-      "SELECT User AS user, Host AS host, ssl_type, ssl_cipher, x509_issuer, x509_subject FROM mysql.user WHERE User IN (?, ?)",
+      `SELECT User AS user, Host AS host, ssl_type, ssl_cipher, x509_issuer, x509_subject, ${resourceLimitColumns(flavour)} FROM mysql.user WHERE User IN (?, ?)`,
       [input.current, input.alternate],
     );
-    const rowsOf = (user: string) => users.filter((row) => String(row.user) === user);
-    const hosts = rowsOf(input.current).map((row) => String(row.host));
+    const rowsOf = (user: string) => users.filter((row) => text(row.user) === user);
+    const hosts = rowsOf(input.current).map((row) => text(row.host));
     if (hosts.length === 0) {
       throw new DatabaseRotationRefusedError(
         `${this.step}: account ${JSON.stringify(input.current)} does not exist on ${this.endpoint.host}:${this.endpoint.port}`,
       );
     }
-    const grants = await this.grants(input.current, input.alternate, hosts);
+    const access = await readAccountAccess(
+      (purpose, sql, values) => this.query<Row[]>(purpose, sql, values),
+      flavour,
+      hosts.flatMap((host) => [
+        { user: input.current, host },
+        { user: input.alternate, host },
+      ]),
+    );
+    const noAccess: AccountAccess = { grants: new Map(), defaultRoles: [] };
+    const twins = new Set<string>();
     for (const host of hosts) {
-      const model = rowsOf(input.current).find((row) => String(row.host) === host) as Row;
-      const twin = rowsOf(input.alternate).find((row) => String(row.host) === host);
-      if (!twin) {
+      const model = rowsOf(input.current).find((row) => text(row.host) === host) as Row;
+      const twin = rowsOf(input.alternate).find((row) => text(row.host) === host);
+      if (twin) {
+        twins.add(host);
+      } else {
         // IF NOT EXISTS: a concurrent or crashed run may have created it already.
         await this.query("createUser", "CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?", [
           input.alternate,
@@ -209,128 +236,54 @@ class MysqlSession implements DatabaseSession {
           ...wanted.values,
         ]);
       }
-      const modelGrants = grants.get(`${input.current}@${host}`) ?? new Map<string, Grant>();
-      const twinGrants = grants.get(`${input.alternate}@${host}`) ?? new Map<string, Grant>();
-      for (const [key, grant] of modelGrants) {
-        if (!twinGrants.has(key)) await this.apply("grant", grant, input.alternate, host);
-      }
-      for (const [key, grant] of twinGrants) {
-        if (!modelGrants.has(key)) await this.apply("revoke", grant, input.alternate, host);
-      }
-      if (twin) {
-        await this.query("alterPassword", "ALTER USER ?@? IDENTIFIED BY ?", [
+      const limits = resourceLimitsClause(model, flavour);
+      // A new account has no limits: the clause of an empty row.
+      if (limits !== resourceLimitsClause(twin ?? ({} as Row), flavour)) {
+        await this.query("alterResourceLimits", `ALTER USER ?@? ${limits}`, [
           input.alternate,
           host,
-          input.password,
         ]);
       }
+      const plan = planGrantSync({
+        model: access.get(accountKey({ user: input.current, host })) ?? noAccess,
+        twin: twin
+          ? (access.get(accountKey({ user: input.alternate, host })) ?? noAccess)
+          : noAccess,
+        alternate: { user: input.alternate, host },
+        flavour,
+      });
+      for (const change of plan) {
+        await this.query(change.purpose, change.sql, change.values, change.what);
+      }
+    }
+    // The new password goes on only once the alternate holds exactly the
+    // current account's grants: a refused copy leaves it unusable.
+    for (const host of hosts) await this.assertSameGrants(input.current, input.alternate, host);
+    for (const host of twins) {
+      await this.query("alterPassword", "ALTER USER ?@? IDENTIFIED BY ?", [
+        input.alternate,
+        host,
+        input.password,
+      ]);
     }
   }
 
-  private async apply(action: "grant" | "revoke", grant: Grant, account: string, host: string) {
-    if (grant.role !== undefined) {
-      const sql =
-        action === "grant"
-          ? `GRANT ${mysql.escapeId(grant.role)} TO ?@?`
-          : `REVOKE ${mysql.escapeId(grant.role)} FROM ?@?`;
-      await this.query(`${action}Role`, sql, [account, host]);
-      return;
-    }
-    const columns = grant.column === undefined ? "" : ` (${mysql.escapeId(grant.column)})`;
-    const privilege = `${grant.privilege}${columns}`;
-    const sql =
-      action === "grant"
-        ? `GRANT ${privilege} ON ${grant.object} TO ?@?`
-        : `REVOKE ${privilege} ON ${grant.object} FROM ?@?`;
-    await this.query(`${action}Privilege`, sql, [account, host]);
-  }
-
-  /**
-   * Every grant of both accounts on the given hosts, by `user@host`, each
-   * keyed so two accounts' grants compare. information_schema spells a
-   * grantee as 'user'@'host' without escaping; the same CONCAT matches it.
-   */
-  private async grants(
-    current: string,
-    alternate: string,
-    hosts: string[],
-  ): Promise<Map<string, Map<string, Grant>>> {
-    const grantees: string[] = [];
-    const granteeValues: string[] = [];
-    const owner = new Map<string, string>();
-    for (const user of [current, alternate]) {
-      for (const host of hosts) {
-        grantees.push("CONCAT('''', ?, '''@''', ?, '''')");
-        granteeValues.push(user, host);
-        owner.set(`'${user}'@'${host}'`, `${user}@${host}`);
-      }
-    }
-    const inList = `GRANTEE IN (${grantees.join(", ")})`;
-    const rows = await this.query<Row[]>(
-      "readGrants",
-      [
-        `SELECT GRANTEE AS who, 'global' AS level, PRIVILEGE_TYPE AS p, IS_GRANTABLE AS g, NULL AS s, NULL AS t, NULL AS c FROM information_schema.USER_PRIVILEGES WHERE ${inList}`,
-        `SELECT GRANTEE, 'schema', PRIVILEGE_TYPE, IS_GRANTABLE, TABLE_SCHEMA, NULL, NULL FROM information_schema.SCHEMA_PRIVILEGES WHERE ${inList}`,
-        `SELECT GRANTEE, 'table', PRIVILEGE_TYPE, IS_GRANTABLE, TABLE_SCHEMA, TABLE_NAME, NULL FROM information_schema.TABLE_PRIVILEGES WHERE ${inList}`,
-        `SELECT GRANTEE, 'column', PRIVILEGE_TYPE, IS_GRANTABLE, TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMN_PRIVILEGES WHERE ${inList}`,
-      ].join(" UNION ALL "),
-      [...granteeValues, ...granteeValues, ...granteeValues, ...granteeValues],
-    );
-    const found = new Map<string, Map<string, Grant>>();
-    const add = (who: string, grant: Grant) => {
-      if (grant.privilege !== undefined && !PRIVILEGE_PATTERN.test(grant.privilege)) {
-        throw new DatabaseRotationRefusedError(
-          `${this.step}: unexpected privilege name in the server's catalogue; refusing to copy it`,
-        );
-      }
-      const grants = found.get(who) ?? new Map<string, Grant>();
-      found.set(who, grants);
-      grants.set(JSON.stringify([grant.privilege, grant.object, grant.column, grant.role]), grant);
-    };
-    for (const row of rows) {
-      const who = owner.get(String(row.who));
-      if (who === undefined) continue;
-      const privilege = String(row.p);
-      if (privilege === "USAGE") continue;
-      const object =
-        row.level === "global"
-          ? "*.*"
-          : row.level === "schema"
-            ? `${mysql.escapeId(String(row.s))}.*`
-            : `${mysql.escapeId(String(row.s))}.${mysql.escapeId(String(row.t))}`;
-      if (row.level === "column") {
-        add(who, { privilege, object, column: String(row.c) });
-        continue;
-      }
-      add(who, { privilege, object });
-      if (row.g === "YES") add(who, { privilege: "GRANT OPTION", object });
-    }
-    for (const role of await this.roles([current, alternate], hosts)) {
-      add(`${role.user}@${role.host}`, { object: "", role: role.role });
-    }
-    return found;
-  }
-
-  /** MariaDB roles granted to the accounts; MySQL has no mysql.roles_mapping and gets none. */
-  private async roles(
-    users: string[],
-    hosts: string[],
-  ): Promise<{ user: string; host: string; role: string }[]> {
-    try {
-      const rows = await this.query<Row[]>(
-        "readRoles",
-        "SELECT User AS user, Host AS host, Role AS role FROM mysql.roles_mapping WHERE User IN (?) AND Host IN (?)",
-        [users, hosts],
+  /** Refuses, naming the lines, unless both accounts' SHOW GRANTS read the same. */
+  private async assertSameGrants(current: string, alternate: string, host: string): Promise<void> {
+    const lines = async (user: string) => {
+      const rows = await this.query<Row[]>("showGrants", "SHOW GRANTS FOR ?@?", [user, host]);
+      return normaliseGrantLines(
+        rows.map((row) => text(Object.values(row)[0])),
+        { user, host },
       );
-      return rows.map((row) => ({
-        user: String(row.user),
-        host: String(row.host),
-        role: String(row.role),
-      }));
-    } catch (error) {
-      if (String((error as Error).message).includes("ER_NO_SUCH_TABLE")) return [];
-      throw error;
-    }
+    };
+    const { missing, extra } = compareGrantLines(await lines(current), await lines(alternate));
+    if (missing.length === 0 && extra.length === 0) return;
+    const listed = (title: string, found: string[]) =>
+      found.length === 0 ? "" : ` ${title}: ${found.join("; ")}.`;
+    throw new DatabaseRotationRefusedError(
+      `${this.step}: account ${JSON.stringify(alternate)}@${JSON.stringify(host)} does not hold exactly the grants of ${JSON.stringify(current)}@${JSON.stringify(host)} after copying them (${GRANTEE_PLACEHOLDER} stands for either account); refusing to set its password.${listed("Not copied", missing)}${listed("Only on the alternate", extra)}`,
+    );
   }
 
   async setPassword(account: string, password: string): Promise<void> {
@@ -363,14 +316,6 @@ class MysqlSession implements DatabaseSession {
   async close(): Promise<void> {
     await this.connection.end().catch(() => this.connection.destroy());
   }
-}
-
-interface Grant {
-  privilege?: string;
-  /** `*.*`, `` `db`.* `` or `` `db`.`table` ``, already quoted. */
-  object: string;
-  column?: string;
-  role?: string;
 }
 
 /** The REQUIRE clause matching a mysql.user row, with its literals as placeholders. */
