@@ -55,10 +55,43 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
       }
     }
   }
+  const reports: KindReport[] = [];
+  try {
+    await runKinds({ requested, skipped, sshd, reports, random, options });
+  } finally {
+    await sshd?.stop();
+  }
+  return {
+    startedAt,
+    durationMs: Date.now() - startedAt.getTime(),
+    seed: options.seed,
+    cloudKillRate: options.cloudKillRate,
+    timedKillRate: options.timedKillRate,
+    reports,
+    skipped,
+    node: process.version,
+  };
+}
+
+/** Starts the local cloud process and runs each kind not skipped, appending to `reports`. */
+async function runKinds({
+  requested,
+  skipped,
+  sshd,
+  reports,
+  random,
+  options,
+}: {
+  requested: readonly [CampaignKind, number][];
+  skipped: readonly { kind: CampaignKind }[];
+  sshd: CampaignSshd | undefined;
+  reports: KindReport[];
+  random: () => number;
+  options: CampaignOptions;
+}): Promise<void> {
   const bundles = await buildChildBundles();
   const stateDir = await mkdtemp(join(tmpdir(), "rotor-campaign-cloud-"));
   const cloud = await startCloudProcess(bundles.cloudChild, stateDir, sshd?.ecsInstances);
-  const reports: KindReport[] = [];
   try {
     for (const [kind, runs] of requested) {
       if (skipped.some((skip) => skip.kind === kind)) continue;
@@ -80,18 +113,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
     }
   } finally {
     await cloud.stop();
-    await sshd?.stop();
     await rm(stateDir, { recursive: true, force: true });
     await rm(bundles.folder, { recursive: true, force: true });
   }
-  return {
-    startedAt,
-    durationMs: Date.now() - startedAt.getTime(),
-    seed: options.seed,
-    cloudKillRate: options.cloudKillRate,
-    timedKillRate: options.timedKillRate,
-    reports,
-    skipped,
-    node: process.version,
-  };
 }
