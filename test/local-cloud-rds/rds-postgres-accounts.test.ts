@@ -399,14 +399,46 @@ describe.skipIf(await skipUnlessPostgres())("local cloud RDS accounts on a real 
   );
 
   it(
+    "DescribeDBInstanceAttribute reports the engine PostgreSQL and the address of the server behind the instance",
+    async () => {
+      // Prepare
+      const { rds, instanceId, postgres, cloud } = world();
+      // Act
+      const body = await rds().caller.call<{
+        Items?: { DBInstanceAttribute?: Record<string, unknown>[] };
+      }>("DescribeDBInstanceAttribute", { DBInstanceId: instanceId });
+      // Assess
+      expect(body.Items?.DBInstanceAttribute).toEqual([
+        {
+          DBInstanceId: instanceId,
+          Engine: "PostgreSQL",
+          DBInstanceStatus: "Running",
+          DBInstanceType: "Primary",
+          RegionId: cloud.region,
+          ConnectionString: postgres.host,
+          Port: String(postgres.port),
+        },
+      ]);
+    },
+    TIMEOUT,
+  );
+
+  it(
     "an unknown DBInstanceId is RDS's 404, whatever the engine of the others",
     async () => {
       // Prepare
       const client = world().rds({ retry: { attempts: 1 } });
       // Act
       const unknown = await failure(client.describeAccounts({ dbInstanceId: "pgm-doesnotexist" }));
+      const unknownAttribute = await failure(
+        client.caller.call("DescribeDBInstanceAttribute", { DBInstanceId: "pgm-doesnotexist" }),
+      );
       // Assess
       expect([unknown.code, unknown.statusCode]).toEqual(["InvalidDBInstanceId.NotFound", 404]);
+      expect([unknownAttribute.code, unknownAttribute.statusCode]).toEqual([
+        "InvalidDBInstanceId.NotFound",
+        404,
+      ]);
     },
     TIMEOUT,
   );

@@ -1,6 +1,7 @@
 /**
  * ApsaraDB RDS accounts (API 2014-08-15) in the local cloud: DescribeAccounts,
- * CreateAccount, GrantAccountPrivilege and ResetAccountPassword. Each
+ * CreateAccount, GrantAccountPrivilege and ResetAccountPassword, and
+ * DescribeDBInstanceAttribute for the instance's engine and address. Each
  * DBInstanceId is a real MySQL-family or PostgreSQL server (`rdsInstances`
  * in LocalCloudOptions), so a password set here really logs in.
  *
@@ -169,6 +170,27 @@ export function createRdsProduct(deps: RdsDeps): Product {
         const name = accountNameOf(ctx, instance);
         await accountsOf(instance).resetPassword(instance, name, password);
         return {};
+      },
+
+      /** What a client needs to tell the engine and reach the instance; the server is not contacted. */
+      async DescribeDBInstanceAttribute(ctx) {
+        const instanceId = instanceIdOf(ctx);
+        const instance = instanceFor(ctx, instanceId);
+        return {
+          Items: {
+            DBInstanceAttribute: [
+              {
+                DBInstanceId: instanceId,
+                Engine: instance.engine,
+                DBInstanceStatus: "Running",
+                DBInstanceType: "Primary",
+                RegionId: deps.region,
+                ConnectionString: instance.host,
+                Port: String(instance.port),
+              },
+            ],
+          },
+        };
       },
     },
   };
