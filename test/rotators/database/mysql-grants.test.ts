@@ -15,6 +15,11 @@ import {
 } from "../../../src/rotators/database/database-errors.ts";
 import { mysqlAccounts } from "../../../src/rotators/database/mysql-accounts.ts";
 import { type RunningMariaDb, skipUnlessMariaDb, startMariaDb } from "../../support/mariadb.ts";
+import { createMasterSecret } from "./database-fixtures.ts";
+import {
+  type DatabaseRotationSetup,
+  startDatabaseRotationSetup,
+} from "./database-rotation-setup.ts";
 
 const direct: ExternalRunner = (_name, call) => call();
 const unique = (prefix: string) => `${prefix}${randomBytes(3).toString("hex")}`;
@@ -24,9 +29,10 @@ const newPassword = () => `Pw-${randomBytes(12).toString("hex")}`;
 describe.skipIf(skipUnlessMariaDb())("MySQL alternate account grants against MariaDB", () => {
   let db: RunningMariaDb;
   let admin: mysql.Connection;
+  let setup: DatabaseRotationSetup;
 
   beforeAll(async () => {
-    db = await startMariaDb();
+    [db, setup] = await Promise.all([startMariaDb(), startDatabaseRotationSetup()]);
     admin = await mysql.createConnection({
       host: db.host,
       port: db.port,
@@ -36,6 +42,7 @@ describe.skipIf(skipUnlessMariaDb())("MySQL alternate account grants against Mar
   }, 120_000);
   afterAll(async () => {
     await admin?.end();
+    await setup?.close();
     await db?.stop();
   }, 60_000);
 
@@ -374,5 +381,54 @@ describe.skipIf(skipUnlessMariaDb())("MySQL alternate account grants against Mar
     expect(message).toContain(`grantPrivilege EXECUTE ON PROCEDURE ${q}.\`close_day\``);
     expect(message).not.toContain(alternatePassword);
     expect(message).not.toContain(masterPassword);
+  });
+
+  it("two full rotations: each account in turn gets exactly the other's routine grants, roles and default role", async () => {
+    // Prepare
+    const { orders, q } = await createSchema("shop");
+    const user = unique("shop_app");
+    const role = unique("clerk");
+    const password = newPassword();
+    await admin.query("CREATE USER ?@'%' IDENTIFIED BY ?", [user, password]);
+    await admin.query(`GRANT SELECT ON ${orders} TO ?@'%'`, [user]);
+    await admin.query(`GRANT EXECUTE ON PROCEDURE ${q}.close_day TO ?@'%'`, [user]);
+    await admin.query(`CREATE ROLE ${id(role)}`);
+    await admin.query(`GRANT SELECT ON ${q}.audit TO ${id(role)}`);
+    await admin.query(`GRANT ${id(role)} TO ?@'%'`, [user]);
+    await admin.query(`SET DEFAULT ROLE ${id(role)} FOR ?@'%'`, [user]);
+    const master = await createMasterSecret(
+      setup.kms,
+      { engine: "mysql", server: db },
+      unique("master-"),
+    );
+    const secretName = await setup.createSecret("grants", {
+      AccountName: user,
+      AccountPassword: password,
+      engine: "mysql",
+      host: db.host,
+      port: db.port,
+      masterSecret: master,
+    });
+
+    // Act
+    const first = await setup.engine().rotate({ secretName });
+    const afterFirst = await setup.read(secretName);
+    await admin.query(`GRANT EXECUTE ON FUNCTION ${q}.tax TO ?@'%'`, [afterFirst.AccountName]);
+    await admin.query(`REVOKE EXECUTE ON PROCEDURE ${q}.close_day FROM ?@'%'`, [
+      afterFirst.AccountName,
+    ]);
+    const second = await setup.engine().rotate({ secretName });
+    const afterSecond = await setup.read(secretName);
+
+    // Assess
+    expect([first.outcome, second.outcome]).toEqual(["rotated", "rotated"]);
+    expect([afterFirst.AccountName, afterSecond.AccountName]).toEqual([`${user}_rt`, user]);
+    expect(await grantsOf(user)).toEqual(await grantsOf(`${user}_rt`));
+    await asAccount(afterSecond.AccountName, afterSecond.AccountPassword, async (connection) => {
+      const [taxed] = await connection.query<mysql.RowDataPacket[]>(`SELECT ${q}.tax(1) AS v`);
+      expect(taxed[0]?.v).toBe(2);
+      expect(await outcome(connection, `CALL ${q}.close_day()`)).toBe("ER_PROCACCESS_DENIED_ERROR");
+      expect(await outcome(connection, `SELECT * FROM ${q}.audit`)).toBe("ok");
+    });
   });
 });
