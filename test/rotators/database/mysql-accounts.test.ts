@@ -35,15 +35,17 @@ describe.skipIf(skipUnlessMariaDb())("MySQL account operations against MariaDB",
     await db?.stop();
   });
 
+  /** SHOW GRANTS with the account (as SHOW GRANTS quotes it) replaced and the hash cut, sorted. */
   async function grantsOf(user: string, host = "%"): Promise<string[]> {
     const [rows] = await admin.query<mysql.RowDataPacket[]>("SHOW GRANTS FOR ?@?", [user, host]);
+    const grantee = `\`${user.replaceAll("`", "``")}\`@\`${host}\``;
     return rows
       .map((row) => String(Object.values(row)[0]))
       .map((line) =>
         line
           .replace(/ IDENTIFIED BY PASSWORD '[^']*'/, "")
-          .split(`\`${user}\``)
-          .join("`<who>`"),
+          .split(grantee)
+          .join("<who>"),
       )
       .sort();
   }
