@@ -36,7 +36,14 @@ export async function invokeForOutcome(
       body: Readable.from([Buffer.from(JSON.stringify(event))]),
     }),
     new fcModule.InvokeFunctionHeaders({ xFcInvocationType: "Sync" }),
-    new daraModule.RuntimeOptions({ autoretry: false, readTimeout: 60_000 }),
+    // httpx applies connectTimeout (default 3 s) as the socket's idle timeout, and a synchronous
+    // invocation sends nothing until the function returns: a rotation over a slower transport
+    // (Cloud Assistant polls) would be cut off as a "ConnectTimeout".
+    new daraModule.RuntimeOptions({
+      autoretry: false,
+      readTimeout: 60_000,
+      connectTimeout: 60_000,
+    }),
   );
   const chunks: Buffer[] = [];
   for await (const chunk of response.body as AsyncIterable<Buffer>) chunks.push(Buffer.from(chunk));
