@@ -11,15 +11,13 @@ import type { RdsClient } from "../../../src/clients/rds-client.ts";
 import { createJsonLogger } from "../../../src/engine/json-logger.ts";
 import { RotationEngine } from "../../../src/engine/rotation-engine.ts";
 import type { ExternalCall } from "../../../src/rotators/contract.ts";
-import { createDatabaseRotator } from "../../../src/rotators/database/database-rotator.ts";
 import type { DatabaseSecretValue } from "../../../src/rotators/database/database-secret-value.ts";
-import { postgresAccounts } from "../../../src/rotators/database/postgres-accounts.ts";
-import { rdsAccountName, rdsPassword } from "../../local-cloud-rds/local-rds.ts";
 import {
   type LocalPostgresRds,
   useLocalPostgresRds,
 } from "../../local-cloud-rds/local-rds-postgres.ts";
 import { skipUnlessPostgres } from "../../support/postgres.ts";
+import { createPostgresRdsAccount, rdsPostgresRotator } from "./rds-postgres-fixtures.ts";
 
 const TIMEOUT = 120_000;
 
@@ -42,37 +40,6 @@ function crashBefore(crashAt: number) {
   };
 }
 
-/** A new RDS account with DBOwner on a new database; returns the secret value naming it. */
-async function createApplicationAccount(
-  world: LocalPostgresRds,
-  mode: "dual" | "single",
-): Promise<DatabaseSecretValue & { database: string }> {
-  const rds = world.rds();
-  const database = await world.createDatabase();
-  const AccountName = rdsAccountName();
-  const AccountPassword = rdsPassword();
-  await rds.createAccount({
-    dbInstanceId: world.instanceId,
-    accountName: AccountName,
-    accountPassword: AccountPassword,
-  });
-  await rds.grantAccountPrivilege({
-    dbInstanceId: world.instanceId,
-    accountName: AccountName,
-    grants: [{ dbName: database, privilege: "DBOwner" }],
-  });
-  return {
-    AccountName,
-    AccountPassword,
-    engine: "postgres",
-    host: world.postgres.host,
-    port: world.postgres.port,
-    database,
-    DBInstanceId: world.instanceId,
-    mode,
-  };
-}
-
 /** Engines whose postgres rotator sends its RDS calls to the local cloud, and the secrets they rotate. */
 function rotationSetup(world: LocalPostgresRds) {
   const logLines: string[] = [];
@@ -90,9 +57,7 @@ function rotationSetup(world: LocalPostgresRds) {
       const offset = options.clockOffsetMs ?? 0;
       return new RotationEngine({
         kms: { endpoint: cloud.endpoint, credentials: cloud.credentials },
-        rotators: {
-          postgres: createDatabaseRotator(postgresAccounts, { rds: { rds: () => rds() } }),
-        },
+        rotators: { postgres: rdsPostgresRotator(rds) },
         log: createJsonLogger((line) => logLines.push(line)),
         now: () => Date.now() + offset,
         beforeExternalCall: options.beforeExternalCall,
@@ -143,7 +108,7 @@ describe.skipIf(await skipUnlessPostgres())(
       async () => {
         // Prepare
         const setup = rotationSetup(world());
-        const original = await createApplicationAccount(world(), "dual");
+        const original = await createPostgresRdsAccount(world(), "dual");
         const secretName = await setup.createSecret(original);
         const engine = setup.engine();
         // Act
@@ -183,7 +148,7 @@ describe.skipIf(await skipUnlessPostgres())(
         // Prepare
         const { rds, instanceId, createDatabase, runAs } = world();
         const setup = rotationSetup(world());
-        const original = await createApplicationAccount(world(), "dual");
+        const original = await createPostgresRdsAccount(world(), "dual");
         const secretName = await setup.createSecret(original);
         const engine = setup.engine();
         await engine.rotate({ secretName });
@@ -212,7 +177,7 @@ describe.skipIf(await skipUnlessPostgres())(
       async () => {
         // Prepare
         const setup = rotationSetup(world());
-        const original = await createApplicationAccount(world(), "single");
+        const original = await createPostgresRdsAccount(world(), "single");
         const secretName = await setup.createSecret(original);
         // Act
         await setup.engine().rotate({ secretName });
@@ -232,7 +197,7 @@ describe.skipIf(await skipUnlessPostgres())(
       async () => {
         // Prepare
         const setup = rotationSetup(world());
-        const original = await createApplicationAccount(world(), "dual");
+        const original = await createPostgresRdsAccount(world(), "dual");
         const secretName = await setup.createSecret(original);
         const engine = setup.engine();
         await engine.rotate({ secretName });
@@ -257,7 +222,7 @@ describe.skipIf(await skipUnlessPostgres())(
         // Prepare
         const { runAsAdmin, postgres, canLogin, rds, instanceId } = world();
         const setup = rotationSetup(world());
-        const original = await createApplicationAccount(world(), "dual");
+        const original = await createPostgresRdsAccount(world(), "dual");
         const partial = await world().createDatabase();
         await runAsAdmin(
           postgres.database,
@@ -284,7 +249,7 @@ describe.skipIf(await skipUnlessPostgres())(
       async () => {
         // Prepare
         const setup = rotationSetup(world());
-        const original = await createApplicationAccount(world(), "single");
+        const original = await createPostgresRdsAccount(world(), "single");
         const secretName = await setup.createSecret({ ...original, DBInstanceId: "pgm-unknown1" });
         // Act
         const attempt = setup.engine().rotate({ secretName });
@@ -300,11 +265,9 @@ describe.skipIf(await skipUnlessPostgres())(
       // Prepare: how many external calls one clean first rotation makes.
       const setup = rotationSetup(world());
       const probe = crashBefore(Number.POSITIVE_INFINITY);
-      await setup
-        .engine({ beforeExternalCall: probe.hook })
-        .rotate({
-          secretName: await setup.createSecret(await createApplicationAccount(world(), "dual")),
-        });
+      await setup.engine({ beforeExternalCall: probe.hook }).rotate({
+        secretName: await setup.createSecret(await createPostgresRdsAccount(world(), "dual")),
+      });
       const total = probe.calls.length;
       const names = probe.calls.map((call) => call.name);
       expect(names).toEqual(
@@ -312,7 +275,7 @@ describe.skipIf(await skipUnlessPostgres())(
       );
 
       for (let crashAt = 1; crashAt <= total; crashAt++) {
-        const original = await createApplicationAccount(world(), "dual");
+        const original = await createPostgresRdsAccount(world(), "dual");
         const secretName = await setup.createSecret(original);
         const crash = crashBefore(crashAt);
 
@@ -340,6 +303,53 @@ describe.skipIf(await skipUnlessPostgres())(
         expect(await privilegesOf(world(), current.AccountName), where).toEqual({
           [original.database]: "DBOwner",
         });
+      }
+    }, 600_000);
+
+    it("emergency, dual-account: a crash before any external call, the switch included, is resumed with the leaked passwords refused", async () => {
+      // Prepare: a secret rotated once, so ACSCurrent and ACSPrevious name the two accounts.
+      const setup = rotationSetup(world());
+      const rotatedSecret = async () => {
+        const secretName = await setup.createSecret(
+          await createPostgresRdsAccount(world(), "dual"),
+        );
+        await setup.engine().rotate({ secretName });
+        return secretName;
+      };
+      const probe = crashBefore(Number.POSITIVE_INFINITY);
+      await setup
+        .engine({ beforeExternalCall: probe.hook })
+        .rotate({ secretName: await rotatedSecret(), emergency: true });
+      const names = probe.calls.map((call) => call.name);
+      expect(names).toContain("rds.ResetAccountPassword");
+
+      for (let crashAt = 1; crashAt <= names.length; crashAt++) {
+        const secretName = await rotatedSecret();
+        const leakedCurrent = await setup.read(secretName);
+        const leakedPrevious = await setup.read(secretName, "ACSPrevious");
+        const crash = crashBefore(crashAt);
+
+        // Act
+        const crashed = setup
+          .engine({ beforeExternalCall: crash.hook })
+          .rotate({ secretName, emergency: true });
+        // The last call removes the revoke marker: its failure only warns, the rotation is done.
+        if (names[crashAt - 1] === "UntagResource") await crashed;
+        else await expect(crashed).rejects.toBeInstanceOf(Error);
+        const resumed = await setup
+          .engine({ clockOffsetMs: LATER })
+          .rotate({ secretName, emergency: true });
+
+        // Assess
+        const where = `crash before call ${crashAt} (${names[crashAt - 1]})`;
+        const { canLogin } = world();
+        expect(["rotated", "already-current"], where).toContain(resumed.outcome);
+        expect(await setup.stageCounts(secretName), where).toEqual([1, 1, 0]);
+        const current = await setup.read(secretName);
+        expect(await canLogin(current.AccountName, current.AccountPassword), where).toBe(true);
+        for (const leaked of [leakedCurrent, leakedPrevious]) {
+          expect(await canLogin(leaked.AccountName, leaked.AccountPassword), where).toBe(false);
+        }
       }
     }, 600_000);
   },
