@@ -21,6 +21,8 @@ export interface FaultProxy {
   fault: ProxyFault;
   /** Connections opened through the proxy so far. */
   connections: number;
+  /** Connections the proxy has cut (a `cut-after` fault reached its byte count). */
+  cuts: number;
   close(): Promise<void>;
 }
 
@@ -31,6 +33,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     port: 0,
     fault: { kind: "none" },
     connections: 0,
+    cuts: 0,
     close: async () => {},
   };
   const server: Server = createServer((client) => {
@@ -61,6 +64,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
             fromServer += chunk.length;
             if (room <= 0 || chunk.length >= room) {
               if (room > 0) to.write(chunk.subarray(0, room));
+              if (!client.destroyed) proxy.cuts += 1;
               client.destroy();
               upstream.destroy();
               return;

@@ -4,6 +4,8 @@
  * their secret input on stdin (never on a command line, where `ps` and shell
  * history would see it).
  */
+
+import type { ClientChannel } from "ssh2";
 import ssh2 from "ssh2";
 import { ValidationError } from "../../errors.ts";
 import { fingerprintOfHostKey } from "./ecs-host-key-fingerprint.ts";
@@ -116,19 +118,24 @@ export function openSshSession(login: SshLogin): Promise<SshSession> {
 }
 
 function sessionOver(client: InstanceType<typeof Client>, endpoint: SshEndpointName): SshSession {
+  // Once the connection is gone, a command's channel closes without an exit
+  // status; that must read as a lost connection, not as a failed command.
+  let connectionLost = false;
+  client.on("close", () => {
+    connectionLost = true;
+  });
+  client.on("error", () => {
+    connectionLost = true;
+  });
   return {
     endpoint,
     run(command, stdin, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
-        client.exec(command, (error, channel) => {
-          if (error)
-            return reject(
-              new EcsConnectionError(
-                endpoint,
-                `could not start a command: ${error.message}`,
-                error,
-              ),
-            );
+        const lost = (detail: string, cause?: unknown) =>
+          reject(new EcsConnectionError(endpoint, detail, cause));
+        if (connectionLost) return lost("the connection was lost before a command could start");
+        const onChannel = (error: Error | undefined, channel: ClientChannel) => {
+          if (error) return lost(`could not start a command: ${error.message}`, error);
           const stdout: Buffer[] = [];
           const stderr: Buffer[] = [];
           let size = 0;
@@ -138,18 +145,23 @@ function sessionOver(client: InstanceType<typeof Client>, endpoint: SshEndpointN
           };
           const timer = setTimeout(() => {
             channel.close();
-            reject(
-              new EcsConnectionError(endpoint, `a command did not finish within ${timeoutMs} ms`),
-            );
+            lost(`a command did not finish within ${timeoutMs} ms`);
           }, timeoutMs);
           channel.on("data", keep(stdout));
           channel.stderr.on("data", keep(stderr));
           let exitCode: number | null = null;
+          let exited = false;
           channel.once("exit", (code: number | null) => {
+            exited = true;
             exitCode = typeof code === "number" ? code : null;
           });
           channel.once("close", () => {
             clearTimeout(timer);
+            if (!exited && connectionLost) {
+              return lost(
+                "the connection was lost while a command ran (it may or may not have taken effect)",
+              );
+            }
             resolve({
               exitCode,
               stdout: Buffer.concat(stdout).toString("utf8"),
@@ -157,7 +169,13 @@ function sessionOver(client: InstanceType<typeof Client>, endpoint: SshEndpointN
             });
           });
           channel.end(stdin ?? "");
-        });
+        };
+        try {
+          client.exec(command, onChannel);
+        } catch (error) {
+          // ssh2 throws at once ("Not connected") when the socket is already gone.
+          lost(`could not start a command: ${(error as Error).message}`, error);
+        }
       });
     },
     close() {
