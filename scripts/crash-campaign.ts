@@ -24,7 +24,7 @@ const END = "<!-- crash-campaign:end -->";
  * generic run: fewer of them keep a default campaign near half an hour.
  */
 const DEFAULT_RUNS = Object.fromEntries(
-  CAMPAIGN_KINDS.map((kind) => [kind, isEcsKind(kind) ? 50 : 200]),
+  CAMPAIGN_KINDS.map((kind) => [kind, isEcsKind(kind) ? 30 : 200]),
 ) as Record<CampaignKind, number>;
 
 function parseRuns(spec: string): Partial<Record<CampaignKind, number>> {
