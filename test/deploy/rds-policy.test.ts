@@ -1,21 +1,22 @@
 /**
- * The RDS statement of templates/rotate-mysql/policy.json is sufficient and
- * minimal: the rotate-mysql function, running as a role with only that
- * policy, rotates secrets naming a DBInstanceId of the local cloud's RDS
- * product (a real MariaDB behind it) in dual-account mode (twice: the first
- * rotation creates and grants the alternate, the second resets the original
+ * The RDS statements of templates/rotate-mysql/policy.json and
+ * templates/rotate-postgres/policy.json are sufficient and minimal: each
+ * function, running as a role with only its policy, rotates secrets naming a
+ * DBInstanceId of the local cloud's RDS product (a real MariaDB or
+ * PostgreSQL behind it) in dual-account mode (twice: the first rotation
+ * creates and grants the alternate, the second resets the original
  * account's password) and in single-user mode; without any one action those
- * rotations call it meets Forbidden.NoPermission; a statement narrowed to
- * one instance refuses a secret naming another, and a secret outside
- * `rotor/` is refused.
+ * rotations call it meets Forbidden.NoPermission for that action; a
+ * statement narrowed to one instance refuses a secret naming another, and a
+ * secret outside `rotor/` is refused.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RdsClient } from "../../src/clients/rds-client.ts";
 import type { DatabaseSecretValue } from "../../src/rotators/database/database-secret-value.ts";
 import { startTestCloud, type TestCloud } from "../support/local-cloud.ts";
-import { type RunningMariaDb, skipUnlessMariaDb, startMariaDb } from "../support/mariadb.ts";
+import { skipUnlessMariaDb } from "../support/mariadb.ts";
+import { skipUnlessPostgres } from "../support/postgres.ts";
 import { type InvocationOutcome, invokeForOutcome } from "./support/invoke-for-outcome.ts";
 import {
   actionsOf,
@@ -24,237 +25,244 @@ import {
   templateJson,
   withoutAction,
 } from "./support/policy-proof.ts";
+import { type RdsPolicyBackend, startRdsPolicyBackend } from "./support/rds-policy-backends.ts";
 
 const DENIED = /Forbidden\.NoPermission/;
 /** Served only by the engine's recovery paths (see generic-policy.test.ts). */
 const RECOVERY_ONLY = new Set(["kms:ListSecretVersionIds", "kms:TagResource", "kms:UntagResource"]);
 
-describe.skipIf(skipUnlessMariaDb())("the MySQL rotator's RAM policy over RDS (MariaDB)", () => {
-  let mariaDb: RunningMariaDb;
-  let cloud: TestCloud;
-  let policy: PolicyDocument;
-  // Two DBInstanceIds in front of the same MariaDB: one inside a narrowed statement, one outside.
-  const instanceId = `rm-policy${randomBytes(4).toString("hex")}`;
-  const otherInstanceId = `rm-other${randomBytes(4).toString("hex")}`;
+/** Each case rotates on a real server through the local FC, some twice: generous. */
+const TIMEOUT = 120_000;
 
-  beforeAll(async () => {
-    mariaDb = await startMariaDb();
-    const backend = {
-      engine: "MySQL" as const,
-      host: mariaDb.host,
-      port: mariaDb.port,
-      adminUser: mariaDb.adminUser,
-      adminPassword: mariaDb.adminPassword,
-    };
-    cloud = await startTestCloud({
-      inMemory: true,
-      rdsInstances: { [instanceId]: backend, [otherInstanceId]: backend },
-    });
-    policy = await templateJson<PolicyDocument>("rotate-mysql/policy.json");
-  });
-  afterAll(async () => {
-    await cloud?.close();
-    await mariaDb?.stop();
-  });
+const backends = [
+  { engine: "mysql" as const, server: "MariaDB", idPrefix: "rm-", skip: skipUnlessMariaDb() },
+  {
+    engine: "postgres" as const,
+    server: "PostgreSQL",
+    idPrefix: "pgm-",
+    skip: await skipUnlessPostgres(),
+  },
+];
 
-  async function deploy(document: PolicyDocument): Promise<string> {
-    const functionName = `rotate-mysql-rds-${randomUUID().slice(0, 8)}`;
-    await deployAsRole(cloud, {
-      entry: "rotate-mysql",
-      functionName,
-      policy: document,
-      roleKeysInEnvironment: true,
-    });
-    return functionName;
-  }
+for (const { engine, server, idPrefix, skip } of backends) {
+  describe.skipIf(skip)(`the ${engine} rotator's RAM policy over RDS (${server})`, () => {
+    const entry = `rotate-${engine}`;
+    let backend: RdsPolicyBackend;
+    let cloud: TestCloud;
+    let policy: PolicyDocument;
+    // Two DBInstanceIds in front of the same server: one inside a narrowed statement, one outside.
+    const instanceId = `${idPrefix}policy${randomBytes(4).toString("hex")}`;
+    const otherInstanceId = `${idPrefix}other${randomBytes(4).toString("hex")}`;
 
-  /** An account made the RDS way (as root), ReadWrite on a database of its own, stored as a secret. */
-  async function newSecret(options: {
-    mode: "dual" | "single";
-    instance?: string;
-    prefix?: string;
-  }): Promise<{ secretName: string; initial: DatabaseSecretValue }> {
-    const rds = new RdsClient({
-      endpoint: cloud.endpoint,
-      credentials: cloud.credentials,
-      region: cloud.region,
-    });
-    const suffix = randomBytes(4).toString("hex");
-    const database = `rds_${suffix}`;
-    await asAdmin(`CREATE DATABASE ${database}`);
-    const initial: DatabaseSecretValue = {
-      AccountName: `app_${suffix}`,
-      AccountPassword: `Rds-${randomBytes(10).toString("hex")}A`,
-      engine: "mysql",
-      host: mariaDb.host,
-      port: mariaDb.port,
-      database,
-      DBInstanceId: options.instance ?? instanceId,
-      mode: options.mode,
-    };
-    await rds.createAccount({
-      dbInstanceId: instanceId,
-      accountName: initial.AccountName,
-      accountPassword: initial.AccountPassword,
-    });
-    await rds.grantAccountPrivilege({
-      dbInstanceId: instanceId,
-      accountName: initial.AccountName,
-      grants: [{ dbName: database, privilege: "ReadWrite" }],
-    });
-    const secretName = `${options.prefix ?? "rotor/mysql-rds"}-${suffix}`;
-    await cloud.kms.createSecret({
-      secretName,
-      versionId: `v0-${suffix}`,
-      secretData: JSON.stringify(initial),
-      tags: [{ key: "rotor:rotator", value: "mysql" }],
-    });
-    return { secretName, initial };
-  }
-
-  async function asAdmin(sql: string): Promise<void> {
-    const connection = await mysql.createConnection({
-      host: mariaDb.host,
-      port: mariaDb.port,
-      user: mariaDb.adminUser,
-      password: mariaDb.adminPassword,
-    });
-    try {
-      await connection.query(sql);
-    } finally {
-      await connection.end();
-    }
-  }
-
-  async function canLogin(account: string, password: string): Promise<boolean> {
-    try {
-      const connection = await mysql.createConnection({
-        host: mariaDb.host,
-        port: mariaDb.port,
-        user: account,
-        password,
+    beforeAll(async () => {
+      backend = await startRdsPolicyBackend(engine);
+      cloud = await startTestCloud({
+        inMemory: true,
+        rdsInstances: { [instanceId]: backend.instance, [otherInstanceId]: backend.instance },
       });
-      await connection.end();
-      return true;
-    } catch (error) {
-      if ((error as { code?: string }).code === "ER_ACCESS_DENIED_ERROR") return false;
-      throw error;
+      policy = await templateJson<PolicyDocument>(`${entry}/policy.json`);
+    });
+    afterAll(async () => {
+      await cloud?.close();
+      await backend?.stop();
+    });
+
+    async function deploy(document: PolicyDocument): Promise<string> {
+      const functionName = `${entry}-rds-${randomUUID().slice(0, 8)}`;
+      await deployAsRole(cloud, {
+        entry,
+        functionName,
+        policy: document,
+        roleKeysInEnvironment: true,
+      });
+      return functionName;
     }
-  }
 
-  async function current(secretName: string): Promise<DatabaseSecretValue> {
-    const version = await cloud.kms.getSecretValue({ secretName });
-    return JSON.parse(version.secretData) as DatabaseSecretValue;
-  }
+    /** An account made the RDS way (as root), with the engine's privilege on a database of its own, stored as a secret. */
+    async function newSecret(options: {
+      mode: "dual" | "single";
+      instance?: string;
+      prefix?: string;
+    }): Promise<{ secretName: string; initial: DatabaseSecretValue & { database: string } }> {
+      const rds = new RdsClient({
+        endpoint: cloud.endpoint,
+        credentials: cloud.credentials,
+        region: cloud.region,
+      });
+      const suffix = randomBytes(4).toString("hex");
+      const database = await backend.createDatabase();
+      const initial = {
+        AccountName: `app_${suffix}`,
+        AccountPassword: `Rds-${randomBytes(10).toString("hex")}A`,
+        engine,
+        host: backend.instance.host,
+        port: backend.instance.port,
+        database,
+        DBInstanceId: options.instance ?? instanceId,
+        mode: options.mode,
+      };
+      await rds.createAccount({
+        dbInstanceId: instanceId,
+        accountName: initial.AccountName,
+        accountPassword: initial.AccountPassword,
+      });
+      await rds.grantAccountPrivilege({
+        dbInstanceId: instanceId,
+        accountName: initial.AccountName,
+        grants: [{ dbName: database, privilege: backend.privilege }],
+      });
+      const secretName = `${options.prefix ?? `rotor/${engine}-rds`}-${suffix}`;
+      await cloud.kms.createSecret({
+        secretName,
+        versionId: `v0-${suffix}`,
+        secretData: JSON.stringify(initial),
+        tags: [{ key: "rotor:rotator", value: engine }],
+      });
+      return { secretName, initial };
+    }
 
-  /**
-   * Two dual-account rotations: together they call every RDS action (the
-   * first DescribeAccounts, CreateAccount and GrantAccountPrivilege, the
-   * second ResetAccountPassword). The first refusal, or the last outcome.
-   */
-  async function rotateTwice(functionName: string, secretName: string) {
-    const first = await invokeForOutcome(cloud, functionName, { SecretName: secretName });
-    if (!first.ok) return first;
-    return invokeForOutcome(cloud, functionName, { SecretName: secretName });
-  }
+    /** Logs in as the value's account, with the value's password, to the database it names. */
+    const canLogin = (value: DatabaseSecretValue) =>
+      backend.canLogin(value.AccountName, value.AccountPassword, value.database ?? "");
 
-  /** The template with its RDS statement narrowed to `instance`, as its README suggests. */
-  function narrowedTo(instance: string): PolicyDocument {
-    return {
-      ...policy,
-      Statement: policy.Statement.map((statement) =>
-        actionsOf({ ...policy, Statement: [statement] }).every((action) =>
-          action.startsWith("rds:"),
-        )
-          ? { ...statement, Resource: `acs:rds:*:*:dbinstance/${instance}` }
-          : statement,
-      ),
-    };
-  }
+    async function current(secretName: string): Promise<DatabaseSecretValue> {
+      const version = await cloud.kms.getSecretValue({ secretName });
+      return JSON.parse(version.secretData) as DatabaseSecretValue;
+    }
 
-  const rotated = (outcome: InvocationOutcome) =>
-    expect(outcome).toMatchObject({ ok: true, output: { Outcome: "rotated" } });
-  const denied = (outcome: InvocationOutcome, why: string) =>
-    expect(outcome, why).toMatchObject({ ok: false, errorMessage: expect.stringMatching(DENIED) });
+    /**
+     * Two dual-account rotations: together they call every RDS action (the
+     * first DescribeAccounts, CreateAccount and GrantAccountPrivilege, the
+     * second ResetAccountPassword). The first refusal, or the last outcome.
+     */
+    async function rotateTwice(functionName: string, secretName: string) {
+      const first = await invokeForOutcome(cloud, functionName, { SecretName: secretName });
+      if (!first.ok) return first;
+      return invokeForOutcome(cloud, functionName, { SecretName: secretName });
+    }
 
-  it("lets the function rotate a dual-account secret twice and a single-user secret", async () => {
-    // Prepare
-    const functionName = await deploy(policy);
-    const dual = await newSecret({ mode: "dual" });
-    const single = await newSecret({ mode: "single" });
+    /** The template with its RDS statement narrowed to `instance`, as its README suggests. */
+    function narrowedTo(instance: string): PolicyDocument {
+      return {
+        ...policy,
+        Statement: policy.Statement.map((statement) =>
+          actionsOf({ ...policy, Statement: [statement] }).every((action) =>
+            action.startsWith("rds:"),
+          )
+            ? { ...statement, Resource: `acs:rds:*:*:dbinstance/${instance}` }
+            : statement,
+        ),
+      };
+    }
 
-    // Act
-    const dualOutcome = await rotateTwice(functionName, dual.secretName);
-    const singleOutcome = await invokeForOutcome(cloud, functionName, {
-      SecretName: single.secretName,
-    });
+    const rotated = (outcome: InvocationOutcome) =>
+      expect(outcome).toMatchObject({ ok: true, output: { Outcome: "rotated" } });
+    const denied = (outcome: InvocationOutcome, why: string) =>
+      expect(outcome, why).toMatchObject({
+        ok: false,
+        errorMessage: expect.stringMatching(DENIED),
+      });
 
-    // Assess
-    rotated(dualOutcome);
-    rotated(singleOutcome);
-    const dualNow = await current(dual.secretName);
-    expect(dualNow.AccountName).toBe(dual.initial.AccountName);
-    expect(dualNow.AccountPassword).not.toBe(dual.initial.AccountPassword);
-    expect(await canLogin(dualNow.AccountName, dualNow.AccountPassword)).toBe(true);
-    const singleNow = await current(single.secretName);
-    expect(singleNow.AccountPassword).not.toBe(single.initial.AccountPassword);
-    expect(await canLogin(singleNow.AccountName, singleNow.AccountPassword)).toBe(true);
-    expect(await canLogin(single.initial.AccountName, single.initial.AccountPassword)).toBe(false);
-  });
+    it(
+      "lets the function rotate a dual-account secret twice and a single-user secret",
+      async () => {
+        // Prepare
+        const functionName = await deploy(policy);
+        const dual = await newSecret({ mode: "dual" });
+        const single = await newSecret({ mode: "single" });
 
-  it("narrowed to one instance, refuses a secret naming another; the account keeps its password", async () => {
-    // Prepare
-    const functionName = await deploy(narrowedTo(instanceId));
-    const inside = await newSecret({ mode: "single" });
-    const outside = await newSecret({ mode: "single", instance: otherInstanceId });
+        // Act
+        const dualOutcome = await rotateTwice(functionName, dual.secretName);
+        const singleOutcome = await invokeForOutcome(cloud, functionName, {
+          SecretName: single.secretName,
+        });
 
-    // Act
-    const insideOutcome = await invokeForOutcome(cloud, functionName, {
-      SecretName: inside.secretName,
-    });
-    const outsideOutcome = await invokeForOutcome(cloud, functionName, {
-      SecretName: outside.secretName,
-    });
-
-    // Assess
-    rotated(insideOutcome);
-    denied(outsideOutcome, `a secret naming ${otherInstanceId}`);
-    expect(outsideOutcome).toMatchObject({
-      errorMessage: expect.stringContaining(`dbinstance/${otherInstanceId}`),
-    });
-    expect((await current(outside.secretName)).AccountPassword).toBe(
-      outside.initial.AccountPassword,
+        // Assess
+        rotated(dualOutcome);
+        rotated(singleOutcome);
+        const dualNow = await current(dual.secretName);
+        expect(dualNow.AccountName).toBe(dual.initial.AccountName);
+        expect(dualNow.AccountPassword).not.toBe(dual.initial.AccountPassword);
+        expect(await canLogin(dualNow)).toBe(true);
+        const singleNow = await current(single.secretName);
+        expect(singleNow.AccountPassword).not.toBe(single.initial.AccountPassword);
+        expect(await canLogin(singleNow)).toBe(true);
+        expect(await canLogin(single.initial)).toBe(false);
+      },
+      TIMEOUT,
     );
-    expect(await canLogin(outside.initial.AccountName, outside.initial.AccountPassword)).toBe(true);
+
+    it(
+      "narrowed to one instance, refuses a secret naming another; the account keeps its password",
+      async () => {
+        // Prepare
+        const functionName = await deploy(narrowedTo(instanceId));
+        const inside = await newSecret({ mode: "single" });
+        const outside = await newSecret({ mode: "single", instance: otherInstanceId });
+
+        // Act
+        const insideOutcome = await invokeForOutcome(cloud, functionName, {
+          SecretName: inside.secretName,
+        });
+        const outsideOutcome = await invokeForOutcome(cloud, functionName, {
+          SecretName: outside.secretName,
+        });
+
+        // Assess
+        rotated(insideOutcome);
+        denied(outsideOutcome, `a secret naming ${otherInstanceId}`);
+        expect(outsideOutcome).toMatchObject({
+          errorMessage: expect.stringContaining(`dbinstance/${otherInstanceId}`),
+        });
+        expect((await current(outside.secretName)).AccountPassword).toBe(
+          outside.initial.AccountPassword,
+        );
+        expect(await canLogin(outside.initial)).toBe(true);
+      },
+      TIMEOUT,
+    );
+
+    it(
+      "refuses a secret outside rotor/",
+      async () => {
+        // Prepare
+        const functionName = await deploy(policy);
+        const { secretName, initial } = await newSecret({
+          mode: "single",
+          prefix: `app/${engine}-rds`,
+        });
+
+        // Act
+        const outcome = await invokeForOutcome(cloud, functionName, { SecretName: secretName });
+
+        // Assess
+        denied(outcome, "a secret outside rotor/");
+        expect(await canLogin(initial)).toBe(true);
+      },
+      TIMEOUT,
+    );
+
+    it(
+      "needs every action a rotation over RDS calls",
+      async () => {
+        // The master secret's statement serves the SQL path only (<engine>-policy.test.ts): over RDS the
+        // function's own RAM identity changes the accounts. kms:GetSecretValue is still needed, on rotor/.
+        for (const action of actionsOf(policy).filter((each) => !RECOVERY_ONLY.has(each))) {
+          // Prepare
+          const functionName = await deploy(withoutAction(policy, action));
+          const { secretName } = await newSecret({ mode: "dual" });
+
+          // Act
+          const outcome = await rotateTwice(functionName, secretName);
+
+          // Assess: refused for the very action taken out
+          denied(outcome, `without ${action}`);
+          expect(outcome).toMatchObject({
+            errorMessage: expect.stringContaining(`do ${action} on`),
+          });
+        }
+      },
+      TIMEOUT,
+    );
   });
-
-  it("refuses a secret outside rotor/", async () => {
-    // Prepare
-    const functionName = await deploy(policy);
-    const { secretName, initial } = await newSecret({ mode: "single", prefix: "app/mysql-rds" });
-
-    // Act
-    const outcome = await invokeForOutcome(cloud, functionName, { SecretName: secretName });
-
-    // Assess
-    denied(outcome, "a secret outside rotor/");
-    expect(await canLogin(initial.AccountName, initial.AccountPassword)).toBe(true);
-  });
-
-  it("needs every action a rotation over RDS calls", async () => {
-    // The master secret's statement serves the SQL path only (mysql-policy.test.ts): over RDS the
-    // function's own RAM identity changes the accounts. kms:GetSecretValue is still needed, on rotor/.
-    for (const action of actionsOf(policy).filter((each) => !RECOVERY_ONLY.has(each))) {
-      // Prepare
-      const functionName = await deploy(withoutAction(policy, action));
-      const { secretName } = await newSecret({ mode: "dual" });
-
-      // Act
-      const outcome = await rotateTwice(functionName, secretName);
-
-      // Assess: refused for the very action taken out
-      denied(outcome, `without ${action}`);
-      expect(outcome).toMatchObject({ errorMessage: expect.stringContaining(`do ${action} on`) });
-    }
-  });
-});
+}
