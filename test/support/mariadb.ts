@@ -87,6 +87,9 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<Runnin
       "--skip-test-db",
       `--datadir=${dataDir}`,
       `--user=${runAs}`,
+      // Its temporary tables go in our folder: in the shared /tmp another process's
+      // clean-up could delete them mid-install ("Error on delete of '/tmp/#sql-temptable…'").
+      `--tmpdir=${dir}`,
     ]);
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
@@ -107,6 +110,7 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<Runnin
         "--bind-address=127.0.0.1",
         `--socket=${socket}`,
         `--pid-file=${join(dir, "mariadb.pid")}`,
+        `--tmpdir=${dir}`,
         `--log-error=${errorLog}`,
         `--user=${runAs}`,
         "--innodb-buffer-pool-size=32M",
