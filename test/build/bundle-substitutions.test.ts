@@ -1,12 +1,14 @@
 /**
  * The bundler's stand-ins replace a module only where the package they were
- * written for imports it, and the Amazon RDS profile stand-in refuses
- * clearly. (The MySQL function's bundle, built with them, rotates a real
+ * written for imports it, each holds what that package reads from it, and
+ * the Amazon RDS profile stand-in refuses clearly. (The MySQL function's bundle, built with them, rotates a real
  * MariaDB account in test/deploy/function-bundles.test.ts.)
  */
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, isAbsolute, join, relative } from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../src/build/bundle-functions.ts";
@@ -15,6 +17,8 @@ import {
   bundleSubstitutionsPlugin,
 } from "../../src/build/bundle-substitutions.ts";
 
+const require = createRequire(import.meta.url);
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 let folder: string;
 
 beforeAll(async () => {
@@ -67,13 +71,44 @@ describe("bundle substitutions", () => {
     expect(inputs).not.toContain("src/build/mysql2-iconv-lite-shim.ts");
   });
 
-  it("names a stand-in file that exists for every substitution", async () => {
+  it("bundles every stand-in where its package imports the module", async () => {
     for (const substitution of BUNDLE_SUBSTITUTIONS) {
+      // Act
       const inputs = await bundledInputs(`import "${substitution.importedBy}";\n`);
-      expect(inputs, substitution.module).toContain(
-        substitution.replacement.slice(REPO_ROOT.length + 1),
-      );
+
+      // Assess
+      const expected = isAbsolute(substitution.replacement)
+        ? relative(REPO_ROOT, substitution.replacement)
+        : `node_modules/${substitution.replacement}`;
+      expect(inputs, substitution.module).toContain(expected);
     }
+  });
+
+  it("gives tea-util a Darabonba core that defines everything tea-util reads from the runtime", () => {
+    // Prepare: the names tea-util's code reads from its Darabonba import.
+    const source = readFileSync(require.resolve("@alicloud/tea-util"), "utf8");
+    const bindings = [
+      ...source.matchAll(/([\w$]+) = (?:__importStar\()?require\("@darabonba\/typescript"\)/g),
+    ].map((match) => match[1]);
+    const used = new Set(
+      bindings
+        .flatMap((binding) => [
+          ...source.matchAll(new RegExp(`(?<![\\w$])${escapeRegExp(binding ?? "")}\\.(\\w+)`, "g")),
+        ])
+        .map((match) => match[1]),
+    );
+
+    // Act
+    const core = require(
+      require.resolve("@darabonba/typescript/dist/core.js", {
+        paths: [dirname(require.resolve("@alicloud/tea-util"))],
+      }),
+    ) as Record<string, unknown>;
+
+    // Assess
+    expect(bindings.length).toBeGreaterThan(0);
+    expect([...used]).toEqual(expect.arrayContaining(["toMap", "RuntimeOptions"]));
+    for (const name of used) expect(core[name ?? ""], name).toBeDefined();
   });
 
   it("refuses the Amazon RDS TLS profile with what to do instead", async () => {
