@@ -5,7 +5,7 @@
  * its own entry, so it carries only the modules that function imports: the
  * MySQL function holds no ssh2 or pg. Two more things keep bundles small
  * (each bundle must stay within bundle-size-limit.ts): modules replaced by
- * small stand-ins (bundle-substitutions.ts) and zod imported so that
+ * smaller stand-ins (bundle-substitutions.ts) and zod imported so that
  * unused parts drop out (zod-namespace-import.ts).
  *
  * @example
