@@ -14,6 +14,7 @@ import {
 import type { AnyRotator, BeforeExternalCall } from "../rotators/contract.ts";
 import { genericRotator } from "../rotators/generic/generic-rotator.ts";
 import type { FcCredentials } from "./fc-context.ts";
+import { withInvocationCredentials } from "./invocation-credentials.ts";
 
 export interface RunRotationDeps {
   log: JsonLogger;
@@ -38,6 +39,11 @@ export async function runRotation(
   request: RotationRequest,
   deps: RunRotationDeps,
 ): Promise<RotationResult> {
+  // The rotator's own cloud clients (RAM, ECS, RDS) call as the same identity as KMS.
+  return withInvocationCredentials(deps.credentials, () => rotate(request, deps));
+}
+
+async function rotate(request: RotationRequest, deps: RunRotationDeps): Promise<RotationResult> {
   const engine = new RotationEngine({
     kms: { ...deps.kms, credentials: deps.credentials },
     rotators: rotatorsByKind(deps.rotators ?? [genericRotator]),

@@ -268,10 +268,10 @@ export function createRamAccessKeyRotator(
 }
 
 /**
- * The built-in instance: RAM is called as the invocation's role when the
- * function's entry point set it (withInvocationCredentials), otherwise with
- * the standard Alibaba credential chain; endpoints from ROTOR_ENDPOINT or
- * the public ones.
+ * The built-in instance: RAM is called with the invocation's keys (the
+ * function role's, see src/handler/invocation-credentials.ts), otherwise
+ * with the standard Alibaba credential chain; endpoints from
+ * ROTOR_ENDPOINT or the public ones.
  */
 export const ramAccessKeyRotator = createRamAccessKeyRotator();
 

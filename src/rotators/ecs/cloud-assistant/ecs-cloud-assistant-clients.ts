@@ -1,11 +1,12 @@
 /**
  * The ECS client the Cloud Assistant rotators call, as one dependency:
  * tests pass clients pointed at a local cloud; by default a client for the
- * value's region with the standard credential chain (on Function Compute,
- * the function role's keys in ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET /
- * ALIBABA_CLOUD_SECURITY_TOKEN).
+ * value's region calling as the current invocation (on Function Compute,
+ * the function role's keys from context.credentials; elsewhere the
+ * standard credential chain), see src/handler/invocation-credentials.ts.
  */
 import { EcsClient } from "../../../clients/ecs-client.ts";
+import { invocationCredentials } from "../../../handler/invocation-credentials.ts";
 
 export interface EcsCloudAssistantClients {
   /** ECS in `regionId`, as the rotation function's identity (needs ecs:RunCommand, ecs:SendFile and their Describe actions). */
@@ -13,5 +14,7 @@ export interface EcsCloudAssistantClients {
 }
 
 export function defaultEcsCloudAssistantClients(): EcsCloudAssistantClients {
-  return { ecs: (regionId) => new EcsClient({ region: regionId }) };
+  return {
+    ecs: (regionId) => new EcsClient({ region: regionId, credentials: invocationCredentials() }),
+  };
 }
