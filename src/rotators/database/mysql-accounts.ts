@@ -29,6 +29,7 @@ import {
   DatabaseUnavailableError,
   safeDetail,
 } from "./database-errors.ts";
+import type { AccountName } from "./mysql-grant.ts";
 import {
   compareGrantLines,
   GRANTEE_PLACEHOLDER,
@@ -38,6 +39,7 @@ import { planGrantSync } from "./mysql-grant-plan.ts";
 import {
   type AccountAccess,
   accountKey,
+  type MysqlFlavour,
   mysqlFlavour,
   readAccountAccess,
   text,
@@ -215,49 +217,23 @@ class MysqlSession implements DatabaseSession {
     const noAccess: AccountAccess = { grants: new Map(), defaultRoles: [] };
     const twins = new Set<string>();
     for (const host of hosts) {
-      const model = rowsOf(input.current).find((row) => text(row.host) === host) as Row;
       const twin = rowsOf(input.alternate).find((row) => text(row.host) === host);
-      if (twin) {
-        twins.add(host);
-      } else {
-        // IF NOT EXISTS: a concurrent or crashed run may have created it already.
-        await this.query("createUser", "CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?", [
-          input.alternate,
-          host,
-          input.password,
-        ]);
-      }
-      const wanted = requireClause(model);
-      const present = twin ? requireClause(twin) : { sql: "NONE", values: [] };
-      if (JSON.stringify(wanted) !== JSON.stringify(present)) {
-        await this.query("alterTlsRequirement", `ALTER USER ?@? REQUIRE ${wanted.sql}`, [
-          input.alternate,
-          host,
-          ...wanted.values,
-        ]);
-      }
-      const limits = resourceLimitsClause(model, flavour);
-      // A new account has no limits: the clause of an empty row.
-      if (limits !== resourceLimitsClause(twin ?? ({} as Row), flavour)) {
-        await this.query("alterResourceLimits", `ALTER USER ?@? ${limits}`, [
-          input.alternate,
-          host,
-        ]);
-      }
-      const plan = planGrantSync({
-        model: access.get(accountKey({ user: input.current, host })) ?? noAccess,
-        twin: twin
+      if (twin) twins.add(host);
+      await this.bringHostInLine({
+        alternate: { user: input.alternate, host },
+        password: input.password,
+        model: rowsOf(input.current).find((row) => text(row.host) === host) as Row,
+        twin,
+        modelAccess: access.get(accountKey({ user: input.current, host })) ?? noAccess,
+        twinAccess: twin
           ? (access.get(accountKey({ user: input.alternate, host })) ?? noAccess)
           : noAccess,
-        alternate: { user: input.alternate, host },
         flavour,
       });
-      for (const change of plan) {
-        await this.query(change.purpose, change.sql, change.values, change.what);
-      }
     }
     // The new password goes on only once the alternate holds exactly the
-    // current account's grants: a refused copy leaves it unusable.
+    // current account's grants: when the copy is refused, an existing
+    // alternate keeps its old password and the rotation goes no further.
     for (const host of hosts) await this.assertSameGrants(input.current, input.alternate, host);
     for (const host of twins) {
       await this.query("alterPassword", "ALTER USER ?@? IDENTIFIED BY ?", [
@@ -265,6 +241,54 @@ class MysqlSession implements DatabaseSession {
         host,
         input.password,
       ]);
+    }
+  }
+
+  /**
+   * The alternate on one host of the current account: created when missing,
+   * then given the model's TLS requirement, resource limits and grants.
+   */
+  private async bringHostInLine(input: {
+    alternate: AccountName;
+    password: string;
+    /** The current account's mysql.user row on this host. */
+    model: Row;
+    /** The alternate's row, when it exists. */
+    twin: Row | undefined;
+    modelAccess: AccountAccess;
+    twinAccess: AccountAccess;
+    flavour: MysqlFlavour;
+  }): Promise<void> {
+    const { alternate, model, twin, flavour } = input;
+    const account = [alternate.user, alternate.host];
+    if (!twin) {
+      // IF NOT EXISTS: a concurrent or crashed run may have created it already.
+      await this.query("createUser", "CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?", [
+        ...account,
+        input.password,
+      ]);
+    }
+    const wanted = requireClause(model);
+    const present = twin ? requireClause(twin) : { sql: "NONE", values: [] };
+    if (JSON.stringify(wanted) !== JSON.stringify(present)) {
+      await this.query("alterTlsRequirement", `ALTER USER ?@? REQUIRE ${wanted.sql}`, [
+        ...account,
+        ...wanted.values,
+      ]);
+    }
+    const limits = resourceLimitsClause(model, flavour);
+    // A new account has no limits: the clause of an empty row.
+    if (limits !== resourceLimitsClause(twin ?? ({} as Row), flavour)) {
+      await this.query("alterResourceLimits", `ALTER USER ?@? ${limits}`, account);
+    }
+    const plan = planGrantSync({
+      model: input.modelAccess,
+      twin: input.twinAccess,
+      alternate,
+      flavour,
+    });
+    for (const change of plan) {
+      await this.query(change.purpose, change.sql, change.values, change.what);
     }
   }
 
