@@ -35,7 +35,7 @@ import {
   GRANTEE_PLACEHOLDER,
   normaliseGrantLines,
 } from "./mysql-grant-lines.ts";
-import { planGrantSync } from "./mysql-grant-plan.ts";
+import { assertDefaultRolesGranted, planGrantSync } from "./mysql-grant-plan.ts";
 import {
   type AccountAccess,
   accountKey,
@@ -215,6 +215,10 @@ class MysqlSession implements DatabaseSession {
       ]),
     );
     const noAccess: AccountAccess = { grants: new Map(), defaultRoles: [] };
+    for (const host of hosts) {
+      const account = { user: input.current, host };
+      assertDefaultRolesGranted(access.get(accountKey(account)) ?? noAccess, account);
+    }
     const twins = new Set<string>();
     for (const host of hosts) {
       const twin = rowsOf(input.alternate).find((row) => text(row.host) === host);

@@ -84,6 +84,26 @@ export function planGrantSync(input: {
   return changes;
 }
 
+/**
+ * Refuses a default role the account no longer holds: MariaDB keeps the
+ * default after REVOKE, but will not set a role that is not granted, so the
+ * alternate could not be given the same. Checked before anything changes.
+ */
+export function assertDefaultRolesGranted(access: AccountAccess, account: AccountName): void {
+  const held = new Set(
+    [...access.grants.values()]
+      .filter((grant) => grant.kind === "role")
+      .map((grant) => JSON.stringify([grant.role.name, grant.role.host ?? null])),
+  );
+  for (const role of access.defaultRoles) {
+    if (!held.has(JSON.stringify([role.name, role.host ?? null]))) {
+      throw new DatabaseRotationRefusedError(
+        `account ${JSON.stringify(account.user)}@${JSON.stringify(account.host)} has default role ${describeRole(role)} but that role is not granted to it (revoked since?); grant it again or set its default role to NONE, then rotate`,
+      );
+    }
+  }
+}
+
 function kindName(grant: MysqlGrant): string {
   return grant.kind === "privilege" ? "Privilege" : grant.kind === "role" ? "Role" : "Proxy";
 }

@@ -346,6 +346,32 @@ describe.skipIf(skipUnlessMariaDb())("MySQL alternate account grants against Mar
     await expect(asAccount(alternate, secondPassword, async () => "in")).rejects.toThrow();
   });
 
+  it("refuses a default role the current account no longer holds, before creating anything", async () => {
+    // Prepare
+    const user = unique("stale_app");
+    const alternate = `${user}_rt`;
+    const role = unique("former");
+    await admin.query("CREATE USER ?@'%' IDENTIFIED BY 'pw-current'", [user]);
+    await admin.query(`CREATE ROLE ${id(role)}`);
+    await admin.query(`GRANT ${id(role)} TO ?@'%'`, [user]);
+    await admin.query(`SET DEFAULT ROLE ${id(role)} FOR ?@'%'`, [user]);
+    await admin.query(`REVOKE ${id(role)} FROM ?@'%'`, [user]);
+
+    // Act
+    const error = await sync(user, alternate, newPassword()).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(DatabaseRotationRefusedError);
+    expect(String((error as Error).message)).toContain(
+      `has default role ${JSON.stringify(role)} but that role is not granted to it`,
+    );
+    const [rows] = await admin.query<mysql.RowDataPacket[]>(
+      "SELECT COUNT(*) AS n FROM mysql.user WHERE User = ?",
+      [alternate],
+    );
+    expect(Number(rows[0]?.n)).toBe(0);
+  });
+
   it("names the grant when the master may not give it", async () => {
     // Prepare
     const { q } = await createSchema("ledger");
