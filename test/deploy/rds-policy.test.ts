@@ -69,12 +69,7 @@ for (const { engine, server, idPrefix, skip } of backends) {
 
     async function deploy(document: PolicyDocument): Promise<string> {
       const functionName = `${entry}-rds-${randomUUID().slice(0, 8)}`;
-      await deployAsRole(cloud, {
-        entry,
-        functionName,
-        policy: document,
-        roleKeysInEnvironment: true,
-      });
+      await deployAsRole(cloud, { entry, functionName, policy: document });
       return functionName;
     }
 

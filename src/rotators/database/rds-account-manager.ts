@@ -14,6 +14,7 @@
  */
 import { type RdsAccount, type RdsAccountPrivilege, RdsClient } from "../../clients/rds-client.ts";
 import { ApiError } from "../../errors.ts";
+import { invocationCredentials } from "../../handler/invocation-credentials.ts";
 import type { DatabaseSession, ExternalRunner } from "./database-accounts.ts";
 import { DatabaseRotationRefusedError } from "./database-errors.ts";
 import type { DatabaseEngineName } from "./database-secret-value.ts";
@@ -24,9 +25,19 @@ export interface RdsDatabaseClients {
   rds(regionId: string | undefined): RdsClient;
 }
 
-/** The standard credential chain (on Function Compute, the function role's keys) and endpoint settings. */
+/**
+ * RDS as the current invocation (on Function Compute, the function role's
+ * keys from context.credentials, see src/handler/invocation-credentials.ts;
+ * elsewhere the standard credential chain), with the endpoint settings.
+ */
 export function defaultRdsDatabaseClients(): RdsDatabaseClients {
-  return { rds: (regionId) => new RdsClient(regionId === undefined ? {} : { region: regionId }) };
+  return {
+    rds: (regionId) =>
+      new RdsClient({
+        credentials: invocationCredentials(),
+        ...(regionId === undefined ? {} : { region: regionId }),
+      }),
+  };
 }
 
 /** Privileges GrantAccountPrivilege takes by name, per engine; any other set RDS reports as `Custom`. */

@@ -90,7 +90,7 @@ export function useEcsPolicyWorld(): () => EcsPolicyWorld {
       otherInstanceId,
       async deploy(entry, policy) {
         const functionName = `${entry}-${randomBytes(4).toString("hex")}`;
-        await deployAsRole(c, { entry, functionName, policy, roleKeysInEnvironment: true });
+        await deployAsRole(c, { entry, functionName, policy });
         return functionName;
       },
       async createSecret(input) {

@@ -47,14 +47,6 @@ export interface RoleDeployment {
   policy: PolicyDocument;
   environment?: Record<string, string>;
   async?: { maxRetries?: number; onFailure?: string };
-  /**
-   * Also hand the role's STS keys to the function as ALIBABA_CLOUD_ACCESS_KEY_ID,
-   * _SECRET and ALIBABA_CLOUD_SECURITY_TOKEN, as Function Compute does: code
-   * that takes the standard credential chain (the RDS and Cloud Assistant
-   * clients) then calls as the role too. The local FC passes the keys in
-   * `context.credentials` only.
-   */
-  roleKeysInEnvironment?: boolean;
 }
 
 /** Creates a role trusted by fc.aliyuncs.com with only `policy`, and deploys the function as it. */
@@ -78,29 +70,13 @@ export async function deployAsRole(
     await ram.createPolicy({ policyName, policyDocument: JSON.stringify(deployment.policy) });
     await ram.attachPolicyToRole({ policyName, policyType: "Custom", roleName });
   }
-  const roleKeys = deployment.roleKeysInEnvironment
-    ? await roleKeysAsEnvironment(cloud, roleName)
-    : {};
   cloud.fc.deploy({
     name: deployment.functionName,
     role: roleName,
     timeoutSeconds: 60,
-    environment: { ROTOR_ENDPOINT: cloud.endpoint, ...roleKeys, ...deployment.environment },
+    environment: { ROTOR_ENDPOINT: cloud.endpoint, ...deployment.environment },
     async: deployment.async,
     retryDelayMs: () => 10,
     handler: functionModule(join(REPO_ROOT, "functions", deployment.entry, "index.ts")),
   });
-}
-
-/** The role's STS keys under the variable names FC gives a function with that role. */
-async function roleKeysAsEnvironment(
-  cloud: RunningLocalCloud,
-  roleName: string,
-): Promise<Record<string, string>> {
-  const keys = await cloud.assumeRoleForService({ roleName, service: "fc.aliyuncs.com" });
-  return {
-    ALIBABA_CLOUD_ACCESS_KEY_ID: keys.accessKeyId,
-    ALIBABA_CLOUD_ACCESS_KEY_SECRET: keys.accessKeySecret,
-    ALIBABA_CLOUD_SECURITY_TOKEN: keys.securityToken,
-  };
 }
