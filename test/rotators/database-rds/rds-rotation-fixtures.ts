@@ -11,7 +11,8 @@ import { RotationEngine } from "../../../src/engine/rotation-engine.ts";
 import { createDatabaseRotator } from "../../../src/rotators/database/database-rotator.ts";
 import type { DatabaseSecretValue } from "../../../src/rotators/database/database-secret-value.ts";
 import { mysqlAccounts } from "../../../src/rotators/database/mysql-accounts.ts";
-import { type LocalRds, rdsAccountName, rdsPassword } from "../../local-cloud-rds/local-rds.ts";
+import type { LocalRds } from "../../local-cloud-rds/local-rds.ts";
+import { rdsAccountName, rdsPassword } from "../../local-cloud-rds/local-rds-world.ts";
 
 /** The MySQL rotator with its RDS calls going to `rds()`. */
 export function rdsMysqlRotator(rds: () => RdsClient) {

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { RamClient } from "../../../src/clients/ram-client.ts";
-import { rdsAccountName, useLocalRds } from "../../local-cloud-rds/local-rds.ts";
+import { useLocalRds } from "../../local-cloud-rds/local-rds.ts";
+import { rdsAccountName } from "../../local-cloud-rds/local-rds-world.ts";
 import { skipUnlessMariaDb } from "../../support/mariadb.ts";
 import { createRdsApplicationAccount, rdsRotationSetup } from "./rds-rotation-fixtures.ts";
 

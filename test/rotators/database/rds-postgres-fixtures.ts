@@ -8,8 +8,8 @@ import type { RdsClient } from "../../../src/clients/rds-client.ts";
 import { createDatabaseRotator } from "../../../src/rotators/database/database-rotator.ts";
 import type { DatabaseSecretValue } from "../../../src/rotators/database/database-secret-value.ts";
 import { postgresAccounts } from "../../../src/rotators/database/postgres-accounts.ts";
-import { rdsAccountName, rdsPassword } from "../../local-cloud-rds/local-rds.ts";
 import type { LocalPostgresRds } from "../../local-cloud-rds/local-rds-postgres.ts";
+import { rdsAccountName, rdsPassword } from "../../local-cloud-rds/local-rds-world.ts";
 
 /** The postgres rotator with its RDS calls going to `rds()`. */
 export function rdsPostgresRotator(rds: () => RdsClient) {
