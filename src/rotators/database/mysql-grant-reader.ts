@@ -91,99 +91,138 @@ export async function readAccountAccess(
       add(account, { kind: "privilege", privilege: "GRANT OPTION", object });
   }
 
-  const inAccounts = (row: mysql.RowDataPacket, user = "user", host = "host") =>
-    found.has(accountKey({ user: text(row[user]), host: text(row[host]) }));
-  const routineRows = await query(
-    "readRoutineGrants",
-    "SELECT User AS user, Host AS host, Db AS db, Routine_name AS name, Routine_type AS type, Proc_priv AS privileges FROM mysql.procs_priv WHERE User IN (?) AND Host IN (?)",
-    [users, hosts],
-  );
-  for (const row of routineRows.filter((candidate) => inAccounts(candidate))) {
-    const type = text(row.type) as RoutineType;
-    if (!ROUTINE_TYPES.includes(type)) {
-      throw new DatabaseRotationRefusedError(
-        `unexpected routine type ${JSON.stringify(type)} in a grant on ${JSON.stringify(text(row.db))}; refusing to copy it`,
-      );
-    }
-    const object = { schema: text(row.db), routine: { type, name: text(row.name) } };
-    for (const name of text(row.privileges).split(",").filter(Boolean)) {
-      const privilege = ROUTINE_PRIVILEGES[name];
-      if (privilege === undefined) {
-        throw new DatabaseRotationRefusedError(
-          `unexpected routine privilege ${JSON.stringify(name)} on ${type} ${JSON.stringify(text(row.db))}.${JSON.stringify(text(row.name))}; refusing to copy it`,
-        );
+  for (const row of await readCatalogRows(query, flavour, users, hosts)) {
+    const account = { user: text(row.user), host: text(row.host) };
+    const access = found.get(accountKey(account));
+    if (access === undefined) continue;
+    if (row.kind === "routine") {
+      for (const grant of routineGrants(text(row.a), text(row.b), text(row.c), text(row.d))) {
+        add(account, grant);
       }
-      add({ user: text(row.user), host: text(row.host) }, { kind: "privilege", privilege, object });
-    }
-  }
-
-  const proxyRows = await query(
-    "readProxyGrants",
-    "SELECT User AS user, Host AS host, Proxied_user AS proxiedUser, Proxied_host AS proxiedHost, With_grant AS withGrant FROM mysql.proxies_priv WHERE User IN (?) AND Host IN (?)",
-    [users, hosts],
-  );
-  for (const row of proxyRows.filter((candidate) => inAccounts(candidate))) {
-    add(
-      { user: text(row.user), host: text(row.host) },
-      {
+    } else if (row.kind === "proxy") {
+      add(account, {
         kind: "proxy",
-        user: text(row.proxiedUser),
-        host: text(row.proxiedHost),
-        grantOption: Number(row.withGrant) === 1,
-      },
-    );
-  }
-
-  if (flavour === "mariadb") {
-    const roleRows = await query(
-      "readRoles",
-      "SELECT User AS user, Host AS host, Role AS role, Admin_option AS admin FROM mysql.roles_mapping WHERE User IN (?) AND Host IN (?)",
-      [users, hosts],
-    );
-    for (const row of roleRows.filter((candidate) => inAccounts(candidate))) {
-      add(
-        { user: text(row.user), host: text(row.host) },
-        { kind: "role", role: { name: text(row.role) }, admin: text(row.admin) === "Y" },
-      );
-    }
-    const defaultRows = await query(
-      "readDefaultRoles",
-      "SELECT User AS user, Host AS host, default_role AS role FROM mysql.user WHERE User IN (?) AND Host IN (?)",
-      [users, hosts],
-    );
-    for (const row of defaultRows.filter((candidate) => inAccounts(candidate))) {
-      const role = text(row.role);
-      const access = found.get(accountKey({ user: text(row.user), host: text(row.host) }));
-      if (access && role !== "") access.defaultRoles = [{ name: role }];
-    }
-  } else if (flavour === "mysql8") {
-    const roleRows = await query(
-      "readRoles",
-      "SELECT TO_USER AS user, TO_HOST AS host, FROM_USER AS role, FROM_HOST AS roleHost, WITH_ADMIN_OPTION AS admin FROM mysql.role_edges WHERE TO_USER IN (?) AND TO_HOST IN (?)",
-      [users, hosts],
-    );
-    for (const row of roleRows.filter((candidate) => inAccounts(candidate))) {
-      add(
-        { user: text(row.user), host: text(row.host) },
-        {
-          kind: "role",
-          role: { name: text(row.role), host: text(row.roleHost) },
-          admin: text(row.admin) === "Y",
-        },
-      );
-    }
-    const defaultRows = await query(
-      "readDefaultRoles",
-      "SELECT USER AS user, HOST AS host, DEFAULT_ROLE_USER AS role, DEFAULT_ROLE_HOST AS roleHost FROM mysql.default_roles WHERE USER IN (?) AND HOST IN (?)",
-      [users, hosts],
-    );
-    for (const row of defaultRows.filter((candidate) => inAccounts(candidate))) {
-      const access = found.get(accountKey({ user: text(row.user), host: text(row.host) }));
-      access?.defaultRoles.push({ name: text(row.role), host: text(row.roleHost) });
+        user: text(row.a),
+        host: text(row.b),
+        grantOption: text(row.c) === "1",
+      });
+    } else if (row.kind === "role") {
+      add(account, { kind: "role", role: roleName(row), admin: text(row.c) === "Y" });
+    } else if (row.kind === "defaultRole" && text(row.a) !== "") {
+      access.defaultRoles.push(roleName(row));
     }
   }
   for (const access of found.values()) access.defaultRoles.sort(compareRoles);
   return found;
+}
+
+/** The columns of every row readCatalogRows returns, in order. */
+const ALIASES = ["user", "host", "a", "b", "c", "d"] as const;
+
+/**
+ * Routine grants, proxy grants, roles and default roles of the accounts, in
+ * one round trip: each row is `kind, user, host` and up to four values whose
+ * meaning depends on the kind. Every value is cast to text so the parts'
+ * column types and collations agree.
+ */
+async function readCatalogRows(
+  query: CatalogQuery,
+  flavour: MysqlFlavour,
+  users: string[],
+  hosts: string[],
+): Promise<mysql.RowDataPacket[]> {
+  const asText = (column: string) => (column === "NULL" ? "NULL" : `CAST(${column} AS CHAR)`);
+  const part = (kind: string, table: string, columns: string[], user = "User", host = "Host") =>
+    `SELECT '${kind}' AS kind, ${columns.map((column, i) => `${asText(column)} AS ${ALIASES[i]}`).join(", ")} FROM ${table} WHERE ${user} IN (?) AND ${host} IN (?)`;
+  const parts = [
+    // a: schema, b: routine, c: routine type, d: privileges ("Execute,Grant")
+    part("routine", "mysql.procs_priv", [
+      "User",
+      "Host",
+      "Db",
+      "Routine_name",
+      "Routine_type",
+      "Proc_priv",
+    ]),
+    // a: proxied user, b: proxied host, c: 1 with GRANT OPTION
+    part("proxy", "mysql.proxies_priv", [
+      "User",
+      "Host",
+      "Proxied_user",
+      "Proxied_host",
+      "With_grant",
+      "NULL",
+    ]),
+  ];
+  if (flavour === "mariadb") {
+    // a: role, c: Y with ADMIN OPTION
+    parts.push(
+      part("role", "mysql.roles_mapping", ["User", "Host", "Role", "NULL", "Admin_option", "NULL"]),
+    );
+    // a: the default role, or ""
+    parts.push(
+      part("defaultRole", "mysql.user", ["User", "Host", "default_role", "NULL", "NULL", "NULL"]),
+    );
+  } else if (flavour === "mysql8") {
+    // a, b: role and its host, c: Y with ADMIN OPTION
+    parts.push(
+      part(
+        "role",
+        "mysql.role_edges",
+        ["TO_USER", "TO_HOST", "FROM_USER", "FROM_HOST", "WITH_ADMIN_OPTION", "NULL"],
+        "TO_USER",
+        "TO_HOST",
+      ),
+    );
+    // a, b: one default role and its host
+    parts.push(
+      part(
+        "defaultRole",
+        "mysql.default_roles",
+        ["USER", "HOST", "DEFAULT_ROLE_USER", "DEFAULT_ROLE_HOST", "NULL", "NULL"],
+        "USER",
+        "HOST",
+      ),
+    );
+  }
+  const rows = await query(
+    "readRoutineProxyAndRoleGrants",
+    parts.join(" UNION ALL "),
+    parts.flatMap(() => [users, hosts]),
+  );
+  return rows;
+}
+
+/** The privileges of one mysql.procs_priv row (`Proc_priv` is a SET such as "Execute,Grant"). */
+function routineGrants(
+  schema: string,
+  name: string,
+  type: string,
+  privileges: string,
+): MysqlGrant[] {
+  if (!ROUTINE_TYPES.includes(type as RoutineType)) {
+    throw new DatabaseRotationRefusedError(
+      `unexpected routine type ${JSON.stringify(type)} in a grant on ${JSON.stringify(schema)}; refusing to copy it`,
+    );
+  }
+  const object = { schema, routine: { type: type as RoutineType, name } };
+  return privileges
+    .split(",")
+    .filter(Boolean)
+    .map((each) => {
+      const privilege = ROUTINE_PRIVILEGES[each];
+      if (privilege === undefined) {
+        throw new DatabaseRotationRefusedError(
+          `unexpected routine privilege ${JSON.stringify(each)} on ${type} ${JSON.stringify(schema)}.${JSON.stringify(name)}; refusing to copy it`,
+        );
+      }
+      return { kind: "privilege", privilege, object };
+    });
+}
+
+/** MariaDB rows name a role alone (b is NULL); MySQL 8 rows give its host in b. */
+function roleName(row: mysql.RowDataPacket): RoleName {
+  return row.b == null ? { name: text(row.a) } : { name: text(row.a), host: text(row.b) };
 }
 
 /**
