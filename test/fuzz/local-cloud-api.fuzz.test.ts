@@ -128,7 +128,10 @@ describe("local cloud API under fuzzed calls", () => {
     const created = new Set<string>([knownSecret]);
     await fc.assert(
       fc.asyncProperty(call, async ({ action, params, secretData }) => {
-        const query: Record<string, string> = { ...params, ...(secretData ? { SecretData: secretData } : {}) };
+        const query: Record<string, string> = {
+          ...params,
+          ...(secretData ? { SecretData: secretData } : {}),
+        };
         const target = query.SecretName;
         const before = target === knownSecret ? await versionsOf(knownSecret) : undefined;
         try {
