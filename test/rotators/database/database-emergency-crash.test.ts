@@ -5,7 +5,7 @@
  * ACSPrevious's) does, wherever the crash came, the switch included.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ExternalCall } from "../../../src/rotators/contract.ts";
+import { crashBefore, LATER } from "../../support/crash-before.ts";
 import { type RunningMariaDb, skipUnlessMariaDb, startMariaDb } from "../../support/mariadb.ts";
 import { type RunningPostgres, skipUnlessPostgres, startPostgres } from "../../support/postgres.ts";
 import {
@@ -19,25 +19,6 @@ import {
   type DatabaseRotationSetup,
   startDatabaseRotationSetup,
 } from "./database-rotation-setup.ts";
-
-/** Past every lease: the resuming invocation acts as a much later one. */
-const LATER = 24 * 60 * 60 * 1000;
-
-class Crash extends Error {
-  override name = "Crash";
-}
-
-/** Counts external calls; from the `crashAt`-th on, throws as if the process had died. */
-function crashBefore(crashAt: number) {
-  const calls: ExternalCall[] = [];
-  return {
-    calls,
-    hook(call: ExternalCall) {
-      calls.push(call);
-      if (calls.length >= crashAt) throw new Crash(`crash before ${call.kind} ${call.name}`);
-    },
-  };
-}
 
 const servers: { engine: "mysql" | "postgres"; skip: boolean }[] = [
   { engine: "mysql", skip: skipUnlessMariaDb() },
