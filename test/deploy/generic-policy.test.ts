@@ -10,23 +10,13 @@ import { KmsClient } from "../../src/clients/kms-client.ts";
 import { type RunningLocalCloud, startLocalCloud } from "../../src/local-cloud/embedded.ts";
 import { invokeForOutcome } from "./support/invoke-for-outcome.ts";
 import {
-  actionsOf,
+  actionsARotationCalls,
+  DENIED,
   deployAsRole,
   type PolicyDocument,
   templateJson,
   withoutAction,
 } from "./support/policy-proof.ts";
-
-const DENIED = /Forbidden\.NoPermission/;
-
-/**
- * Actions a rotation that goes through untroubled never calls; the engine
- * needs them on its recovery paths (src/engine/rotation-engine.ts):
- * ListSecretVersionIds when a pending version id is already taken (a rival
- * or an abandoned rotation), TagResource to record a failure
- * (rotor:last-failure), UntagResource to clear that record after a success.
- */
-const RECOVERY_ONLY = new Set(["kms:ListSecretVersionIds", "kms:TagResource", "kms:UntagResource"]);
 
 describe("the generic rotator's RAM policy", () => {
   let cloud: RunningLocalCloud;
@@ -74,7 +64,7 @@ describe("the generic rotator's RAM policy", () => {
   });
 
   it("needs every action a rotation calls", async () => {
-    for (const action of actionsOf(policy).filter((each) => !RECOVERY_ONLY.has(each))) {
+    for (const action of actionsARotationCalls(policy)) {
       // Prepare
       const functionName = `rotate-generic-without-${action.replace(":", "-")}`;
       await deployAsRole(cloud, {

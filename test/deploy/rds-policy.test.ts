@@ -19,17 +19,15 @@ import { skipUnlessMariaDb } from "../support/mariadb.ts";
 import { skipUnlessPostgres } from "../support/postgres.ts";
 import { type InvocationOutcome, invokeForOutcome } from "./support/invoke-for-outcome.ts";
 import {
+  actionsARotationCalls,
   actionsOf,
+  DENIED,
   deployAsRole,
   type PolicyDocument,
   templateJson,
   withoutAction,
 } from "./support/policy-proof.ts";
 import { type RdsPolicyBackend, startRdsPolicyBackend } from "./support/rds-policy-backends.ts";
-
-const DENIED = /Forbidden\.NoPermission/;
-/** Served only by the engine's recovery paths (see generic-policy.test.ts). */
-const RECOVERY_ONLY = new Set(["kms:ListSecretVersionIds", "kms:TagResource", "kms:UntagResource"]);
 
 /** Each case rotates on a real server through the local FC, some twice: generous. */
 const TIMEOUT = 120_000;
@@ -242,7 +240,7 @@ for (const { engine, server, idPrefix, skip } of backends) {
       async () => {
         // The master secret's statement serves the SQL path only (<engine>-policy.test.ts): over RDS the
         // function's own RAM identity changes the accounts. kms:GetSecretValue is still needed, on rotor/.
-        for (const action of actionsOf(policy).filter((each) => !RECOVERY_ONLY.has(each))) {
+        for (const action of actionsARotationCalls(policy)) {
           // Prepare
           const functionName = await deploy(withoutAction(policy, action));
           const { secretName } = await newSecret({ mode: "dual" });

@@ -11,13 +11,13 @@ import { type RunningLocalCloud, startLocalCloud } from "../../src/local-cloud/e
 import { invokeForOutcome } from "./support/invoke-for-outcome.ts";
 import {
   actionsOf,
+  DENIED,
   deployAsRole,
   type PolicyDocument,
   templateJson,
   withoutAction,
 } from "./support/policy-proof.ts";
 
-const DENIED = /Forbidden\.NoPermission/;
 const DAY_MS = 86_400_000;
 
 let cloud: RunningLocalCloud;

@@ -12,11 +12,15 @@ import { generateSshKeyPair } from "../../../src/rotators/ecs/ecs-key-pair.ts";
 import { sshdSkipReason, type TestUser } from "../../support/sshd.ts";
 import { type EcsPolicyWorld, type EcsTransport, useEcsPolicyWorld } from "./ecs-policy-world.ts";
 import { type InvocationOutcome, invokeForOutcome } from "./invoke-for-outcome.ts";
-import { actionsOf, type PolicyDocument, templateJson, withoutAction } from "./policy-proof.ts";
+import {
+  actionsARotationCalls,
+  actionsOf,
+  DENIED,
+  type PolicyDocument,
+  templateJson,
+  withoutAction,
+} from "./policy-proof.ts";
 
-const DENIED = /Forbidden\.NoPermission/;
-/** Served only by the engine's recovery paths (see generic-policy.test.ts). */
-const RECOVERY_ONLY = new Set(["kms:ListSecretVersionIds", "kms:TagResource", "kms:UntagResource"]);
 const TRANSPORTS: EcsTransport[] = ["ssh", "cloud-assistant"];
 /** Each case rotates on a real sshd, some over both transports: generous. */
 const TIMEOUT = 120_000;
@@ -206,7 +210,7 @@ export function describeEcsPolicy(kindName: EcsKind["kind"]): void {
       async () => {
         const w = world();
         const policy = await template();
-        for (const action of actionsOf(policy).filter((each) => !RECOVERY_ONLY.has(each))) {
+        for (const action of actionsARotationCalls(policy)) {
           for (const transport of transportsCalling(action)) {
             // Prepare
             const functionName = await w.deploy(entry, withoutAction(policy, action));

@@ -11,6 +11,22 @@ import { RamClient } from "../../../src/clients/ram-client.ts";
 import { functionModule } from "../../../src/local-cloud/fc/local-function.ts";
 import type { RunningLocalCloud } from "../../../src/local-cloud/server.ts";
 
+/** How KMS, RDS, FC and the other services refuse an action a policy does not allow. */
+export const DENIED = /Forbidden\.NoPermission/;
+
+/**
+ * Actions a rotation that goes through untroubled never calls; the engine
+ * needs them on its recovery paths (src/engine/rotation-engine.ts):
+ * ListSecretVersionIds when a pending version id is already taken (a rival
+ * or an abandoned rotation), TagResource to record a failure
+ * (rotor:last-failure), UntagResource to clear that record after a success.
+ */
+export const RECOVERY_ONLY: ReadonlySet<string> = new Set([
+  "kms:ListSecretVersionIds",
+  "kms:TagResource",
+  "kms:UntagResource",
+]);
+
 export interface PolicyDocument {
   Version: string;
   Statement: { Effect: string; Action: string | string[]; Resource: string | string[] }[];
@@ -26,6 +42,11 @@ export function actionsOf(policy: PolicyDocument): string[] {
   return policy.Statement.flatMap((statement) =>
     Array.isArray(statement.Action) ? statement.Action : [statement.Action],
   );
+}
+
+/** The policy's actions an untroubled rotation calls: each must be proven needed. */
+export function actionsARotationCalls(policy: PolicyDocument): string[] {
+  return actionsOf(policy).filter((action) => !RECOVERY_ONLY.has(action));
 }
 
 /** The policy with one action taken out (a statement left with none is dropped). */
