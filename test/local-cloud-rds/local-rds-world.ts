@@ -2,15 +2,16 @@
  * What a local RDS test world holds whatever engine stands behind the
  * DBInstanceId (MariaDB or PostgreSQL): the cloud, the instance, RDS clients
  * for it, and the server-side checks (logins, statements) that prove what an
- * RDS action or a rotation did. Also the suite lifecycle both engines'
- * worlds share, and account names and passwords RDS accepts.
+ * RDS action or a rotation did; how such a world starts, and the suite
+ * lifecycle around it. Also account names and passwords RDS accepts.
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll } from "vitest";
 import { RdsClient, type RdsClientOptions } from "../../src/clients/rds-client.ts";
-import type { TestCloud } from "../support/local-cloud.ts";
+import { startTestCloud, type TestCloud } from "../support/local-cloud.ts";
+import type { RdsBackingServer } from "./rds-backing-servers.ts";
 
-export interface LocalRdsWorld {
+export interface LocalRdsWorld extends Omit<RdsBackingServer, "instance"> {
   cloud: TestCloud;
   /** The DBInstanceId the local RDS product maps to the database server. */
   instanceId: string;
@@ -20,12 +21,38 @@ export interface LocalRdsWorld {
   logLines: string[];
   /** An RDS client for the cloud, as root unless other credentials are given; fast retries. */
   rds(options?: Omit<RdsClientOptions, "endpoint">): RdsClient;
-  /** A new database holding a table `items` (made by the administrator, as RDS's CreateDatabase would). */
-  createDatabase(): Promise<string>;
-  /** True when the account logs in with the password; false when the server refuses it. */
-  canLogin(account: string, password: string, database?: string): Promise<boolean>;
-  /** Runs one statement as the account on `database`. */
-  runAs(account: string, password: string, database: string, sql: string): Promise<void>;
+}
+
+/**
+ * Starts a local cloud (memory only) whose RDS product maps a new
+ * DBInstanceId (`idPrefix` and a random tail, as RDS names them) to the
+ * server, and gives the world around it. `atEnd` receives the cloud's stop.
+ */
+export async function startLocalRdsWorld(
+  atEnd: (stop: () => Promise<void>) => void,
+  server: { host: string; port: number },
+  backing: RdsBackingServer,
+  idPrefix: string,
+): Promise<LocalRdsWorld> {
+  const instanceId = `${idPrefix}local${randomBytes(4).toString("hex")}`;
+  const logLines: string[] = [];
+  const cloud = await startTestCloud({
+    inMemory: true,
+    log: (line) => logLines.push(line),
+    rdsInstances: { [instanceId]: backing.instance },
+  });
+  atEnd(() => cloud.close());
+  return {
+    cloud,
+    instanceId,
+    server,
+    logLines,
+    rds: rdsClientsFor(cloud),
+    createDatabase: backing.createDatabase,
+    canLogin: backing.canLogin,
+    runAs: backing.runAs,
+    runAsAdmin: backing.runAsAdmin,
+  };
 }
 
 /** RDS clients for `cloud`: as root unless other credentials are given, with fast retries. */
@@ -73,4 +100,39 @@ export function rdsPassword(): string {
 /** An account name RDS accepts, unique per call. */
 export function rdsAccountName(prefix = "app"): string {
   return `${prefix}_${randomBytes(4).toString("hex")}`;
+}
+
+/** A new Normal account made with CreateAccount, for a test to act on. */
+export async function newRdsAccount(
+  world: LocalRdsWorld,
+  options: { prefix?: string; accountType?: "Normal" | "Super" } = {},
+): Promise<{ name: string; password: string }> {
+  const name = rdsAccountName(options.prefix);
+  const password = rdsPassword();
+  await world.rds().createAccount({
+    dbInstanceId: world.instanceId,
+    accountName: name,
+    accountPassword: password,
+    accountType: options.accountType,
+  });
+  return { name, password };
+}
+
+/** The account as DescribeAccounts reports it (undefined when there is none). */
+export async function describedAccount(world: LocalRdsWorld, name: string) {
+  const { accounts } = await world
+    .rds()
+    .describeAccounts({ dbInstanceId: world.instanceId, accountName: name });
+  return accounts[0];
+}
+
+/** The account's privileges by database, as DescribeAccounts reports them. */
+export async function privilegesOf(
+  world: LocalRdsWorld,
+  name: string,
+): Promise<Record<string, string>> {
+  const account = await describedAccount(world, name);
+  return Object.fromEntries(
+    (account?.databasePrivileges ?? []).map((grant) => [grant.dbName, grant.accountPrivilege]),
+  );
 }

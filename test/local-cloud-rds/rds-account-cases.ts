@@ -7,9 +7,14 @@
  * stores passwords).
  */
 import { expect, it } from "vitest";
-import { RamClient } from "../../src/clients/ram-client.ts";
 import { apiFailureOf } from "../support/api-failure.ts";
-import { type LocalRdsWorld, rdsAccountName, rdsPassword } from "./local-rds-world.ts";
+import { accessKeyAllowedOnly } from "../support/ram-user-key.ts";
+import {
+  type LocalRdsWorld,
+  newRdsAccount,
+  rdsAccountName,
+  rdsPassword,
+} from "./local-rds-world.ts";
 
 /** Registers the shared cases in the calling describe block. */
 export function rdsAccountCases(world: () => LocalRdsWorld, timeoutMs: number): void {
@@ -76,34 +81,13 @@ export function rdsAccountCases(world: () => LocalRdsWorld, timeoutMs: number): 
     async () => {
       // Prepare
       const { rds, instanceId, cloud, canLogin } = world();
-      const name = rdsAccountName();
-      const password = rdsPassword();
-      await rds().createAccount({
-        dbInstanceId: instanceId,
-        accountName: name,
-        accountPassword: password,
+      const { name, password } = await newRdsAccount(world());
+      const key = await accessKeyAllowedOnly(cloud, "reader", {
+        Action: "rds:DescribeAccounts",
+        Resource: `acs:rds:${cloud.region}:${cloud.accountId}:dbinstance/${instanceId}`,
       });
-      const ram = new RamClient({ endpoint: cloud.endpoint, credentials: cloud.credentials });
-      const userName = rdsAccountName("reader");
-      const policyName = `${userName.replace("_", "-")}-policy`;
-      await ram.createUser({ userName });
-      await ram.createPolicy({
-        policyName,
-        policyDocument: JSON.stringify({
-          Version: "1",
-          Statement: [
-            {
-              Effect: "Allow",
-              Action: "rds:DescribeAccounts",
-              Resource: `acs:rds:${cloud.region}:${cloud.accountId}:dbinstance/${instanceId}`,
-            },
-          ],
-        }),
-      });
-      await ram.attachPolicyToUser({ policyName, userName });
-      const key = await ram.createAccessKey({ userName });
       const asUser = rds({
-        credentials: { accessKeyId: key.accessKeyId, accessKeySecret: key.accessKeySecret },
+        credentials: key,
         retry: { attempts: 1 },
       });
       // Act

@@ -8,7 +8,13 @@ import { describe, expect, it } from "vitest";
 import { apiFailureOf } from "../support/api-failure.ts";
 import { skipUnlessMariaDb } from "../support/mariadb.ts";
 import { useLocalRds } from "./local-rds.ts";
-import { rdsAccountName, rdsPassword } from "./local-rds-world.ts";
+import {
+  describedAccount,
+  newRdsAccount,
+  privilegesOf,
+  rdsAccountName,
+  rdsPassword,
+} from "./local-rds-world.ts";
 import { rdsAccountCases } from "./rds-account-cases.ts";
 
 const TIMEOUT = 60_000;
@@ -23,13 +29,7 @@ describe.skipIf(skipUnlessMariaDb())("local cloud RDS accounts on a real MariaDB
       // Prepare
       const { rds, instanceId, createDatabase, runAs } = world();
       const [writable, readable] = [await createDatabase(), await createDatabase()];
-      const name = rdsAccountName();
-      const password = rdsPassword();
-      await rds().createAccount({
-        dbInstanceId: instanceId,
-        accountName: name,
-        accountPassword: password,
-      });
+      const { name, password } = await newRdsAccount(world());
       // Act
       await rds().grantAccountPrivilege({
         dbInstanceId: instanceId,
@@ -39,13 +39,8 @@ describe.skipIf(skipUnlessMariaDb())("local cloud RDS accounts on a real MariaDB
           { dbName: readable, privilege: "ReadOnly" },
         ],
       });
-      const [account] = (
-        await rds().describeAccounts({ dbInstanceId: instanceId, accountName: name })
-      ).accounts;
+      const privileges = await privilegesOf(world(), name);
       // Assess
-      const privileges = Object.fromEntries(
-        (account?.databasePrivileges ?? []).map((grant) => [grant.dbName, grant.accountPrivilege]),
-      );
       expect(privileges).toEqual({ [writable]: "ReadWrite", [readable]: "ReadOnly" });
       await runAs(name, password, writable, "INSERT INTO items VALUES (1)");
       await runAs(name, password, readable, "SELECT * FROM items");
@@ -62,12 +57,7 @@ describe.skipIf(skipUnlessMariaDb())("local cloud RDS accounts on a real MariaDB
       // Prepare
       const { rds, instanceId, createDatabase } = world();
       const database = await createDatabase();
-      const name = rdsAccountName();
-      await rds().createAccount({
-        dbInstanceId: instanceId,
-        accountName: name,
-        accountPassword: rdsPassword(),
-      });
+      const { name } = await newRdsAccount(world());
       await rds().grantAccountPrivilege({
         dbInstanceId: instanceId,
         accountName: name,
@@ -80,9 +70,7 @@ describe.skipIf(skipUnlessMariaDb())("local cloud RDS accounts on a real MariaDB
         grants: [{ dbName: database, privilege: "DMLOnly" }],
       });
       // Assess
-      const [account] = (
-        await rds().describeAccounts({ dbInstanceId: instanceId, accountName: name })
-      ).accounts;
+      const account = await describedAccount(world(), name);
       expect(account?.databasePrivileges.map((grant) => grant.accountPrivilege)).toEqual([
         "DMLOnly",
       ]);
@@ -95,13 +83,7 @@ describe.skipIf(skipUnlessMariaDb())("local cloud RDS accounts on a real MariaDB
     async () => {
       // Prepare
       const { rds, instanceId, canLogin } = world();
-      const name = rdsAccountName();
-      const password = rdsPassword();
-      await rds().createAccount({
-        dbInstanceId: instanceId,
-        accountName: name,
-        accountPassword: password,
-      });
+      const { name, password } = await newRdsAccount(world());
       const client = rds({ retry: { attempts: 1 } });
       const weak = "alllowercase1";
       // Act

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { apiFailureOf } from "../support/api-failure.ts";
 import { skipUnlessPostgres } from "../support/postgres.ts";
 import { useLocalPostgresRds } from "./local-rds-postgres.ts";
-import { rdsAccountName, rdsPassword } from "./local-rds-world.ts";
+import { describedAccount, newRdsAccount, rdsAccountName, rdsPassword } from "./local-rds-world.ts";
 import { rdsAccountCases } from "./rds-account-cases.ts";
 
 const TIMEOUT = 90_000;
@@ -32,9 +32,7 @@ describe.skipIf(await skipUnlessPostgres())("local cloud RDS accounts on a real 
         accountPassword: password,
         accountType: "Super",
       });
-      const [account] = (
-        await rds().describeAccounts({ dbInstanceId: instanceId, accountName: name })
-      ).accounts;
+      const account = await describedAccount(world(), name);
       // Assess
       expect(account?.accountType).toBe("Super");
       await runAs(name, password, postgres.database, `CREATE ROLE ${name}_made`);
@@ -51,22 +49,14 @@ describe.skipIf(await skipUnlessPostgres())("local cloud RDS accounts on a real 
       // Prepare
       const { rds, instanceId, createDatabase, runAs } = world();
       const [granted, other] = [await createDatabase(), await createDatabase()];
-      const name = rdsAccountName();
-      const password = rdsPassword();
-      await rds().createAccount({
-        dbInstanceId: instanceId,
-        accountName: name,
-        accountPassword: password,
-      });
+      const { name, password } = await newRdsAccount(world());
       // Act
       await rds().grantAccountPrivilege({
         dbInstanceId: instanceId,
         accountName: name,
         grants: [{ dbName: granted, privilege: "DBOwner" }],
       });
-      const [account] = (
-        await rds().describeAccounts({ dbInstanceId: instanceId, accountName: name })
-      ).accounts;
+      const account = await describedAccount(world(), name);
       // Assess
       expect(account?.databasePrivileges).toEqual([
         {
@@ -90,12 +80,7 @@ describe.skipIf(await skipUnlessPostgres())("local cloud RDS accounts on a real 
       // Prepare
       const { rds, instanceId, createDatabase } = world();
       const database = await createDatabase();
-      const name = rdsAccountName();
-      await rds().createAccount({
-        dbInstanceId: instanceId,
-        accountName: name,
-        accountPassword: rdsPassword(),
-      });
+      const { name } = await newRdsAccount(world());
       const grant = () =>
         rds().grantAccountPrivilege({
           dbInstanceId: instanceId,
@@ -106,9 +91,7 @@ describe.skipIf(await skipUnlessPostgres())("local cloud RDS accounts on a real 
       // Act
       await grant();
       // Assess
-      const [account] = (
-        await rds().describeAccounts({ dbInstanceId: instanceId, accountName: name })
-      ).accounts;
+      const account = await describedAccount(world(), name);
       expect(account?.databasePrivileges.map((grant) => grant.accountPrivilege)).toEqual([
         "DBOwner",
       ]);
@@ -120,19 +103,12 @@ describe.skipIf(await skipUnlessPostgres())("local cloud RDS accounts on a real 
     "DescribeAccounts reports a database where the account holds only some rights as Custom",
     async () => {
       // Prepare
-      const { rds, instanceId, createDatabase, runAsAdmin, postgres } = world();
+      const { createDatabase, runAsAdmin, postgres } = world();
       const database = await createDatabase();
-      const name = rdsAccountName();
-      await rds().createAccount({
-        dbInstanceId: instanceId,
-        accountName: name,
-        accountPassword: rdsPassword(),
-      });
+      const { name } = await newRdsAccount(world());
       // Act
       await runAsAdmin(postgres.database, `GRANT CONNECT ON DATABASE ${database} TO ${name}`);
-      const [account] = (
-        await rds().describeAccounts({ dbInstanceId: instanceId, accountName: name })
-      ).accounts;
+      const account = await describedAccount(world(), name);
       // Assess
       expect(account?.databasePrivileges).toEqual([
         { dbName: database, accountPrivilege: "Custom", accountPrivilegeDetail: "CONNECT" },
@@ -184,18 +160,9 @@ describe.skipIf(await skipUnlessPostgres())("local cloud RDS accounts on a real 
       // Prepare
       const { rds, instanceId, canLogin, createDatabase, logLines } = world();
       const database = await createDatabase();
-      const name = rdsAccountName();
-      const password = rdsPassword();
-      await rds().createAccount({
-        dbInstanceId: instanceId,
-        accountName: name,
-        accountPassword: password,
-      });
-      const superName = rdsAccountName("super");
-      await rds().createAccount({
-        dbInstanceId: instanceId,
-        accountName: superName,
-        accountPassword: rdsPassword(),
+      const { name, password } = await newRdsAccount(world());
+      const { name: superName } = await newRdsAccount(world(), {
+        prefix: "super",
         accountType: "Super",
       });
       const client = rds({ retry: { attempts: 1 } });
@@ -319,9 +286,7 @@ describe.skipIf(await skipUnlessPostgres())("local cloud RDS accounts on a real 
       // Nothing changed: the password still logs in, no account was made, the
       // half-valid grant list granted nothing.
       expect(await canLogin(name, password)).toBe(true);
-      const [account] = (
-        await rds().describeAccounts({ dbInstanceId: instanceId, accountName: name })
-      ).accounts;
+      const account = await describedAccount(world(), name);
       expect(account?.databasePrivileges).toEqual([]);
       const names = (await rds().describeAccounts({ dbInstanceId: instanceId })).accounts.map(
         (entry) => entry.accountName,

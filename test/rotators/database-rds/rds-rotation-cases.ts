@@ -7,11 +7,10 @@
  * next to that engine's own cases.
  */
 import { expect, it } from "vitest";
-import { RamClient } from "../../../src/clients/ram-client.ts";
-import { type LocalRdsWorld, rdsAccountName } from "../../local-cloud-rds/local-rds-world.ts";
+import { type LocalRdsWorld, privilegesOf } from "../../local-cloud-rds/local-rds-world.ts";
+import { accessKeyAllowedOnly } from "../../support/ram-user-key.ts";
 import {
   createRdsApplicationAccount,
-  privilegesOf,
   type RdsRotationEngine,
   rdsRotationSetup,
 } from "./rds-rotation-fixtures.ts";
@@ -166,28 +165,13 @@ export function rdsRotationCases(
       const setup = rdsRotationSetup(world(), engine);
       const original = await newAccount("single");
       const secretName = await setup.createSecret(original);
-      const ram = new RamClient({ endpoint: cloud.endpoint, credentials: cloud.credentials });
-      const userName = rdsAccountName("fn").replace("_", "-");
-      const policyName = `${userName}-policy`;
-      await ram.createUser({ userName });
-      await ram.createPolicy({
-        policyName,
-        policyDocument: JSON.stringify({
-          Version: "1",
-          Statement: [
-            {
-              Effect: "Allow",
-              Action: ["rds:DescribeAccounts", "rds:CreateAccount", "rds:GrantAccountPrivilege"],
-              Resource: `acs:rds:${cloud.region}:${cloud.accountId}:dbinstance/${instanceId}`,
-            },
-          ],
-        }),
+      const key = await accessKeyAllowedOnly(cloud, "fn", {
+        Action: ["rds:DescribeAccounts", "rds:CreateAccount", "rds:GrantAccountPrivilege"],
+        Resource: `acs:rds:${cloud.region}:${cloud.accountId}:dbinstance/${instanceId}`,
       });
-      await ram.attachPolicyToUser({ policyName, userName });
-      const key = await ram.createAccessKey({ userName });
       const asFunction = () =>
         rds({
-          credentials: { accessKeyId: key.accessKeyId, accessKeySecret: key.accessKeySecret },
+          credentials: key,
           retry: { attempts: 1 },
         });
       // Act

@@ -112,19 +112,6 @@ export async function createRdsApplicationAccount(
   };
 }
 
-/** The account's privileges by database, as DescribeAccounts reports them. */
-export async function privilegesOf(
-  world: LocalRdsWorld,
-  account: string,
-): Promise<Record<string, string>> {
-  const [described] = (
-    await world.rds().describeAccounts({ dbInstanceId: world.instanceId, accountName: account })
-  ).accounts;
-  return Object.fromEntries(
-    (described?.databasePrivileges ?? []).map((grant) => [grant.dbName, grant.accountPrivilege]),
-  );
-}
-
 export interface RdsEngineOptions {
   /** The RDS client the rotator uses (default: the world's, as root). */
   rds?: () => RdsClient;
