@@ -183,11 +183,17 @@ export class RotationEngine {
   async rotate(request: RotationRequest): Promise<RotationResult> {
     const started = this.now();
     let failedStep: Step | "load" = "load";
+    // A rotation without a token, and a dry run, start from ACSCurrent: read
+    // it while the tags load (two independent reads), saving a round trip.
+    const currentRead =
+      request.versionId === undefined && !request.endGracePeriod
+        ? this.readCurrentEarly(request.secretName)
+        : undefined;
     try {
       const setup = await this.load(request);
       if (request.dryRun) {
         failedStep = "testSecret";
-        return await this.dryRun(setup);
+        return await this.dryRun(setup, currentRead);
       }
       if (request.endGracePeriod) return await this.endGracePeriod(setup);
       if (setup.revokeMarker !== undefined) {
@@ -201,7 +207,7 @@ export class RotationEngine {
       const result =
         request.versionId !== undefined
           ? await this.stepWithToken(setup, request, onStep)
-          : await this.fromCurrent(setup, request.step, onStep);
+          : await this.fromCurrent(setup, request.step, onStep, currentRead);
       const failureRecorded = FAILURE_RECORD_TAGS.some((tag) => setup.tags[tag] !== undefined);
       if (failureRecorded && result.steps.includes("finishSecret")) {
         await this.clearFailure(request.secretName);
@@ -214,6 +220,17 @@ export class RotationEngine {
   }
 
   // ---- loading and validation ------------------------------------------------
+
+  /**
+   * ACSCurrent, read ahead. Its failure surfaces where it is awaited; until
+   * then (or if loading fails first and it never is) it must not count as
+   * an unhandled rejection.
+   */
+  private readCurrentEarly(secretName: string): Promise<SecretValue> {
+    const read = this.kms.getSecretValue({ secretName, versionStage: ACS_CURRENT });
+    read.catch(() => undefined);
+    return read;
+  }
 
   private async load(request: RotationRequest) {
     const { secretName } = request;
@@ -337,9 +354,13 @@ export class RotationEngine {
 
   // ---- the three ways in ------------------------------------------------------
 
-  private async dryRun(setup: Setup): Promise<RotationResult> {
+  private async dryRun(
+    setup: Setup,
+    currentRead: Promise<SecretValue> | undefined,
+  ): Promise<RotationResult> {
     const { secretName, rotator } = setup;
-    const current = await this.kms.getSecretValue({ secretName, versionStage: ACS_CURRENT });
+    const current = await (currentRead ??
+      this.kms.getSecretValue({ secretName, versionStage: ACS_CURRENT }));
     return this.auditStep(
       secretName,
       "testSecret",
@@ -508,13 +529,15 @@ export class RotationEngine {
     setup: Setup,
     onlyStep: Step | undefined,
     onStep: (step: Step) => void,
+    currentRead: Promise<SecretValue> | undefined,
   ): Promise<RotationResult> {
     const { secretName, rotator, engineConfig } = setup;
     if (onlyStep !== undefined && onlyStep !== "createSecret") {
       throw new ValidationError(`Step ${onlyStep} needs the rotation's token in VersionId`);
     }
     onStep("createSecret");
-    let current = await this.kms.getSecretValue({ secretName, versionStage: ACS_CURRENT });
+    let current = await (currentRead ??
+      this.kms.getSecretValue({ secretName, versionStage: ACS_CURRENT }));
     if (current.versionStages.includes(engineConfig.pendingStage)) {
       // A finish was cut short between moving ACSCurrent and removing the pending stage.
       const finishedId = current.versionId;

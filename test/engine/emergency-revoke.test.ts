@@ -144,9 +144,10 @@ describe("emergency revoke", () => {
     // Act
     await harness.engine({ beforeExternalCall: counter.hook }).rotate({ secretName: name });
     // Assess
+    // ACSCurrent is read alongside DescribeSecret, so it is announced first.
     expect(counter.calls.map((call) => call.name)).toEqual([
-      "DescribeSecret",
       "GetSecretValue",
+      "DescribeSecret",
       "GetRandomPassword",
       "PutSecretValue",
       "UpdateSecretVersionStage",
