@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KmsClient } from "../../src/clients/kms-client.ts";
 import { RamClient } from "../../src/clients/ram-client.ts";
 import { type RunningLocalCloud, startLocalCloud } from "../../src/local-cloud/embedded.ts";
+import { createRamUserSecret } from "../rotators/ram-access-key/ram-user-secret.ts";
 import { invokeForOutcome } from "./support/invoke-for-outcome.ts";
 import {
   actionsOf,
@@ -39,22 +40,11 @@ afterAll(() => cloud?.close());
 
 /** A RAM user with one AccessKey, kept in a secret tagged for this rotator. */
 async function newUserSecret(userPrefix: string, secretPrefix: string) {
-  const userName = `${userPrefix}${randomUUID().slice(0, 8)}`;
-  const secretName = `${secretPrefix}${userName}`;
-  await ram.createUser({ userName });
-  const key = await ram.createAccessKey({ userName });
-  await kms.createSecret({
-    secretName,
-    versionId: "v1",
-    secretData: JSON.stringify({
-      AccessKeyId: key.accessKeyId,
-      AccessKeySecret: key.accessKeySecret,
-      UserName: userName,
-      GenerateTimestamp: new Date().toISOString(),
-    }),
-    tags: [{ key: "rotor:rotator", value: "ram-access-key" }],
-  });
-  return { userName, secretName, firstKeyId: key.accessKeyId };
+  const { userName, secretName, value } = await createRamUserSecret(
+    { ram, kms },
+    { userPrefix, secretPrefix },
+  );
+  return { userName, secretName, firstKeyId: value.AccessKeyId };
 }
 
 /** Two rotations in a row; the first failure, or the outcome of the second. */

@@ -4,7 +4,6 @@
  * period once it has passed, the RAM AccessKey rotator sets the previous
  * key Inactive, and the engine records it so later runs leave it alone.
  */
-import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FcClient } from "../../src/clients/fc-client.ts";
 import { KmsClient } from "../../src/clients/kms-client.ts";
@@ -16,6 +15,7 @@ import { functionModule } from "../../src/local-cloud/fc/local-function.ts";
 import type { RunningLocalCloud } from "../../src/local-cloud/server.ts";
 import { graceEndings } from "../../src/scheduler/grace-endings.ts";
 import type { PlanEntry } from "../../src/scheduler/plan.ts";
+import { createRamUserSecret } from "../rotators/ram-access-key/ram-user-secret.ts";
 
 describe("which grace periods a scheduler run ends", () => {
   const now = Date.parse("2024-06-10T00:00:00Z");
@@ -93,26 +93,13 @@ describe("timer → scheduler → RAM AccessKey function ending a grace period",
 
   /** A user whose key is in a secret with `gracePeriod`, rotated once through the function. */
   async function rotatedUser(gracePeriod: string) {
-    const userName = `grace-${randomUUID().slice(0, 8)}`;
-    await ram.createUser({ userName });
-    const key = await ram.createAccessKey({ userName });
-    const secretName = `ram/${userName}`;
-    await kms.createSecret({
-      secretName,
-      versionId: "v1",
-      secretData: JSON.stringify({
-        AccessKeyId: key.accessKeyId,
-        AccessKeySecret: key.accessKeySecret,
-        UserName: userName,
-        GenerateTimestamp: new Date().toISOString(),
-      }),
-      tags: [
-        { key: "rotor:rotator", value: "ram-access-key" },
-        { key: "rotor:grace-period", value: gracePeriod },
-      ],
-    });
+    const { userName, secretName, value } = await createRamUserSecret(
+      { ram, kms },
+      { userPrefix: "grace-", secretPrefix: "ram/", tags: { "rotor:grace-period": gracePeriod } },
+    );
     await fc.invokeSync("rotate-ram-access-key", { SecretName: secretName });
-    return { userName, secretName, firstKey: key };
+    const firstKey = { accessKeyId: value.AccessKeyId, accessKeySecret: value.AccessKeySecret };
+    return { userName, secretName, firstKey };
   }
 
   async function probe(credentials: { accessKeyId: string; accessKeySecret: string }) {

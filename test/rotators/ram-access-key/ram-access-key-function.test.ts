@@ -13,6 +13,7 @@ import { RamClient } from "../../../src/clients/ram-client.ts";
 import { StsClient } from "../../../src/clients/sts-client.ts";
 import { type RunningLocalCloud, startLocalCloud } from "../../../src/local-cloud/embedded.ts";
 import { functionModule } from "../../../src/local-cloud/fc/local-function.ts";
+import { createRamUserSecret } from "./ram-user-secret.ts";
 
 const ENTRY = fileURLToPath(
   new URL("../../../functions/rotate-ram-access-key/index.ts", import.meta.url),
@@ -36,22 +37,11 @@ afterAll(async () => {
 
 /** A user, its key in a secret tagged for this rotator, and a function role with `statements`. */
 async function setUp(statements: (secretName: string, userName: string) => object[]) {
+  const { userName, secretName, value } = await createRamUserSecret(
+    { ram, kms },
+    { userPrefix: "svc-", secretPrefix: "ram/" },
+  );
   const suffix = randomUUID().slice(0, 8);
-  const userName = `svc-${suffix}`;
-  const secretName = `ram/${userName}`;
-  await ram.createUser({ userName });
-  const key = await ram.createAccessKey({ userName });
-  await kms.createSecret({
-    secretName,
-    versionId: "v1",
-    secretData: JSON.stringify({
-      AccessKeyId: key.accessKeyId,
-      AccessKeySecret: key.accessKeySecret,
-      UserName: userName,
-      GenerateTimestamp: new Date().toISOString(),
-    }),
-    tags: [{ key: "rotor:rotator", value: "ram-access-key" }],
-  });
   const roleName = `rotate-${suffix}`;
   await ram.createRole({
     roleName,
@@ -77,7 +67,7 @@ async function setUp(statements: (secretName: string, userName: string) => objec
     timeoutSeconds: 60,
     environment: { ROTOR_ENDPOINT: cloud.endpoint },
   });
-  return { userName, secretName, functionName, firstKeyId: key.accessKeyId };
+  return { userName, secretName, functionName, firstKeyId: value.AccessKeyId };
 }
 
 const kmsRights = (secretName: string) => ({
