@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EcsClient, FINAL_INVOCATION_STATUSES } from "../../src/clients/ecs-client.ts";
-import { RamClient } from "../../src/clients/ram-client.ts";
 import { ApiError } from "../../src/errors.ts";
 import { EcsCloudAssistantDeadlineError } from "../../src/rotators/ecs/cloud-assistant/ecs-cloud-assistant-errors.ts";
 import { cloudAssistantSession } from "../../src/rotators/ecs/cloud-assistant/ecs-cloud-assistant-session.ts";
 import { startTestCloud, type TestCloud, uniqueName } from "../support/local-cloud.ts";
+import { accessKeyAllowedOnly } from "../support/ram-user-key.ts";
 import { type SshdServer, sshdSkipReason, startSshd } from "../support/sshd.ts";
 
 /** Polls a Describe call until its status is final (a test's own bounded wait). */
@@ -200,30 +200,14 @@ describe.skipIf(sshdSkipReason())("local ECS Cloud Assistant over a real sshd", 
 
   it("checks RAM: ecs:RunCommand and ecs:DescribeInvocationResults on the instance's ARN", async () => {
     // Prepare: a user allowed both actions on this instance only
-    const ram = new RamClient({ endpoint: cloud.endpoint, credentials: cloud.credentials });
-    const userName = uniqueName("ecs-operator");
-    const policyName = uniqueName("ecs-run");
-    const arn = `acs:ecs:${cloud.region}:${cloud.accountId}:instance/${instanceId}`;
-    await ram.createUser({ userName });
-    await ram.createPolicy({
-      policyName,
-      policyDocument: JSON.stringify({
-        Version: "1",
-        Statement: [
-          {
-            Effect: "Allow",
-            Action: ["ecs:RunCommand", "ecs:DescribeInvocationResults"],
-            Resource: arn,
-          },
-        ],
-      }),
+    const key = await accessKeyAllowedOnly(cloud, "ecs-operator", {
+      Action: ["ecs:RunCommand", "ecs:DescribeInvocationResults"],
+      Resource: `acs:ecs:${cloud.region}:${cloud.accountId}:instance/${instanceId}`,
     });
-    await ram.attachPolicyToUser({ policyName, userName });
-    const key = await ram.createAccessKey({ userName });
     const asUser = new EcsClient({
       endpoint: cloud.endpoint,
       region: cloud.region,
-      credentials: { accessKeyId: key.accessKeyId, accessKeySecret: key.accessKeySecret },
+      credentials: key,
       retry: { attempts: 1 },
     });
     // Act
