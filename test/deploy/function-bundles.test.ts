@@ -80,6 +80,22 @@ async function invokeBundle(bundle: FunctionBundle, args: string[] = [], env = {
   return { ...outcome, logs: lines.slice(0, -1).join("\n") };
 }
 
+/** Runs the bundle's handler as FC would for a rotation of `secretName`, against the local cloud. */
+function rotateThroughBundle(bundle: FunctionBundle, secretName: string) {
+  const context = {
+    requestId: randomUUID(),
+    credentials: cloud.credentials,
+    function: { name: bundle.name, handler: "index.handler", memory: 256, timeout: 120 },
+    region: cloud.region,
+    accountId: cloud.accountId,
+  };
+  return invokeBundle(
+    bundle,
+    [JSON.stringify({ SecretName: secretName }), JSON.stringify(context)],
+    { ROTOR_ENDPOINT: cloud.endpoint },
+  );
+}
+
 describe("function bundles", () => {
   it("builds one bundle and source map per function", async () => {
     const names = await functionNames();
@@ -151,20 +167,9 @@ describe("function bundles", () => {
       versionId: "v1",
       tags: [{ key: "rotor:rotator", value: "generic" }],
     });
-    const context = {
-      requestId: randomUUID(),
-      credentials: cloud.credentials,
-      function: { name: "rotate-generic", handler: "index.handler", memory: 256, timeout: 120 },
-      region: cloud.region,
-      accountId: cloud.accountId,
-    };
 
     // Act
-    const { result, error, logs } = await invokeBundle(
-      bundle,
-      [JSON.stringify({ SecretName: secretName }), JSON.stringify(context)],
-      { ROTOR_ENDPOINT: cloud.endpoint },
-    );
+    const { result, error, logs } = await rotateThroughBundle(bundle, secretName);
 
     // Assess
     expect(error).toBeUndefined();
@@ -265,20 +270,9 @@ describe.skipIf(mariaDbMissing)("the MySQL function's bundle on MariaDB", () => 
       }),
       tags: [{ key: "rotor:rotator", value: "mysql" }],
     });
-    const context = {
-      requestId: randomUUID(),
-      credentials: cloud.credentials,
-      function: { name: "rotate-mysql", handler: "index.handler", memory: 256, timeout: 120 },
-      region: cloud.region,
-      accountId: cloud.accountId,
-    };
 
     // Act
-    const { result, error, logs } = await invokeBundle(
-      bundle,
-      [JSON.stringify({ SecretName: secretName }), JSON.stringify(context)],
-      { ROTOR_ENDPOINT: cloud.endpoint },
-    );
+    const { result, error, logs } = await rotateThroughBundle(bundle, secretName);
 
     // Assess
     expect(error).toBeUndefined();
