@@ -12,9 +12,9 @@ import { chown, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import type { LocalEcsInstance } from "../../../src/local-cloud/ecs/local-ecs-instance.ts";
-import { canLogIn } from "../../../src/rotators/ecs/ecs-ssh-session.ts";
 import { startTestCloud, type TestCloud } from "../../support/local-cloud.ts";
 import { type SshdServer, startSshd, type TestUser } from "../../support/sshd.ts";
+import { type SshdLoginCheck, sshdLoginCheck } from "../../support/sshd-login-check.ts";
 import { deployAsRole, type PolicyDocument } from "./policy-proof.ts";
 
 export type EcsTransport = "ssh" | "cloud-assistant";
@@ -45,10 +45,7 @@ export interface EcsPolicyWorld {
   current(secretName: string): Promise<Record<string, string>>;
   /** Writes `publicKey` as the user's only authorized key (0600 in a 0700 ~/.ssh, owned by the user). */
   installKey(user: TestUser, publicKey: string): Promise<void>;
-  canLogIn(
-    userName: string,
-    credential: { password?: string; privateKey?: string },
-  ): Promise<boolean>;
+  canLogIn: SshdLoginCheck;
 }
 
 /** Starts the sshd and the local cloud for a suite in beforeAll, stops both in afterAll. */
@@ -130,15 +127,7 @@ export function useEcsPolicyWorld(): () => EcsPolicyWorld {
         await chown(dir, user.uid, user.gid);
         await chown(file, user.uid, user.gid);
       },
-      canLogIn(userName, credential) {
-        return canLogIn({
-          host: s.host,
-          port: s.port,
-          hostKeyFingerprint: s.hostKeyFingerprint,
-          userName,
-          ...credential,
-        });
-      },
+      canLogIn: sshdLoginCheck(s),
     };
   }, 120_000);
   afterAll(async () => {

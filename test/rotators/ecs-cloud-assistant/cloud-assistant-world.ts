@@ -12,9 +12,9 @@ import { RotationEngine } from "../../../src/engine/rotation-engine.ts";
 import type { LocalEcsInstance } from "../../../src/local-cloud/ecs/local-ecs-instance.ts";
 import type { AnyRotator, BeforeExternalCall } from "../../../src/rotators/contract.ts";
 import type { EcsCloudAssistantClients } from "../../../src/rotators/ecs/cloud-assistant/ecs-cloud-assistant-clients.ts";
-import { canLogIn } from "../../../src/rotators/ecs/ecs-ssh-session.ts";
 import { startTestCloud, type TestCloud, uniqueName } from "../../support/local-cloud.ts";
 import { type SshdServer, startSshd } from "../../support/sshd.ts";
+import { type SshdLoginCheck, sshdLoginCheck } from "../../support/sshd-login-check.ts";
 
 export interface CloudAssistantWorld {
   sshd: SshdServer;
@@ -32,10 +32,7 @@ export interface CloudAssistantWorld {
     options?: { beforeExternalCall?: BeforeExternalCall; afterLease?: boolean },
   ): RotationEngine;
   valueAt(secretName: string, stage: string): Promise<Record<string, string>>;
-  canLogIn(
-    userName: string,
-    credential: { password?: string; privateKey?: string },
-  ): Promise<boolean>;
+  canLogIn: SshdLoginCheck;
 }
 
 export function useCloudAssistantWorld(): () => CloudAssistantWorld {
@@ -103,15 +100,7 @@ export function useCloudAssistantWorld(): () => CloudAssistantWorld {
         const secret = await c.kms.getSecretValue({ secretName, versionStage: stage });
         return JSON.parse(secret.secretData) as Record<string, string>;
       },
-      canLogIn(userName, credential) {
-        return canLogIn({
-          host: s.host,
-          port: s.port,
-          hostKeyFingerprint: s.hostKeyFingerprint,
-          userName,
-          ...credential,
-        });
-      },
+      canLogIn: sshdLoginCheck(s),
     };
   }, 120_000);
   afterAll(async () => {

@@ -8,9 +8,9 @@ import { DEFAULT_ENGINE_CONFIG } from "../../../src/engine/engine-config.ts";
 import { createJsonLogger } from "../../../src/engine/json-logger.ts";
 import { RotationEngine } from "../../../src/engine/rotation-engine.ts";
 import type { AnyRotator, BeforeExternalCall } from "../../../src/rotators/contract.ts";
-import { canLogIn } from "../../../src/rotators/ecs/ecs-ssh-session.ts";
 import { startTestCloud, type TestCloud, uniqueName } from "../../support/local-cloud.ts";
 import { type SshdServer, startSshd } from "../../support/sshd.ts";
+import { type SshdLoginCheck, sshdLoginCheck } from "../../support/sshd-login-check.ts";
 
 export interface EcsRotationWorld {
   sshd: SshdServer;
@@ -29,10 +29,7 @@ export interface EcsRotationWorld {
   ): RotationEngine;
   /** The secret's value at a stage, parsed. */
   valueAt(secretName: string, stage: string): Promise<Record<string, string>>;
-  canLogIn(
-    userName: string,
-    credential: { password?: string; privateKey?: string },
-  ): Promise<boolean>;
+  canLogIn: SshdLoginCheck;
 }
 
 /** Starts the sshd and the local cloud for a suite (stopped after it). */
@@ -86,15 +83,7 @@ export function useEcsRotationWorld(): () => EcsRotationWorld {
         const secret = await c.kms.getSecretValue({ secretName, versionStage: stage });
         return JSON.parse(secret.secretData) as Record<string, string>;
       },
-      canLogIn(userName, credential) {
-        return canLogIn({
-          host: s.host,
-          port: s.port,
-          hostKeyFingerprint: s.hostKeyFingerprint,
-          userName,
-          ...credential,
-        });
-      },
+      canLogIn: sshdLoginCheck(s),
     };
   });
   afterAll(async () => {
