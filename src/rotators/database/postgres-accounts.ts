@@ -8,7 +8,7 @@
  * rotation): it inherits every privilege the base role has now or gets later,
  * and objects keep one owner group. Membership is checked at every rotation.
  */
-import pg from "pg";
+import type pg from "pg";
 import type {
   DatabaseAccounts,
   DatabaseCredentials,
@@ -24,6 +24,7 @@ import {
   DatabaseUnavailableError,
   safeDetail,
 } from "./database-errors.ts";
+import { loadPgDriver } from "./pg-driver.ts";
 
 /** SQLSTATEs meaning "the server refused these credentials". */
 const REFUSED_CODES = new Set(["28P01", "28000"]);
@@ -59,7 +60,8 @@ export const postgresAccounts: DatabaseAccounts = {
   maxAccountNameLength: 63,
   async login(target, credentials, step, run) {
     const endpoint = { host: target.host, port: target.port, account: credentials.account };
-    const client = new pg.Client(postgresClientConfig(target, credentials));
+    const { Client } = await loadPgDriver();
+    const client = new Client(postgresClientConfig(target, credentials));
     // A connection dropped by the server later must not crash the process.
     client.on("error", () => undefined);
     await run("postgres.login", async () => {
