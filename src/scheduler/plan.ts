@@ -3,7 +3,8 @@
  * `rotor:rotator`), its rotator and function, last and next rotation, and
  * whether it is due now. It makes one ListSecrets call per 100 secrets and
  * one ListSecretVersionIds per secret (the ACSCurrent version's CreateTime
- * is the last rotation); it never reads a secret's value.
+ * is the last rotation, and the ACSPrevious version is the one a
+ * `rotor:grace-period` duration protects); it never reads a secret's value.
  */
 import type { KmsClient } from "../clients/kms-client.ts";
 import { type GraceState, readGraceState } from "../engine/grace-period.ts";
