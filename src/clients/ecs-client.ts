@@ -9,6 +9,7 @@
  */
 import type { CallerOptions } from "./openapi-caller.ts";
 import { OpenApiCaller } from "./openapi-caller.ts";
+import { str, type WireObject } from "./response-fields.ts";
 
 export type EcsClientOptions = Omit<CallerOptions, "product">;
 
@@ -60,11 +61,6 @@ export interface SendFileResult {
   requestId: string;
 }
 
-interface Wire {
-  RequestId?: string;
-  [key: string]: unknown;
-}
-
 export class EcsClient {
   readonly caller: OpenApiCaller;
 
@@ -79,7 +75,7 @@ export class EcsClient {
     /** Seconds the script may run before Cloud Assistant stops it (default 60). */
     timeoutSeconds?: number;
   }): Promise<{ invokeId: string; commandId: string; requestId: string }> {
-    const body = await this.caller.call<Wire>("RunCommand", {
+    const body = await this.caller.call<WireObject>("RunCommand", {
       RegionId: this.caller.region,
       "InstanceId.1": input.instanceId,
       Type: "RunShellScript",
@@ -98,14 +94,15 @@ export class EcsClient {
     instanceId: string;
     invokeId: string;
   }): Promise<CommandInvocationResult> {
-    const body = await this.caller.call<Wire>("DescribeInvocationResults", {
+    const body = await this.caller.call<WireObject>("DescribeInvocationResults", {
       RegionId: this.caller.region,
       InstanceId: input.instanceId,
       InvokeId: input.invokeId,
       ContentEncoding: "Base64",
     });
-    const results = ((body.Invocation as Wire | undefined)?.InvocationResults as Wire | undefined)
-      ?.InvocationResult as Wire[] | undefined;
+    const results = (
+      (body.Invocation as WireObject | undefined)?.InvocationResults as WireObject | undefined
+    )?.InvocationResult as WireObject[] | undefined;
     const result = results?.find((r) => r.InstanceId === input.instanceId) ?? {};
     const exitCode = result.ExitCode;
     return {
@@ -133,7 +130,7 @@ export class EcsClient {
     overwrite?: boolean;
     timeoutSeconds?: number;
   }): Promise<{ invokeId: string; requestId: string }> {
-    const body = await this.caller.call<Wire>("SendFile", {
+    const body = await this.caller.call<WireObject>("SendFile", {
       RegionId: this.caller.region,
       "InstanceId.1": input.instanceId,
       Name: input.name,
@@ -152,15 +149,17 @@ export class EcsClient {
     instanceId: string;
     invokeId: string;
   }): Promise<SendFileResult> {
-    const body = await this.caller.call<Wire>("DescribeSendFileResults", {
+    const body = await this.caller.call<WireObject>("DescribeSendFileResults", {
       RegionId: this.caller.region,
       InstanceId: input.instanceId,
       InvokeId: input.invokeId,
     });
-    const invocations = (body.Invocations as Wire | undefined)?.Invocation as Wire[] | undefined;
+    const invocations = (body.Invocations as WireObject | undefined)?.Invocation as
+      | WireObject[]
+      | undefined;
     const invocation = invocations?.find((i) => i.InvokeId === input.invokeId);
-    const instances = (invocation?.InvokeInstances as Wire | undefined)?.InvokeInstance as
-      | Wire[]
+    const instances = (invocation?.InvokeInstances as WireObject | undefined)?.InvokeInstance as
+      | WireObject[]
       | undefined;
     const instance = instances?.find((i) => i.InstanceId === input.instanceId) ?? {};
     return {
@@ -172,8 +171,4 @@ export class EcsClient {
       requestId: str(body.RequestId),
     };
   }
-}
-
-function str(value: unknown): string {
-  return value === undefined || value === null ? "" : String(value);
 }

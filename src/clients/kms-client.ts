@@ -5,6 +5,7 @@
  * unwraps the answer's `{"VersionStages":{"VersionStage":[…]}}` style lists.
  */
 import { type CallerOptions, OpenApiCaller } from "./openapi-caller.ts";
+import { optionalStr, str, type WireObject } from "./response-fields.ts";
 
 export interface Tag {
   key: string;
@@ -72,11 +73,6 @@ export interface RandomPasswordPolicy {
 
 export type KmsClientOptions = Omit<CallerOptions, "product">;
 
-interface Wire {
-  RequestId?: string;
-  [key: string]: unknown;
-}
-
 export class KmsClient {
   readonly caller: OpenApiCaller;
 
@@ -93,14 +89,14 @@ export class KmsClient {
     encryptionKeyId?: string;
     tags?: Tag[];
   }): Promise<{ arn: string; versionId: string; requestId: string }> {
-    const body = await this.caller.call<Wire>("CreateSecret", {
+    const body = await this.caller.call<WireObject>("CreateSecret", {
       SecretName: input.secretName,
       SecretData: input.secretData,
       VersionId: input.versionId,
       SecretDataType: input.secretDataType,
       Description: input.description,
       EncryptionKeyId: input.encryptionKeyId,
-      Tags: input.tags ? JSON.stringify(toWireTags(input.tags)) : undefined,
+      Tags: input.tags ? JSON.stringify(toResponseBodyTags(input.tags)) : undefined,
     });
     return { arn: str(body.Arn), versionId: str(body.VersionId), requestId: str(body.RequestId) };
   }
@@ -111,7 +107,7 @@ export class KmsClient {
     versionStage?: string | undefined;
     versionId?: string | undefined;
   }): Promise<SecretValue> {
-    const body = await this.caller.call<Wire>("GetSecretValue", {
+    const body = await this.caller.call<WireObject>("GetSecretValue", {
       SecretName: input.secretName,
       VersionStage: input.versionStage,
       VersionId: input.versionId,
@@ -137,7 +133,7 @@ export class KmsClient {
     versionStages?: string[] | undefined;
     secretDataType?: SecretDataType;
   }): Promise<{ versionId: string; versionStages: string[]; requestId: string }> {
-    const body = await this.caller.call<Wire>("PutSecretValue", {
+    const body = await this.caller.call<WireObject>("PutSecretValue", {
       SecretName: input.secretName,
       SecretData: input.secretData,
       VersionId: input.versionId,
@@ -158,7 +154,7 @@ export class KmsClient {
     moveToVersion?: string | undefined;
     removeFromVersion?: string | undefined;
   }): Promise<{ requestId: string }> {
-    const body = await this.caller.call<Wire>("UpdateSecretVersionStage", {
+    const body = await this.caller.call<WireObject>("UpdateSecretVersionStage", {
       SecretName: input.secretName,
       VersionStage: input.versionStage,
       MoveToVersion: input.moveToVersion,
@@ -175,14 +171,14 @@ export class KmsClient {
     const versions: VersionSummary[] = [];
     const requestIds: string[] = [];
     for (let page = 1; ; page++) {
-      const body = await this.caller.call<Wire>("ListSecretVersionIds", {
+      const body = await this.caller.call<WireObject>("ListSecretVersionIds", {
         SecretName: input.secretName,
         IncludeDeprecated: input.includeDeprecated ? "true" : undefined,
         PageNumber: page,
         PageSize: 100,
       });
       requestIds.push(str(body.RequestId));
-      const entries = wrappedList(body.VersionIds, "VersionId") as Wire[];
+      const entries = wrappedList(body.VersionIds, "VersionId") as WireObject[];
       for (const entry of entries) {
         versions.push({
           versionId: str(entry.VersionId),
@@ -199,7 +195,7 @@ export class KmsClient {
     secretName: string;
     fetchTags?: boolean;
   }): Promise<SecretDescription> {
-    const body = await this.caller.call<Wire>("DescribeSecret", {
+    const body = await this.caller.call<WireObject>("DescribeSecret", {
       SecretName: input.secretName,
       FetchTags: input.fetchTags ? "true" : undefined,
     });
@@ -212,7 +208,7 @@ export class KmsClient {
       updateTime: str(body.UpdateTime),
       plannedDeleteTime: optionalStr(body.PlannedDeleteTime),
       extendedConfig: optionalStr(body.ExtendedConfig),
-      tags: fromWireTags(body.Tags),
+      tags: fromResponseBodyTags(body.Tags),
       requestId: str(body.RequestId),
     };
   }
@@ -224,7 +220,7 @@ export class KmsClient {
     pageNumber?: number;
     pageSize?: number;
   }): Promise<{ secrets: SecretSummary[]; totalCount: number; requestId: string }> {
-    const body = await this.caller.call<Wire>("ListSecrets", {
+    const body = await this.caller.call<WireObject>("ListSecrets", {
       FetchTags: input.fetchTags ? "true" : undefined,
       PageNumber: input.pageNumber,
       PageSize: input.pageSize,
@@ -232,13 +228,13 @@ export class KmsClient {
         ? JSON.stringify(input.filters.map((f) => ({ Key: f.key, Values: f.values })))
         : undefined,
     });
-    const secrets = (wrappedList(body.SecretList, "Secret") as Wire[]).map((entry) => ({
+    const secrets = (wrappedList(body.SecretList, "Secret") as WireObject[]).map((entry) => ({
       secretName: str(entry.SecretName),
       secretType: str(entry.SecretType),
       createTime: str(entry.CreateTime),
       updateTime: str(entry.UpdateTime),
       plannedDeleteTime: optionalStr(entry.PlannedDeleteTime),
-      tags: fromWireTags(entry.Tags),
+      tags: fromResponseBodyTags(entry.Tags),
     }));
     return { secrets, totalCount: Number(body.TotalCount ?? 0), requestId: str(body.RequestId) };
   }
@@ -266,7 +262,7 @@ export class KmsClient {
     description?: string;
     extendedConfig?: string;
   }): Promise<{ requestId: string }> {
-    const body = await this.caller.call<Wire>("UpdateSecret", {
+    const body = await this.caller.call<WireObject>("UpdateSecret", {
       SecretName: input.secretName,
       Description: input.description,
       ExtendedConfig: input.extendedConfig,
@@ -279,7 +275,7 @@ export class KmsClient {
     forceDeleteWithoutRecovery?: boolean;
     recoveryWindowInDays?: number;
   }): Promise<{ plannedDeleteTime?: string | undefined; requestId: string }> {
-    const body = await this.caller.call<Wire>("DeleteSecret", {
+    const body = await this.caller.call<WireObject>("DeleteSecret", {
       SecretName: input.secretName,
       ForceDeleteWithoutRecovery: input.forceDeleteWithoutRecovery ? "true" : undefined,
       RecoveryWindowInDays: input.recoveryWindowInDays,
@@ -291,14 +287,16 @@ export class KmsClient {
   }
 
   async restoreSecret(input: { secretName: string }): Promise<{ requestId: string }> {
-    const body = await this.caller.call<Wire>("RestoreSecret", { SecretName: input.secretName });
+    const body = await this.caller.call<WireObject>("RestoreSecret", {
+      SecretName: input.secretName,
+    });
     return { requestId: str(body.RequestId) };
   }
 
   async getRandomPassword(
     policy: RandomPasswordPolicy = {},
   ): Promise<{ randomPassword: string; requestId: string }> {
-    const body = await this.caller.call<Wire>("GetRandomPassword", {
+    const body = await this.caller.call<WireObject>("GetRandomPassword", {
       PasswordLength: policy.length,
       ExcludeCharacters: policy.excludeCharacters,
       ExcludeLowercase: policy.excludeLowercase,
@@ -311,9 +309,9 @@ export class KmsClient {
   }
 
   async tagResource(input: { secretName: string; tags: Tag[] }): Promise<{ requestId: string }> {
-    const body = await this.caller.call<Wire>("TagResource", {
+    const body = await this.caller.call<WireObject>("TagResource", {
       SecretName: input.secretName,
-      Tags: JSON.stringify(toWireTags(input.tags)),
+      Tags: JSON.stringify(toResponseBodyTags(input.tags)),
     });
     return { requestId: str(body.RequestId) };
   }
@@ -322,7 +320,7 @@ export class KmsClient {
     secretName: string;
     tagKeys: string[];
   }): Promise<{ requestId: string }> {
-    const body = await this.caller.call<Wire>("UntagResource", {
+    const body = await this.caller.call<WireObject>("UntagResource", {
       SecretName: input.secretName,
       TagKeys: JSON.stringify(input.tagKeys),
     });
@@ -330,12 +328,12 @@ export class KmsClient {
   }
 }
 
-function toWireTags(tags: Tag[]): { TagKey: string; TagValue: string }[] {
+function toResponseBodyTags(tags: Tag[]): { TagKey: string; TagValue: string }[] {
   return tags.map((tag) => ({ TagKey: tag.key, TagValue: tag.value }));
 }
 
-function fromWireTags(wire: unknown): Tag[] {
-  return (wrappedList(wire, "Tag") as Wire[]).map((tag) => ({
+function fromResponseBodyTags(wire: unknown): Tag[] {
+  return (wrappedList(wire, "Tag") as WireObject[]).map((tag) => ({
     key: str(tag.TagKey),
     value: str(tag.TagValue),
   }));
@@ -346,12 +344,4 @@ function wrappedList(outer: unknown, inner: string): unknown[] {
   if (typeof outer !== "object" || outer === null) return [];
   const list = (outer as Record<string, unknown>)[inner];
   return Array.isArray(list) ? list : [];
-}
-
-function str(value: unknown): string {
-  return value === undefined || value === null ? "" : String(value);
-}
-
-function optionalStr(value: unknown): string | undefined {
-  return value === undefined || value === null || value === "" ? undefined : String(value);
 }

@@ -5,6 +5,7 @@
  * returned by createAccessKey only: RAM never shows it again.
  */
 import { type CallerOptions, OpenApiCaller } from "./openapi-caller.ts";
+import { str, type WireObject } from "./response-fields.ts";
 
 export type AccessKeyStatus = "Active" | "Inactive";
 
@@ -47,11 +48,6 @@ export interface AttachedPolicy {
 
 export type RamClientOptions = Omit<CallerOptions, "product">;
 
-interface Wire {
-  RequestId?: string;
-  [key: string]: unknown;
-}
-
 export class RamClient {
   readonly caller: OpenApiCaller;
 
@@ -64,7 +60,7 @@ export class RamClient {
     displayName?: string;
     comments?: string;
   }): Promise<RamUser> {
-    const body = await this.caller.call<Wire>("CreateUser", {
+    const body = await this.caller.call<WireObject>("CreateUser", {
       UserName: input.userName,
       DisplayName: input.displayName,
       Comments: input.comments,
@@ -73,7 +69,7 @@ export class RamClient {
   }
 
   async getUser(input: { userName: string }): Promise<RamUser> {
-    const body = await this.caller.call<Wire>("GetUser", { UserName: input.userName });
+    const body = await this.caller.call<WireObject>("GetUser", { UserName: input.userName });
     return toUser(body.User);
   }
 
@@ -82,7 +78,10 @@ export class RamClient {
     const users: RamUser[] = [];
     let marker: string | undefined;
     do {
-      const body = await this.caller.call<Wire>("ListUsers", { Marker: marker, MaxItems: 1000 });
+      const body = await this.caller.call<WireObject>("ListUsers", {
+        Marker: marker,
+        MaxItems: 1000,
+      });
       users.push(...wrappedList(body.Users, "User").map(toUser));
       marker = body.IsTruncated === true ? str(body.Marker) : undefined;
     } while (marker);
@@ -95,13 +94,17 @@ export class RamClient {
 
   /** A new Active key; fails with LimitExceeded.User.AccessKey when the user already has two. */
   async createAccessKey(input: { userName: string }): Promise<NewAccessKey> {
-    const body = await this.caller.call<Wire>("CreateAccessKey", { UserName: input.userName });
-    const key = (body.AccessKey ?? {}) as Wire;
+    const body = await this.caller.call<WireObject>("CreateAccessKey", {
+      UserName: input.userName,
+    });
+    const key = (body.AccessKey ?? {}) as WireObject;
     return { ...toKeySummary(key), accessKeySecret: str(key.AccessKeySecret) };
   }
 
   async listAccessKeys(input: { userName: string }): Promise<AccessKeySummary[]> {
-    const body = await this.caller.call<Wire>("ListAccessKeys", { UserName: input.userName });
+    const body = await this.caller.call<WireObject>("ListAccessKeys", {
+      UserName: input.userName,
+    });
     return wrappedList(body.AccessKeys, "AccessKey").map(toKeySummary);
   }
 
@@ -131,7 +134,7 @@ export class RamClient {
     description?: string;
     maxSessionDuration?: number;
   }): Promise<RamRole> {
-    const body = await this.caller.call<Wire>("CreateRole", {
+    const body = await this.caller.call<WireObject>("CreateRole", {
       RoleName: input.roleName,
       AssumeRolePolicyDocument: input.assumeRolePolicyDocument,
       Description: input.description,
@@ -141,7 +144,7 @@ export class RamClient {
   }
 
   async getRole(input: { roleName: string }): Promise<RamRole> {
-    const body = await this.caller.call<Wire>("GetRole", { RoleName: input.roleName });
+    const body = await this.caller.call<WireObject>("GetRole", { RoleName: input.roleName });
     return toRole(body.Role);
   }
 
@@ -150,12 +153,12 @@ export class RamClient {
     policyDocument: string;
     description?: string;
   }): Promise<{ policyName: string; policyType: PolicyType }> {
-    const body = await this.caller.call<Wire>("CreatePolicy", {
+    const body = await this.caller.call<WireObject>("CreatePolicy", {
       PolicyName: input.policyName,
       PolicyDocument: input.policyDocument,
       Description: input.description,
     });
-    const policy = (body.Policy ?? {}) as Wire;
+    const policy = (body.Policy ?? {}) as WireObject;
     return { policyName: str(policy.PolicyName), policyType: toPolicyType(policy.PolicyType) };
   }
 
@@ -188,12 +191,16 @@ export class RamClient {
   }
 
   async listPoliciesForUser(input: { userName: string }): Promise<AttachedPolicy[]> {
-    const body = await this.caller.call<Wire>("ListPoliciesForUser", { UserName: input.userName });
+    const body = await this.caller.call<WireObject>("ListPoliciesForUser", {
+      UserName: input.userName,
+    });
     return wrappedList(body.Policies, "Policy").map(toAttached);
   }
 
   async listPoliciesForRole(input: { roleName: string }): Promise<AttachedPolicy[]> {
-    const body = await this.caller.call<Wire>("ListPoliciesForRole", { RoleName: input.roleName });
+    const body = await this.caller.call<WireObject>("ListPoliciesForRole", {
+      RoleName: input.roleName,
+    });
     return wrappedList(body.Policies, "Policy").map(toAttached);
   }
 }
@@ -209,7 +216,7 @@ function policyQuery(input: PolicyAttachment): { PolicyName: string; PolicyType:
 }
 
 function toUser(wire: unknown): RamUser {
-  const user = (wire ?? {}) as Wire;
+  const user = (wire ?? {}) as WireObject;
   return {
     userId: str(user.UserId),
     userName: str(user.UserName),
@@ -220,7 +227,7 @@ function toUser(wire: unknown): RamUser {
 }
 
 function toRole(wire: unknown): RamRole {
-  const role = (wire ?? {}) as Wire;
+  const role = (wire ?? {}) as WireObject;
   return {
     roleId: str(role.RoleId),
     roleName: str(role.RoleName),
@@ -233,7 +240,7 @@ function toRole(wire: unknown): RamRole {
 }
 
 function toKeySummary(wire: unknown): AccessKeySummary {
-  const key = (wire ?? {}) as Wire;
+  const key = (wire ?? {}) as WireObject;
   return {
     accessKeyId: str(key.AccessKeyId),
     status: key.Status === "Inactive" ? "Inactive" : "Active",
@@ -242,7 +249,7 @@ function toKeySummary(wire: unknown): AccessKeySummary {
 }
 
 function toAttached(wire: unknown): AttachedPolicy {
-  const policy = (wire ?? {}) as Wire;
+  const policy = (wire ?? {}) as WireObject;
   return {
     policyName: str(policy.PolicyName),
     policyType: toPolicyType(policy.PolicyType),
@@ -260,8 +267,4 @@ function wrappedList(outer: unknown, inner: string): unknown[] {
   if (typeof outer !== "object" || outer === null) return [];
   const list = (outer as Record<string, unknown>)[inner];
   return Array.isArray(list) ? list : [];
-}
-
-function str(value: unknown): string {
-  return value === undefined || value === null ? "" : String(value);
 }

@@ -5,6 +5,7 @@
  * travel as parameters only: they are never part of a result or an error.
  */
 import { type CallerOptions, OpenApiCaller } from "./openapi-caller.ts";
+import { str, type WireObject } from "./response-fields.ts";
 
 export type RdsClientOptions = Omit<CallerOptions, "product">;
 
@@ -32,11 +33,6 @@ export interface RdsAccount {
   databasePrivileges: RdsDatabasePrivilege[];
 }
 
-interface Wire {
-  RequestId?: string;
-  [key: string]: unknown;
-}
-
 export class RdsClient {
   readonly caller: OpenApiCaller;
 
@@ -49,12 +45,12 @@ export class RdsClient {
     dbInstanceId: string;
     accountName?: string | undefined;
   }): Promise<{ accounts: RdsAccount[]; requestId: string }> {
-    const body = await this.caller.call<Wire>("DescribeAccounts", {
+    const body = await this.caller.call<WireObject>("DescribeAccounts", {
       DBInstanceId: input.dbInstanceId,
       AccountName: input.accountName,
     });
     const accounts = wrappedList(body.Accounts, "DBInstanceAccount").map((entry) => {
-      const account = entry as Wire;
+      const account = entry as WireObject;
       return {
         dbInstanceId: str(account.DBInstanceId),
         accountName: str(account.AccountName),
@@ -62,7 +58,7 @@ export class RdsClient {
         accountType: str(account.AccountType),
         databasePrivileges: wrappedList(account.DatabasePrivileges, "DatabasePrivilege").map(
           (grant) => {
-            const wire = grant as Wire;
+            const wire = grant as WireObject;
             return {
               dbName: str(wire.DBName),
               accountPrivilege: str(wire.AccountPrivilege),
@@ -82,7 +78,7 @@ export class RdsClient {
     accountType?: "Normal" | "Super";
     accountDescription?: string;
   }): Promise<{ requestId: string }> {
-    const body = await this.caller.call<Wire>("CreateAccount", {
+    const body = await this.caller.call<WireObject>("CreateAccount", {
       DBInstanceId: input.dbInstanceId,
       AccountName: input.accountName,
       AccountPassword: input.accountPassword,
@@ -98,7 +94,7 @@ export class RdsClient {
     accountName: string;
     grants: { dbName: string; privilege: RdsAccountPrivilege }[];
   }): Promise<{ requestId: string }> {
-    const body = await this.caller.call<Wire>("GrantAccountPrivilege", {
+    const body = await this.caller.call<WireObject>("GrantAccountPrivilege", {
       DBInstanceId: input.dbInstanceId,
       AccountName: input.accountName,
       DBName: input.grants.map((grant) => grant.dbName).join(","),
@@ -112,7 +108,7 @@ export class RdsClient {
     accountName: string;
     accountPassword: string;
   }): Promise<{ requestId: string }> {
-    const body = await this.caller.call<Wire>("ResetAccountPassword", {
+    const body = await this.caller.call<WireObject>("ResetAccountPassword", {
       DBInstanceId: input.dbInstanceId,
       AccountName: input.accountName,
       AccountPassword: input.accountPassword,
@@ -126,8 +122,4 @@ function wrappedList(outer: unknown, inner: string): unknown[] {
   if (typeof outer !== "object" || outer === null) return [];
   const list = (outer as Record<string, unknown>)[inner];
   return Array.isArray(list) ? list : [];
-}
-
-function str(value: unknown): string {
-  return value === undefined || value === null ? "" : String(value);
 }

@@ -5,6 +5,7 @@
  */
 import type { AccessKeyCredentials } from "./credentials.ts";
 import { type CallerOptions, OpenApiCaller } from "./openapi-caller.ts";
+import { optionalStr, str, type WireObject } from "./response-fields.ts";
 
 export interface CallerIdentity {
   accountId: string;
@@ -27,11 +28,6 @@ export interface AssumedRole {
 
 export type StsClientOptions = Omit<CallerOptions, "product">;
 
-interface Wire {
-  RequestId?: string;
-  [key: string]: unknown;
-}
-
 export class StsClient {
   readonly caller: OpenApiCaller;
 
@@ -40,7 +36,7 @@ export class StsClient {
   }
 
   async getCallerIdentity(): Promise<CallerIdentity> {
-    const body = await this.caller.call<Wire>("GetCallerIdentity", {});
+    const body = await this.caller.call<WireObject>("GetCallerIdentity", {});
     return {
       accountId: str(body.AccountId),
       arn: str(body.Arn),
@@ -62,14 +58,14 @@ export class StsClient {
     durationSeconds?: number;
     policy?: string;
   }): Promise<AssumedRole> {
-    const body = await this.caller.call<Wire>("AssumeRole", {
+    const body = await this.caller.call<WireObject>("AssumeRole", {
       RoleArn: input.roleArn,
       RoleSessionName: input.roleSessionName,
       DurationSeconds: input.durationSeconds,
       Policy: input.policy,
     });
-    const credentials = (body.Credentials ?? {}) as Wire;
-    const user = (body.AssumedRoleUser ?? {}) as Wire;
+    const credentials = (body.Credentials ?? {}) as WireObject;
+    const user = (body.AssumedRoleUser ?? {}) as WireObject;
     return {
       credentials: {
         accessKeyId: str(credentials.AccessKeyId),
@@ -81,12 +77,4 @@ export class StsClient {
       requestId: str(body.RequestId),
     };
   }
-}
-
-function str(value: unknown): string {
-  return value === undefined || value === null ? "" : String(value);
-}
-
-function optionalStr(value: unknown): string | undefined {
-  return value === undefined || value === null || value === "" ? undefined : String(value);
 }
