@@ -29,17 +29,16 @@ const MAX_GRACE_MS = 365 * UNIT_MS.d;
 /** `next-rotation`, or milliseconds from `90s`, `5m`, `12h`, `7d`, `2w` (1s to 365d). */
 export function parseGracePeriod(text: string): GracePeriod | { error: string } {
   if (text.trim() === "next-rotation") return "next-rotation";
-  return parseDuration(text);
+  const ms = parseDuration(text);
+  return typeof ms === "number" ? ms : { error: `expected next-rotation or ${ms.error}` };
 }
 
-/** A duration from one second to 365 days, or an error saying what is expected. */
+/** A duration from one second to 365 days, or in `error` what was expected (to follow "expected"). */
 export function parseDuration(text: string): number | { error: string } {
   const match = /^(\d{1,6})([smhdw])$/.exec(text.trim());
   const ms = match ? Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS] : Number.NaN;
   if (ms > 0 && ms <= MAX_GRACE_MS) return ms;
-  return {
-    error: `expected a duration from 1s to 365d such as "12h" or "7d", got ${JSON.stringify(text)}`,
-  };
+  return { error: `a duration from 1s to 365d such as "12h" or "7d", got ${JSON.stringify(text)}` };
 }
 
 /** What the scheduler knows of a secret's grace period, from its tags and versions only. */

@@ -21,7 +21,7 @@ import { parseDuration, parseGracePeriod } from "../../engine/grace-period.ts";
 const duration = z.string().transform((text, ctx) => {
   const ms = parseDuration(text);
   if (typeof ms === "number") return ms;
-  ctx.addIssue({ code: "custom", message: ms.error });
+  ctx.addIssue({ code: "custom", message: `expected ${ms.error}` });
   return z.NEVER;
 });
 
@@ -29,10 +29,7 @@ const duration = z.string().transform((text, ctx) => {
 const gracePeriod = z.string().transform((text, ctx) => {
   const grace = parseGracePeriod(text);
   if (typeof grace !== "object") return grace;
-  ctx.addIssue({
-    code: "custom",
-    message: `expected next-rotation or ${grace.error.slice("expected ".length)}`,
-  });
+  ctx.addIssue({ code: "custom", message: grace.error });
   return z.NEVER;
 });
 
