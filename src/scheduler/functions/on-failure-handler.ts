@@ -32,12 +32,13 @@ export function createOnFailureHandler(options: OnFailureHandlerOptions = {}) {
     context: FcContext,
   ): Promise<{ SecretName: string; Notified: boolean }> => {
     const record = parseRecord(event);
-    const secretName = secretNameOf(record);
+    const original = originalEvent(record);
+    const secretName = secretNameOf(original);
     const functionName = record.requestContext?.functionArn?.split("/").at(-1) ?? "unknown";
     const functionError =
       record.responseContext?.functionError || "the rotation failed without a message";
     const error = boundedError(
-      isGraceEnding(record)
+      original.EndGracePeriod === true
         ? `ending the grace period of ACSPrevious failed: ${functionError}`
         : functionError,
     );
@@ -71,29 +72,35 @@ function parseRecord(event: Buffer | string): DestinationRecord {
   throw new ValidationError("The onFailure event is not an FC destination record (a JSON object)");
 }
 
-/** True when the failed invocation was the scheduler's `{"SecretName","EndGracePeriod":true}`. */
-function isGraceEnding(record: DestinationRecord): boolean {
+/**
+ * The failed invocation's event: a direct one (`SecretName`, and
+ * `EndGracePeriod` when the scheduler asked to end a grace period) or a
+ * timer envelope whose `payload` holds one. Empty when unreadable.
+ */
+interface OriginalEvent {
+  SecretName?: unknown;
+  EndGracePeriod?: unknown;
+  payload?: unknown;
+}
+
+function originalEvent(record: DestinationRecord): OriginalEvent {
   try {
-    const original = JSON.parse(record.requestPayload ?? "") as { EndGracePeriod?: unknown };
-    return original.EndGracePeriod === true;
+    const parsed = JSON.parse(record.requestPayload ?? "") as unknown;
+    return typeof parsed === "object" && parsed !== null ? (parsed as OriginalEvent) : {};
   } catch {
-    return false;
+    return {};
   }
 }
 
-function secretNameOf(record: DestinationRecord): string {
-  try {
-    const original = JSON.parse(record.requestPayload ?? "") as {
-      SecretName?: unknown;
-      payload?: unknown;
-    };
-    if (typeof original.SecretName === "string") return original.SecretName;
-    if (typeof original.payload === "string") {
+function secretNameOf(original: OriginalEvent): string {
+  if (typeof original.SecretName === "string") return original.SecretName;
+  if (typeof original.payload === "string") {
+    try {
       const payload = JSON.parse(original.payload) as { SecretName?: unknown };
       if (typeof payload.SecretName === "string") return payload.SecretName;
+    } catch {
+      // fall through
     }
-  } catch {
-    // fall through
   }
   throw new ValidationError("The onFailure record's requestPayload names no SecretName");
 }
