@@ -6,15 +6,14 @@
  */
 import { afterAll, beforeAll } from "vitest";
 import { EcsClient, type EcsClientOptions } from "../../../src/clients/ecs-client.ts";
-import { DEFAULT_ENGINE_CONFIG } from "../../../src/engine/engine-config.ts";
-import { createJsonLogger } from "../../../src/engine/json-logger.ts";
-import { RotationEngine } from "../../../src/engine/rotation-engine.ts";
+import type { RotationEngine } from "../../../src/engine/rotation-engine.ts";
 import type { LocalEcsInstance } from "../../../src/local-cloud/ecs/local-ecs-instance.ts";
 import type { AnyRotator, BeforeExternalCall } from "../../../src/rotators/contract.ts";
 import type { EcsCloudAssistantClients } from "../../../src/rotators/ecs/cloud-assistant/ecs-cloud-assistant-clients.ts";
 import { startTestCloud, type TestCloud, uniqueName } from "../../support/local-cloud.ts";
 import { type SshdServer, startSshd } from "../../support/sshd.ts";
 import { type SshdLoginCheck, sshdLoginCheck } from "../../support/sshd-login-check.ts";
+import { ecsTestEngine, jsonValueAt } from "../ecs/ecs-rotation-setup.ts";
 
 export interface CloudAssistantWorld {
   sshd: SshdServer;
@@ -79,27 +78,8 @@ export function useCloudAssistantWorld(): () => CloudAssistantWorld {
         });
         return secretName;
       },
-      engine(rotator, options = {}) {
-        return new RotationEngine({
-          kms: {
-            endpoint: c.endpoint,
-            credentials: c.credentials,
-            region: c.region,
-            retry: { baseDelayMs: 20, maxDelayMs: 200 },
-          },
-          rotators: { [rotator.kind]: rotator },
-          log: createJsonLogger((line) => logLines.push(line)),
-          testRetryDelayMs: 50,
-          beforeExternalCall: options.beforeExternalCall,
-          now: options.afterLease
-            ? () => Date.now() + DEFAULT_ENGINE_CONFIG.leaseMs + 60_000
-            : undefined,
-        });
-      },
-      async valueAt(secretName, stage) {
-        const secret = await c.kms.getSecretValue({ secretName, versionStage: stage });
-        return JSON.parse(secret.secretData) as Record<string, string>;
-      },
+      engine: (rotator, options) => ecsTestEngine(c, logLines, rotator, options),
+      valueAt: (secretName, stage) => jsonValueAt(c, secretName, stage),
       canLogIn: sshdLoginCheck(s),
     };
   }, 120_000);

@@ -62,27 +62,8 @@ export function useEcsRotationWorld(): () => EcsRotationWorld {
         });
         return secretName;
       },
-      engine(rotator, options = {}) {
-        return new RotationEngine({
-          kms: {
-            endpoint: c.endpoint,
-            credentials: c.credentials,
-            region: c.region,
-            retry: { baseDelayMs: 20, maxDelayMs: 200 },
-          },
-          rotators: { [rotator.kind]: rotator },
-          log: createJsonLogger((line) => logLines.push(line)),
-          testRetryDelayMs: 50,
-          beforeExternalCall: options.beforeExternalCall,
-          now: options.afterLease
-            ? () => Date.now() + DEFAULT_ENGINE_CONFIG.leaseMs + 60_000
-            : undefined,
-        });
-      },
-      async valueAt(secretName, stage) {
-        const secret = await c.kms.getSecretValue({ secretName, versionStage: stage });
-        return JSON.parse(secret.secretData) as Record<string, string>;
-      },
+      engine: (rotator, options) => ecsTestEngine(c, logLines, rotator, options),
+      valueAt: (secretName, stage) => jsonValueAt(c, secretName, stage),
       canLogIn: sshdLoginCheck(s),
     };
   });
@@ -93,6 +74,41 @@ export function useEcsRotationWorld(): () => EcsRotationWorld {
     if (!world) throw new Error("the ECS rotation world starts in beforeAll");
     return world;
   };
+}
+
+/**
+ * An engine for one rotator on the suite's cloud, its lines kept in
+ * `logLines`. `afterLease`: its clock runs past the lock's lease.
+ */
+export function ecsTestEngine(
+  cloud: TestCloud,
+  logLines: string[],
+  rotator: AnyRotator,
+  options: { beforeExternalCall?: BeforeExternalCall; afterLease?: boolean } = {},
+): RotationEngine {
+  return new RotationEngine({
+    kms: {
+      endpoint: cloud.endpoint,
+      credentials: cloud.credentials,
+      region: cloud.region,
+      retry: { baseDelayMs: 20, maxDelayMs: 200 },
+    },
+    rotators: { [rotator.kind]: rotator },
+    log: createJsonLogger((line) => logLines.push(line)),
+    testRetryDelayMs: 50,
+    beforeExternalCall: options.beforeExternalCall,
+    now: options.afterLease ? () => Date.now() + DEFAULT_ENGINE_CONFIG.leaseMs + 60_000 : undefined,
+  });
+}
+
+/** The secret's value at a stage, parsed as JSON. */
+export async function jsonValueAt(
+  cloud: TestCloud,
+  secretName: string,
+  stage: string,
+): Promise<Record<string, string>> {
+  const secret = await cloud.kms.getSecretValue({ secretName, versionStage: stage });
+  return JSON.parse(secret.secretData) as Record<string, string>;
 }
 
 /** A fault hook that crashes the `n`-th external call (1-based) and counts them all. */
