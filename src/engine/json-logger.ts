@@ -48,9 +48,10 @@ export function scrub(line: string, secrets: ReadonlySet<string>): string {
   let out = line;
   const ordered = [...secrets].sort((a, b) => b.length - a.length);
   for (const secret of ordered) {
-    out = out.split(secret).join(REDACTED);
+    // Most lines hold no secret at all: a search costs nothing, a split allocates.
+    if (out.includes(secret)) out = out.split(secret).join(REDACTED);
     const escaped = JSON.stringify(secret).slice(1, -1);
-    if (escaped !== secret) out = out.split(escaped).join(REDACTED);
+    if (escaped !== secret && out.includes(escaped)) out = out.split(escaped).join(REDACTED);
   }
   return out;
 }
