@@ -56,6 +56,13 @@ const REFUSED_CODES = new Set([
 
 const CONNECT_TIMEOUT_MS = 10_000;
 
+/**
+ * Statements go through query(), never execute(), so nothing is prepared;
+ * mysql2's default cache of 16,000 prepared statements would still allocate
+ * four 16,000-slot arrays (about half a megabyte) for every connection.
+ */
+const PREPARED_STATEMENT_CACHE_SIZE = 1;
+
 export function mysqlConnectionOptions(
   target: DatabaseTarget,
   credentials: DatabaseCredentials,
@@ -72,6 +79,7 @@ export function mysqlConnectionOptions(
     password: credentials.password,
     database: target.database,
     connectTimeout: CONNECT_TIMEOUT_MS,
+    maxPreparedStatements: PREPARED_STATEMENT_CACHE_SIZE,
     ssl: target.tls
       ? {
           ca: target.tls.ca,
