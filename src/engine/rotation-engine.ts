@@ -145,6 +145,8 @@ interface Rotation {
   leaseExpiresAt?: number | undefined;
   /** The claim version this invocation put when it took the rotation over. */
   claimId?: string | undefined;
+  /** Other secrets' ACSCurrent, read ahead for the rotator (see Rotator.readsSecrets). */
+  readAhead?: ReadonlyMap<string, Promise<SecretValue>> | undefined;
 }
 
 /** What load() finds: the secret, its rotator and settings, and what the invocation is to do. */
@@ -230,6 +232,19 @@ export class RotationEngine {
     const read = this.kms.getSecretValue({ secretName, versionStage: ACS_CURRENT });
     read.catch(() => undefined);
     return read;
+  }
+
+  /**
+   * The secrets the rotator says it will read, read now so the reads overlap
+   * createSecret's own calls. Like readCurrentEarly, a failed read surfaces
+   * where the rotator awaits it, and nowhere if it never does.
+   */
+  private readAhead(rotator: AnyRotator, currentValue: unknown) {
+    const reads = new Map<string, Promise<SecretValue>>();
+    for (const secretName of rotator.readsSecrets?.(currentValue) ?? []) {
+      if (!reads.has(secretName)) reads.set(secretName, this.readCurrentEarly(secretName));
+    }
+    return reads;
   }
 
   private async load(request: RotationRequest) {
@@ -562,6 +577,7 @@ export class RotationEngine {
     }
     const currentValue = this.parseValue(rotator, current, secretName);
     const readCurrent = current;
+    const readAhead = this.readAhead(rotator, currentValue);
     const claimed = await this.auditStep(
       secretName,
       "createSecret",
@@ -570,7 +586,8 @@ export class RotationEngine {
       async () => {
         // Before anything changes (createValue may already mint a key on the target).
         await this.recordLeak(setup, readCurrent.versionId);
-        return this.claimRotation(setup, readCurrent, currentValue);
+        // The copy is taken after recordLeak, which notes the marker on setup.
+        return this.claimRotation({ ...setup, readAhead }, readCurrent, currentValue);
       },
     );
     if (claimed.kind === "rotated-meanwhile") {
@@ -614,7 +631,7 @@ export class RotationEngine {
    * version (the normal case), or by taking over one whose lease ran out.
    */
   private async claimRotation(
-    setup: Setup,
+    setup: Setup & Pick<Rotation, "readAhead">,
     current: SecretValue,
     currentValue: unknown,
   ): Promise<
@@ -907,6 +924,7 @@ export class RotationEngine {
       config: unknown;
       tags: Record<string, string>;
       emergency: boolean;
+      readAhead?: ReadonlyMap<string, Promise<SecretValue>> | undefined;
     },
     versionIds: RotatorContext<unknown>["versionIds"],
   ): RotatorContext<unknown> {
@@ -921,10 +939,10 @@ export class RotationEngine {
       emergency: setup.emergency,
       versionIds,
       readSecret: async (secretName, options) => {
-        const secret = await this.kms.getSecretValue({
-          secretName,
-          versionStage: options?.versionStage ?? ACS_CURRENT,
-        });
+        const versionStage = options?.versionStage ?? ACS_CURRENT;
+        const readAhead =
+          versionStage === ACS_CURRENT ? setup.readAhead?.get(secretName) : undefined;
+        const secret = await (readAhead ?? this.kms.getSecretValue({ secretName, versionStage }));
         log.redact(secret.secretData);
         return secret.secretData;
       },

@@ -139,6 +139,14 @@ export interface Rotator<Value, Config> {
    */
   usesPrevious?: boolean;
   /**
+   * Other secrets whose ACSCurrent this rotation will read through
+   * `ctx.readSecret` (a master account's, say). The engine reads them while
+   * it stores the pending version, so they cost no round trip of their own;
+   * a read that fails fails where the rotator asks for it, as it would
+   * have without this. Leave out for none.
+   */
+  readsSecrets?(current: Value): string[];
+  /**
    * createSecret: a new value from the current one. Nothing should be
    * written to the target yet: invocations racing for the rotation each
    * create a value and only one is kept, so a rotator whose target mints

@@ -296,6 +296,12 @@ export function createDatabaseRotator(
     },
     config: configSchema,
 
+    // Dual mode logs in as the master (not on RDS, where RAM changes accounts).
+    readsSecrets(current) {
+      const master = current.masterSecret;
+      return rotationMode(current) === "dual" && !current.DBInstanceId && master ? [master] : [];
+    },
+
     async createValue(current) {
       const dual = rotationMode(current) === "dual";
       const AccountName = dual ? otherAccount(current) : current.AccountName;
