@@ -132,6 +132,77 @@ describe.skipIf(skipUnlessMariaDb())("MySQL account operations against MariaDB",
     expect((await grantsOf(alternate)).join("\n")).not.toContain("SELECT");
   });
 
+  it("only sets the password of an alternate already in line: SHOW GRANTS agree, the catalogue is not read", async () => {
+    // Prepare
+    const schema = unique("ledger");
+    const user = unique("ledger_app");
+    const alternate = `${user}_rt`;
+    await admin.query(`CREATE DATABASE ${mysql.escapeId(schema)}`);
+    await admin.query("CREATE USER ?@'%' IDENTIFIED BY 'pw-1' REQUIRE SSL", [user]);
+    await admin.query(`GRANT SELECT ON ${mysql.escapeId(schema)}.* TO ?@'%'`, [user]);
+    const first = await asAdmin();
+    await first.syncAlternate({ current: user, alternate, base: user, password: "pw-2" });
+    await first.close();
+    const calls: string[] = [];
+    const recording: ExternalRunner = (name, call) => {
+      calls.push(name);
+      return call();
+    };
+    const session = await mysqlAccounts.login(
+      target(),
+      { account: db.adminUser, password: db.adminPassword },
+      "test",
+      recording,
+    );
+
+    // Act
+    await session.syncAlternate({ current: user, alternate, base: user, password: "pw-3" });
+    await session.close();
+
+    // Assess
+    expect(calls).toEqual([
+      "mysql.login",
+      "mysql.version",
+      "mysql.readAccounts",
+      "mysql.showGrants",
+      "mysql.showGrants",
+      "mysql.alterPassword",
+    ]);
+    const [rows] = await admin.query<mysql.RowDataPacket[]>(
+      "SELECT authentication_string = PASSWORD('pw-3') AS matches FROM mysql.user WHERE User = ?",
+      [alternate],
+    );
+    expect(rows.map((row) => Number(row.matches))).toEqual([1]);
+    expect(await grantsOf(alternate)).toEqual(await grantsOf(user));
+  });
+
+  it("copies a TLS requirement and resource limits the current account gained after the alternate was made", async () => {
+    // Prepare
+    const user = unique("billing_app");
+    const alternate = `${user}_rt`;
+    await admin.query("CREATE USER ?@'%' IDENTIFIED BY 'pw-1'", [user]);
+    const session = await asAdmin();
+    await session.syncAlternate({ current: user, alternate, base: user, password: "pw-2" });
+    await admin.query(
+      "ALTER USER ?@'%' REQUIRE SSL WITH MAX_QUERIES_PER_HOUR 50 MAX_USER_CONNECTIONS 3",
+      [user],
+    );
+
+    // Act
+    await session.syncAlternate({ current: user, alternate, base: user, password: "pw-3" });
+    await session.close();
+
+    // Assess
+    const [rows] = await admin.query<mysql.RowDataPacket[]>(
+      "SELECT ssl_type, max_questions, max_user_connections FROM mysql.user WHERE User = ?",
+      [alternate],
+    );
+    expect(rows.map((row) => [row.ssl_type, row.max_questions, row.max_user_connections])).toEqual([
+      ["ANY", 50, 3],
+    ]);
+    expect(await grantsOf(alternate)).toEqual(await grantsOf(user));
+  });
+
   it("sets a password that logs in, and changes its own password in single-user mode", async () => {
     // Prepare
     const user = unique("solo");
