@@ -146,13 +146,25 @@ class PostgresSession implements DatabaseSession {
     password: string;
   }): Promise<void> {
     this.secrets.push(input.password);
-    if (!(await this.accountExists(input.base))) {
+    // One read for what the rest depends on: which of the two roles exist,
+    // and whether the alternate is already a member of base.
+    const roles = await this.query<{ rolname: string; member_of_base: boolean }>(
+      "readRoles",
+      `SELECT r.rolname,
+              EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles b ON b.oid = m.roleid
+                       WHERE m.member = r.oid AND b.rolname = $1) AS member_of_base
+         FROM pg_roles r WHERE r.rolname IN ($1, $2)`,
+      [input.base, input.alternate],
+    );
+    const role = (name: string) => roles.find((row) => row.rolname === name);
+    if (!role(input.base)) {
       throw new DatabaseRotationRefusedError(
         `${this.step}: role ${JSON.stringify(input.base)} does not exist on ${this.endpoint.host}:${this.endpoint.port}`,
       );
     }
+    const alternate = role(input.alternate);
     let created = false;
-    if (!(await this.accountExists(input.alternate))) {
+    if (!alternate) {
       try {
         await this.query(
           "createRole",
@@ -167,20 +179,12 @@ class PostgresSession implements DatabaseSession {
       }
     }
     if (!created) await this.setPassword(input.alternate, input.password);
-    if (input.alternate === input.base) return;
-    const member = await this.query(
-      "checkMembership",
-      `SELECT 1 FROM pg_auth_members m
-         JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member
-        WHERE r.rolname = $1 AND u.rolname = $2`,
-      [input.base, input.alternate],
+    if (input.alternate === input.base || alternate?.member_of_base) return;
+    // GRANT of a membership already held only warns: safe when a concurrent run granted it first.
+    await this.query(
+      "grantMembership",
+      `GRANT ${this.identifier(input.base)} TO ${this.identifier(input.alternate)}`,
     );
-    if (member.length === 0) {
-      await this.query(
-        "grantMembership",
-        `GRANT ${this.identifier(input.base)} TO ${this.identifier(input.alternate)}`,
-      );
-    }
   }
 
   async setPassword(account: string, password: string): Promise<void> {

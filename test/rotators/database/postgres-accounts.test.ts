@@ -99,6 +99,48 @@ describe.skipIf(await skipUnlessPostgres())("PostgreSQL role operations", () => 
     }
   });
 
+  it("makes an alternate that lost its membership in the base role a member again, and sets its password", async () => {
+    // Prepare
+    const base = unique("shop");
+    const alternate = `${base}_rt`;
+    await admin.query(`CREATE ROLE ${base} LOGIN PASSWORD 'pw-1'`);
+    const session = await asAdmin();
+    await session.syncAlternate({ current: base, alternate, base, password: "pw-2" });
+    await admin.query(`REVOKE ${base} FROM ${alternate}`);
+
+    // Act
+    await session.syncAlternate({ current: base, alternate, base, password: "pw-3" });
+    await session.close();
+
+    // Assess
+    const { rows } = await admin.query(
+      `SELECT 1 FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid
+         JOIN pg_roles u ON u.oid = m.member WHERE r.rolname = $1 AND u.rolname = $2`,
+      [base, alternate],
+    );
+    expect(rows).toHaveLength(1);
+    expect(await canLogin(alternate, "pw-3")).toBe(true);
+    expect(await canLogin(alternate, "pw-2")).toBe(false);
+  });
+
+  it("refuses when the base role does not exist, and creates nothing", async () => {
+    // Prepare
+    const base = unique("gone");
+    const alternate = `${base}_rt`;
+    const session = await asAdmin();
+
+    // Act
+    const error = await session
+      .syncAlternate({ current: base, alternate, base, password: "pw-1" })
+      .catch((e: unknown) => e);
+    await session.close();
+
+    // Assess
+    expect(String((error as Error).message)).toContain(`role "${base}" does not exist`);
+    const { rows } = await admin.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [alternate]);
+    expect(rows).toHaveLength(0);
+  });
+
   it("sets passwords through the master and through the account itself", async () => {
     // Prepare
     const role = unique("solo");
