@@ -105,8 +105,16 @@ export function createDatabaseRotator(
 
   /** Logs in, proves it, logs out. */
   async function check(ctx: Context, value: DatabaseSecretValue, step: string): Promise<void> {
-    const session = await login(ctx, value, credentialsOf(value), step);
-    await session.close();
+    release(await login(ctx, value, credentialsOf(value), step));
+  }
+
+  /**
+   * Ends a session without waiting for the server to acknowledge: the
+   * driver puts the goodbye on the wire at once and nothing more is sent on
+   * the connection, so the rotation's next call need not wait a round trip.
+   */
+  function release(session: DatabaseSession): void {
+    session.close().catch(() => undefined);
   }
 
   async function masterSession(
@@ -152,7 +160,7 @@ export function createDatabaseRotator(
     try {
       return await work(session);
     } finally {
-      await session.close();
+      release(session);
     }
   }
 

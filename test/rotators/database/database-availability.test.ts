@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningMariaDb, skipUnlessMariaDb, startMariaDb } from "../../support/mariadb.ts";
 import { type RunningPostgres, skipUnlessPostgres, startPostgres } from "../../support/postgres.ts";
 import {
+  asAdmin,
   canLogin,
   createApplicationAccount,
   createMasterSecret,
@@ -112,6 +113,39 @@ for (const { engine, skip } of servers) {
       expect(previousStillWorks).toEqual(Array(ROTATIONS).fill(true));
       expect(accounts.size).toBe(2);
     }, 240_000);
+
+    it("leaves no session open: the logins it does not wait to close are gone soon after", async () => {
+      // Prepare
+      const secretName = await newSecret();
+      const { AccountName: account } = await setup.read(secretName);
+      const admin = server.adminUser;
+
+      // Act
+      for (let rotation = 0; rotation < 3; rotation++) await setup.engine().rotate({ secretName });
+
+      // Assess: the application accounts' and the master's sessions, not this check's own.
+      const sessionsLeft = () =>
+        asAdmin(target(), async (query) => {
+          const names = [account, `${account}_rt`, admin].map((name) => `'${name}'`).join(", ");
+          if (engine === "mysql") {
+            const [rows] = (await query(
+              `SELECT USER FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND USER IN (${names})`,
+            )) as [unknown[]];
+            return rows.length;
+          }
+          const { rows } = (await query(
+            `SELECT usename FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = 'client backend' AND usename IN (${names})`,
+          )) as { rows: unknown[] };
+          return rows.length;
+        });
+      const deadline = Date.now() + 5_000;
+      let left = await sessionsLeft();
+      while (left > 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        left = await sessionsLeft();
+      }
+      expect(left).toBe(0);
+    }, 60_000);
 
     it("emergency rotation: neither old password logs in afterwards, ACSCurrent works throughout", async () => {
       // Prepare: one ordinary rotation so both accounts have a password in the secret.
