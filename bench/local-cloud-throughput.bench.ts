@@ -12,8 +12,6 @@
  * Rounds alternate between the two servers, so other work on the machine
  * slows both alike and the ratio stays meaningful.
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import * as openapiModule from "@alicloud/openapi-client";
 import * as teaUtilModule from "@alicloud/tea-util";
@@ -29,6 +27,7 @@ import {
   percentileMs,
   requestsPerSecond,
 } from "./support/closed-loop-load.ts";
+import { startLocalCloudProcess } from "./support/local-cloud-process.ts";
 import { presignedSender } from "./support/presigned-http-client.ts";
 
 const CONCURRENCY = 16;
@@ -114,8 +113,8 @@ async function load(factory: CallFactory, port: number, count: number): Promise<
 /** Warms both servers up, then alternates rounds between them. */
 async function compare(
   factory: CallFactory,
-  cloud: ChildServer,
-  bare: ChildServer,
+  cloud: { port: number },
+  bare: { port: number },
 ): Promise<{ cloud: LoadResult; bare: LoadResult }> {
   await load(factory, cloud.port, WARMUP_REQUESTS);
   await load(factory, bare.port, WARMUP_REQUESTS);
@@ -131,22 +130,11 @@ async function compare(
 }
 
 export default async function run(): Promise<BenchResult> {
-  const stateDir = await mkdtemp(join(tmpdir(), "rotor-bench-"));
-  const env = { ...process.env };
-  delete env.ALIBABA_CLOUD_ACCESS_KEY_ID;
-  delete env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
-  const cloud = await startChildServer(
-    [join(ROOT, "bin/rotor.mjs"), "local-cloud", "--port", "0", "--state", stateDir],
-    env,
-  );
+  const cloud = await startLocalCloudProcess();
   let bare: ChildServer | undefined;
   try {
-    const account = JSON.parse(await readFile(join(stateDir, "account.json"), "utf8"));
-    const credentials: Credentials = {
-      accessKeyId: account.accessKeyId,
-      accessKeySecret: account.accessKeySecret,
-    };
-    const kms = new KmsClient({ endpoint: `http://127.0.0.1:${cloud.port}`, credentials });
+    const { credentials } = cloud;
+    const kms = new KmsClient({ endpoint: cloud.endpoint, credentials });
     await kms.createSecret({
       secretName: "bench/db",
       secretData: JSON.stringify({ AccountName: "app", AccountPassword: "x".repeat(32) }),
@@ -205,6 +193,5 @@ export default async function run(): Promise<BenchResult> {
   } finally {
     await bare?.stop();
     await cloud.stop();
-    await rm(stateDir, { recursive: true, force: true });
   }
 }
