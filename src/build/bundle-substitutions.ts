@@ -44,6 +44,24 @@ export const BUNDLE_SUBSTITUTIONS: readonly BundleSubstitution[] = [
     importedBy: "@alicloud/tea-util",
     replacement: "@darabonba/typescript/dist/core.js",
   },
+  {
+    // The whole Darabonba runtime (~350 KiB with ws, moment, lodash, xml2js and
+    // proxy agents), of which invoking FC uses the core, streams, forms and URLs.
+    module: "@darabonba/typescript",
+    importedBy: "@alicloud/openapi-core",
+    replacement: join(import.meta.dirname, "darabonba-typescript-shim.cjs"),
+  },
+  {
+    module: "@darabonba/typescript",
+    importedBy: "@alicloud/fc20230330",
+    replacement: join(import.meta.dirname, "darabonba-typescript-shim.cjs"),
+  },
+  {
+    // All 846 models of the FC API (~470 KiB), defined at load; InvokeFunction needs three.
+    module: "./models/model",
+    importedBy: "@alicloud/fc20230330",
+    replacement: join(import.meta.dirname, "fc20230330-models-shim.cjs"),
+  },
 ];
 
 /** The esbuild plugin applying the substitutions. */

@@ -10,7 +10,8 @@
 import { Readable } from "node:stream";
 import * as fcModule from "@alicloud/fc20230330";
 import * as openapiCoreModule from "@alicloud/openapi-core";
-import * as daraModule from "@darabonba/typescript";
+// The runtime's core alone: its index would load WebSocket, date and XML helpers too.
+import * as daraCore from "@darabonba/typescript/dist/core.js";
 import { type Env, readEnv } from "../config/env.ts";
 import { ApiError, ConfigError, NetworkError } from "../errors.ts";
 import { commonJsDefault } from "./commonjs-default.ts";
@@ -132,7 +133,7 @@ export class FcClient {
   }
 
   private runtime() {
-    return new daraModule.RuntimeOptions({
+    return new daraCore.RuntimeOptions({
       autoretry: false,
       readTimeout: this.timeoutMs,
       connectTimeout: 5_000,

@@ -3,7 +3,9 @@
  * dist/<name>/ for every function into a temporary folder, and each bundle
  * is loaded in a fresh Node process, away from the sources and
  * node_modules. Each stays within the size limit. The generic rotation
- * function's bundle rotates a secret on the local cloud; the MySQL
+ * function's bundle rotates a secret on the local cloud; the scheduler's,
+ * which carries stand-ins for most of the FC SDK and its runtime, invokes
+ * a due secret's rotation function through the local FC; the MySQL
  * function's bundle, which carries stand-ins for two of mysql2's
  * dependencies (src/build/bundle-substitutions.ts), rotates an account with
  * non-ASCII names and passwords on a real MariaDB.
@@ -180,6 +182,92 @@ describe("function bundles", () => {
     expect(logs).toContain("rotation-step");
     expect(logs).not.toContain(initial);
     expect(logs).not.toContain(current.secretData);
+  });
+});
+
+describe("the scheduler function's bundle", () => {
+  let pastCloud: RunningLocalCloud;
+
+  beforeAll(async () => {
+    // A day behind: secrets made now look a day old to the bundle, which reads the real clock.
+    pastCloud = await startLocalCloud({ now: () => Date.now() - 24 * 3600_000 });
+  });
+  afterAll(async () => {
+    await pastCloud?.close();
+  });
+
+  /** A generic secret due for rotation (made "a day ago", interval 6h), with extra tags. */
+  async function dueSecret(prefix: string, tags: Record<string, string> = {}) {
+    const kms = new KmsClient({ endpoint: pastCloud.endpoint, credentials: pastCloud.credentials });
+    const secretName = `bundle/${prefix}-${randomUUID()}`;
+    await kms.createSecret({
+      secretName,
+      secretData: `initial-${randomUUID()}`,
+      versionId: "v1",
+      tags: Object.entries({ "rotor:rotator": "generic", "rotor:interval": "6h", ...tags }).map(
+        ([key, value]) => ({ key, value }),
+      ),
+    });
+    return secretName;
+  }
+
+  /** Runs the scheduler's bundle as its FC timer would, against the local cloud a day behind. */
+  function runSchedulerBundle() {
+    const bundle = bundles.find((each) => each.name === "scheduler");
+    if (!bundle) throw new Error("no scheduler bundle");
+    const context = {
+      requestId: randomUUID(),
+      credentials: pastCloud.credentials,
+      function: { name: "scheduler", handler: "index.handler", memory: 256, timeout: 120 },
+      region: pastCloud.region,
+      accountId: pastCloud.accountId,
+    };
+    return invokeBundle(
+      bundle,
+      [JSON.stringify({ triggerName: "every-hour", payload: "" }), JSON.stringify(context)],
+      { ROTOR_ENDPOINT: pastCloud.endpoint },
+    );
+  }
+
+  it("plans a due secret and invokes its rotation function through FC (the SDK's stand-ins at work)", async () => {
+    // Prepare
+    const events: unknown[] = [];
+    pastCloud.fc.deploy({
+      name: "rotate-generic",
+      handler: (event) => {
+        events.push(JSON.parse(event.toString("utf8")));
+        return { Outcome: "rotated" };
+      },
+    });
+    const secretName = await dueSecret("due");
+
+    // Act
+    const { result, error } = await runSchedulerBundle();
+    await pastCloud.fc.idle();
+
+    // Assess
+    expect(error).toBeUndefined();
+    expect(result).toMatchObject({ due: 1, invoked: 1, failed: [] });
+    expect(events).toEqual([{ SecretName: secretName }]);
+    const [invocation] = pastCloud.fc.invocations();
+    expect(invocation).toMatchObject({
+      functionName: "rotate-generic",
+      type: "Async",
+      outcome: "succeeded",
+    });
+  });
+
+  it("reports FC's error for a function that does not exist, naming the secret", async () => {
+    // Prepare
+    const secretName = await dueSecret("nowhere", { "rotor:function": "rotate-nowhere" });
+
+    // Act
+    const { result } = await runSchedulerBundle();
+
+    // Assess
+    const failed = (result as { failed: { secretName: string; error: string }[] }).failed;
+    const mine = failed.find((each) => each.secretName === secretName);
+    expect(mine?.error).toContain("FunctionNotFound");
   });
 });
 
