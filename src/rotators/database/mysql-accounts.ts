@@ -12,7 +12,8 @@
  * column, routine and proxy privileges, roles and default roles), checked
  * against SHOW GRANTS before its password is set.
  */
-import mysql from "mysql2/promise";
+import { createConnection } from "mysql2";
+import type mysql from "mysql2/promise";
 import { ValidationError } from "../../errors.ts";
 import type {
   DatabaseAccounts,
@@ -97,9 +98,9 @@ export const mysqlAccounts: DatabaseAccounts = {
   async login(target, credentials, step, run) {
     const endpoint = { host: target.host, port: target.port, account: credentials.account };
     const options = mysqlConnectionOptions(target, credentials);
-    const connection = await run("mysql.login", async () => {
+    const { connection, serverVersion } = await run("mysql.login", async () => {
       try {
-        return await mysql.createConnection(options);
+        return await connect(options);
       } catch (error) {
         const detail = safeDetail(error, [credentials.password]);
         const code = (error as { code?: string }).code ?? "";
@@ -109,9 +110,34 @@ export const mysqlAccounts: DatabaseAccounts = {
     });
     // A connection dropped by the server later must not crash the process.
     connection.on("error", () => undefined);
-    return new MysqlSession(connection, endpoint, step, run, [credentials.password]);
+    const session = new MysqlSession(connection, endpoint, step, run, [credentials.password]);
+    if (serverVersion !== undefined) session.knowServerVersion(serverVersion);
+    return session;
   },
 };
+
+/**
+ * Connects through mysql2's callback API so as to hear the server's
+ * greeting, which names its version (`8.0.36`, `5.5.5-10.11.6-MariaDB-…`):
+ * the session then needs no VERSION() query. The connection is handed on
+ * as mysql2's promise connection.
+ */
+function connect(
+  options: mysql.ConnectionOptions,
+): Promise<{ connection: mysql.Connection; serverVersion: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const core = createConnection(options);
+    core.once("error", reject);
+    core.once("connect", (greeting?: { serverVersion?: unknown }) => {
+      core.removeListener("error", reject);
+      const version = greeting?.serverVersion;
+      resolve({
+        connection: core.promise(),
+        serverVersion: typeof version === "string" && version !== "" ? version : undefined,
+      });
+    });
+  });
+}
 
 type Row = mysql.RowDataPacket;
 
@@ -152,6 +178,11 @@ class MysqlSession implements DatabaseSession {
   }
 
   private version: string | undefined;
+
+  /** The version the server's greeting named; without it, the first need asks VERSION(). */
+  knowServerVersion(version: string): void {
+    this.version = version;
+  }
 
   private async serverVersion(): Promise<string> {
     if (this.version === undefined) {
