@@ -103,6 +103,27 @@ export function createDatabaseRotator(
     password: value.AccountPassword,
   });
 
+  /**
+   * Current-login checks started by createValue, so that they run while the
+   * engine stores the pending version; applyDual awaits one before changing
+   * anything. Keyed by the current value, the object the engine hands both.
+   */
+  const earlyChecks = new WeakMap<DatabaseSecretValue, Promise<void>>();
+
+  function startEarlyCheck(ctx: Context, current: DatabaseSecretValue): void {
+    const checking = check(ctx, current, "setSecret (current login)");
+    // Awaited in applyDual; a rotation that ends before it must not see an unhandled rejection.
+    checking.catch(() => undefined);
+    earlyChecks.set(current, checking);
+  }
+
+  /** The check createValue started for this value, once: a re-run of apply checks again. */
+  function takeEarlyCheck(current: DatabaseSecretValue): Promise<void> | undefined {
+    const checking = earlyChecks.get(current);
+    earlyChecks.delete(current);
+    return checking;
+  }
+
   /** Logs in, proves it, logs out. */
   async function check(ctx: Context, value: DatabaseSecretValue, step: string): Promise<void> {
     release(await login(ctx, value, credentialsOf(value), step));
@@ -184,7 +205,7 @@ export function createDatabaseRotator(
     // logins at once: they are independent and each costs a round trip.
     const [master, currentCheck] = await Promise.allSettled([
       masterSession(ctx, current, "setSecret (master login)"),
-      check(ctx, current, "setSecret (current login)"),
+      takeEarlyCheck(current) ?? check(ctx, current, "setSecret (current login)"),
     ]);
     if (master.status === "rejected") throw master.reason;
     await withSession(master.value, async (admin) => {
@@ -310,12 +331,14 @@ export function createDatabaseRotator(
       return rotationMode(current) === "dual" && !current.DBInstanceId && master ? [master] : [];
     },
 
-    async createValue(current) {
+    async createValue(current, ctx) {
       const dual = rotationMode(current) === "dual";
       const AccountName = dual ? otherAccount(current) : current.AccountName;
       // Refused here, before anything is written: the engine-wide limit. The
       // server's own (smaller on old MySQL) is checked in setSecret.
       assertNameFits(AccountName, accounts.maxAccountNameLength);
+      // A login changes nothing: it may run while the pending version is stored.
+      if (dual) startEarlyCheck(ctx, current);
       return {
         ...current,
         AccountName,

@@ -87,6 +87,29 @@ for (const { engine, skip, limit } of servers) {
       expect(JSON.stringify(exists)).not.toContain(`${value.AccountName}_rt`);
     });
 
+    it("checks the current password while the pending version is stored, and changes nothing before both are done", async () => {
+      // Prepare
+      const master = await createMasterSecret(setup.kms, target(), `master-${uniqueSuffix()}`);
+      const value = await createApplicationAccount(target(), { masterSecret: master });
+      const secretName = await setup.createSecret(`${engine}-early`, value);
+      const calls: string[] = [];
+
+      // Act
+      await setup
+        .engine({ beforeExternalCall: (call) => void calls.push(call.name) })
+        .rotate({ secretName });
+
+      // Assess: login, master read and PutSecretValue start together; the rest follows them.
+      const login = `${engine}.login`;
+      const put = calls.indexOf("PutSecretValue");
+      expect(calls.indexOf(login)).toBeLessThan(put);
+      const firstChange = calls.findIndex((name) =>
+        /\.(createUser|createRole|alterPassword)$/.test(name),
+      );
+      expect(firstChange).toBeGreaterThan(put);
+      expect(calls.slice(put + 1, firstChange)).toContain(login);
+    });
+
     it("single-user mode logs in with ACSPrevious when pending and current are refused", async () => {
       // Prepare: one rotation, then the database is put back on the ACSPrevious
       // password (as after a change whose stage switch was lost).
