@@ -201,8 +201,9 @@ export function createDatabaseRotator(
     assertIsAlternate(current, pending);
     const pair = accountPair(current);
     // Before changing anything: the current credentials must work, or the
-    // secret is already broken and a rotation would only hide it. Both
-    // logins at once: they are independent and each costs a round trip.
+    // secret is already broken and a rotation would only hide it. That
+    // login usually began in createValue; if not (a resumed rotation), it
+    // runs beside the master login: they are independent.
     const [master, currentCheck] = await Promise.allSettled([
       masterSession(ctx, current, "setSecret (master login)"),
       takeEarlyCheck(current) ?? check(ctx, current, "setSecret (current login)"),
