@@ -21,7 +21,7 @@ import { bundleFunctions, REPO_ROOT } from "../src/build/bundle-functions.ts";
 import { MAX_BUNDLE_BYTES } from "../src/build/bundle-size-limit.ts";
 import type { BenchResult } from "./bench-result.ts";
 
-const ROUNDS = 5;
+const ROUNDS = 11;
 const MAX_INIT_MS = 150;
 const DRIVERS = ["mysql2", "pg", "ssh2"];
 
