@@ -127,9 +127,11 @@ function connect(
 ): Promise<{ connection: mysql.Connection; serverVersion: string | undefined }> {
   return new Promise((resolve, reject) => {
     const core = createConnection(options);
+    // Left in place after the greeting, as mysql2's own promise API does: an
+    // error before the session listens then meets a settled promise, not an
+    // 'error' event nobody handles.
     core.once("error", reject);
     core.once("connect", (greeting?: { serverVersion?: unknown }) => {
-      core.removeListener("error", reject);
       const version = greeting?.serverVersion;
       resolve({
         connection: core.promise(),
