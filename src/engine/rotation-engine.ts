@@ -147,7 +147,12 @@ interface Rotation {
   claimId?: string | undefined;
   /** Other secrets' ACSCurrent, read ahead for the rotator (see Rotator.readsSecrets). */
   readAhead?: ReadonlyMap<string, Promise<SecretValue>> | undefined;
+  /** Run when the invocation ends (RotatorContext.onInvocationEnd). */
+  endHooks: EndHook[];
 }
+
+/** Work a rotator asked to run when the invocation ends, such as closing a connection. */
+type EndHook = () => void | Promise<void>;
 
 /** What load() finds: the secret, its rotator and settings, and what the invocation is to do. */
 type Setup = Awaited<ReturnType<RotationEngine["load"]>>;
@@ -191,8 +196,10 @@ export class RotationEngine {
       request.versionId === undefined && !request.endGracePeriod
         ? this.readCurrentEarly(request.secretName)
         : undefined;
+    // What rotators ask to run when this invocation ends (ctx.onInvocationEnd).
+    const endHooks: EndHook[] = [];
     try {
-      const setup = await this.load(request);
+      const setup = await this.load(request, endHooks);
       if (request.dryRun) {
         failedStep = "testSecret";
         return await this.dryRun(setup, currentRead);
@@ -218,6 +225,21 @@ export class RotationEngine {
     } catch (error) {
       await this.recordFailure(request, failedStep, error, started);
       throw error;
+    } finally {
+      await this.runEndHooks(request.secretName, endHooks);
+    }
+  }
+
+  /** Runs every end hook; one that fails is logged, never thrown over the rotation's outcome. */
+  private async runEndHooks(secretName: string, hooks: EndHook[]): Promise<void> {
+    const outcomes = await Promise.allSettled(hooks.splice(0).map(async (hook) => hook()));
+    for (const outcome of outcomes) {
+      if (outcome.status === "rejected") {
+        this.options.log.warn("invocation-end-hook-failed", {
+          secret: secretName,
+          error: describeError(outcome.reason),
+        });
+      }
     }
   }
 
@@ -247,7 +269,7 @@ export class RotationEngine {
     return reads;
   }
 
-  private async load(request: RotationRequest) {
+  private async load(request: RotationRequest, endHooks: EndHook[]) {
     const { secretName } = request;
     const description = await this.kms.describeSecret({ secretName, fetchTags: true });
     if (description.secretType !== "Generic") {
@@ -285,6 +307,7 @@ export class RotationEngine {
       tags,
       emergency: request.emergency === true,
       revokeMarker: tags[REVOKE_PENDING_TAG],
+      endHooks,
     };
   }
 
@@ -925,6 +948,7 @@ export class RotationEngine {
       tags: Record<string, string>;
       emergency: boolean;
       readAhead?: ReadonlyMap<string, Promise<SecretValue>> | undefined;
+      endHooks: EndHook[];
     },
     versionIds: RotatorContext<unknown>["versionIds"],
   ): RotatorContext<unknown> {
@@ -952,6 +976,9 @@ export class RotationEngine {
       },
       redact: (value) => log.redact(value),
       now: this.now,
+      onInvocationEnd: (hook) => {
+        setup.endHooks.push(hook);
+      },
     };
   }
 

@@ -86,6 +86,13 @@ export interface RotatorContext<Config> {
   external<T>(name: string, call: () => Promise<T>): Promise<T>;
   /** Marks a string as secret: the logger will never print it. */
   redact(value: string): void;
+  /**
+   * Runs `hook` when this invocation ends, whether the rotation finished,
+   * failed or stopped after one step: for what a step opened ahead for a
+   * later one (a connection) and must not outlive the invocation. A hook
+   * that fails is logged, never thrown.
+   */
+  onInvocationEnd(hook: () => void | Promise<void>): void;
   /** The engine's clock, in epoch milliseconds. */
   now(): number;
 }
