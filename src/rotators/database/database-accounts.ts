@@ -40,6 +40,12 @@ export interface DatabaseSession {
     base: string;
     password: string;
   }): Promise<void>;
+  /**
+   * Reads now what syncAlternate with the same accounts will read first, so
+   * that it can go on from there; changes nothing. A rotation calls it while
+   * the engine stores the pending version.
+   */
+  readAheadForSync(input: { current: string; alternate: string; base: string }): Promise<void>;
   setPassword(account: string, password: string): Promise<void>;
   /** Ends every open session of the account (after a leak). */
   endSessions(account: string): Promise<void>;

@@ -117,6 +117,49 @@ export function createDatabaseRotator(
     earlyChecks.set(current, checking);
   }
 
+  /**
+   * Master sessions createValue opened, for the same reason: logged in, and
+   * what syncAlternate reads first already read, while the pending version
+   * is stored. Reads and a login change nothing; every change waits for
+   * apply. One that apply does not take is closed when the invocation ends.
+   */
+  const earlyMasters = new WeakMap<
+    DatabaseSecretValue,
+    { session: Promise<DatabaseSession>; taken: boolean }
+  >();
+
+  function startEarlyMaster(ctx: Context, current: DatabaseSecretValue, alternate: string): void {
+    const pair = accountPair(current);
+    const session = masterSession(ctx, current, "setSecret (master login)").then(async (admin) => {
+      if (pair.preCreated) return admin;
+      try {
+        await admin.readAheadForSync({ current: current.AccountName, alternate, base: pair.base });
+      } catch (error) {
+        release(admin);
+        throw error;
+      }
+      return admin;
+    });
+    // Awaited in applyDual; a rotation that ends before it must not see an unhandled rejection.
+    session.catch(() => undefined);
+    const early = { session, taken: false };
+    earlyMasters.set(current, early);
+    ctx.onInvocationEnd(async () => {
+      if (early.taken) return;
+      const admin = await session.catch(() => undefined);
+      if (admin) release(admin);
+    });
+  }
+
+  /** The master session createValue opened for this value, once. */
+  function takeEarlyMaster(current: DatabaseSecretValue): Promise<DatabaseSession> | undefined {
+    const early = earlyMasters.get(current);
+    earlyMasters.delete(current);
+    if (!early) return undefined;
+    early.taken = true;
+    return early.session;
+  }
+
   /** The check createValue started for this value, once: a re-run of apply checks again. */
   function takeEarlyCheck(current: DatabaseSecretValue): Promise<void> | undefined {
     const checking = earlyChecks.get(current);
@@ -202,10 +245,10 @@ export function createDatabaseRotator(
     const pair = accountPair(current);
     // Before changing anything: the current credentials must work, or the
     // secret is already broken and a rotation would only hide it. That
-    // login usually began in createValue; if not (a resumed rotation), it
-    // runs beside the master login: they are independent.
+    // check and the master session usually began in createValue; if not (a
+    // resumed rotation), they run side by side here: they are independent.
     const [master, currentCheck] = await Promise.allSettled([
-      masterSession(ctx, current, "setSecret (master login)"),
+      takeEarlyMaster(current) ?? masterSession(ctx, current, "setSecret (master login)"),
       takeEarlyCheck(current) ?? check(ctx, current, "setSecret (current login)"),
     ]);
     if (master.status === "rejected") throw master.reason;
@@ -338,8 +381,12 @@ export function createDatabaseRotator(
       // Refused here, before anything is written: the engine-wide limit. The
       // server's own (smaller on old MySQL) is checked in setSecret.
       assertNameFits(AccountName, accounts.maxAccountNameLength);
-      // A login changes nothing: it may run while the pending version is stored.
-      if (dual) startEarlyCheck(ctx, current);
+      // Logins and reads change nothing: they may run while the pending version is stored.
+      if (dual) {
+        startEarlyCheck(ctx, current);
+        // On RDS the master is the RAM identity: there is nothing to open.
+        if (!current.DBInstanceId) startEarlyMaster(ctx, current, AccountName);
+      }
       return {
         ...current,
         AccountName,

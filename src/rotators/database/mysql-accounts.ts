@@ -143,6 +143,17 @@ function connect(
 
 type Row = mysql.RowDataPacket;
 
+/** What syncAlternate learns before it changes anything. */
+interface AlternateState {
+  flavour: MysqlFlavour;
+  /** The mysql.user rows of one of the two accounts. */
+  rowsOf: (user: string) => Row[];
+  /** The current account's hosts; none when it does not exist. */
+  hosts: string[];
+  /** True when only the alternate's password is left to change. */
+  inLine: boolean;
+}
+
 class MysqlSession implements DatabaseSession {
   readonly account: string;
 
@@ -226,15 +237,38 @@ class MysqlSession implements DatabaseSession {
     return rows.map((row) => String(row.host));
   }
 
-  async syncAlternate(input: {
+  /** What syncAlternate reads first, read ahead (readAheadForSync) for these accounts. */
+  private readAhead:
+    | { current: string; alternate: string; state: Promise<AlternateState> }
+    | undefined;
+
+  async readAheadForSync(input: { current: string; alternate: string }): Promise<void> {
+    const state = this.readAlternateState(input);
+    // Awaited below, and again by syncAlternate; until then not an unhandled rejection.
+    state.catch(() => undefined);
+    this.readAhead = { current: input.current, alternate: input.alternate, state };
+    await state;
+  }
+
+  /** The read-ahead state when it is for these accounts (taken once), else a fresh read. */
+  private alternateState(input: { current: string; alternate: string }): Promise<AlternateState> {
+    const ahead = this.readAhead;
+    this.readAhead = undefined;
+    return ahead?.current === input.current && ahead.alternate === input.alternate
+      ? ahead.state
+      : this.readAlternateState(input);
+  }
+
+  /**
+   * Both accounts' mysql.user rows (hosts, TLS requirements, resource
+   * limits) in one read, and whether only the alternate's password is left
+   * to change (alreadyInLine).
+   */
+  private async readAlternateState(input: {
     current: string;
     alternate: string;
-    base: string;
-    password: string;
-  }): Promise<void> {
-    this.secrets.push(input.password);
+  }): Promise<AlternateState> {
     const flavour = mysqlFlavour(await this.serverVersion());
-    // One read for both accounts' hosts, TLS requirements and resource limits.
     const users = await this.query<Row[]>(
       "readAccounts",
       `SELECT User AS user, Host AS host, ssl_type, ssl_cipher, x509_issuer, x509_subject, ${resourceLimitColumns(flavour)} FROM mysql.user WHERE User IN (?, ?)`,
@@ -242,12 +276,24 @@ class MysqlSession implements DatabaseSession {
     );
     const rowsOf = (user: string) => users.filter((row) => text(row.user) === user);
     const hosts = rowsOf(input.current).map((row) => text(row.host));
+    const inLine = hosts.length > 0 && (await this.alreadyInLine(input, hosts, rowsOf, flavour));
+    return { flavour, rowsOf, hosts, inLine };
+  }
+
+  async syncAlternate(input: {
+    current: string;
+    alternate: string;
+    base: string;
+    password: string;
+  }): Promise<void> {
+    this.secrets.push(input.password);
+    const { flavour, rowsOf, hosts, inLine } = await this.alternateState(input);
     if (hosts.length === 0) {
       throw new DatabaseRotationRefusedError(
         `${this.step}: account ${JSON.stringify(input.current)} does not exist on ${this.endpoint.host}:${this.endpoint.port}`,
       );
     }
-    if (await this.alreadyInLine(input, hosts, rowsOf, flavour)) {
+    if (inLine) {
       for (const host of hosts) {
         await this.query("alterPassword", "ALTER USER ?@? IDENTIFIED BY ?", [
           input.alternate,

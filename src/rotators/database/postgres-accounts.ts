@@ -139,16 +139,32 @@ class PostgresSession implements DatabaseSession {
     return rows.length > 0;
   }
 
-  async syncAlternate(input: {
-    current: string;
-    alternate: string;
-    base: string;
-    password: string;
-  }): Promise<void> {
-    this.secrets.push(input.password);
-    // One read for what the rest depends on: which of the two roles exist,
-    // and whether the alternate is already a member of base.
-    const roles = await this.query<{ rolname: string; member_of_base: boolean }>(
+  /** The roles read ahead (readAheadForSync) for these accounts. */
+  private readAhead: { base: string; alternate: string; roles: Promise<RoleRow[]> } | undefined;
+
+  async readAheadForSync(input: { alternate: string; base: string }): Promise<void> {
+    const roles = this.readRoles(input);
+    // Awaited below, and again by syncAlternate; until then not an unhandled rejection.
+    roles.catch(() => undefined);
+    this.readAhead = { base: input.base, alternate: input.alternate, roles };
+    await roles;
+  }
+
+  /** The read-ahead roles when they are for these accounts (taken once), else a fresh read. */
+  private rolesState(input: { alternate: string; base: string }): Promise<RoleRow[]> {
+    const ahead = this.readAhead;
+    this.readAhead = undefined;
+    return ahead?.base === input.base && ahead.alternate === input.alternate
+      ? ahead.roles
+      : this.readRoles(input);
+  }
+
+  /**
+   * One read for what syncAlternate depends on: which of the two roles
+   * exist, and whether the alternate is already a member of base.
+   */
+  private readRoles(input: { alternate: string; base: string }): Promise<RoleRow[]> {
+    return this.query<RoleRow>(
       "readRoles",
       `SELECT r.rolname,
               EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles b ON b.oid = m.roleid
@@ -156,6 +172,16 @@ class PostgresSession implements DatabaseSession {
          FROM pg_roles r WHERE r.rolname IN ($1, $2)`,
       [input.base, input.alternate],
     );
+  }
+
+  async syncAlternate(input: {
+    current: string;
+    alternate: string;
+    base: string;
+    password: string;
+  }): Promise<void> {
+    this.secrets.push(input.password);
+    const roles = await this.rolesState(input);
     const role = (name: string) => roles.find((row) => row.rolname === name);
     if (!role(input.base)) {
       throw new DatabaseRotationRefusedError(
@@ -206,6 +232,12 @@ class PostgresSession implements DatabaseSession {
   async close(): Promise<void> {
     await this.client.end().catch(() => undefined);
   }
+}
+
+/** A role as readRoles finds it. */
+interface RoleRow {
+  rolname: string;
+  member_of_base: boolean;
 }
 
 class PostgresStatementError extends DatabaseStatementError {

@@ -153,6 +153,9 @@ export class RdsAccountManager implements DatabaseSession {
 
   async close(): Promise<void> {}
 
+  /** RDS accounts are read through the API when syncAlternate runs: nothing to read ahead. */
+  async readAheadForSync(): Promise<void> {}
+
   private async describe(account: string): Promise<RdsAccount | undefined> {
     const { accounts } = await this.input.run("rds.DescribeAccounts", () =>
       this.input.client.describeAccounts({
@@ -197,6 +200,7 @@ export function withRdsPasswordReset(
     changeOwnPassword: (newPassword) => manager.setPassword(login.account, newPassword),
     accountExists: (account) => manager.accountExists(account),
     syncAlternate: (input) => manager.syncAlternate(input),
+    readAheadForSync: () => manager.readAheadForSync(),
     setPassword: (account, password) => manager.setPassword(account, password),
     endSessions: () => manager.endSessions(),
     close: () => login.close(),

@@ -175,6 +175,47 @@ describe.skipIf(skipUnlessMariaDb())("MySQL account operations against MariaDB",
     expect(await grantsOf(alternate)).toEqual(await grantsOf(user));
   });
 
+  it("reads ahead what syncAlternate needs, so syncAlternate then only sets the password", async () => {
+    // Prepare
+    const user = unique("orders_app");
+    const alternate = `${user}_rt`;
+    await admin.query("CREATE USER ?@'%' IDENTIFIED BY 'pw-1'", [user]);
+    const first = await asAdmin();
+    await first.syncAlternate({ current: user, alternate, base: user, password: "pw-2" });
+    await first.close();
+    const calls: string[] = [];
+    const recording: ExternalRunner = (name, call) => {
+      calls.push(name);
+      return call();
+    };
+    const session = await mysqlAccounts.login(
+      target(),
+      { account: db.adminUser, password: db.adminPassword },
+      "test",
+      recording,
+    );
+
+    // Act
+    await session.readAheadForSync({ current: user, alternate, base: user });
+    const readAhead = calls.splice(0);
+    await session.syncAlternate({ current: user, alternate, base: user, password: "pw-3" });
+    await session.close();
+
+    // Assess
+    expect(readAhead).toEqual([
+      "mysql.login",
+      "mysql.readAccounts",
+      "mysql.showGrants",
+      "mysql.showGrants",
+    ]);
+    expect(calls).toEqual(["mysql.alterPassword"]);
+    const [rows] = await admin.query<mysql.RowDataPacket[]>(
+      "SELECT authentication_string = PASSWORD('pw-3') AS matches FROM mysql.user WHERE User = ?",
+      [alternate],
+    );
+    expect(rows.map((row) => Number(row.matches))).toEqual([1]);
+  });
+
   it("copies a TLS requirement and resource limits the current account gained after the alternate was made", async () => {
     // Prepare
     const user = unique("billing_app");

@@ -123,6 +123,38 @@ describe.skipIf(await skipUnlessPostgres())("PostgreSQL role operations", () => 
     expect(await canLogin(alternate, "pw-2")).toBe(false);
   });
 
+  it("reads the roles ahead, so syncAlternate then only sets the password", async () => {
+    // Prepare
+    const base = unique("stock");
+    const alternate = `${base}_rt`;
+    await admin.query(`CREATE ROLE ${base} LOGIN PASSWORD 'pw-1'`);
+    const first = await asAdmin();
+    await first.syncAlternate({ current: base, alternate, base, password: "pw-2" });
+    await first.close();
+    const calls: string[] = [];
+    const recording: ExternalRunner = (name, call) => {
+      calls.push(name);
+      return call();
+    };
+    const session = await postgresAccounts.login(
+      target(),
+      { account: db.adminUser, password: db.adminPassword },
+      "test",
+      recording,
+    );
+
+    // Act
+    await session.readAheadForSync({ current: base, alternate, base });
+    const readAhead = calls.splice(0);
+    await session.syncAlternate({ current: base, alternate, base, password: "pw-3" });
+    await session.close();
+
+    // Assess
+    expect(readAhead).toEqual(["postgres.login", "postgres.readRoles"]);
+    expect(calls).toEqual(["postgres.alterPassword"]);
+    expect(await canLogin(alternate, "pw-3")).toBe(true);
+  });
+
   it("refuses when the base role does not exist, and creates nothing", async () => {
     // Prepare
     const base = unique("gone");
