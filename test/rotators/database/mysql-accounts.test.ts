@@ -35,6 +35,31 @@ describe.skipIf(skipUnlessMariaDb())("MySQL account operations against MariaDB",
     await db?.stop();
   });
 
+  /** An administrator's session whose external calls are recorded by name, login included. */
+  async function asRecordedAdmin() {
+    const calls: string[] = [];
+    const recording: ExternalRunner = (name, call) => {
+      calls.push(name);
+      return call();
+    };
+    const session = await mysqlAccounts.login(
+      target(),
+      { account: db.adminUser, password: db.adminPassword },
+      "test",
+      recording,
+    );
+    return { session, calls };
+  }
+
+  /** True when every host of the account has this password (MariaDB's hash compared). */
+  async function hasPassword(account: string, password: string): Promise<boolean> {
+    const [rows] = await admin.query<mysql.RowDataPacket[]>(
+      "SELECT authentication_string = PASSWORD(?) AS matches FROM mysql.user WHERE User = ?",
+      [password, account],
+    );
+    return rows.length > 0 && rows.every((row) => Number(row.matches) === 1);
+  }
+
   /** SHOW GRANTS with the account (as SHOW GRANTS quotes it) replaced and the hash cut, sorted. */
   async function grantsOf(user: string, host = "%"): Promise<string[]> {
     const [rows] = await admin.query<mysql.RowDataPacket[]>("SHOW GRANTS FOR ?@?", [user, host]);
@@ -143,17 +168,7 @@ describe.skipIf(skipUnlessMariaDb())("MySQL account operations against MariaDB",
     const first = await asAdmin();
     await first.syncAlternate({ current: user, alternate, base: user, password: "pw-2" });
     await first.close();
-    const calls: string[] = [];
-    const recording: ExternalRunner = (name, call) => {
-      calls.push(name);
-      return call();
-    };
-    const session = await mysqlAccounts.login(
-      target(),
-      { account: db.adminUser, password: db.adminPassword },
-      "test",
-      recording,
-    );
+    const { session, calls } = await asRecordedAdmin();
 
     // Act
     await session.syncAlternate({ current: user, alternate, base: user, password: "pw-3" });
@@ -167,11 +182,7 @@ describe.skipIf(skipUnlessMariaDb())("MySQL account operations against MariaDB",
       "mysql.showGrants",
       "mysql.alterPassword",
     ]);
-    const [rows] = await admin.query<mysql.RowDataPacket[]>(
-      "SELECT authentication_string = PASSWORD('pw-3') AS matches FROM mysql.user WHERE User = ?",
-      [alternate],
-    );
-    expect(rows.map((row) => Number(row.matches))).toEqual([1]);
+    expect(await hasPassword(alternate, "pw-3")).toBe(true);
     expect(await grantsOf(alternate)).toEqual(await grantsOf(user));
   });
 
@@ -183,17 +194,7 @@ describe.skipIf(skipUnlessMariaDb())("MySQL account operations against MariaDB",
     const first = await asAdmin();
     await first.syncAlternate({ current: user, alternate, base: user, password: "pw-2" });
     await first.close();
-    const calls: string[] = [];
-    const recording: ExternalRunner = (name, call) => {
-      calls.push(name);
-      return call();
-    };
-    const session = await mysqlAccounts.login(
-      target(),
-      { account: db.adminUser, password: db.adminPassword },
-      "test",
-      recording,
-    );
+    const { session, calls } = await asRecordedAdmin();
 
     // Act
     await session.readAheadForSync({ current: user, alternate, base: user });
@@ -209,11 +210,7 @@ describe.skipIf(skipUnlessMariaDb())("MySQL account operations against MariaDB",
       "mysql.showGrants",
     ]);
     expect(calls).toEqual(["mysql.alterPassword"]);
-    const [rows] = await admin.query<mysql.RowDataPacket[]>(
-      "SELECT authentication_string = PASSWORD('pw-3') AS matches FROM mysql.user WHERE User = ?",
-      [alternate],
-    );
-    expect(rows.map((row) => Number(row.matches))).toEqual([1]);
+    expect(await hasPassword(alternate, "pw-3")).toBe(true);
   });
 
   it("copies a TLS requirement and resource limits the current account gained after the alternate was made", async () => {
