@@ -12,7 +12,6 @@
  * column, routine and proxy privileges, roles and default roles), checked
  * against SHOW GRANTS before its password is set.
  */
-import { createConnection } from "mysql2";
 import type mysql from "mysql2/promise";
 import { ValidationError } from "../../errors.ts";
 import type {
@@ -30,6 +29,7 @@ import {
   DatabaseUnavailableError,
   safeDetail,
 } from "./database-errors.ts";
+import { loadMysqlDriver } from "./mysql-driver.ts";
 import type { AccountName } from "./mysql-grant.ts";
 import {
   compareGrantLines,
@@ -122,9 +122,10 @@ export const mysqlAccounts: DatabaseAccounts = {
  * the session then needs no VERSION() query. The connection is handed on
  * as mysql2's promise connection.
  */
-function connect(
+async function connect(
   options: mysql.ConnectionOptions,
 ): Promise<{ connection: mysql.Connection; serverVersion: string | undefined }> {
+  const { createConnection } = await loadMysqlDriver();
   return new Promise((resolve, reject) => {
     const core = createConnection(options);
     // Left in place after the greeting, as mysql2's own promise API does: an

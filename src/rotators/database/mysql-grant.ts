@@ -13,8 +13,8 @@
  * names come from the server's catalogue and are checked against a keyword
  * pattern before they are placed in a statement.
  */
-import mysql from "mysql2/promise";
 import { DatabaseRotationRefusedError } from "./database-errors.ts";
+import { loadedMysqlDriver } from "./mysql-driver.ts";
 
 /** Routine kinds a grant can name: MySQL and MariaDB, plus MariaDB's packages. */
 export const ROUTINE_TYPES = ["PROCEDURE", "FUNCTION", "PACKAGE", "PACKAGE BODY"] as const;
@@ -98,7 +98,8 @@ export function grantKey(grant: MysqlGrant): string {
 
 /** Quotes one identifier; dots inside stay part of the name. */
 export function quoteIdentifier(name: string): string {
-  return mysql.escapeId(name, true);
+  // Grants are built on a logged-in session: the login has loaded the driver.
+  return loadedMysqlDriver().escapeId(name, true);
 }
 
 /** `*.*`, `` `db`.* ``, `` `db`.`table` `` or `` PROCEDURE `db`.`proc` ``. */
