@@ -23,8 +23,11 @@ const url = require("@darabonba/typescript/dist/url.js");
 const SHIM = "src/build/darabonba-typescript-shim.cjs";
 
 function notBundled(what) {
+  const why = /WebSocket/.test(what)
+    ? "Rotor's functions call no WebSocket API"
+    : "nothing in Rotor's functions reads it";
   return new Error(
-    `${what} of @darabonba/typescript is not in this function bundle (${SHIM}): Rotor's functions call no WebSocket API`,
+    `${what} of @darabonba/typescript is not in this function bundle (${SHIM}): ${why}`,
   );
 }
 
