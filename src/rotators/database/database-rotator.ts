@@ -104,67 +104,61 @@ export function createDatabaseRotator(
   });
 
   /**
-   * Current-login checks started by createValue, so that they run while the
-   * engine stores the pending version; applyDual awaits one before changing
-   * anything. Keyed by the current value, the object the engine hands both.
+   * What createValue starts so that it runs while the engine stores the
+   * pending version: the current password's login check and, off RDS, the
+   * master session, logged in and with what syncAlternate reads first
+   * already read. Logins and reads change nothing; applyDual awaits both
+   * before any change. Keyed by the current value, the object the engine
+   * hands both; a master session apply does not take is closed when the
+   * invocation ends.
    */
-  const earlyChecks = new WeakMap<DatabaseSecretValue, Promise<void>>();
-
-  function startEarlyCheck(ctx: Context, current: DatabaseSecretValue): void {
-    const checking = check(ctx, current, "setSecret (current login)");
-    // Awaited in applyDual; a rotation that ends before it must not see an unhandled rejection.
-    checking.catch(() => undefined);
-    earlyChecks.set(current, checking);
-  }
-
-  /**
-   * Master sessions createValue opened, for the same reason: logged in, and
-   * what syncAlternate reads first already read, while the pending version
-   * is stored. Reads and a login change nothing; every change waits for
-   * apply. One that apply does not take is closed when the invocation ends.
-   */
-  const earlyMasters = new WeakMap<
+  const earlyWork = new WeakMap<
     DatabaseSecretValue,
-    { session: Promise<DatabaseSession>; taken: boolean }
+    { check: Promise<void>; master: Promise<DatabaseSession> | undefined; taken: boolean }
   >();
 
-  function startEarlyMaster(ctx: Context, current: DatabaseSecretValue, alternate: string): void {
-    const pair = accountPair(current);
-    const session = masterSession(ctx, current, "setSecret (master login)").then(async (admin) => {
-      if (pair.preCreated) return admin;
-      try {
-        await admin.readAheadForSync({ current: current.AccountName, alternate, base: pair.base });
-      } catch (error) {
-        release(admin);
-        throw error;
-      }
-      return admin;
-    });
+  function startEarlyWork(ctx: Context, current: DatabaseSecretValue, alternate: string): void {
+    const checking = check(ctx, current, "setSecret (current login)");
+    // On RDS the master is the function's RAM identity: there is no session to open.
+    const master = current.DBInstanceId ? undefined : openEarlyMaster(ctx, current, alternate);
     // Awaited in applyDual; a rotation that ends before it must not see an unhandled rejection.
-    session.catch(() => undefined);
-    const early = { session, taken: false };
-    earlyMasters.set(current, early);
-    ctx.onInvocationEnd(async () => {
-      if (early.taken) return;
-      const admin = await session.catch(() => undefined);
-      if (admin) release(admin);
-    });
+    checking.catch(() => undefined);
+    master?.catch(() => undefined);
+    const early = { check: checking, master, taken: false };
+    earlyWork.set(current, early);
+    if (master) {
+      ctx.onInvocationEnd(async () => {
+        if (early.taken) return;
+        const admin = await master.catch(() => undefined);
+        if (admin) release(admin);
+      });
+    }
   }
 
-  /** The master session createValue opened for this value, once. */
-  function takeEarlyMaster(current: DatabaseSecretValue): Promise<DatabaseSession> | undefined {
-    const early = earlyMasters.get(current);
-    earlyMasters.delete(current);
-    if (!early) return undefined;
-    early.taken = true;
-    return early.session;
+  /** The master session, with what syncAlternate reads first read ahead. */
+  async function openEarlyMaster(
+    ctx: Context,
+    current: DatabaseSecretValue,
+    alternate: string,
+  ): Promise<DatabaseSession> {
+    const pair = accountPair(current);
+    const admin = await masterSession(ctx, current, "setSecret (master login)");
+    if (pair.preCreated) return admin;
+    try {
+      await admin.readAheadForSync({ current: current.AccountName, alternate, base: pair.base });
+    } catch (error) {
+      release(admin);
+      throw error;
+    }
+    return admin;
   }
 
-  /** The check createValue started for this value, once: a re-run of apply checks again. */
-  function takeEarlyCheck(current: DatabaseSecretValue): Promise<void> | undefined {
-    const checking = earlyChecks.get(current);
-    earlyChecks.delete(current);
-    return checking;
+  /** What createValue started for this value, once: a re-run of apply starts afresh. */
+  function takeEarlyWork(current: DatabaseSecretValue) {
+    const early = earlyWork.get(current);
+    earlyWork.delete(current);
+    if (early) early.taken = true;
+    return early;
   }
 
   /** Logs in, proves it, logs out. */
@@ -247,9 +241,10 @@ export function createDatabaseRotator(
     // secret is already broken and a rotation would only hide it. That
     // check and the master session usually began in createValue; if not (a
     // resumed rotation), they run side by side here: they are independent.
+    const early = takeEarlyWork(current);
     const [master, currentCheck] = await Promise.allSettled([
-      takeEarlyMaster(current) ?? masterSession(ctx, current, "setSecret (master login)"),
-      takeEarlyCheck(current) ?? check(ctx, current, "setSecret (current login)"),
+      early?.master ?? masterSession(ctx, current, "setSecret (master login)"),
+      early?.check ?? check(ctx, current, "setSecret (current login)"),
     ]);
     if (master.status === "rejected") throw master.reason;
     await withSession(master.value, async (admin) => {
@@ -382,11 +377,7 @@ export function createDatabaseRotator(
       // server's own (smaller on old MySQL) is checked in setSecret.
       assertNameFits(AccountName, accounts.maxAccountNameLength);
       // Logins and reads change nothing: they may run while the pending version is stored.
-      if (dual) {
-        startEarlyCheck(ctx, current);
-        // On RDS the master is the RAM identity: there is nothing to open.
-        if (!current.DBInstanceId) startEarlyMaster(ctx, current, AccountName);
-      }
+      if (dual) startEarlyWork(ctx, current, AccountName);
       return {
         ...current,
         AccountName,

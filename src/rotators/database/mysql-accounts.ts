@@ -46,6 +46,7 @@ import {
   text,
 } from "./mysql-grant-reader.ts";
 import { resourceLimitColumns, resourceLimitsClause } from "./mysql-grant-resource-limits.ts";
+import { ReadAheadSlot } from "./read-ahead-slot.ts";
 
 /** Errors meaning "the server refused these credentials". */
 const REFUSED_CODES = new Set([
@@ -144,6 +145,11 @@ async function connect(
 
 type Row = mysql.RowDataPacket;
 
+/** One key per pair of accounts; JSON because a name may hold any character. */
+function alternateKey(input: { current: string; alternate: string }): string {
+  return JSON.stringify([input.current, input.alternate]);
+}
+
 /** What syncAlternate learns before it changes anything. */
 interface AlternateState {
   flavour: MysqlFlavour;
@@ -238,26 +244,11 @@ class MysqlSession implements DatabaseSession {
     return rows.map((row) => String(row.host));
   }
 
-  /** What syncAlternate reads first, read ahead (readAheadForSync) for these accounts. */
-  private readAhead:
-    | { current: string; alternate: string; state: Promise<AlternateState> }
-    | undefined;
+  /** What syncAlternate reads first, read ahead (readAheadForSync). */
+  private readonly readAhead = new ReadAheadSlot<AlternateState>();
 
   async readAheadForSync(input: { current: string; alternate: string }): Promise<void> {
-    const state = this.readAlternateState(input);
-    // Awaited below, and again by syncAlternate; until then not an unhandled rejection.
-    state.catch(() => undefined);
-    this.readAhead = { current: input.current, alternate: input.alternate, state };
-    await state;
-  }
-
-  /** The read-ahead state when it is for these accounts (taken once), else a fresh read. */
-  private alternateState(input: { current: string; alternate: string }): Promise<AlternateState> {
-    const ahead = this.readAhead;
-    this.readAhead = undefined;
-    return ahead?.current === input.current && ahead.alternate === input.alternate
-      ? ahead.state
-      : this.readAlternateState(input);
+    await this.readAhead.fill(alternateKey(input), () => this.readAlternateState(input));
   }
 
   /**
@@ -288,7 +279,9 @@ class MysqlSession implements DatabaseSession {
     password: string;
   }): Promise<void> {
     this.secrets.push(input.password);
-    const { flavour, rowsOf, hosts, inLine } = await this.alternateState(input);
+    const { flavour, rowsOf, hosts, inLine } = await this.readAhead.take(alternateKey(input), () =>
+      this.readAlternateState(input),
+    );
     if (hosts.length === 0) {
       throw new DatabaseRotationRefusedError(
         `${this.step}: account ${JSON.stringify(input.current)} does not exist on ${this.endpoint.host}:${this.endpoint.port}`,

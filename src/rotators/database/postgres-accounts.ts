@@ -25,6 +25,7 @@ import {
   safeDetail,
 } from "./database-errors.ts";
 import { loadPgDriver } from "./pg-driver.ts";
+import { ReadAheadSlot } from "./read-ahead-slot.ts";
 
 /** SQLSTATEs meaning "the server refused these credentials". */
 const REFUSED_CODES = new Set(["28P01", "28000"]);
@@ -139,24 +140,11 @@ class PostgresSession implements DatabaseSession {
     return rows.length > 0;
   }
 
-  /** The roles read ahead (readAheadForSync) for these accounts. */
-  private readAhead: { base: string; alternate: string; roles: Promise<RoleRow[]> } | undefined;
+  /** The roles syncAlternate reads first, read ahead (readAheadForSync). */
+  private readonly readAhead = new ReadAheadSlot<RoleRow[]>();
 
   async readAheadForSync(input: { alternate: string; base: string }): Promise<void> {
-    const roles = this.readRoles(input);
-    // Awaited below, and again by syncAlternate; until then not an unhandled rejection.
-    roles.catch(() => undefined);
-    this.readAhead = { base: input.base, alternate: input.alternate, roles };
-    await roles;
-  }
-
-  /** The read-ahead roles when they are for these accounts (taken once), else a fresh read. */
-  private rolesState(input: { alternate: string; base: string }): Promise<RoleRow[]> {
-    const ahead = this.readAhead;
-    this.readAhead = undefined;
-    return ahead?.base === input.base && ahead.alternate === input.alternate
-      ? ahead.roles
-      : this.readRoles(input);
+    await this.readAhead.fill(rolesKey(input), () => this.readRoles(input));
   }
 
   /**
@@ -181,7 +169,7 @@ class PostgresSession implements DatabaseSession {
     password: string;
   }): Promise<void> {
     this.secrets.push(input.password);
-    const roles = await this.rolesState(input);
+    const roles = await this.readAhead.take(rolesKey(input), () => this.readRoles(input));
     const role = (name: string) => roles.find((row) => row.rolname === name);
     if (!role(input.base)) {
       throw new DatabaseRotationRefusedError(
@@ -232,6 +220,11 @@ class PostgresSession implements DatabaseSession {
   async close(): Promise<void> {
     await this.client.end().catch(() => undefined);
   }
+}
+
+/** One key per pair of roles; JSON because a name may hold any character. */
+function rolesKey(input: { alternate: string; base: string }): string {
+  return JSON.stringify([input.base, input.alternate]);
 }
 
 /** A role as readRoles finds it. */
