@@ -127,7 +127,7 @@ async function installFirstKey(
   user: TestUser,
   comment: string,
 ): Promise<{ PublicKey: string; PrivateKey: string }> {
-  const pair = generateSshKeyPair("ed25519", comment);
+  const pair = await generateSshKeyPair("ed25519", comment);
   const dir = join(user.home, ".ssh");
   const file = join(dir, "authorized_keys");
   await mkdir(dir, { mode: 0o700, recursive: true });

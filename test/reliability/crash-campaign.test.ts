@@ -159,7 +159,7 @@ describe.skipIf(sshdSkipReason())("crash campaign checks on an ECS account", () 
     const target = await prepareEcsTarget("ecs-ssh-key", cloud().kms, host as CampaignSshd);
     const current = (await cloud().kms.getSecretValue({ secretName: target.secretName }))
       .secretData;
-    const stray = generateSshKeyPair("ed25519", "rotor:left-behind:v9");
+    const stray = await generateSshKeyPair("ed25519", "rotor:left-behind:v9");
     const strayValue = JSON.stringify({
       ...JSON.parse(current),
       PublicKey: stray.publicKey,
@@ -180,7 +180,7 @@ describe.skipIf(sshdSkipReason())("crash campaign checks on an ECS account", () 
       target.verify(
         JSON.stringify({
           ...JSON.parse(current),
-          PrivateKey: generateSshKeyPair("ed25519", "unknown").privateKey,
+          PrivateKey: (await generateSshKeyPair("ed25519", "unknown")).privateKey,
         }),
       ),
     ).rejects.toThrow("sshd refuses the login");

@@ -49,7 +49,7 @@ describe.skipIf(sshdSkipReason())("ECS rotations against a hostile network", () 
       w.sshd.createUser(),
       w.sshd.createUser({ privileged: true }),
     ]);
-    const initial = generateSshKeyPair("ed25519", "installed-by-hand");
+    const initial = await generateSshKeyPair("ed25519", "installed-by-hand");
     const sshDir = join(user.home, ".ssh");
     await mkdir(sshDir, { mode: 0o700 });
     await writeFile(join(sshDir, "authorized_keys"), `${initial.publicKey}\n`, { mode: 0o600 });

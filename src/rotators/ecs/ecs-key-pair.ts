@@ -4,10 +4,8 @@
  * public key as one authorized_keys line whose comment tags the rotation.
  * ssh2's key generator writes both formats from node:crypto keys.
  */
-import ssh2 from "ssh2";
 import { ValidationError } from "../../errors.ts";
-
-const { utils } = ssh2;
+import { loadSsh2 } from "./ssh2-driver.ts";
 
 export const KEY_ALGORITHMS = ["ed25519", "rsa-3072", "rsa-4096"] as const;
 export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
@@ -26,7 +24,11 @@ export function parseKeyAlgorithm(value: unknown, field: string): KeyAlgorithm {
   throw new ValidationError(`${field} must be one of ${KEY_ALGORITHMS.join(", ")}`);
 }
 
-export function generateSshKeyPair(algorithm: KeyAlgorithm, comment: string): SshKeyPair {
+export async function generateSshKeyPair(
+  algorithm: KeyAlgorithm,
+  comment: string,
+): Promise<SshKeyPair> {
+  const { utils } = await loadSsh2();
   // ssh2's generator now and then (about 1 ed25519 key in 200) writes a
   // private key its own parser calls malformed: such a key could never log
   // in, so draw again.
@@ -42,14 +44,4 @@ export function generateSshKeyPair(algorithm: KeyAlgorithm, comment: string): Ss
       return { publicKey: pair.public.trim(), privateKey: pair.private };
     }
   }
-}
-
-/** Checks a private key is readable SSH key text without echoing it. */
-export function checkPrivateKey(value: unknown, field: string): string {
-  if (typeof value !== "string" || utils.parseKey(value) instanceof Error) {
-    throw new ValidationError(
-      `${field} must be an unencrypted SSH private key (OpenSSH or PEM format)`,
-    );
-  }
-  return value;
 }

@@ -73,7 +73,7 @@ export const ecsSshKeyOverSshRotator = defineRotator({
 
   async createValue(current, ctx) {
     const comment = rotationKeyComment(ctx.secretName, ctx.versionIds.pending);
-    const pair = generateSshKeyPair(current.keyAlgorithm ?? "ed25519", comment);
+    const pair = await generateSshKeyPair(current.keyAlgorithm ?? "ed25519", comment);
     ctx.redact(pair.privateKey);
     return { ...current, PublicKey: pair.publicKey, PrivateKey: pair.privateKey };
   },

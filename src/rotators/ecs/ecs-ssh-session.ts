@@ -5,8 +5,7 @@
  * history would see it).
  */
 
-import type { ClientChannel } from "ssh2";
-import ssh2 from "ssh2";
+import type { Client, ClientChannel } from "ssh2";
 import { ValidationError } from "../../errors.ts";
 import { fingerprintOfHostKey } from "./ecs-host-key-fingerprint.ts";
 import {
@@ -15,8 +14,7 @@ import {
   EcsLoginRefusedError,
   type SshEndpointName,
 } from "./ecs-ssh-errors.ts";
-
-const { Client, utils } = ssh2;
+import { loadSsh2 } from "./ssh2-driver.ts";
 
 /** How to reach and log in to a server. Exactly one of password / privateKey. */
 export interface SshLogin {
@@ -53,7 +51,7 @@ const MAX_OUTPUT_BYTES = 1024 * 1024;
  * EcsLoginRefusedError (the server said no to this credential) or
  * EcsConnectionError (no answer).
  */
-export function openSshSession(login: SshLogin): Promise<SshSession> {
+export async function openSshSession(login: SshLogin): Promise<SshSession> {
   const endpoint: SshEndpointName = {
     host: login.host,
     port: login.port,
@@ -61,21 +59,18 @@ export function openSshSession(login: SshLogin): Promise<SshSession> {
   };
   const method = login.privateKey !== undefined ? "a private key" : "a password";
   if ((login.password === undefined) === (login.privateKey === undefined)) {
-    return Promise.reject(
-      new ValidationError("an SSH login needs exactly one of password or private key"),
-    );
+    throw new ValidationError("an SSH login needs exactly one of password or private key");
   }
-  if (login.privateKey !== undefined && utils.parseKey(login.privateKey) instanceof Error) {
+  const ssh2 = await loadSsh2();
+  if (login.privateKey !== undefined && ssh2.utils.parseKey(login.privateKey) instanceof Error) {
     // ssh2's own message may quote the key: say only that it is unreadable.
-    return Promise.reject(
-      new ValidationError(
-        `the private key for ${login.userName} is not a readable SSH private key`,
-      ),
+    throw new ValidationError(
+      `the private key for ${login.userName} is not a readable SSH private key`,
     );
   }
 
   return new Promise((resolve, reject) => {
-    const client = new Client();
+    const client = new ssh2.Client();
     let mismatch: EcsHostKeyMismatchError | undefined;
     let settled = false;
     const fail = (error: Error) => {
@@ -117,7 +112,7 @@ export function openSshSession(login: SshLogin): Promise<SshSession> {
   });
 }
 
-function sessionOver(client: InstanceType<typeof Client>, endpoint: SshEndpointName): SshSession {
+function sessionOver(client: Client, endpoint: SshEndpointName): SshSession {
   // Once the connection is gone, a command's channel closes without an exit
   // status; that must read as a lost connection, not as a failed command.
   let connectionLost = false;

@@ -43,7 +43,7 @@ const KINDS: Record<EcsKind["kind"], EcsKind> = {
   "ecs-ssh-key": {
     kind: "ecs-ssh-key",
     async initial(world, user) {
-      const pair = generateSshKeyPair("ed25519", "installed-by-hand");
+      const pair = await generateSshKeyPair("ed25519", "installed-by-hand");
       await world.installKey(user, pair.publicKey);
       return { PublicKey: pair.publicKey, PrivateKey: pair.privateKey };
     },

@@ -15,8 +15,8 @@ describe.skipIf(sshdSkipReason())(
     async function userWithKey() {
       const w = world();
       const user = await w.sshd.createUser();
-      const initial = generateSshKeyPair("ed25519", "installed-by-hand");
-      const unrelated = generateSshKeyPair("ed25519", "someone-else");
+      const initial = await generateSshKeyPair("ed25519", "installed-by-hand");
+      const unrelated = await generateSshKeyPair("ed25519", "someone-else");
       const dir = join(user.home, ".ssh");
       await mkdir(dir, { mode: 0o700 });
       const file = join(dir, "authorized_keys");
@@ -92,7 +92,7 @@ describe.skipIf(sshdSkipReason())(
       // Prepare: the user has no .ssh folder yet
       const w = world();
       const user = await w.sshd.createUser();
-      const initial = generateSshKeyPair("ed25519", "never-installed");
+      const initial = await generateSshKeyPair("ed25519", "never-installed");
       const rotator = createEcsCloudAssistantSshKeyRotator(w.clients);
       const secretName = await w.createSecret(rotator.kind, {
         UserName: user.name,

@@ -9,13 +9,13 @@ import {
 } from "../../../src/rotators/ecs/ecs-authorized-keys.ts";
 import { generateSshKeyPair } from "../../../src/rotators/ecs/ecs-key-pair.ts";
 
-const keyLine = (comment: string) => generateSshKeyPair("ed25519", comment).publicKey;
+const keyLine = async (comment: string) => (await generateSshKeyPair("ed25519", comment)).publicKey;
 
 describe("authorized_keys editing", () => {
-  it("appends a key once, keeping a file without a final newline intact", () => {
+  it("appends a key once, keeping a file without a final newline intact", async () => {
     // Prepare
-    const mine = keyLine(rotationKeyComment("app/key", "v2"));
-    const before = `# laptop\n${keyLine("laptop")}`;
+    const mine = await keyLine(rotationKeyComment("app/key", "v2"));
+    const before = `# laptop\n${await keyLine("laptop")}`;
     // Act
     const once = withKey(before, mine);
     const twice = withKey(once, mine);
@@ -24,22 +24,22 @@ describe("authorized_keys editing", () => {
     expect(twice).toBe(once);
   });
 
-  it("recognises a key already present under another comment or with options", () => {
+  it("recognises a key already present under another comment or with options", async () => {
     // Prepare
-    const mine = keyLine(rotationKeyComment("app", "v1"));
+    const mine = await keyLine(rotationKeyComment("app", "v1"));
     const [type, blob] = mine.split(" ");
     const content = `from="10.0.0.0/8" ${type} ${blob} added-by-hand\n`;
     // Act / Assess
     expect(withKey(content, mine)).toBe(content);
   });
 
-  it("removes only this secret's rotation keys outside the kept versions", () => {
+  it("removes only this secret's rotation keys outside the kept versions", async () => {
     // Prepare
-    const v1 = keyLine(rotationKeyComment("app", "v1"));
-    const v2 = keyLine(rotationKeyComment("app", "v2"));
-    const v3 = keyLine(rotationKeyComment("app", "v3"));
-    const otherSecret = keyLine(rotationKeyComment("app-2", "v1"));
-    const hand = keyLine("me@laptop");
+    const v1 = await keyLine(rotationKeyComment("app", "v1"));
+    const v2 = await keyLine(rotationKeyComment("app", "v2"));
+    const v3 = await keyLine(rotationKeyComment("app", "v3"));
+    const otherSecret = await keyLine(rotationKeyComment("app-2", "v1"));
+    const hand = await keyLine("me@laptop");
     const content = [
       "# keep this comment: rotor:app:v1",
       v1,
@@ -59,18 +59,18 @@ describe("authorized_keys editing", () => {
     expect(withoutRotationKeys(after, "app", new Set(["v2", "v3"]))).toBe(after);
   });
 
-  it("removes a leaked key whatever its comment, and nothing else", () => {
+  it("removes a leaked key whatever its comment, and nothing else", async () => {
     // Prepare
-    const leaked = keyLine("installed-by-hand");
-    const hand = keyLine("me@laptop");
+    const leaked = await keyLine("installed-by-hand");
+    const hand = await keyLine("me@laptop");
     // Act
     const after = withoutKey(`${hand}\n${leaked}\n`, leaked);
     // Assess
     expect(after).toBe(`${hand}\n`);
   });
 
-  it("refuses key lines and tags that could smuggle options or a second line", () => {
-    const good = keyLine("x");
+  it("refuses key lines and tags that could smuggle options or a second line", async () => {
+    const good = await keyLine("x");
     for (const bad of [
       `${good}\ncommand="sh" ${good}`,
       `command="sh" ${good}`,

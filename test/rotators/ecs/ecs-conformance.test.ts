@@ -102,7 +102,7 @@ describe.skipIf(sshdSkipReason())("ECS rotators over SSH", () => {
     rotator: ecsSshKeyRotator,
     async prepare() {
       const user = await sshd.createUser();
-      const initial = generateSshKeyPair("ed25519", "installed-by-hand");
+      const initial = await generateSshKeyPair("ed25519", "installed-by-hand");
       const dir = join(user.home, ".ssh");
       await mkdir(dir, { mode: 0o700 });
       await writeFile(join(dir, "authorized_keys"), `${initial.publicKey}\n`, { mode: 0o600 });

@@ -64,7 +64,7 @@ describe.skipIf(sshdSkipReason())("the ECS rotation functions", () => {
       Password: admin.password,
     });
     const { generateSshKeyPair } = await import("../../../src/rotators/ecs/ecs-key-pair.ts");
-    const initial = generateSshKeyPair("ed25519", "first");
+    const initial = await generateSshKeyPair("ed25519", "first");
     const secretName = await w.createSecret("ecs-ssh-key", {
       UserName: user.name,
       PublicKey: initial.publicKey,

@@ -73,7 +73,9 @@ describe.skipIf(sshdSkipReason())("ecs-password rotator against a real OpenSSH s
     const { fingerprintOfHostKey } = await import(
       "../../../src/rotators/ecs/ecs-host-key-fingerprint.ts"
     );
-    const parsed = ssh2.utils.parseKey(generateSshKeyPair("ed25519", "elsewhere").publicKey);
+    const parsed = ssh2.utils.parseKey(
+      (await generateSshKeyPair("ed25519", "elsewhere")).publicKey,
+    );
     if (parsed instanceof Error) throw parsed;
     const secretName = await w.createSecret("ecs-password", {
       UserName: self.name,

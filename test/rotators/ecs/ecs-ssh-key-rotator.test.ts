@@ -13,8 +13,8 @@ describe.skipIf(sshdSkipReason())("ecs-ssh-key rotator against a real OpenSSH se
   async function userWithKey(options: { privileged?: boolean; keyAlgorithm?: string } = {}) {
     const w = world();
     const user = await w.sshd.createUser();
-    const initial = generateSshKeyPair("ed25519", "installed-by-hand");
-    const unrelated = generateSshKeyPair("ed25519", "laptop");
+    const initial = await generateSshKeyPair("ed25519", "installed-by-hand");
+    const unrelated = await generateSshKeyPair("ed25519", "laptop");
     await installKeys(user, [unrelated, initial]);
     let privilegedSecret: string | undefined;
     if (options.privileged) {

@@ -57,7 +57,7 @@ describe.skipIf(sshdSkipReason())("SSH operations against a real OpenSSH server"
 
   it("refuses a server whose host key differs from the pinned one, before sending the password", async () => {
     // Prepare: the fingerprint of some other host's key
-    const other = generateSshKeyPair("ed25519", "other-host");
+    const other = await generateSshKeyPair("ed25519", "other-host");
     const { fingerprintOfHostKey } = await import(
       "../../../src/rotators/ecs/ecs-host-key-fingerprint.ts"
     );
@@ -132,7 +132,7 @@ describe.skipIf(sshdSkipReason())("SSH operations against a real OpenSSH server"
     async (algorithm, through) => {
       // Prepare: a user with a hand-written key line that must survive
       const target = await sshd.createUser();
-      const foreign = generateSshKeyPair("ed25519", "hand-added");
+      const foreign = await generateSshKeyPair("ed25519", "hand-added");
       const sshDir = join(target.home, ".ssh");
       await mkdir(sshDir, { mode: 0o700 });
       await writeFile(join(sshDir, "authorized_keys"), `# my keys\n${foreign.publicKey}\n`, {
@@ -140,7 +140,7 @@ describe.skipIf(sshdSkipReason())("SSH operations against a real OpenSSH server"
       });
       await chown(sshDir, target.uid, target.gid);
       await chown(join(sshDir, "authorized_keys"), target.uid, target.gid);
-      const pair = generateSshKeyPair(algorithm, "rotor:Secret:v1");
+      const pair = await generateSshKeyPair(algorithm, "rotor:Secret:v1");
       const via = through === "a root login through runuser" ? admin : target;
       // Act: twice, as a retried step would
       const changed = await withSshSession(loginAs(via, { password: via.password }), async (s) => [
@@ -164,9 +164,9 @@ describe.skipIf(sshdSkipReason())("SSH operations against a real OpenSSH server"
   it("creates ~/.ssh with mode 0700 owned by the user when missing, then removes only rotation keys", async () => {
     // Prepare
     const target = await sshd.createUser();
-    const first = generateSshKeyPair("ed25519", "rotor:Secret:v1");
-    const second = generateSshKeyPair("ed25519", "rotor:Secret:v2");
-    const otherOwner = generateSshKeyPair("ed25519", "rotor:OtherSecret:v1");
+    const first = await generateSshKeyPair("ed25519", "rotor:Secret:v1");
+    const second = await generateSshKeyPair("ed25519", "rotor:Secret:v2");
+    const otherOwner = await generateSshKeyPair("ed25519", "rotor:OtherSecret:v1");
     // Act
     await withSshSession(loginAs(admin, { password: admin.password }), async (s) => {
       for (const pair of [first, second, otherOwner]) {
@@ -194,7 +194,7 @@ describe.skipIf(sshdSkipReason())("SSH operations against a real OpenSSH server"
     const elsewhere = join(target.home, "elsewhere");
     await writeFile(elsewhere, "untouched\n");
     await symlink(elsewhere, join(sshDir, "authorized_keys"));
-    const pair = generateSshKeyPair("ed25519", "rotor:Secret:v1");
+    const pair = await generateSshKeyPair("ed25519", "rotor:Secret:v1");
     // Act
     const error = await withSshSession(loginAs(admin, { password: admin.password }), (s) =>
       editAuthorizedKeys(s, target.name, (c) => withKey(c, pair.publicKey)),

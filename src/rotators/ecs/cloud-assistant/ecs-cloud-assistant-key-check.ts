@@ -4,13 +4,11 @@
  * here, the private key never leaves this process), and the public key
  * must be in the user's authorized_keys (read through Cloud Assistant).
  */
-import ssh2 from "ssh2";
 import { RotorError, ValidationError } from "../../../errors.ts";
 import { parsePublicKeyLine } from "../ecs-authorized-keys.ts";
 import { readAuthorizedKeys } from "../ecs-remote-authorized-keys.ts";
 import type { SshSession } from "../ecs-ssh-session.ts";
-
-const { utils } = ssh2;
+import { loadSsh2 } from "../ssh2-driver.ts";
 
 /** The key is not (or no longer) authorized for the user. */
 export class EcsKeyNotAuthorizedError extends RotorError {
@@ -18,8 +16,12 @@ export class EcsKeyNotAuthorizedError extends RotorError {
 }
 
 /** Throws ValidationError unless `privateKey` is the pair of `publicKeyLine`. */
-export function checkKeyPairMatches(publicKeyLine: string, privateKey: string): void {
+export async function checkKeyPairMatches(
+  publicKeyLine: string,
+  privateKey: string,
+): Promise<void> {
   const { blob } = parsePublicKeyLine(publicKeyLine, "PublicKey");
+  const { utils } = await loadSsh2();
   const parsed = utils.parseKey(privateKey);
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   if (!key || key instanceof Error) {
@@ -36,7 +38,7 @@ export async function checkKeyAuthorized(
   publicKeyLine: string,
   privateKey: string,
 ): Promise<void> {
-  checkKeyPairMatches(publicKeyLine, privateKey);
+  await checkKeyPairMatches(publicKeyLine, privateKey);
   const { blob } = parsePublicKeyLine(publicKeyLine, "PublicKey");
   const { content } = await readAuthorizedKeys(session, userName);
   const authorized = content
