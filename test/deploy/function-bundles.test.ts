@@ -8,14 +8,13 @@
  * a due secret's rotation function through the local FC; the MySQL
  * function's bundle, which carries stand-ins for two of mysql2's
  * dependencies (src/build/bundle-substitutions.ts), rotates an account with
- * non-ASCII names and passwords on a real MariaDB.
+ * non-ASCII names and passwords on a real MariaDB. The other bundles'
+ * rotations run in function-bundles-at-work.test.ts.
  */
-import { execFile } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -27,28 +26,12 @@ import { MAX_BUNDLE_BYTES, oversizedBundles } from "../../src/build/bundle-size-
 import { KmsClient } from "../../src/clients/kms-client.ts";
 import { type RunningLocalCloud, startLocalCloud } from "../../src/local-cloud/embedded.ts";
 import { type RunningMariaDb, skipUnlessMariaDb, startMariaDb } from "../support/mariadb.ts";
+import { type BundleInvoker, bundleInvoker } from "./support/bundle-invoker.ts";
 
-const run = promisify(execFile);
 const DRIVERS = ["mysql2", "pg", "ssh2"];
 
-/**
- * Runs in the child: loads the bundle as FC's runtime would (require of
- * index.js), calls handler(event, context) and prints the result as JSON
- * on the last line (the handler's own log lines come before it).
- */
-const INVOKER = `
-const [bundle, event, context] = process.argv.slice(2);
-const { handler } = require(bundle);
-if (typeof handler !== "function") throw new Error("no handler export");
-if (event === undefined) { process.stdout.write("\\n" + JSON.stringify({ loaded: true })); return; }
-Promise.resolve(handler(Buffer.from(event), JSON.parse(context))).then(
-  (result) => process.stdout.write("\\n" + JSON.stringify({ result })),
-  (error) => { process.stdout.write("\\n" + JSON.stringify({ error: String(error && error.message) })); process.exitCode = 1; },
-);
-`;
-
 let outDir: string;
-let invoker: string;
+let invoker: BundleInvoker;
 let bundles: FunctionBundle[];
 let cloud: RunningLocalCloud;
 
@@ -56,8 +39,7 @@ beforeAll(async () => {
   // The folder lies outside the repository, so a bundle cannot reach node_modules or sources.
   outDir = await mkdtemp(join(tmpdir(), "rotor-bundles-"));
   bundles = await bundleFunctions({ outDir });
-  invoker = join(outDir, "invoke.cjs");
-  await writeFile(invoker, INVOKER);
+  invoker = await bundleInvoker(outDir);
   cloud = await startLocalCloud();
 }, 300_000);
 afterAll(async () => {
@@ -65,37 +47,9 @@ afterAll(async () => {
   if (outDir) await rm(outDir, { recursive: true, force: true });
 });
 
-async function invokeBundle(bundle: FunctionBundle, args: string[] = [], env = {}) {
-  const { stdout } = await run(process.execPath, [invoker, bundle.file, ...args], {
-    cwd: outDir,
-    env: { PATH: process.env.PATH, ...env },
-    timeout: 120_000,
-  }).catch((error: { stdout?: string; stderr?: string }) => {
-    throw new Error(`bundle ${bundle.name} failed: ${error.stdout ?? ""} ${error.stderr ?? ""}`);
-  });
-  const lines = stdout.trimEnd().split("\n");
-  const outcome = JSON.parse(lines.at(-1) ?? "") as {
-    loaded?: true;
-    result?: unknown;
-    error?: string;
-  };
-  return { ...outcome, logs: lines.slice(0, -1).join("\n") };
-}
-
 /** Runs the bundle's handler as FC would for a rotation of `secretName`, against the local cloud. */
 function rotateThroughBundle(bundle: FunctionBundle, secretName: string) {
-  const context = {
-    requestId: randomUUID(),
-    credentials: cloud.credentials,
-    function: { name: bundle.name, handler: "index.handler", memory: 256, timeout: 120 },
-    region: cloud.region,
-    accountId: cloud.accountId,
-  };
-  return invokeBundle(
-    bundle,
-    [JSON.stringify({ SecretName: secretName }), JSON.stringify(context)],
-    { ROTOR_ENDPOINT: cloud.endpoint },
-  );
+  return invoker.invokeOn(cloud, bundle, { SecretName: secretName });
 }
 
 describe("function bundles", () => {
@@ -152,7 +106,7 @@ describe("function bundles", () => {
 
   it("loads every bundle in a fresh process, exporting handler", async () => {
     for (const bundle of bundles) {
-      expect(await invokeBundle(bundle), bundle.name).toMatchObject({ loaded: true });
+      expect(await invoker.invoke(bundle), bundle.name).toMatchObject({ loaded: true });
     }
   });
 
@@ -215,18 +169,7 @@ describe("the scheduler function's bundle", () => {
   function runSchedulerBundle() {
     const bundle = bundles.find((each) => each.name === "scheduler");
     if (!bundle) throw new Error("no scheduler bundle");
-    const context = {
-      requestId: randomUUID(),
-      credentials: pastCloud.credentials,
-      function: { name: "scheduler", handler: "index.handler", memory: 256, timeout: 120 },
-      region: pastCloud.region,
-      accountId: pastCloud.accountId,
-    };
-    return invokeBundle(
-      bundle,
-      [JSON.stringify({ triggerName: "every-hour", payload: "" }), JSON.stringify(context)],
-      { ROTOR_ENDPOINT: pastCloud.endpoint },
-    );
+    return invoker.invokeOn(pastCloud, bundle, { triggerName: "every-hour", payload: "" });
   }
 
   it("plans a due secret and invokes its rotation function through FC (the SDK's stand-ins at work)", async () => {
