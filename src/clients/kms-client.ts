@@ -5,7 +5,7 @@
  * unwraps the answer's `{"VersionStages":{"VersionStage":[…]}}` style lists.
  */
 import { type CallerOptions, OpenApiCaller } from "./openapi-caller.ts";
-import { optionalStr, str, type WireObject } from "./response-fields.ts";
+import { optionalStr, str, type WireObject, wrappedList } from "./response-fields.ts";
 
 export interface Tag {
   key: string;
@@ -96,7 +96,7 @@ export class KmsClient {
       SecretDataType: input.secretDataType,
       Description: input.description,
       EncryptionKeyId: input.encryptionKeyId,
-      Tags: input.tags ? JSON.stringify(toResponseBodyTags(input.tags)) : undefined,
+      Tags: input.tags ? JSON.stringify(toTagsParameter(input.tags)) : undefined,
     });
     return { arn: str(body.Arn), versionId: str(body.VersionId), requestId: str(body.RequestId) };
   }
@@ -311,7 +311,7 @@ export class KmsClient {
   async tagResource(input: { secretName: string; tags: Tag[] }): Promise<{ requestId: string }> {
     const body = await this.caller.call<WireObject>("TagResource", {
       SecretName: input.secretName,
-      Tags: JSON.stringify(toResponseBodyTags(input.tags)),
+      Tags: JSON.stringify(toTagsParameter(input.tags)),
     });
     return { requestId: str(body.RequestId) };
   }
@@ -328,7 +328,8 @@ export class KmsClient {
   }
 }
 
-function toResponseBodyTags(tags: Tag[]): { TagKey: string; TagValue: string }[] {
+/** The JSON shape of the Tags request parameter. */
+function toTagsParameter(tags: Tag[]): { TagKey: string; TagValue: string }[] {
   return tags.map((tag) => ({ TagKey: tag.key, TagValue: tag.value }));
 }
 
@@ -337,11 +338,4 @@ function fromResponseBodyTags(wire: unknown): Tag[] {
     key: str(tag.TagKey),
     value: str(tag.TagValue),
   }));
-}
-
-/** Unwraps Alibaba's `{"Outer":{"Inner":[…]}}` list shape; absent means empty. */
-function wrappedList(outer: unknown, inner: string): unknown[] {
-  if (typeof outer !== "object" || outer === null) return [];
-  const list = (outer as Record<string, unknown>)[inner];
-  return Array.isArray(list) ? list : [];
 }

@@ -5,7 +5,7 @@
  * returned by createAccessKey only: RAM never shows it again.
  */
 import { type CallerOptions, OpenApiCaller } from "./openapi-caller.ts";
-import { str, type WireObject } from "./response-fields.ts";
+import { str, type WireObject, wrappedList } from "./response-fields.ts";
 
 export type AccessKeyStatus = "Active" | "Inactive";
 
@@ -260,11 +260,4 @@ function toAttached(wire: unknown): AttachedPolicy {
 
 function toPolicyType(value: unknown): PolicyType {
   return value === "System" ? "System" : "Custom";
-}
-
-/** Unwraps Alibaba's `{"Outer":{"Inner":[…]}}` list shape; absent means empty. */
-function wrappedList(outer: unknown, inner: string): unknown[] {
-  if (typeof outer !== "object" || outer === null) return [];
-  const list = (outer as Record<string, unknown>)[inner];
-  return Array.isArray(list) ? list : [];
 }

@@ -5,7 +5,7 @@
  * travel as parameters only: they are never part of a result or an error.
  */
 import { type CallerOptions, OpenApiCaller } from "./openapi-caller.ts";
-import { str, type WireObject } from "./response-fields.ts";
+import { str, type WireObject, wrappedList } from "./response-fields.ts";
 
 export type RdsClientOptions = Omit<CallerOptions, "product">;
 
@@ -115,11 +115,4 @@ export class RdsClient {
     });
     return { requestId: str(body.RequestId) };
   }
-}
-
-/** `{"Accounts":{"DBInstanceAccount":[…]}}` → the inner list (absent → empty). */
-function wrappedList(outer: unknown, inner: string): unknown[] {
-  if (typeof outer !== "object" || outer === null) return [];
-  const list = (outer as Record<string, unknown>)[inner];
-  return Array.isArray(list) ? list : [];
 }

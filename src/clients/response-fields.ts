@@ -18,3 +18,10 @@ export function str(value: unknown): string {
 export function optionalStr(value: unknown): string | undefined {
   return value === undefined || value === null || value === "" ? undefined : String(value);
 }
+
+/** Unwraps Alibaba's `{"Outer":{"Inner":[…]}}` list shape; absent means empty. */
+export function wrappedList(outer: unknown, inner: string): unknown[] {
+  if (typeof outer !== "object" || outer === null) return [];
+  const list = (outer as Record<string, unknown>)[inner];
+  return Array.isArray(list) ? list : [];
+}

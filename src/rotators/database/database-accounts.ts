@@ -19,6 +19,16 @@ export interface DatabaseCredentials {
 /** Runs one external call under a name (the engine's fault hook runs first). */
 export type ExternalRunner = <T>(name: string, call: () => Promise<T>) => Promise<T>;
 
+/** The accounts a dual-account rotation works on (see DatabaseSession.syncAlternate). */
+export interface AlternateAccounts {
+  /** The account the secret names now. */
+  current: string;
+  /** The account the rotation gives the new password. */
+  alternate: string;
+  /** Of the two, the account whose privileges both share. */
+  base: string;
+}
+
 /** A logged-in connection. Methods that change other accounts need an administrator's session. */
 export interface DatabaseSession {
   readonly account: string;
@@ -34,18 +44,13 @@ export interface DatabaseSession {
    * privileges both share), and its password set. Re-running it changes
    * nothing more.
    */
-  syncAlternate(input: {
-    current: string;
-    alternate: string;
-    base: string;
-    password: string;
-  }): Promise<void>;
+  syncAlternate(input: AlternateAccounts & { password: string }): Promise<void>;
   /**
    * Reads now what syncAlternate with the same accounts will read first, so
    * that it can go on from there; changes nothing. A rotation calls it while
    * the engine stores the pending version.
    */
-  readAheadForSync(input: { current: string; alternate: string; base: string }): Promise<void>;
+  readAheadForSync(input: AlternateAccounts): Promise<void>;
   setPassword(account: string, password: string): Promise<void>;
   /** Ends every open session of the account (after a leak). */
   endSessions(account: string): Promise<void>;

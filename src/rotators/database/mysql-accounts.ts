@@ -15,6 +15,7 @@
 import type mysql from "mysql2/promise";
 import { ValidationError } from "../../errors.ts";
 import type {
+  AlternateAccounts,
   DatabaseAccounts,
   DatabaseCredentials,
   DatabaseSession,
@@ -145,11 +146,6 @@ async function connect(
 
 type Row = mysql.RowDataPacket;
 
-/** One key per pair of accounts; JSON because a name may hold any character. */
-function alternateKey(input: { current: string; alternate: string }): string {
-  return JSON.stringify([input.current, input.alternate]);
-}
-
 /** What syncAlternate learns before it changes anything. */
 interface AlternateState {
   flavour: MysqlFlavour;
@@ -247,8 +243,8 @@ class MysqlSession implements DatabaseSession {
   /** What syncAlternate reads first, read ahead (readAheadForSync). */
   private readonly readAhead = new ReadAheadSlot<AlternateState>();
 
-  async readAheadForSync(input: { current: string; alternate: string }): Promise<void> {
-    await this.readAhead.fill(alternateKey(input), () => this.readAlternateState(input));
+  async readAheadForSync(input: AlternateAccounts): Promise<void> {
+    await this.readAhead.fill(input, () => this.readAlternateState(input));
   }
 
   /**
@@ -272,14 +268,9 @@ class MysqlSession implements DatabaseSession {
     return { flavour, rowsOf, hosts, inLine };
   }
 
-  async syncAlternate(input: {
-    current: string;
-    alternate: string;
-    base: string;
-    password: string;
-  }): Promise<void> {
+  async syncAlternate(input: AlternateAccounts & { password: string }): Promise<void> {
     this.secrets.push(input.password);
-    const { flavour, rowsOf, hosts, inLine } = await this.readAhead.take(alternateKey(input), () =>
+    const { flavour, rowsOf, hosts, inLine } = await this.readAhead.take(input, () =>
       this.readAlternateState(input),
     );
     if (hosts.length === 0) {

@@ -10,6 +10,7 @@
  */
 import type pg from "pg";
 import type {
+  AlternateAccounts,
   DatabaseAccounts,
   DatabaseCredentials,
   DatabaseSession,
@@ -143,8 +144,8 @@ class PostgresSession implements DatabaseSession {
   /** The roles syncAlternate reads first, read ahead (readAheadForSync). */
   private readonly readAhead = new ReadAheadSlot<RoleRow[]>();
 
-  async readAheadForSync(input: { alternate: string; base: string }): Promise<void> {
-    await this.readAhead.fill(rolesKey(input), () => this.readRoles(input));
+  async readAheadForSync(input: AlternateAccounts): Promise<void> {
+    await this.readAhead.fill(input, () => this.readRoles(input));
   }
 
   /**
@@ -162,14 +163,9 @@ class PostgresSession implements DatabaseSession {
     );
   }
 
-  async syncAlternate(input: {
-    current: string;
-    alternate: string;
-    base: string;
-    password: string;
-  }): Promise<void> {
+  async syncAlternate(input: AlternateAccounts & { password: string }): Promise<void> {
     this.secrets.push(input.password);
-    const roles = await this.readAhead.take(rolesKey(input), () => this.readRoles(input));
+    const roles = await this.readAhead.take(input, () => this.readRoles(input));
     const role = (name: string) => roles.find((row) => row.rolname === name);
     if (!role(input.base)) {
       throw new DatabaseRotationRefusedError(
@@ -220,11 +216,6 @@ class PostgresSession implements DatabaseSession {
   async close(): Promise<void> {
     await this.client.end().catch(() => undefined);
   }
-}
-
-/** One key per pair of roles; JSON because a name may hold any character. */
-function rolesKey(input: { alternate: string; base: string }): string {
-  return JSON.stringify([input.base, input.alternate]);
 }
 
 /** A role as readRoles finds it. */

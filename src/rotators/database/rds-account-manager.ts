@@ -15,7 +15,7 @@
 import { type RdsAccount, type RdsAccountPrivilege, RdsClient } from "../../clients/rds-client.ts";
 import { ApiError } from "../../errors.ts";
 import { invocationCredentials } from "../../handler/invocation-credentials.ts";
-import type { DatabaseSession, ExternalRunner } from "./database-accounts.ts";
+import type { AlternateAccounts, DatabaseSession, ExternalRunner } from "./database-accounts.ts";
 import { DatabaseRotationRefusedError } from "./database-errors.ts";
 import type { DatabaseEngineName } from "./database-secret-value.ts";
 
@@ -85,12 +85,7 @@ export class RdsAccountManager implements DatabaseSession {
    * password when it already existed. Privileges the alternate holds on
    * other databases are left as they are.
    */
-  async syncAlternate(input: {
-    current: string;
-    alternate: string;
-    base: string;
-    password: string;
-  }): Promise<void> {
+  async syncAlternate(input: AlternateAccounts & { password: string }): Promise<void> {
     const current = await this.describe(input.current);
     if (!current) {
       throw new DatabaseRotationRefusedError(

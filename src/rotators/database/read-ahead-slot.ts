@@ -3,22 +3,29 @@
  * syncAlternate for the same accounts and then forgotten: a call for other
  * accounts, or a second call, reads afresh.
  */
+import type { AlternateAccounts } from "./database-accounts.ts";
+
 export class ReadAheadSlot<T> {
   private held: { key: string; result: Promise<T> } | undefined;
 
-  /** Starts `read` for `key` and keeps it; settles when the read has. */
-  async fill(key: string, read: () => Promise<T>): Promise<void> {
+  /** Starts `read` for `accounts` and keeps it; settles when the read has. */
+  async fill(accounts: AlternateAccounts, read: () => Promise<T>): Promise<void> {
     const result = read();
     // Awaited here and again by take; until then not an unhandled rejection.
     result.catch(() => undefined);
-    this.held = { key, result };
+    this.held = { key: keyOf(accounts), result };
     await result;
   }
 
-  /** The kept read when it is for `key` (once), else a fresh `read()`. */
-  take(key: string, read: () => Promise<T>): Promise<T> {
+  /** The kept read when it is for `accounts` (once), else a fresh `read()`. */
+  take(accounts: AlternateAccounts, read: () => Promise<T>): Promise<T> {
     const held = this.held;
     this.held = undefined;
-    return held?.key === key ? held.result : read();
+    return held?.key === keyOf(accounts) ? held.result : read();
   }
+}
+
+/** One key per set of accounts; JSON because a name may hold any character. */
+function keyOf({ current, alternate, base }: AlternateAccounts): string {
+  return JSON.stringify([current, alternate, base]);
 }
