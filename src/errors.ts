@@ -18,6 +18,15 @@ export class ConfigError extends RotorError {
   override name = "ConfigError";
 }
 
+/**
+ * What a secret's value or tags ask for lies outside what the function's
+ * deployment allows (src/config/deploy-policy.ts): refused before anything
+ * is read from or sent to the target.
+ */
+export class PolicyError extends RotorError {
+  override name = "PolicyError";
+}
+
 /** An Alibaba Cloud OpenAPI call answered with an error envelope. */
 export class ApiError extends RotorError {
   override name = "ApiError";

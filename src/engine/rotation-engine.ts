@@ -25,6 +25,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { KmsClient, type KmsClientOptions, type SecretValue } from "../clients/kms-client.ts";
+import { type DeployPolicy, deployPolicyFromEnv } from "../config/deploy-policy.ts";
 import { ApiError, ConfigError, RotorError, ValidationError } from "../errors.ts";
 import type {
   AnyRotator,
@@ -112,6 +113,8 @@ export interface EngineOptions {
   kms: KmsClientOptions;
   rotators: Readonly<Record<string, AnyRotator>>;
   log: JsonLogger;
+  /** What the function's deployment allows; default read from the environment. */
+  policy?: DeployPolicy | undefined;
   /** Epoch ms by which the invocation must be done (FC's timeout). Default: 15 minutes from now. */
   deadline?: number | undefined;
   /** A step does not start unless this much time is left before the deadline or the lease's end. */
@@ -162,6 +165,7 @@ export class RotationEngine {
   private readonly options: EngineOptions;
   private readonly now: () => number;
   private readonly deadline: number;
+  private readonly policy: DeployPolicy;
   private readonly holder = randomUUID();
   /** Request ids of the KMS calls made since the last audit line. */
   private requestIds: string[] = [];
@@ -170,6 +174,7 @@ export class RotationEngine {
     this.options = options;
     this.now = options.now ?? Date.now;
     this.deadline = options.deadline ?? this.now() + 15 * 60 * 1000;
+    this.policy = options.policy ?? deployPolicyFromEnv();
     const outer = options.kms.observer;
     this.kms = new KmsClient({
       ...options.kms,
@@ -957,6 +962,7 @@ export class RotationEngine {
       secretName: setup.secretName,
       config: setup.config,
       tags: setup.tags,
+      policy: this.policy,
       kms: this.kms,
       log: log.child({ secret: setup.secretName }),
       deadline: this.deadline,

@@ -4,6 +4,7 @@
  * over it; tests and `rotor rotate` call it directly.
  */
 import type { KmsClientOptions } from "../clients/kms-client.ts";
+import type { DeployPolicy } from "../config/deploy-policy.ts";
 import { RotationInProgressError } from "../engine/engine-errors.ts";
 import type { JsonLogger } from "../engine/json-logger.ts";
 import {
@@ -32,6 +33,8 @@ export interface RunRotationDeps {
   /** Endpoint, region, retry and timeouts of the KMS client. */
   kms?: Omit<KmsClientOptions, "credentials"> | undefined;
   beforeExternalCall?: BeforeExternalCall | undefined;
+  /** What the deployment allows; default read from the environment (src/config/deploy-policy.ts). */
+  policy?: DeployPolicy | undefined;
   now?: (() => number) | undefined;
 }
 
@@ -48,6 +51,7 @@ async function rotate(request: RotationRequest, deps: RunRotationDeps): Promise<
     kms: { ...deps.kms, credentials: deps.credentials },
     rotators: rotatorsByKind(deps.rotators ?? [genericRotator]),
     log: deps.log,
+    policy: deps.policy,
     deadline: deps.deadline,
     now: deps.now,
     beforeExternalCall: deps.beforeExternalCall,

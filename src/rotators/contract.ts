@@ -34,6 +34,7 @@
  */
 import type { z } from "zod";
 import type { KmsClient } from "../clients/kms-client.ts";
+import type { DeployPolicy } from "../config/deploy-policy.ts";
 import { ValidationError } from "../errors.ts";
 
 /** The four steps of a rotation, in order. */
@@ -67,6 +68,12 @@ export interface RotatorContext<Config> {
   config: Config;
   /** Every tag of the secret, as stored. */
   tags: Readonly<Record<string, string>>;
+  /**
+   * What the function's deployment allows (targets, privileged secrets,
+   * password floor): tags and values may only narrow it. See
+   * src/config/deploy-policy.ts.
+   */
+  policy: DeployPolicy;
   /** KMS, through the engine's client (its calls are counted, retried and fault-injectable). */
   kms: KmsClient;
   log: RotationLogger;

@@ -1,0 +1,29 @@
+/**
+ * Reading a master or privileged secret (a database administrator's login,
+ * a root login, a webhook's signing key): only those whose names the
+ * function's deployment allows (ROTOR_MASTER_SECRET_PREFIXES), so a secret's
+ * writer cannot point Rotor at another team's credentials by name.
+ */
+import { allowsPrefix, describeAllowed } from "../config/deploy-policy.ts";
+import { PolicyError } from "../errors.ts";
+import type { RotatorContext } from "./contract.ts";
+
+/**
+ * The ACSCurrent value of a privileged secret, or a PolicyError naming the
+ * secret and the allowed prefixes, before anything is read.
+ *
+ * @param role what the secret is for, as the error names it, e.g. "master secret".
+ */
+export async function readPrivilegedSecret(
+  ctx: RotatorContext<unknown>,
+  secretName: string,
+  role: string,
+): Promise<string> {
+  const allowed = ctx.policy.masterSecretPrefixes;
+  if (!allowsPrefix(allowed, secretName)) {
+    throw new PolicyError(
+      `Secret ${ctx.secretName} names ${role} ${secretName}, outside the prefixes this function may read (ROTOR_MASTER_SECRET_PREFIXES: ${describeAllowed(allowed)}); nothing was read`,
+    );
+  }
+  return ctx.readSecret(secretName);
+}
