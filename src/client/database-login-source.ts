@@ -13,7 +13,9 @@
  *   promoted the pending version between the two reads.
  *
  * Open connections are never touched: a rotation that keeps the old login
- * valid (dual-account) lets them finish their work.
+ * valid (dual-account) lets them finish their work. One the server ends (an
+ * emergency ends the leaked account's sessions) is dropped by the pool, and
+ * the next checkout opens a new one through this source.
  */
 import { ValidationError } from "../errors.ts";
 import { type DatabaseEngine, type DatabaseLogin, readDatabaseLogin } from "./database-login.ts";
