@@ -8,13 +8,18 @@
  *   newer ACSCurrent is tried; if ACSCurrent has not changed, the pending
  *   version is tried: a single-user rotation sets the new password on the
  *   database before it promotes that version to ACSCurrent, and this keeps
- *   new connections working in between.
+ *   new connections working in between. When the pending stage holds
+ *   nothing new, ACSCurrent is read once more: finishSecret may have
+ *   promoted the pending version between the two reads.
  *
  * Open connections are never touched: a rotation that keeps the old login
- * valid (dual-account) lets them finish their work.
+ * valid (dual-account) lets them finish their work. One the server ends (an
+ * emergency ends the leaked account's sessions) is dropped by the pool, and
+ * the next checkout opens a new one through this source.
  */
 import { ValidationError } from "../errors.ts";
 import { type DatabaseEngine, type DatabaseLogin, readDatabaseLogin } from "./database-login.ts";
+import type { SecretVersion } from "./secret-version.ts";
 import type { SecretsClient } from "./secrets-client.ts";
 
 /** The stage Rotor's rotations give a new version before it becomes ACSCurrent. */
@@ -57,10 +62,27 @@ export class DatabaseLoginSource {
       const current = await secrets.refresh(secretName);
       if (current.versionId !== tried.versionId) return this.adoptCurrent(current);
       if (pendingStage === false) return undefined;
-      const pending = await secrets.refresh(secretName, { stage: pendingStage });
-      if (pending.versionId === tried.versionId) return undefined;
-      this.inUse = readDatabaseLogin(pending, this.options.engine);
-      return this.inUse;
+      const pending = await this.readPending(pendingStage);
+      if (pending !== undefined && pending.versionId !== tried.versionId) {
+        this.inUse = readDatabaseLogin(pending, this.options.engine);
+        return this.inUse;
+      }
+      // Nothing new under the pending stage: finishSecret may have promoted
+      // it between the two reads (ACSCurrent moved, then the stage was
+      // removed), so the first read's ACSCurrent is already out of date.
+      const currentNow = await secrets.refresh(secretName);
+      if (currentNow.versionId !== tried.versionId) return this.adoptCurrent(currentNow);
+      return undefined;
+    } catch (error) {
+      if (error instanceof ValidationError) throw error;
+      return undefined;
+    }
+  }
+
+  /** The pending version, or undefined when KMS has none (it answers an error) or cannot say. */
+  private async readPending(stage: string): Promise<SecretVersion | undefined> {
+    try {
+      return await this.options.secrets.refresh(this.options.secretName, { stage });
     } catch (error) {
       if (error instanceof ValidationError) throw error;
       return undefined;
@@ -76,7 +98,7 @@ export class DatabaseLoginSource {
     return this.adoptCurrent(current);
   }
 
-  private adoptCurrent(current: Parameters<typeof readDatabaseLogin>[0]): DatabaseLogin {
+  private adoptCurrent(current: SecretVersion): DatabaseLogin {
     const login = readDatabaseLogin(current, this.options.engine);
     this.currentVersionId = current.versionId;
     this.inUse = login;

@@ -2,6 +2,11 @@
  * A mysql2 pool that takes a secret name instead of a password and keeps
  * working while the secret rotates (see database-login-source.ts).
  *
+ * A connection the server ends (an emergency ends the leaked account's
+ * sessions) needs nothing here, unlike pg: mysql2's pool connection listens
+ * for its own 'error', leaves the pool, and reports it to no one else
+ * (test/client/pool-emergency-sessions.test.ts).
+ *
  * @example
  * const pool = createMysqlPool({ secretName: "shop-db", secrets: new SecretsClient() });
  * const [rows] = await pool.query("SELECT 1");

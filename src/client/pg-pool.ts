@@ -1,6 +1,8 @@
 /**
  * A node-postgres pool that takes a secret name instead of a password and
  * keeps working while the secret rotates (see database-login-source.ts).
+ * Sessions the server ends are dropped, and their 'error' events never end
+ * the process.
  *
  * @example
  * const pool = createPgPool({ secretName: "shop-db", secrets: new SecretsClient() });
@@ -47,10 +49,21 @@ export function createPgPool(options: PgPoolOptions): pg.Pool {
     constructor(config?: pg.ClientConfig) {
       const login = next;
       super({ ...config, ...(login === undefined ? {} : loginConfig(login, fromSecret)) });
+      // A session the server ends makes its client emit 'error'. pg-pool
+      // listens only while the client is idle or running pool.query();
+      // checked out between two queries nobody would, and Node ends the
+      // process on an unhandled 'error'. The client stays unusable: its
+      // next query fails, and pg-pool drops it when it is released.
+      this.on("error", sessionEnded);
     }
   }
 
   const pool = new pg.Pool({ ...poolOptions, Client: SecretLoginClient });
+  // pg-pool drops an idle client whose session the server ended, then emits
+  // the error on the pool; unheard, that too would end the process. The
+  // next checkout opens a new connection with the current login. Listeners
+  // the application adds still hear it.
+  pool.on("error", sessionEnded);
   const originalConnect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
 
   const connectWithLogin = async (): Promise<pg.PoolClient> => {
@@ -79,6 +92,9 @@ export function createPgPool(options: PgPoolOptions): pg.Pool {
   }) as typeof pool.connect;
   return pool;
 }
+
+/** Nothing to do: the driver has already taken the connection out of use. */
+function sessionEnded(): void {}
 
 function loginConfig(
   login: DatabaseLogin,
