@@ -1,10 +1,11 @@
 /**
  * Every s.yaml (the root one and each in templates/) is a valid fc3
  * deployment: each fc3 resource's props validate against the fc3
- * component's props schema (../shared/schemas/fc3-props.schema.json, beside
- * the repository), as written and as `s preview` renders them, and every
- * function's code comes from its bundle folder. `s preview` runs offline:
- * it renders variables without downloading the fc3 component.
+ * component's props schema (a copy kept in test/deploy/schemas/, with its
+ * MIT license beside it, so a clone alone runs these tests), as written and
+ * as `s preview` renders them, and every function's code comes from its
+ * bundle folder. `s preview` runs offline: it renders variables without
+ * downloading the fc3 component.
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -25,7 +26,8 @@ const Ajv = commonJsDefault(ajvModule as never) as unknown as new (
   compile(schema: object): ((data: unknown) => boolean) & { errors?: unknown[] | null };
 };
 
-const SCHEMA_PATH = resolve(REPO_ROOT, "../shared/schemas/fc3-props.schema.json");
+const SCHEMA_DIR = join(REPO_ROOT, "test/deploy/schemas");
+const SCHEMA_PATH = join(SCHEMA_DIR, "fc3-props.schema.json");
 const S_CLI = join(REPO_ROOT, "node_modules/.bin/s");
 const ON_CI = process.env.CI === "true";
 
@@ -90,16 +92,22 @@ async function sYamlFiles(): Promise<string[]> {
 }
 
 const files = await sYamlFiles();
-const schemaMissing = !existsSync(SCHEMA_PATH);
 const sMissing = !existsSync(S_CLI);
 
-describe.skipIf(schemaMissing && !ON_CI)("s.yaml files against the fc3 props schema", () => {
-  if (schemaMissing && !ON_CI) {
-    console.warn(`skipped: the fc3 props schema is not at ${SCHEMA_PATH}`);
-  }
+describe("the fc3 props schema", () => {
+  it("is kept in the repository, with the fc3 component's MIT license beside it", async () => {
+    expect(relative(REPO_ROOT, SCHEMA_PATH).startsWith(".."), SCHEMA_PATH).toBe(false);
+    const schema = JSON.parse(await readFile(SCHEMA_PATH, "utf8")) as Record<string, unknown>;
+    expect(schema.$schema).toMatch(/json-schema\.org/);
+    const license = await readFile(join(SCHEMA_DIR, "fc3-LICENSE.txt"), "utf8");
+    expect(license).toMatch(/^MIT License/);
+    expect(license).toContain("Serverless Devs");
+  });
+});
+
+describe("s.yaml files against the fc3 props schema", () => {
   let validate: ReturnType<InstanceType<typeof Ajv>["compile"]>;
   beforeAll(async () => {
-    // Under CI a missing schema fails here rather than skipping.
     const schema = JSON.parse(await readFile(SCHEMA_PATH, "utf8"));
     validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
   });
@@ -150,10 +158,8 @@ describe.skipIf(schemaMissing && !ON_CI)("s.yaml files against the fc3 props sch
   });
 });
 
-describe.skipIf((schemaMissing || sMissing) && !ON_CI)("s preview", () => {
-  if ((schemaMissing || sMissing) && !ON_CI) {
-    console.warn("skipped: s preview needs node_modules/.bin/s and the fc3 props schema");
-  }
+describe.skipIf(sMissing && !ON_CI)("s preview", () => {
+  if (sMissing && !ON_CI) console.warn("skipped: s preview needs node_modules/.bin/s (npm ci)");
   let home: string;
   let validate: ReturnType<InstanceType<typeof Ajv>["compile"]>;
   beforeAll(async () => {
