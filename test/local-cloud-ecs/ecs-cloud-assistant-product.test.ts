@@ -26,6 +26,8 @@ describe.skipIf(sshdSkipReason())("local ECS Cloud Assistant over a real sshd", 
   let ecs: EcsClient;
   let scratch: string;
   const instanceId = uniqueName("i-local");
+  /** The same server, recorded with a host key it does not have. */
+  const impostorId = uniqueName("i-impostor");
   const logLines: string[] = [];
 
   beforeAll(async () => {
@@ -39,6 +41,13 @@ describe.skipIf(sshdSkipReason())("local ECS Cloud Assistant over a real sshd", 
           host: sshd.host,
           port: sshd.port,
           hostKeyFingerprint: sshd.hostKeyFingerprint,
+          userName: agent.name,
+          password: agent.password,
+        },
+        [impostorId]: {
+          host: sshd.host,
+          port: sshd.port,
+          hostKeyFingerprint: `SHA256:${"A".repeat(43)}`,
           userName: agent.name,
           password: agent.password,
         },
@@ -88,6 +97,23 @@ describe.skipIf(sshdSkipReason())("local ECS Cloud Assistant over a real sshd", 
     // Assess
     expect(result).toMatchObject({ status: "Timeout", errorCode: "ExecutionTimeout" });
   }, 90_000);
+
+  it("reports a server with another host key as ClientNotResponse, saying why, running nothing", async () => {
+    // Prepare
+    const marker = join(scratch, "ran-on-impostor");
+    // Act
+    const { invokeId } = await ecs.runCommand({
+      instanceId: impostorId,
+      script: `touch '${marker}'`,
+    });
+    const result = await finished(() =>
+      ecs.describeInvocationResult({ instanceId: impostorId, invokeId }),
+    );
+    // Assess
+    expect(result).toMatchObject({ status: "Error", errorCode: "ClientNotResponse" });
+    expect(result.errorInfo).toContain("host-key-mismatch");
+    await expect(stat(marker)).rejects.toThrow(/ENOENT/);
+  }, 60_000);
 
   it("answers InvalidInstance.NotFound for an instance it does not know, running nothing", async () => {
     // Act

@@ -1,16 +1,12 @@
 /**
- * What the local Cloud Assistant does on an instance, over one SSH session
- * as the instance's privileged account: run a script the way the agent does
- * (from a file, with no stdin, stdout and stderr in one output, stopped at
- * its timeout) and write a file the way SendFile does (mode, owner, no
- * overwrite unless asked, never half-written).
+ * What the local Cloud Assistant does on an instance, over one SSH login
+ * (local-ssh-exec.ts) as the instance's privileged account: run a script
+ * the way the agent does (from a file, with no stdin, stdout and stderr in
+ * one output, stopped at its timeout) and write a file the way SendFile
+ * does (mode, owner, no overwrite unless asked, never half-written).
  */
-import {
-  type CommandResult,
-  openSshSession,
-  type SshSession,
-} from "../../rotators/ecs/ecs-ssh-session.ts";
 import type { LocalEcsInstance } from "./local-ecs-instance.ts";
+import { SshExecError, type SshExecResult, sshExec } from "./local-ssh-exec.ts";
 
 /** How a script run ended, as Cloud Assistant reports it per instance. */
 export interface ScriptOutcome {
@@ -24,16 +20,24 @@ export interface ScriptOutcome {
 /** `timeout`'s exit code when it stopped the script. */
 const TIMED_OUT = 124;
 
-async function withSession<T>(
-  instance: LocalEcsInstance,
-  work: (session: SshSession) => Promise<T>,
-): Promise<T> {
-  const session = await openSshSession({ ...instance, timeoutMs: 20_000 });
-  try {
-    return await work(session);
-  } finally {
-    session.close();
-  }
+/** How long writing one file (at most 32 KB) may take before it is killed. */
+const SEND_FILE_TIMEOUT_MS = 60_000;
+
+/** Cloud Assistant's answer for a run stopped at its timeout. */
+function timedOut(output: string): ScriptOutcome {
+  return {
+    status: "Timeout",
+    exitCode: undefined,
+    output,
+    errorCode: "ExecutionTimeout",
+    errorInfo: "the command execution has been timeout",
+  };
+}
+
+/** How a run that neither succeeded nor timed out ended, in words. */
+function endOf(result: SshExecResult): string {
+  if (result.exitCode !== null) return `exited with code ${result.exitCode}`;
+  return `was ended by signal ${result.signal ?? "(unknown)"}`;
 }
 
 /**
@@ -51,23 +55,21 @@ export async function runScriptOn(
     'rc=$?; rm -f "$f"; exit $rc',
   ].join("\n");
   const started = Date.now();
-  let result: CommandResult;
+  let result: SshExecResult;
   try {
-    result = await withSession(instance, (session) =>
-      session.run(wrapper, script, (timeoutSeconds + 30) * 1000),
-    );
+    // The remote `timeout` stops the script; this bound is for a shell that hangs anyway.
+    result = await sshExec(instance, {
+      command: wrapper,
+      stdin: script,
+      timeoutMs: (timeoutSeconds + 30) * 1000,
+    });
   } catch (error) {
     return agentError(error);
   }
   const { exitCode, stdout } = result;
+  if (result.timedOut) return timedOut(stdout);
   if (exitCode === TIMED_OUT && Date.now() - started >= timeoutSeconds * 1000) {
-    return {
-      status: "Timeout",
-      exitCode: undefined,
-      output: stdout,
-      errorCode: "ExecutionTimeout",
-      errorInfo: "the command execution has been timeout",
-    };
+    return timedOut(stdout);
   }
   if (exitCode === 0) {
     return { status: "Success", exitCode: 0, output: stdout, errorCode: "", errorInfo: "" };
@@ -77,7 +79,7 @@ export async function runScriptOn(
     exitCode: exitCode ?? undefined,
     output: stdout,
     errorCode: "ExitCodeNonzero",
-    errorInfo: `the command exited with code ${exitCode ?? "(killed by a signal)"}`,
+    errorInfo: `the command ${endOf(result)}`,
   };
 }
 
@@ -119,14 +121,17 @@ export async function sendFileTo(
   ]
     .filter((line) => line !== "")
     .join("\n");
-  let result: CommandResult;
+  let result: SshExecResult;
   try {
-    result = await withSession(instance, (session) =>
-      session.run(script, file.content.toString("utf8")),
-    );
+    result = await sshExec(instance, {
+      command: script,
+      stdin: file.content,
+      timeoutMs: SEND_FILE_TIMEOUT_MS,
+    });
   } catch (error) {
     return agentError(error);
   }
+  if (result.timedOut) return timedOut("");
   if (result.exitCode === 0) {
     return { status: "Success", exitCode: 0, output: "", errorCode: "", errorInfo: "" };
   }
@@ -142,11 +147,13 @@ export async function sendFileTo(
 
 /** The instance could not be reached: what Cloud Assistant calls an unresponsive agent. */
 function agentError(error: unknown): ScriptOutcome {
+  // The kind of failure only: enough to tell a wrong host key from a dead server.
+  const why = error instanceof SshExecError ? error.failure : ((error as Error)?.name ?? "error");
   return {
     status: "Error",
     exitCode: undefined,
     output: "",
     errorCode: "ClientNotResponse",
-    errorInfo: `the aliyun service in the instance does not response (${(error as Error)?.name ?? "error"})`,
+    errorInfo: `the aliyun service in the instance does not response (${why})`,
   };
 }
