@@ -2,17 +2,11 @@
  * What `rotor local-cloud` serves besides KMS, RAM, STS and FC: the RDS
  * and ECS instances it stands in front of, and the environment of each
  * built-in function. They come from a JSON config file (`--config`) and
- * from flags, which add to it:
+ * from flags, which add to it: `--rds-instance` and `--ecs-instance`
+ * (local-cloud-instance-flags.ts) and `--function-env FUNCTION:NAME=VALUE`.
  *
- *   --rds-instance ID=ENGINE://USER@HOST:PORT[/DATABASE]?password-env=VAR
- *   --ecs-instance ID=ssh://USER@HOST:PORT?host-key=SHA256:…&password-env=VAR
- *   --function-env FUNCTION:NAME=VALUE
- *
- * A password never sits on a command line (others can read it in the
- * process list): flags name an environment variable (`password-env`) or a
- * file (`password-file`, `key-file`) that holds it. The config file may
- * hold passwords itself; the command warns when others can read it.
- * Errors name the flag or the field at fault, never a password.
+ * The config file may hold passwords; the command warns when others can
+ * read it. Errors name the flag or the field at fault, never a password.
  */
 import { readFile, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
@@ -22,6 +16,13 @@ import type { LocalEcsInstance } from "../../local-cloud/ecs/local-ecs-instance.
 import { BUILT_IN_FUNCTION_NAMES } from "../../local-cloud/fc/built-in-functions.ts";
 import type { LocalRdsInstance } from "../../local-cloud/rds/local-rds-instance.ts";
 import { UsageError } from "../parse-flags.ts";
+import {
+  dropUndefined,
+  ecsInstanceFlag,
+  INSTANCE_ID,
+  rdsInstanceFlag,
+  secretFile,
+} from "./local-cloud-instance-flags.ts";
 
 export interface LocalCloudSetup {
   rdsInstances: Record<string, LocalRdsInstance>;
@@ -41,15 +42,7 @@ export interface LocalCloudSetupInput {
   env: Env;
 }
 
-const INSTANCE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const ENGINES = {
-  mysql: "MySQL",
-  mariadb: "MariaDB",
-  postgresql: "PostgreSQL",
-  postgres: "PostgreSQL",
-} as const;
-const DEFAULT_PORTS = { MySQL: 3306, MariaDB: 3306, PostgreSQL: 5432 } as const;
 
 const port = z.number().int().min(1).max(65535);
 const rdsInstanceSchema = z
@@ -192,158 +185,6 @@ async function readConfigFile(path: string, setup: LocalCloudSetup): Promise<voi
   }
 }
 
-/** `ID=ENGINE://USER@HOST:PORT[/DATABASE]?password-env=VAR` (or `password-file=PATH`). */
-async function rdsInstanceFlag(flag: string, env: Env): Promise<[string, LocalRdsInstance]> {
-  const usage =
-    "--rds-instance expects ID=ENGINE://USER@HOST:PORT[/DATABASE]?password-env=VAR (ENGINE mysql, mariadb or postgresql; or password-file=PATH)";
-  const { id, url, options } = instanceUrl(flag, "--rds-instance", usage);
-  const engine = ENGINES[url.protocol.slice(0, -1) as keyof typeof ENGINES];
-  if (engine === undefined)
-    throw new UsageError(`${usage}; got the engine ${JSON.stringify(url.protocol.slice(0, -1))}`);
-  const database = decodeURIComponent(url.pathname.replace(/^\//, ""));
-  if (database !== "" && engine !== "PostgreSQL") {
-    throw new UsageError(
-      `--rds-instance ${id}: only a PostgreSQL instance names the administrator's database`,
-    );
-  }
-  onlyOptions(options, ["password-env", "password-file"], `--rds-instance ${id}`);
-  return [
-    id,
-    dropUndefined({
-      engine,
-      host: url.hostname,
-      port: url.port === "" ? DEFAULT_PORTS[engine] : Number(url.port),
-      adminUser: userOf(url, `--rds-instance ${id}`),
-      adminPassword: await passwordOption(options, env, `--rds-instance ${id}`),
-      adminDatabase: database === "" ? undefined : database,
-    }),
-  ];
-}
-
-/** `ID=ssh://USER@HOST:PORT?host-key=SHA256:…&password-env=VAR` (or `password-file=`, `key-file=`). */
-async function ecsInstanceFlag(flag: string, env: Env): Promise<[string, LocalEcsInstance]> {
-  const usage =
-    "--ecs-instance expects ID=ssh://USER@HOST:PORT?host-key=SHA256:…&password-env=VAR (or password-file=PATH, key-file=PATH)";
-  const { id, url, options } = instanceUrl(flag, "--ecs-instance", usage);
-  if (url.protocol !== "ssh:")
-    throw new UsageError(`${usage}; got ${JSON.stringify(url.protocol)}`);
-  const where = `--ecs-instance ${id}`;
-  onlyOptions(options, ["host-key", "password-env", "password-file", "key-file"], where);
-  const hostKeyFingerprint = options.get("host-key");
-  if (hostKeyFingerprint === undefined || !hostKeyFingerprint.startsWith("SHA256:")) {
-    throw new UsageError(
-      `${where}: host-key=SHA256:… is required (ssh-keygen -l -E sha256 -f <host key>)`,
-    );
-  }
-  const keyFile = options.get("key-file");
-  const credentials = [
-    options.has("password-env"),
-    options.has("password-file"),
-    keyFile !== undefined,
-  ];
-  if (credentials.filter(Boolean).length !== 1) {
-    throw new UsageError(`${where}: give exactly one of password-env, password-file and key-file`);
-  }
-  return [
-    id,
-    dropUndefined({
-      host: url.hostname,
-      port: url.port === "" ? 22 : Number(url.port),
-      hostKeyFingerprint,
-      userName: userOf(url, where),
-      password: keyFile === undefined ? await passwordOption(options, env, where) : undefined,
-      privateKey:
-        keyFile === undefined
-          ? undefined
-          : await secretFile(resolve(keyFile), `${where}: key-file`),
-    }),
-  ];
-}
-
-function instanceUrl(
-  flag: string,
-  name: string,
-  usage: string,
-): { id: string; url: URL; options: Map<string, string> } {
-  const equals = flag.indexOf("=");
-  const id = flag.slice(0, Math.max(0, equals));
-  if (!INSTANCE_ID.test(id))
-    throw new UsageError(`${usage}; the ID before "=" is missing or malformed`);
-  let url: URL;
-  try {
-    url = new URL(flag.slice(equals + 1));
-  } catch {
-    throw new UsageError(`${usage}; ${name} ${id}: not a URL`);
-  }
-  if (url.password !== "") {
-    // The flag is not echoed: it holds a password.
-    throw new UsageError(
-      `${name} ${id}: the URL holds a password, which others can read in the process list; use password-env=VAR or password-file=PATH`,
-    );
-  }
-  if (url.hostname === "") throw new UsageError(`${usage}; ${name} ${id}: no host`);
-  // Split by hand: URLSearchParams would read the "+" of a base64 fingerprint as a space.
-  const options = new Map<string, string>();
-  for (const pair of url.search.replace(/^\?/, "").split("&")) {
-    if (pair === "") continue;
-    const at = pair.indexOf("=");
-    const key = at < 0 ? pair : pair.slice(0, at);
-    options.set(decodeURIComponent(key), at < 0 ? "" : decodeURIComponent(pair.slice(at + 1)));
-  }
-  return { id, url, options };
-}
-
-function onlyOptions(options: Map<string, string>, known: readonly string[], where: string): void {
-  for (const key of options.keys()) {
-    if (!known.includes(key)) {
-      throw new UsageError(
-        `${where}: unknown option ${JSON.stringify(key)} (known: ${known.join(", ")})`,
-      );
-    }
-  }
-}
-
-function userOf(url: URL, where: string): string {
-  const user = decodeURIComponent(url.username);
-  if (user === "") throw new UsageError(`${where}: the URL names no user (USER@HOST)`);
-  return user;
-}
-
-/** The password from `password-env=VAR` or `password-file=PATH`, exactly one of them. */
-async function passwordOption(
-  options: Map<string, string>,
-  env: Env,
-  where: string,
-): Promise<string> {
-  const variable = options.get("password-env");
-  const file = options.get("password-file");
-  if ((variable === undefined) === (file === undefined)) {
-    throw new UsageError(`${where}: give exactly one of password-env=VAR and password-file=PATH`);
-  }
-  if (file !== undefined) return secretFile(resolve(file), `${where}: password-file`, "password");
-  const value = env[variable as string];
-  if (value === undefined || value === "") {
-    throw new UsageError(`${where}: password-env names ${variable}, which is not set`);
-  }
-  return value;
-}
-
-/** A file holding a secret: a private key as it is, a password without its final line break. */
-async function secretFile(
-  path: string,
-  where: string,
-  holds: "password" | "key" = "key",
-): Promise<string> {
-  try {
-    const text = await readFile(path, "utf8");
-    return holds === "password" ? text.replace(/\r?\n$/, "") : text;
-  } catch (error) {
-    throw new UsageError(
-      `${where}: cannot read ${path} (${(error as NodeJS.ErrnoException).code})`,
-    );
-  }
-}
-
 function addInstance<T>(
   instances: Record<string, T>,
   id: string,
@@ -381,9 +222,4 @@ function setVariable(
   }
   setup.functionEnvironment[functionName] ??= {};
   (setup.functionEnvironment[functionName] as Record<string, string>)[variable] = value;
-}
-
-/** The object without its undefined fields (the instance types are exact-optional). */
-function dropUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, each]) => each !== undefined)) as T;
 }
