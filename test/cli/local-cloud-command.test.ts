@@ -274,13 +274,12 @@ describe("rotor local-cloud refusing a bad setup before it starts", () => {
   });
 });
 
-describe("rotor local-cloud serving the built-in functions", () => {
+describe("rotor local-cloud serving the built-in functions", { timeout: 120_000 }, () => {
   let cloud: ServedCloud;
   let receiver: NotificationReceiver;
   let configDir: string;
   /** Scheduled secrets (a window every minute), created disabled; each test enables its own. */
   const scheduled: Record<string, string> = {};
-  let createdAt = 0;
 
   beforeAll(async () => {
     receiver = await startNotificationReceiver();
@@ -317,8 +316,9 @@ describe("rotor local-cloud serving the built-in functions", () => {
       });
       scheduled[key] = secretName;
     }
-    createdAt = Date.now();
-  }, 120_000);
+    // From the next minute on, a window has opened since their creation: they are due once enabled.
+    await untilNextMinute(Date.now());
+  }, 180_000);
   afterAll(async () => {
     await cloud?.stop();
     await receiver?.close();
@@ -328,7 +328,6 @@ describe("rotor local-cloud serving the built-in functions", () => {
   /** Makes the secret due (its window opens every minute) for the duration of `work`. */
   async function whileDue<T>(key: string, work: (secretName: string) => Promise<T>): Promise<T> {
     const secretName = scheduled[key] as string;
-    await untilNextMinute(createdAt);
     await cloud.kms.tagResource({ secretName, tags: [{ key: "rotor:enabled", value: "true" }] });
     try {
       return await work(secretName);
