@@ -101,7 +101,10 @@ export class FcClient {
     }
   }
 
-  /** Runs a function and returns its output as text; a function error becomes an ApiError. */
+  /**
+   * Runs a function and returns its output as text; a function error becomes
+   * an ApiError. `timeoutMs` (default 10 s) bounds the whole run.
+   */
   async invokeSync(functionName: string, event: unknown): Promise<string> {
     try {
       const response = await this.client.invokeFunctionWithOptions(
@@ -110,7 +113,10 @@ export class FcClient {
           body: Readable.from([Buffer.from(JSON.stringify(event))]),
         }),
         new fcModule.InvokeFunctionHeaders({ xFcInvocationType: "Sync" }),
-        this.runtime(),
+        // The SDK's HTTP layer also uses the connect timeout as the socket's idle
+        // timeout, and FC sends nothing until the function returns: it must cover
+        // the whole run, not just the connection.
+        this.runtime(this.timeoutMs),
       );
       const chunks: Buffer[] = [];
       for await (const chunk of response.body as AsyncIterable<Buffer>)
@@ -132,11 +138,11 @@ export class FcClient {
     }
   }
 
-  private runtime() {
+  private runtime(connectTimeoutMs = 5_000) {
     return new daraCore.RuntimeOptions({
       autoretry: false,
       readTimeout: this.timeoutMs,
-      connectTimeout: 5_000,
+      connectTimeout: connectTimeoutMs,
     });
   }
 }

@@ -1,9 +1,10 @@
 /**
- * Announces a failed rotation to a chat or incident webhook. Formats:
- * `generic` (a JSON event), `dingtalk`, `lark` (Feishu) and `slack` (their
- * incoming-webhook text message shapes). Configured per function by
- * ROTOR_NOTIFY_URL and ROTOR_NOTIFY_FORMAT. The message names the secret,
- * the function and the (already redacted) error; never a value.
+ * Announces a failed rotation, or a failed scheduler run, to a chat or
+ * incident webhook. Formats: `generic` (a JSON event), `dingtalk`, `lark`
+ * (Feishu) and `slack` (their incoming-webhook text message shapes).
+ * Configured per function by ROTOR_NOTIFY_URL and ROTOR_NOTIFY_FORMAT. The
+ * message names secrets, functions and (already redacted) errors; never a
+ * value.
  */
 import { type Env, readEnv } from "../config/env.ts";
 import { ConfigError } from "../errors.ts";
@@ -19,9 +20,24 @@ export interface RotationFailureNotice {
   at: number;
 }
 
+/** A scheduler run that failed to request some rotations (see scheduler-run-failure.ts). */
+export interface SchedulerFailureNotice {
+  /** The scheduler function. */
+  functionName: string;
+  /** Invocations the run asked for. */
+  requested: number;
+  /** Those that could not be requested: each secret, its function and FC's error code. */
+  failed: readonly { secretName: string; functionName: string; error: string }[];
+  at: number;
+}
+
 export interface Notifier {
   notify(notice: RotationFailureNotice): Promise<void>;
+  notifySchedulerFailure(notice: SchedulerFailureNotice): Promise<void>;
 }
+
+/** How many failed requests a chat message lists; the rest are counted. */
+const LISTED_IN_MESSAGE = 10;
 
 /** The notifier the environment configures, or undefined when ROTOR_NOTIFY_URL is unset. */
 export function notifierFromEnv(env: Env = process.env): Notifier | undefined {
@@ -47,36 +63,54 @@ export function webhookNotifier(url: string, format: NotifyFormat): Notifier {
       "ROTOR_NOTIFY_URL must use https (plain http is accepted for loopback only)",
     );
   }
-  return {
-    async notify(notice) {
-      const body = JSON.stringify(messageFor(format, notice));
-      let lastStatus = "no answer";
-      for (let attempt = 1; attempt <= 3; attempt++) {
-        try {
-          const response = await fetch(target, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body,
-            signal: AbortSignal.timeout(5_000),
-          });
-          if (response.ok) return;
-          lastStatus = `HTTP ${response.status}`;
-          if (response.status < 500 && response.status !== 429) break;
-        } catch (error) {
-          lastStatus = (error as Error).name;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+  const post = async (message: unknown): Promise<void> => {
+    const body = JSON.stringify(message);
+    let lastStatus = "no answer";
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      try {
+        const response = await fetch(target, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body,
+          signal: AbortSignal.timeout(5_000),
+        });
+        if (response.ok) return;
+        lastStatus = `HTTP ${response.status}`;
+        if (response.status < 500 && response.status !== 429) break;
+      } catch (error) {
+        lastStatus = (error as Error).name;
       }
-      throw new Error(
-        `the notification webhook ${target.host} did not accept the message (${lastStatus})`,
-      );
-    },
+      await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+    }
+    throw new Error(
+      `the notification webhook ${target.host} did not accept the message (${lastStatus})`,
+    );
+  };
+  return {
+    notify: (notice) => post(messageFor(format, notice)),
+    notifySchedulerFailure: (notice) => post(schedulerMessageFor(format, notice)),
   };
 }
 
 function messageFor(format: NotifyFormat, notice: RotationFailureNotice): unknown {
   const time = new Date(notice.at).toISOString();
   const text = `Rotor: rotation of secret ${notice.secretName} failed after ${notice.attempts} attempt(s) in function ${notice.functionName} at ${time}: ${notice.error}`;
+  if (format === "generic") return { event: "rotation_failed", ...notice, at: time };
+  return textMessage(format, text);
+}
+
+function schedulerMessageFor(format: NotifyFormat, notice: SchedulerFailureNotice): unknown {
+  const time = new Date(notice.at).toISOString();
+  if (format === "generic") return { event: "scheduler_failed", ...notice, at: time };
+  const listed = notice.failed
+    .slice(0, LISTED_IN_MESSAGE)
+    .map((each) => `${each.secretName} → ${each.functionName}: ${each.error}`);
+  const rest = notice.failed.length - listed.length;
+  const text = `Rotor: the scheduler (function ${notice.functionName}) could not request ${notice.failed.length} of ${notice.requested} invocations at ${time}: ${listed.join("; ")}${rest > 0 ? `; and ${rest} more` : ""}`;
+  return textMessage(format, text);
+}
+
+function textMessage(format: Exclude<NotifyFormat, "generic">, text: string): unknown {
   switch (format) {
     case "dingtalk":
       return { msgtype: "text", text: { content: text } };
@@ -84,7 +118,5 @@ function messageFor(format: NotifyFormat, notice: RotationFailureNotice): unknow
       return { msg_type: "text", content: { text } };
     case "slack":
       return { text };
-    case "generic":
-      return { event: "rotation_failed", ...notice, at: time };
   }
 }

@@ -40,6 +40,13 @@ export interface FanOutResult {
   taskId: string;
   outcome: "invoked" | "duplicate" | "failed";
   error?: string | undefined;
+  /**
+   * Set on a failure: true when FC throttled the request or did not answer
+   * (after the retries), which the next run may well get past; false when
+   * FC refused it (no such function, no permission, a bad request), which
+   * comes back on every run until someone changes the configuration.
+   */
+  transient?: boolean | undefined;
 }
 
 const DAY_MS = 86_400_000;
@@ -99,7 +106,8 @@ export async function sendInvocations(
         } catch (error) {
           const throttled = isThrottling(error);
           if (throttled) limiter.throttled();
-          if ((throttled || isRetryable(error)) && attempt < attempts) {
+          const transient = throttled || isRetryable(error);
+          if (transient && attempt < attempts) {
             await new Promise((resolve) => setTimeout(resolve, Math.random() * 100 * 2 ** attempt));
             continue;
           }
@@ -107,7 +115,7 @@ export async function sendInvocations(
             error instanceof ApiError
               ? `${error.code} (request ${error.requestId ?? "?"})`
               : (error as Error).message;
-          return { ...base, outcome: "failed", error: why };
+          return { ...base, outcome: "failed", error: why, transient };
         }
       }
     },

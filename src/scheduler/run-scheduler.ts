@@ -3,7 +3,8 @@
  * every managed secret, fan out the due ones, ask for the grace periods
  * that have run out to be ended (grace-endings.ts), and summarise. Secrets whose
  * policy is invalid or whose versions cannot be read are counted and named
- * in the summary; they never stop the run.
+ * in the summary; they never stop the run. Whether the requests that failed
+ * make the run a failure is decided by scheduler-run-failure.ts.
  */
 import type { KmsClient } from "../clients/kms-client.ts";
 import { type AsyncInvoker, type FanOutResult, fanOut, sendInvocations } from "./fan-out.ts";
@@ -23,6 +24,8 @@ export interface SchedulerRunOptions {
 export interface SchedulerSummary {
   planned: number;
   due: number;
+  /** Invocations the run asked FC for: one per due secret and one per grace period to end. */
+  requested: number;
   invoked: number;
   duplicates: number;
   /** Grace periods whose ending was requested in this run (duplicates of earlier runs not counted). */
@@ -58,6 +61,7 @@ export async function runScheduler(options: SchedulerRunOptions): Promise<Schedu
   return {
     planned: plan.length,
     due: due.length,
+    requested: results.length + graceResults.length,
     invoked: results.filter((result) => result.outcome === "invoked").length,
     duplicates: results.filter((result) => result.outcome === "duplicate").length,
     graceEndings: graceResults.filter((result) => result.outcome === "invoked").length,

@@ -39,6 +39,14 @@ describe("local Function Compute through the official FC 2023-03-30 client", () 
       },
     });
     cloud.fc.deploy({
+      name: "slow",
+      handler: async () => {
+        // Longer than the client's 5-second connect timeout: a rotation often is.
+        await new Promise((resolve) => setTimeout(resolve, 6_000));
+        return "done";
+      },
+    });
+    cloud.fc.deploy({
       name: "broken",
       handler: async () => {
         throw new TypeError("handler bug");
@@ -61,6 +69,18 @@ describe("local Function Compute through the official FC 2023-03-30 client", () 
     expect(last?.context.credentials.accessKeyId).toBe(cloud.credentials.accessKeyId);
     expect(last?.context.accountId).toBe(cloud.accountId);
     expect(last?.context.requestId).toMatch(/[0-9A-F-]{36}/);
+  });
+
+  it("waits for a synchronous invocation that runs longer than the connect timeout", async () => {
+    const patient = new FcClient({
+      endpoint: cloud.endpoint,
+      credentials: cloud.credentials,
+      timeoutMs: 60_000,
+    });
+
+    const output = await patient.invokeSync("slow", {});
+
+    expect(output).toBe("done");
   });
 
   it("reports a handler's error as an unhandled invocation error", async () => {

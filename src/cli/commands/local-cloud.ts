@@ -1,46 +1,91 @@
 import { resolve } from "node:path";
 import { readEnv } from "../../config/env.ts";
 import { startLocalCloud } from "../../local-cloud/embedded.ts";
+import { serveBuiltInFunctions } from "../../local-cloud/fc/built-in-functions.ts";
 import { parseThrottleSpec } from "../../local-cloud/throttle.ts";
 import { type Command, EXIT } from "../command.ts";
 import { integerFlag, parseFlags, UsageError } from "../parse-flags.ts";
+import { type LocalCloudSetup, readLocalCloudSetup } from "./local-cloud-config.ts";
 
 export const localCloudCommand: Command = {
   name: "local-cloud",
-  summary: "Run a local Alibaba Cloud (KMS, RAM, STS, FC) on 127.0.0.1 for tests and demos",
-  help: `Usage: rotor local-cloud [--port N] [--state DIR] [--region R] [--throttle SPEC] [--verbose]
+  summary:
+    "Run a local Alibaba Cloud (KMS, RAM, STS, FC with Rotor's functions, RDS, ECS) on 127.0.0.1",
+  help: `Usage: rotor local-cloud [--port N] [--state DIR] [--region R] [--config FILE]
+                         [--rds-instance ID=URL]... [--ecs-instance ID=URL]...
+                         [--function-env FUNCTION:NAME=VALUE]... [--no-functions]
+                         [--throttle SPEC] [--verbose]
 
 Serves Alibaba Cloud's OpenAPI on 127.0.0.1: KMS Secrets Manager
-(2016-01-20), RAM (2015-05-01) with access policies, STS (2015-04-01) and
-Function Compute InvokeFunction (2023-03-30; functions are deployed by the
-embedding program, see docs/local-cloud.md). Requests must be signed (V3
-ACS3-HMAC-SHA256 or V1 HMAC-SHA1, STS security tokens accepted), so the
+(2016-01-20), RAM (2015-05-01) with access policies, STS (2015-04-01),
+Function Compute InvokeFunction (2023-03-30), ApsaraDB RDS accounts
+(2014-08-15) and ECS Cloud Assistant (2014-05-26). Requests must be signed
+(V3 ACS3-HMAC-SHA256 or V1 HMAC-SHA1, STS security tokens accepted), so the
 official SDKs work against it unchanged. Point clients at it with
 ROTOR_ENDPOINT=http://127.0.0.1:PORT.
+
+Function Compute serves Rotor's functions (functions/): rotate-generic,
+rotate-mysql, rotate-postgres, rotate-ram-access-key, rotate-ecs-password,
+rotate-ecs-ssh-key, on-failure and scheduler, with s.yaml's timeouts and
+retries (a rotation's last failure goes to on-failure). Each runs as the
+RAM role rotor-<function>, created on start, trusted by fc.aliyuncs.com and
+holding templates/<function>/policy.json: as deployed, they rotate secrets
+named rotor/... (attach more policies to a role through RAM, or edit the
+template, to allow more). Each function's environment is ROTOR_ENDPOINT
+(this cloud) plus what --config or --function-env sets for it, e.g. the
+deploy policy's ROTOR_RDS_INSTANCES or ROTOR_ECS_INSTANCES. Functions' log
+lines go to stdout. There is no timer: run the scheduler with
+\`rotor invoke scheduler\` or by invoking it through FC.
 
 Options:
   --port N         TCP port (default 8765; 0 picks a free one)
   --state DIR      state folder (default .rotor/local-cloud); secret data is
                    encrypted at rest (AES-256-GCM, key in DIR/master.key, 0600)
   --region R       region the cloud answers as (default cn-hangzhou)
+  --config FILE    JSON: "rdsInstances", "ecsInstances" (as startLocalCloud
+                   takes them) and "functions": {"<function>": {"environment":
+                   {...}}}; see docs/local-cloud.md
+  --rds-instance ID=ENGINE://USER@HOST:PORT[/DATABASE]?password-env=VAR
+                   an RDS instance: a MySQL, MariaDB or PostgreSQL server and
+                   its administrator (ENGINE mysql, mariadb or postgresql;
+                   DATABASE: PostgreSQL's administrator database); the
+                   password from an environment variable, or password-file=PATH
+  --ecs-instance ID=ssh://USER@HOST:PORT?host-key=SHA256:...&password-env=VAR
+                   an ECS instance for Cloud Assistant: a server reached over
+                   SSH as a uid 0 USER, its host key pinned; the password from
+                   an environment variable, password-file=PATH or key-file=PATH
+  --function-env FUNCTION:NAME=VALUE
+                   an environment variable of one built-in function, e.g.
+                   rotate-mysql:ROTOR_RDS_INSTANCES=rm-local01 (repeatable)
+  --no-functions   serve no functions (FC answers FunctionNotFound)
   --throttle SPEC  simulate throttling: Action=QPS pairs, * for every action,
                    e.g. GetSecretValue=50,*=200; excess calls get 429
                    Rejected.Throttling
   --verbose        one line per request on stderr (action, status, time)
   -h, --help       show this help
 
+The instance flags and --function-env may be repeated and add to --config.
+Passwords never go on the command line: flags name a variable or a file.
+
 Credentials: the root account's AccessKey is ALIBABA_CLOUD_ACCESS_KEY_ID /
 ALIBABA_CLOUD_ACCESS_KEY_SECRET when both are set, otherwise one generated on
 first start and kept in DIR/account.json.
 
-On start it prints "rotor local-cloud listening on http://127.0.0.1:PORT".
-SIGINT or SIGTERM stops it cleanly (exit code 0).`,
+On start it prints "rotor local-cloud listening on http://127.0.0.1:PORT",
+then the region and account, the functions and instances it serves, and last
+"credentials: ..."; from then on it is ready. SIGINT or SIGTERM stops it
+cleanly (exit code 0).`,
 
   async run(args, io) {
     const { values } = parseFlags(args, {
       port: { type: "string" },
       state: { type: "string" },
       region: { type: "string" },
+      config: { type: "string" },
+      "rds-instance": { type: "string", multiple: true },
+      "ecs-instance": { type: "string", multiple: true },
+      "function-env": { type: "string", multiple: true },
+      "no-functions": { type: "boolean" },
       throttle: { type: "string" },
       verbose: { type: "boolean" },
     });
@@ -58,6 +103,20 @@ SIGINT or SIGTERM stops it cleanly (exit code 0).`,
         "set both ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or neither",
       );
     }
+    const setup = await readLocalCloudSetup({
+      configFile: values.config === undefined ? undefined : resolve(values.config),
+      rdsFlags: values["rds-instance"],
+      ecsFlags: values["ecs-instance"],
+      functionEnvFlags: values["function-env"],
+      env: io.env,
+    });
+    for (const warning of setup.warnings) io.err(warning);
+    const serveFunctions = values["no-functions"] !== true;
+    if (!serveFunctions && Object.keys(setup.functionEnvironment).length > 0) {
+      throw new UsageError(
+        "function environment is set (--config functions or --function-env) but --no-functions serves none",
+      );
+    }
     const cloud = await startLocalCloud({
       port,
       stateDir: resolve(values.state ?? ".rotor/local-cloud"),
@@ -66,12 +125,23 @@ SIGINT or SIGTERM stops it cleanly (exit code 0).`,
       rootCredentials:
         keyId && keySecret ? { accessKeyId: keyId, accessKeySecret: keySecret } : undefined,
       log: values.verbose ? (line) => io.err(line) : undefined,
+      rdsInstances: setup.rdsInstances,
+      ecsInstances: setup.ecsInstances,
     });
-    io.out(`rotor local-cloud listening on ${cloud.endpoint}`);
-    io.out(
-      `region ${cloud.region}, account ${cloud.accountId}, root AccessKey ${cloud.credentials.accessKeyId}`,
-    );
-    io.out(`credentials: ${cloud.credentialsSource}`);
+    try {
+      const functions = serveFunctions
+        ? await serveBuiltInFunctions(cloud, { environment: setup.functionEnvironment })
+        : [];
+      io.out(`rotor local-cloud listening on ${cloud.endpoint}`);
+      io.out(
+        `region ${cloud.region}, account ${cloud.accountId}, root AccessKey ${cloud.credentials.accessKeyId}`,
+      );
+      for (const line of servedLines(functions, setup)) io.out(line);
+      io.out(`credentials: ${cloud.credentialsSource}`);
+    } catch (error) {
+      await cloud.close();
+      throw error;
+    }
     await new Promise<void>((done) => {
       const stop = () => {
         process.off("SIGINT", stop);
@@ -84,3 +154,22 @@ SIGINT or SIGTERM stops it cleanly (exit code 0).`,
     return EXIT.ok;
   },
 };
+
+/** What the start-up lines say is served besides the APIs: functions and instances. */
+function servedLines(
+  functions: readonly { name: string; roleName: string }[],
+  setup: LocalCloudSetup,
+): string[] {
+  const lines = [
+    functions.length === 0
+      ? "functions: none (--no-functions)"
+      : `functions: ${functions.map((fn) => fn.name).join(", ")} (each as role rotor-<function>)`,
+  ];
+  for (const [id, instance] of Object.entries(setup.rdsInstances)) {
+    lines.push(`rds instance ${id}: ${instance.engine} at ${instance.host}:${instance.port}`);
+  }
+  for (const [id, instance] of Object.entries(setup.ecsInstances)) {
+    lines.push(`ecs instance ${id}: ${instance.userName}@${instance.host}:${instance.port}`);
+  }
+  return lines;
+}

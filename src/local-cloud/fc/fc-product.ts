@@ -13,6 +13,7 @@ import { randomUUID } from "node:crypto";
 import { CloudApiError } from "../api-error.ts";
 import type { Identities } from "../identity.ts";
 import { type ActionContext, type Product, RAW_REPLY, type RawReply } from "../product.ts";
+import { withFunctionEnvironment } from "./function-environment.ts";
 import type { FcContext, FcCredentials, FcHandler, LocalFunction } from "./local-function.ts";
 
 export const FC_API_VERSION = "2023-03-30";
@@ -75,14 +76,38 @@ export function createFcProduct(deps: FcDeps): { product: Product; fc: LocalFunc
     };
   };
 
-  /** One run of a handler with FC's timeout; throws what the handler threw. */
+  /** What FC sets in a function's environment besides its own variables. */
+  const fcVariables = (fn: LocalFunction, credentials: FcCredentials): Record<string, string> => ({
+    FC_REGION: deps.region,
+    FC_ACCOUNT_ID: deps.accountId,
+    FC_FUNCTION_NAME: fn.name,
+    ALIBABA_CLOUD_ACCESS_KEY_ID: credentials.accessKeyId,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: credentials.accessKeySecret,
+    ...(credentials.securityToken === undefined
+      ? {}
+      : { ALIBABA_CLOUD_SECURITY_TOKEN: credentials.securityToken }),
+  });
+
+  /** One run of a handler with FC's timeout and the function's own environment; throws what the handler threw. */
   const run = async (fn: LocalFunction, event: Buffer, requestId: string): Promise<unknown> => {
+    const credentials = await credentialsFor(fn);
+    const environment = { ...fn.environment, ...fcVariables(fn, credentials) };
+    return withFunctionEnvironment(environment, () =>
+      runInEnvironment(fn, event, requestId, credentials),
+    );
+  };
+
+  const runInEnvironment = async (
+    fn: LocalFunction,
+    event: Buffer,
+    requestId: string,
+    credentials: FcCredentials,
+  ): Promise<unknown> => {
     const handler = await handlerOf(fn);
-    if (fn.environment) Object.assign(process.env, fn.environment);
     const timeout = fn.timeoutSeconds ?? 60;
     const context: FcContext = {
       requestId,
-      credentials: await credentialsFor(fn),
+      credentials,
       function: {
         name: fn.name,
         handler: fn.handlerName ?? "index.handler",

@@ -45,8 +45,10 @@ export interface LocalFunction {
   /** RAM role the function runs as; its STS credentials reach the handler in `context.credentials`. */
   role?: string | undefined;
   /**
-   * Environment variables. In-process functions share one process, so these
-   * are merged into process.env before each invocation.
+   * Environment variables (s.yaml's `environmentVariables`). The function
+   * sees these, FC's own (`FC_REGION`, `FC_ACCOUNT_ID`, `FC_FUNCTION_NAME`)
+   * and its credentials (`ALIBABA_CLOUD_*`), and none of another function's
+   * (see function-environment.ts).
    */
   environment?: Readonly<Record<string, string>> | undefined;
   async?: AsyncInvokeConfig | undefined;

@@ -5,16 +5,25 @@
  * endpoints from ROTOR_ENDPOINT or the region's public ones. One JSON log
  * line summarises the run; secrets that could not be planned are listed by
  * name and reason.
+ *
+ * A run whose requests failed as scheduler-run-failure.ts says is announced
+ * on the webhook (ROTOR_NOTIFY_URL, as for the onFailure function) and then
+ * thrown as SchedulerRunError, so FC records the invocation as failed and
+ * `rotor invoke scheduler` exits 1.
  */
 import { FcClient } from "../../clients/fc-client.ts";
 import { KmsClient } from "../../clients/kms-client.ts";
 import { readEnv } from "../../config/env.ts";
 import type { FcContext } from "../../handler/fc-context.ts";
+import { type Notifier, notifierFromEnv } from "../../notify/webhook-notifier.ts";
 import { runScheduler, type SchedulerSummary } from "../run-scheduler.ts";
+import { SchedulerRunError, schedulerRunFailure } from "../scheduler-run-failure.ts";
 
 export interface SchedulerHandlerOptions {
   write?: (line: string) => void;
   now?: () => number;
+  /** Where a failed run is announced (default: from ROTOR_NOTIFY_URL; none when unset). */
+  notifier?: Notifier | undefined;
 }
 
 export function createSchedulerHandler(options: SchedulerHandlerOptions = {}) {
@@ -30,23 +39,61 @@ export function createSchedulerHandler(options: SchedulerHandlerOptions = {}) {
       fcQps: numberEnv("ROTOR_SCHEDULER_FC_QPS"),
       concurrency: numberEnv("ROTOR_SCHEDULER_CONCURRENCY"),
     });
+    const failure = schedulerRunFailure(summary);
     write(
       JSON.stringify({
-        level: "info",
+        level: failure ? "error" : summary.failed.length > 0 ? "warn" : "info",
         event: "scheduler.run",
         fcRequestId: context.requestId,
         durationMs: Date.now() - started,
         planned: summary.planned,
         due: summary.due,
+        requested: summary.requested,
         invoked: summary.invoked,
         duplicates: summary.duplicates,
         graceEndings: summary.graceEndings,
-        failed: summary.failed.map(({ secretName, error }) => ({ secretName, error })),
+        failed: summary.failed.map(({ secretName, functionName, error, transient }) => ({
+          secretName,
+          functionName,
+          error,
+          transient,
+        })),
         skipped: summary.skipped,
       }),
     );
+    if (failure) throw await announced(failure, context, options.notifier);
     return summary;
   };
+}
+
+/**
+ * The run's failure after announcing it. A webhook that does not take the
+ * message does not hide the failure: the error says so as well.
+ */
+async function announced(
+  failure: SchedulerRunError,
+  context: FcContext,
+  configured: Notifier | undefined,
+): Promise<SchedulerRunError> {
+  try {
+    const notifier = configured ?? notifierFromEnv();
+    await notifier?.notifySchedulerFailure({
+      functionName: context.function?.name ?? readEnv("FC_FUNCTION_NAME") ?? "scheduler",
+      requested: failure.summary.requested,
+      failed: failure.summary.failed.map(({ secretName, functionName, error }) => ({
+        secretName,
+        functionName,
+        error: error ?? "failed",
+      })),
+      at: Date.now(),
+    });
+    return failure;
+  } catch (error) {
+    return new SchedulerRunError(
+      `${failure.message} (and announcing it failed: ${(error as Error).message})`,
+      failure.summary,
+    );
+  }
 }
 
 function numberEnv(name: string): number | undefined {

@@ -17,13 +17,22 @@ export interface CliCloud {
   port: number;
   /** What the CLI printed on stdout before it was ready, line by line. */
   startupLines: string[];
+  /** Everything the CLI printed on stdout and stderr so far (its functions' log lines too). */
+  output(): string;
   /** Sends `signal` and resolves with the exit code (null when killed by a signal). */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `rotor local-cloud --port 0 --state <stateDir>` and waits for its credentials line. */
-export async function startCliCloud(stateDir: string, extraArgs: string[] = []): Promise<CliCloud> {
-  const env = { ...process.env };
+/**
+ * Starts `rotor local-cloud --port 0 --state <stateDir>` and waits for its
+ * credentials line. `extraEnv` adds variables to the child's environment.
+ */
+export async function startCliCloud(
+  stateDir: string,
+  extraArgs: string[] = [],
+  extraEnv: Record<string, string> = {},
+): Promise<CliCloud> {
+  const env = { ...process.env, ...extraEnv };
   // The cloud must keep its own generated key in the state folder.
   delete env.ALIBABA_CLOUD_ACCESS_KEY_ID;
   delete env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
@@ -34,11 +43,16 @@ export async function startCliCloud(stateDir: string, extraArgs: string[] = []):
   );
   const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
   let stderr = "";
+  let output = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString("utf8");
+    output += chunk.toString("utf8");
   });
   const startupLines: string[] = [];
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  lines.on("line", (line) => {
+    output += `${line}\n`;
+  });
   const ready = new Promise<void>((done, fail) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
@@ -64,6 +78,7 @@ export async function startCliCloud(stateDir: string, extraArgs: string[] = []):
     endpoint: match[1] as string,
     port: Number(match[2]),
     startupLines,
+    output: () => output,
     async stop(signal = "SIGTERM") {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
