@@ -3,14 +3,23 @@
  * engine or a rotator handles is registered with `redact`, and each line is
  * scrubbed of those strings (raw and JSON-escaped) before it is written.
  * Fields named like secret material are blanked too, as a second net.
+ * Characters a terminal would act on are escaped, so a target's words in
+ * an error field stay words when someone reads the log.
  */
 import type { RotationLogger } from "../rotators/contract.ts";
+import { escapeControlsInJson, scrubUntrustedText } from "../text/untrusted-text.ts";
 
 export interface JsonLogger extends RotationLogger {
   /** Marks a string as secret: it will never appear in a line. */
   redact(value: string): void;
   /** A logger writing to the same place with extra fields on every line. */
   child(fields: Record<string, unknown>): JsonLogger;
+  /**
+   * `text` (an error message that may quote a target) fit to leave the
+   * invocation: every value registered so far redacted, then scrubbed as
+   * src/text/untrusted-text.ts does, within `maxLength` characters.
+   */
+  scrubUntrusted(text: string, maxLength: number): string;
 }
 
 const REDACTED = "[redacted]";
@@ -26,7 +35,7 @@ export function createJsonLogger(
 ): JsonLogger {
   const emit = (level: string, event: string, fields: Record<string, unknown> = {}) => {
     const record = { time: new Date().toISOString(), level, event, ...base, ...fields };
-    write(scrub(JSON.stringify(record, blankSecretFields), secrets));
+    write(escapeControlsInJson(scrub(JSON.stringify(record, blankSecretFields), secrets)));
   };
   return {
     info: (event, fields) => emit("info", event, fields),
@@ -36,6 +45,7 @@ export function createJsonLogger(
       if (value.length >= MIN_REDACTED_LENGTH) secrets.add(value);
     },
     child: (fields) => createJsonLogger(write, { ...base, ...fields }, secrets),
+    scrubUntrusted: (text, maxLength) => scrubUntrustedText(text, { secrets, maxLength }),
   };
 }
 

@@ -3,10 +3,14 @@
  * `generic` (a JSON event), `dingtalk`, `lark` (Feishu) and `slack` (their
  * incoming-webhook text message shapes). Configured per function by
  * ROTOR_NOTIFY_URL and ROTOR_NOTIFY_FORMAT. The message names the secret,
- * the function and the (already redacted) error; never a value.
+ * the function and the (already redacted) error; never a value. The error
+ * may quote a target's words, so every text of the notice is scrubbed
+ * (src/text/untrusted-text.ts) before it is sent: people read it in a chat
+ * client, which must get no control character, forged line or bidi trick.
  */
 import { type Env, readEnv } from "../config/env.ts";
 import { ConfigError } from "../errors.ts";
+import { scrubUntrustedText } from "../text/untrusted-text.ts";
 
 export const NOTIFY_FORMATS = ["generic", "dingtalk", "lark", "slack"] as const;
 export type NotifyFormat = (typeof NOTIFY_FORMATS)[number];
@@ -74,7 +78,16 @@ export function webhookNotifier(url: string, format: NotifyFormat): Notifier {
   };
 }
 
-function messageFor(format: NotifyFormat, notice: RotationFailureNotice): unknown {
+/** The longest error a notification carries; the rest is in the function's logs. */
+const MAX_NOTICE_ERROR = 600;
+
+function messageFor(format: NotifyFormat, given: RotationFailureNotice): unknown {
+  const notice: RotationFailureNotice = {
+    ...given,
+    secretName: scrubUntrustedText(given.secretName, { maxLength: 256 }),
+    functionName: scrubUntrustedText(given.functionName, { maxLength: 128 }),
+    error: scrubUntrustedText(given.error, { maxLength: MAX_NOTICE_ERROR }),
+  };
   const time = new Date(notice.at).toISOString();
   const text = `Rotor: rotation of secret ${notice.secretName} failed after ${notice.attempts} attempt(s) in function ${notice.functionName} at ${time}: ${notice.error}`;
   switch (format) {
