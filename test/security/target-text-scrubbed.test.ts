@@ -22,7 +22,7 @@ import { FcClient } from "../../src/clients/fc-client.ts";
 import { createRotationHandler } from "../../src/handler/create-rotation-handler.ts";
 import { defineRotator, textSecretValue } from "../../src/rotators/contract.ts";
 import { invokeForOutcome } from "../deploy/support/invoke-for-outcome.ts";
-import { deployAsRole, type PolicyDocument, templateJson } from "../deploy/support/policy-proof.ts";
+import { deployAsRole, renderedPolicy } from "../deploy/support/policy-proof.ts";
 import { startTestCloud, type TestCloud } from "../support/local-cloud.ts";
 import { type ErrorTextServer, startErrorTextServer } from "./support/error-text-server.ts";
 
@@ -91,7 +91,7 @@ describe("text from a target is scrubbed before it reaches tags, notifications a
     await deployAsRole(cloud, {
       entry: "on-failure",
       functionName: "on-failure",
-      policy: await templateJson<PolicyDocument>("on-failure/policy.json"),
+      policy: await renderedPolicy("on-failure"),
       environment: {
         ROTOR_NOTIFY_URL: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook`,
         ROTOR_NOTIFY_FORMAT: "slack",
@@ -100,7 +100,7 @@ describe("text from a target is scrubbed before it reaches tags, notifications a
     await deployAsRole(cloud, {
       entry: "rotate-mysql",
       functionName: "rotate-mysql",
-      policy: await templateJson<PolicyDocument>("rotate-mysql/policy.json"),
+      policy: await renderedPolicy("rotate-mysql"),
       async: { maxRetries: 0, onFailure: "on-failure" },
     });
     await storeRogueSecret(secretName);
