@@ -39,7 +39,7 @@ export interface RunRotationDeps {
 }
 
 /** The longest error message a rotation lets out (a target's error text can run for pages). */
-export const MAX_ERROR_LENGTH = 1000;
+const MAX_ERROR_LENGTH = 1000;
 
 export async function runRotation(
   request: RotationRequest,

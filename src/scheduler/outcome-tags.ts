@@ -33,6 +33,7 @@ export type RotationStatus = "failed";
 const MAX_TAG_VALUE = 256;
 
 export function boundedError(message: string, secrets: readonly string[] = []): string {
+  // Runs of spaces collapsed before the cut, so more of the message fits in the tag.
   const oneLine = scrubUntrustedText(message, { secrets }).replace(/\s+/g, " ").trim();
   return scrubUntrustedText(oneLine, { maxLength: MAX_TAG_VALUE });
 }
