@@ -1,13 +1,18 @@
 /**
  * Structured JSON log lines that cannot leak a secret: every value the
  * engine or a rotator handles is registered with `redact`, and each line is
- * scrubbed of those strings (raw and JSON-escaped) before it is written.
+ * scrubbed of those strings (raw and JSON-escaped, by redactKnownValues)
+ * before it is written.
  * Fields named like secret material are blanked too, as a second net.
  * Characters a terminal would act on are escaped, so a target's words in
  * an error field stay words when someone reads the log.
  */
 import type { RotationLogger } from "../rotators/contract.ts";
-import { escapeControlsInJson, scrubUntrustedText } from "../text/untrusted-text.ts";
+import {
+  escapeControlsInJson,
+  redactKnownValues,
+  scrubUntrustedText,
+} from "../text/untrusted-text.ts";
 
 export interface JsonLogger extends RotationLogger {
   /** Marks a string as secret: it will never appear in a line. */
@@ -35,7 +40,8 @@ export function createJsonLogger(
 ): JsonLogger {
   const emit = (level: string, event: string, fields: Record<string, unknown> = {}) => {
     const record = { time: new Date().toISOString(), level, event, ...base, ...fields };
-    write(escapeControlsInJson(scrub(JSON.stringify(record, blankSecretFields), secrets)));
+    const line = redactKnownValues(JSON.stringify(record, blankSecretFields), secrets);
+    write(escapeControlsInJson(line));
   };
   return {
     info: (event, fields) => emit("info", event, fields),
@@ -51,17 +57,4 @@ export function createJsonLogger(
 
 function blankSecretFields(key: string, value: unknown): unknown {
   return SECRET_FIELD.test(key) && value !== undefined ? REDACTED : value;
-}
-
-/** Replaces every registered secret, longest first so a secret inside another is not half-replaced. */
-export function scrub(line: string, secrets: ReadonlySet<string>): string {
-  let out = line;
-  const ordered = [...secrets].sort((a, b) => b.length - a.length);
-  for (const secret of ordered) {
-    // Most lines hold no secret at all: a search costs nothing, a split allocates.
-    if (out.includes(secret)) out = out.split(secret).join(REDACTED);
-    const escaped = JSON.stringify(secret).slice(1, -1);
-    if (escaped !== secret && out.includes(escaped)) out = out.split(escaped).join(REDACTED);
-  }
-  return out;
 }

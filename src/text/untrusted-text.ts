@@ -76,6 +76,15 @@ export function scrubUntrustedText(text: string, options: ScrubOptions = {}): st
 }
 
 /**
+ * `text` with every known value replaced by `[redacted]`: as given, as it
+ * reads once stripped and JSON-escaped (a log line holds values that way),
+ * longest first so a value inside another is not half-replaced.
+ */
+export function redactKnownValues(text: string, secrets: Iterable<string>): string {
+  return redact(text, secretForms(secrets));
+}
+
+/**
  * A JSON text with every character that JSON.stringify leaves raw but a
  * terminal would act on (C1 controls, DEL, format characters, line and
  * paragraph separators) written as a `\uXXXX` escape: the same JSON value,
@@ -108,6 +117,7 @@ function secretForms(secrets: Iterable<string> | undefined): string[] {
 function redact(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) {
+    // Most texts hold no secret at all: a search costs nothing, a split allocates.
     if (out.includes(secret)) out = out.split(secret).join(REDACTED);
   }
   return out;
