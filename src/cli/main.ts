@@ -1,12 +1,16 @@
 /**
  * `rotor`'s entry: picks the sub-command, shows help, and turns errors into
  * exit codes and one clear line on stderr (never a stack trace for a user's
- * mistake, never a secret value: our errors are built without them).
+ * mistake, never a secret value: our errors are built without them). All
+ * output is terminal-safe (terminal-safe-io.ts), and an error's message,
+ * which may quote a target, is printed as one line.
  */
 import { RotorError } from "../errors.ts";
+import { scrubUntrustedText } from "../text/untrusted-text.ts";
 import { type CliIo, EXIT } from "./command.ts";
 import { COMMANDS } from "./commands/index.ts";
 import { UsageError } from "./parse-flags.ts";
+import { terminalSafeIo } from "./terminal-safe-io.ts";
 
 const processIo: CliIo = {
   out: (line) => process.stdout.write(`${line}\n`),
@@ -31,7 +35,8 @@ export function usage(): string {
   ].join("\n");
 }
 
-export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+export async function main(argv: string[], given: CliIo = processIo): Promise<number> {
+  const io = terminalSafeIo(given);
   const [name, ...args] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     io.out(usage());
@@ -49,19 +54,16 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   try {
     return await command.run(args, io);
   } catch (error) {
+    const message = scrubUntrustedText((error as Error)?.message ?? String(error));
     if (error instanceof UsageError) {
-      io.err(
-        `rotor ${command.name}: ${error.message}\nRun \`rotor ${command.name} --help\` for usage.`,
-      );
+      io.err(`rotor ${command.name}: ${message}\nRun \`rotor ${command.name} --help\` for usage.`);
       return EXIT.usage;
     }
     if (error instanceof RotorError) {
-      io.err(`rotor ${command.name}: ${error.message}`);
+      io.err(`rotor ${command.name}: ${message}`);
       return EXIT.failed;
     }
-    io.err(
-      `rotor ${command.name}: unexpected ${(error as Error)?.name ?? "error"}: ${(error as Error)?.message ?? String(error)}`,
-    );
+    io.err(`rotor ${command.name}: unexpected ${(error as Error)?.name ?? "error"}: ${message}`);
     return EXIT.failed;
   }
 }

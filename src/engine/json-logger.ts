@@ -1,16 +1,30 @@
 /**
  * Structured JSON log lines that cannot leak a secret: every value the
  * engine or a rotator handles is registered with `redact`, and each line is
- * scrubbed of those strings (raw and JSON-escaped) before it is written.
+ * scrubbed of those strings (raw and JSON-escaped, by redactKnownValues)
+ * before it is written.
  * Fields named like secret material are blanked too, as a second net.
+ * Characters a terminal would act on are escaped, so a target's words in
+ * an error field stay words when someone reads the log.
  */
 import type { RotationLogger } from "../rotators/contract.ts";
+import {
+  escapeControlsInJson,
+  redactKnownValues,
+  scrubUntrustedText,
+} from "../text/untrusted-text.ts";
 
 export interface JsonLogger extends RotationLogger {
   /** Marks a string as secret: it will never appear in a line. */
   redact(value: string): void;
   /** A logger writing to the same place with extra fields on every line. */
   child(fields: Record<string, unknown>): JsonLogger;
+  /**
+   * `text` (an error message that may quote a target) fit to leave the
+   * invocation: every value registered so far redacted, then scrubbed as
+   * src/text/untrusted-text.ts does, within `maxLength` characters.
+   */
+  scrubUntrusted(text: string, maxLength: number): string;
 }
 
 const REDACTED = "[redacted]";
@@ -26,7 +40,8 @@ export function createJsonLogger(
 ): JsonLogger {
   const emit = (level: string, event: string, fields: Record<string, unknown> = {}) => {
     const record = { time: new Date().toISOString(), level, event, ...base, ...fields };
-    write(scrub(JSON.stringify(record, blankSecretFields), secrets));
+    const line = redactKnownValues(JSON.stringify(record, blankSecretFields), secrets);
+    write(escapeControlsInJson(line));
   };
   return {
     info: (event, fields) => emit("info", event, fields),
@@ -36,22 +51,10 @@ export function createJsonLogger(
       if (value.length >= MIN_REDACTED_LENGTH) secrets.add(value);
     },
     child: (fields) => createJsonLogger(write, { ...base, ...fields }, secrets),
+    scrubUntrusted: (text, maxLength) => scrubUntrustedText(text, { secrets, maxLength }),
   };
 }
 
 function blankSecretFields(key: string, value: unknown): unknown {
   return SECRET_FIELD.test(key) && value !== undefined ? REDACTED : value;
-}
-
-/** Replaces every registered secret, longest first so a secret inside another is not half-replaced. */
-export function scrub(line: string, secrets: ReadonlySet<string>): string {
-  let out = line;
-  const ordered = [...secrets].sort((a, b) => b.length - a.length);
-  for (const secret of ordered) {
-    // Most lines hold no secret at all: a search costs nothing, a split allocates.
-    if (out.includes(secret)) out = out.split(secret).join(REDACTED);
-    const escaped = JSON.stringify(secret).slice(1, -1);
-    if (escaped !== secret && out.includes(escaped)) out = out.split(escaped).join(REDACTED);
-  }
-  return out;
 }

@@ -38,12 +38,32 @@ export interface RunRotationDeps {
   now?: (() => number) | undefined;
 }
 
+/** The longest error message a rotation lets out (a target's error text can run for pages). */
+const MAX_ERROR_LENGTH = 1000;
+
 export async function runRotation(
   request: RotationRequest,
   deps: RunRotationDeps,
 ): Promise<RotationResult> {
-  // The rotator's own cloud clients (RAM, ECS, RDS) call as the same identity as KMS.
-  return withInvocationCredentials(deps.credentials, () => rotate(request, deps));
+  try {
+    // The rotator's own cloud clients (RAM, ECS, RDS) call as the same identity as KMS.
+    return await withInvocationCredentials(deps.credentials, () => rotate(request, deps));
+  } catch (error) {
+    throw scrubbed(error, deps.log);
+  }
+}
+
+/**
+ * The error with its message fit to leave the rotation: a target's words
+ * (a database server's error, an SSH server's stderr, a webhook's answer)
+ * travel on to FC, the failure tag, notifications and terminals, so every
+ * value this invocation handled is redacted, control characters and line
+ * breaks go, and the length is bounded (src/text/untrusted-text.ts). The
+ * error keeps its class: callers tell a refusal from a failure by it.
+ */
+function scrubbed(error: unknown, log: JsonLogger): unknown {
+  if (error instanceof Error) error.message = log.scrubUntrusted(error.message, MAX_ERROR_LENGTH);
+  return error;
 }
 
 async function rotate(request: RotationRequest, deps: RunRotationDeps): Promise<RotationResult> {

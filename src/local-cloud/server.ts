@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { CloudApiError, cloudErrors } from "./api-error.ts";
 import { authenticate } from "./auth/authenticate.ts";
 import { NonceRegistry } from "./auth/nonce-registry.ts";
+import { signedAction } from "./auth/signed-action.ts";
 import type { SignedRequest } from "./auth/signed-request.ts";
 import type { LocalEcsInstances } from "./ecs/local-ecs-instance.ts";
 import type { LocalFunctionCompute } from "./fc/fc-product.ts";
@@ -121,13 +122,25 @@ export async function createLocalCloud(
     try {
       const request = await readRequest(req);
       const params = { ...request.form, ...request.query };
+      // What the request claims, for the log line and error envelope of a request refused unsigned.
       action = request.headers["x-acs-action"] ?? params.Action ?? "";
-      const version = request.headers["x-acs-version"] ?? params.Version ?? "";
-      const product = products.get(version);
-      productCode = product?.code ?? "unknown";
+      productCode =
+        products.get(request.headers["x-acs-version"] ?? params.Version ?? "")?.code ?? "unknown";
       // Signatures are checked against the real clock (clients sign with it);
       // the simulated clock only moves the cloud's own time.
-      const { principal } = authenticate(request, identities, nonces, Date.now(), now());
+      const { principal, signatureVersion } = authenticate(
+        request,
+        identities,
+        nonces,
+        Date.now(),
+        now(),
+      );
+      // From here on, only what the signature covers decides what runs.
+      const signed = signedAction(request, signatureVersion);
+      action = signed.action;
+      const version = signed.version;
+      const product = products.get(version);
+      productCode = product?.code ?? "unknown";
       if (!product)
         throw cloudErrors.invalidParameter(
           "Version",

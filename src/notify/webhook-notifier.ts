@@ -4,10 +4,14 @@
  * (Feishu) and `slack` (their incoming-webhook text message shapes).
  * Configured per function by ROTOR_NOTIFY_URL and ROTOR_NOTIFY_FORMAT. The
  * message names secrets, functions and (already redacted) errors; never a
- * value.
+ * value. An error may quote a target's words, so every text of a notice is
+ * scrubbed (src/text/untrusted-text.ts) before it is sent: people read it
+ * in a chat client, which must get no control character, forged line or
+ * bidi trick.
  */
 import { type Env, readEnv } from "../config/env.ts";
 import { ConfigError } from "../errors.ts";
+import { scrubUntrustedText } from "../text/untrusted-text.ts";
 
 export const NOTIFY_FORMATS = ["generic", "dingtalk", "lark", "slack"] as const;
 export type NotifyFormat = (typeof NOTIFY_FORMATS)[number];
@@ -92,14 +96,33 @@ export function webhookNotifier(url: string, format: NotifyFormat): Notifier {
   };
 }
 
-function messageFor(format: NotifyFormat, notice: RotationFailureNotice): unknown {
+/** The longest error a notification carries; the rest is in the function's logs. */
+const MAX_NOTICE_ERROR = 600;
+
+function messageFor(format: NotifyFormat, given: RotationFailureNotice): unknown {
+  const notice: RotationFailureNotice = {
+    ...given,
+    secretName: scrubUntrustedText(given.secretName, { maxLength: 256 }),
+    functionName: scrubUntrustedText(given.functionName, { maxLength: 128 }),
+    error: scrubUntrustedText(given.error, { maxLength: MAX_NOTICE_ERROR }),
+  };
   const time = new Date(notice.at).toISOString();
   const text = `Rotor: rotation of secret ${notice.secretName} failed after ${notice.attempts} attempt(s) in function ${notice.functionName} at ${time}: ${notice.error}`;
   if (format === "generic") return { event: "rotation_failed", ...notice, at: time };
   return textMessage(format, text);
 }
 
-function schedulerMessageFor(format: NotifyFormat, notice: SchedulerFailureNotice): unknown {
+function schedulerMessageFor(format: NotifyFormat, given: SchedulerFailureNotice): unknown {
+  const notice: SchedulerFailureNotice = {
+    ...given,
+    functionName: scrubUntrustedText(given.functionName, { maxLength: 128 }),
+    failed: given.failed.map((each) => ({
+      ...each,
+      secretName: scrubUntrustedText(each.secretName, { maxLength: 256 }),
+      functionName: scrubUntrustedText(each.functionName, { maxLength: 128 }),
+      error: scrubUntrustedText(each.error, { maxLength: MAX_NOTICE_ERROR }),
+    })),
+  };
   const time = new Date(notice.at).toISOString();
   if (format === "generic") return { event: "scheduler_failed", ...notice, at: time };
   const listed = notice.failed

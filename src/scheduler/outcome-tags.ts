@@ -12,11 +12,15 @@
  * A later successful rotation removes these tags (the engine does it on
  * finishSecret), so their presence always means "the last rotation failed".
  *
- * The error text comes from Rotor's own errors, which never carry secret
- * values; it is still passed through `redact` with the values the caller
- * knows, and cut to KMS's 256-character tag value limit.
+ * The error text comes from Rotor's errors, which carry no secret value
+ * but may quote a target (a database server's error message, chosen by
+ * whoever runs that server). Before it becomes a tag it is scrubbed
+ * (src/text/untrusted-text.ts): the values the caller knows redacted,
+ * escape sequences, control characters and line breaks gone, and cut to
+ * KMS's 256-character tag value limit.
  */
 import type { KmsClient } from "../clients/kms-client.ts";
+import { scrubUntrustedText } from "../text/untrusted-text.ts";
 
 export const OUTCOME_TAGS = {
   status: "rotor:status",
@@ -29,11 +33,9 @@ export type RotationStatus = "failed";
 const MAX_TAG_VALUE = 256;
 
 export function boundedError(message: string, secrets: readonly string[] = []): string {
-  let text = message.replace(/\s+/g, " ").trim();
-  for (const secret of secrets) {
-    if (secret.length >= 4) text = text.split(secret).join("[REDACTED]");
-  }
-  return text.length > MAX_TAG_VALUE ? `${text.slice(0, MAX_TAG_VALUE - 1)}…` : text;
+  // Runs of spaces collapsed before the cut, so more of the message fits in the tag.
+  const oneLine = scrubUntrustedText(message, { secrets }).replace(/\s+/g, " ").trim();
+  return scrubUntrustedText(oneLine, { maxLength: MAX_TAG_VALUE });
 }
 
 export async function recordOutcome(

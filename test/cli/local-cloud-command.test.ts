@@ -302,7 +302,7 @@ describe("rotor local-cloud serving the built-in functions", { timeout: 120_000 
       ["forbidden-function", { "rotor:function": "admin-tool" }],
     ];
     for (const [key, tags] of secrets) {
-      const secretName = `rotor/cli/${key}-${randomUUID().slice(0, 8)}`;
+      const secretName = `rotor/generic/cli/${key}-${randomUUID().slice(0, 8)}`;
       await cloud.kms.createSecret({
         secretName,
         secretData: `initial-${randomUUID()}`,
@@ -338,7 +338,7 @@ describe("rotor local-cloud serving the built-in functions", { timeout: 120_000 
 
   it("serves every built-in function, each as its own role holding its template's policy", async () => {
     // Prepare
-    const mine = `rotor/cli/direct-${randomUUID().slice(0, 8)}`;
+    const mine = `rotor/generic/cli/direct-${randomUUID().slice(0, 8)}`;
     const outside = `other/cli/direct-${randomUUID().slice(0, 8)}`;
     for (const secretName of [mine, outside]) {
       await cloud.kms.createSecret({
@@ -359,7 +359,7 @@ describe("rotor local-cloud serving the built-in functions", { timeout: 120_000 
     // Assess
     expect(output).toMatchObject({ SecretName: mine, Outcome: "rotated" });
     expect(await currentVersion(cloud.kms, mine)).not.toBe("v1");
-    // The template policy grants secrets under rotor/ only: the function ran as its role.
+    // The template policy grants secrets under rotor/generic/ only: the function ran as its role.
     expect(refused).toBe("UnhandledInvocationError");
     expect(await currentVersion(cloud.kms, outside)).toBe("v1");
     const startup = cloud.cli.startupLines.join("\n");
@@ -540,7 +540,7 @@ describe.skipIf(skipUnlessMariaDb())(
         accountName,
         grants: [{ dbName: database, privilege: "ReadWrite" }],
       });
-      const secretName = `rotor/rds/${accountName}`;
+      const secretName = `rotor/mysql/${accountName}`;
       await cloud.kms.createSecret({
         secretName,
         versionId: "v1",
@@ -621,7 +621,7 @@ describe.skipIf(sshdSkipReason())("rotor local-cloud with an ECS instance from i
   it("rotates a login's password through Cloud Assistant, by the FC SDK and by rotor invoke", async () => {
     // Prepare
     const user = await sshd.createUser();
-    const secretName = `rotor/ecs/${user.name}`;
+    const secretName = `rotor/ecs-password/${user.name}`;
     await cloud.kms.createSecret({
       secretName,
       versionId: "v1",

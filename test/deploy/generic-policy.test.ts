@@ -1,8 +1,10 @@
 /**
  * templates/rotate-generic/policy.json is sufficient and minimal: the
  * rotate-generic function, running as a role with only that policy,
- * completes a rotation; without any one of its actions it is refused with
- * Forbidden.NoPermission; a secret outside the policy's name prefix is refused.
+ * completes a rotation of a secret under rotor/generic/; without any one of
+ * its actions it is refused with Forbidden.NoPermission; a secret of
+ * another kind (the function talks to webhooks: it must never read a
+ * server's private key) or outside rotor/ is refused.
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,7 +16,7 @@ import {
   DENIED,
   deployAsRole,
   type PolicyDocument,
-  templateJson,
+  renderedPolicy,
   withoutAction,
 } from "./support/policy-proof.ts";
 
@@ -26,7 +28,7 @@ describe("the generic rotator's RAM policy", () => {
   beforeAll(async () => {
     cloud = await startLocalCloud();
     kms = new KmsClient({ endpoint: cloud.endpoint, credentials: cloud.credentials });
-    policy = await templateJson<PolicyDocument>("rotate-generic/policy.json");
+    policy = await renderedPolicy("rotate-generic");
     await deployAsRole(cloud, { entry: "rotate-generic", functionName: "rotate-generic", policy });
   });
   afterAll(() => cloud?.close());
@@ -43,7 +45,7 @@ describe("the generic rotator's RAM policy", () => {
   }
 
   it("lets the function complete a rotation", async () => {
-    const name = await newSecret("rotor/");
+    const name = await newSecret("rotor/generic/");
     const before = await kms.getSecretValue({ secretName: name });
 
     const outcome = await invokeForOutcome(cloud, "rotate-generic", { SecretName: name });
@@ -54,8 +56,11 @@ describe("the generic rotator's RAM policy", () => {
     expect(after.secretData).not.toBe(before.secretData);
   });
 
-  it("refuses a secret outside the policy's name prefix", async () => {
-    const name = await newSecret("other/");
+  it.each([
+    ["another kind's secret", "rotor/ecs-ssh-key/"],
+    ["a secret outside rotor/", "other/"],
+  ])("refuses %s (%s…)", async (_what, prefix) => {
+    const name = await newSecret(prefix);
 
     const outcome = await invokeForOutcome(cloud, "rotate-generic", { SecretName: name });
 
@@ -72,7 +77,7 @@ describe("the generic rotator's RAM policy", () => {
         functionName,
         policy: withoutAction(policy, action),
       });
-      const name = await newSecret("rotor/");
+      const name = await newSecret("rotor/generic/");
 
       // Act
       const outcome = await invokeForOutcome(cloud, functionName, { SecretName: name });

@@ -7,6 +7,7 @@ import { describeSqlRotatorPolicy } from "./support/sql-policy-suite.ts";
 
 describeSqlRotatorPolicy({
   engine: "mysql",
+  otherEngine: "postgres",
   title: "the MySQL rotator's RAM policy (MariaDB)",
   skip: skipUnlessMariaDb(),
   startServer: () => startMariaDb(),

@@ -7,6 +7,7 @@ import { describeSqlRotatorPolicy } from "./support/sql-policy-suite.ts";
 
 describeSqlRotatorPolicy({
   engine: "postgres",
+  otherEngine: "mysql",
   title: "the PostgreSQL rotator's RAM policy",
   skip: await skipUnlessPostgres(),
   startServer: () => startPostgres(),

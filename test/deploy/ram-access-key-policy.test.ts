@@ -3,8 +3,8 @@
  * the rotate-ram-access-key function, running as a role with only that
  * policy, rotates a RAM user's AccessKey twice (the second rotation must
  * retire the first key to free the user's second slot); without any one
- * action it meets Forbidden.NoPermission; a user or secret outside the
- * policy's name prefixes is refused.
+ * action it meets Forbidden.NoPermission; a user outside `rotor-`, a secret
+ * of another kind and a secret outside rotor/ are refused.
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,9 +17,12 @@ import {
   actionsOf,
   deployAsRole,
   type PolicyDocument,
-  templateJson,
+  renderedPolicy,
   withoutAction,
 } from "./support/policy-proof.ts";
+
+/** The secrets this function rotates. */
+const OWN_PREFIX = "rotor/ram-access-key/";
 
 /** KMS refuses with Forbidden.NoPermission, RAM with NoPermission (as the real services do). */
 const DENIED = /(Forbidden\.)?NoPermission: You are not authorized/;
@@ -34,7 +37,7 @@ beforeAll(async () => {
   const root = { endpoint: cloud.endpoint, credentials: cloud.credentials };
   kms = new KmsClient(root);
   ram = new RamClient(root);
-  policy = await templateJson<PolicyDocument>("rotate-ram-access-key/policy.json");
+  policy = await renderedPolicy("rotate-ram-access-key");
 });
 afterAll(() => cloud?.close());
 
@@ -63,7 +66,7 @@ async function deploy(document: PolicyDocument): Promise<string> {
 describe("the RAM AccessKey rotator's RAM policy", () => {
   it("lets the function rotate a user's key twice, retiring the first key", async () => {
     const functionName = await deploy(policy);
-    const { userName, secretName, firstKeyId } = await newUserSecret("rotor-", "rotor/");
+    const { userName, secretName, firstKeyId } = await newUserSecret("rotor-", OWN_PREFIX);
 
     const outcome = await rotateTwice(functionName, secretName);
 
@@ -76,7 +79,7 @@ describe("the RAM AccessKey rotator's RAM policy", () => {
 
   it("refuses a user outside the policy's user name prefix", async () => {
     const functionName = await deploy(policy);
-    const { userName, secretName, firstKeyId } = await newUserSecret("app-", "rotor/");
+    const { userName, secretName, firstKeyId } = await newUserSecret("app-", OWN_PREFIX);
 
     const outcome = await invokeForOutcome(cloud, functionName, { SecretName: secretName });
 
@@ -85,9 +88,12 @@ describe("the RAM AccessKey rotator's RAM policy", () => {
     expect(keys.map((key) => key.accessKeyId)).toEqual([firstKeyId]);
   });
 
-  it("refuses a secret outside the policy's secret name prefix", async () => {
+  it.each([
+    ["another kind's secret", "rotor/generic/"],
+    ["a secret outside rotor/", "other/"],
+  ])("refuses %s (%s…)", async (_what, prefix) => {
     const functionName = await deploy(policy);
-    const { secretName } = await newUserSecret("rotor-", "other/");
+    const { secretName } = await newUserSecret("rotor-", prefix);
 
     const outcome = await invokeForOutcome(cloud, functionName, { SecretName: secretName });
 
@@ -105,7 +111,7 @@ describe("the RAM AccessKey rotator's RAM policy", () => {
     for (const action of actionsOf(policy).filter((each) => !recoveryOnly.has(each))) {
       // Prepare
       const functionName = await deploy(withoutAction(policy, action));
-      const { secretName } = await newUserSecret("rotor-", "rotor/");
+      const { secretName } = await newUserSecret("rotor-", OWN_PREFIX);
 
       // Act
       const outcome = await rotateTwice(functionName, secretName);

@@ -1,14 +1,17 @@
 /**
  * The RDS statements of templates/rotate-mysql/policy.json and
  * templates/rotate-postgres/policy.json are sufficient and minimal: each
- * function, running as a role with only its policy, rotates secrets naming a
- * DBInstanceId of the local cloud's RDS product (a real MariaDB or
- * PostgreSQL behind it) in dual-account mode (twice: the first rotation
+ * function, running as a role with only its policy rendered for one
+ * instance (ROTOR_RDS_INSTANCES, as `rotor policy` does), rotates secrets
+ * naming that DBInstanceId of the local cloud's RDS product (a real MariaDB
+ * or PostgreSQL behind it) in dual-account mode (twice: the first rotation
  * creates and grants the alternate, the second resets the original
  * account's password) and in single-user mode; without any one action those
- * rotations call it meets Forbidden.NoPermission for that action; a
- * statement narrowed to one instance refuses a secret naming another, and a
- * secret outside `rotor/` is refused.
+ * rotations call it meets Forbidden.NoPermission for that action; a secret
+ * naming another instance is refused, every one is when the policy is
+ * rendered with no instance, and a secret outside `rotor/<engine>/` is
+ * refused. The function itself is deployed allowing every instance
+ * (ROTOR_RDS_INSTANCES=*), so each refusal here is RAM's.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,7 +27,7 @@ import {
   DENIED,
   deployAsRole,
   type PolicyDocument,
-  templateJson,
+  renderedPolicy,
   withoutAction,
 } from "./support/policy-proof.ts";
 import { type RdsPolicyBackend, startRdsPolicyBackend } from "./support/rds-policy-backends.ts";
@@ -58,7 +61,7 @@ for (const { engine, server, idPrefix, skip } of backends) {
         inMemory: true,
         rdsInstances: { [instanceId]: backend.instance, [otherInstanceId]: backend.instance },
       });
-      policy = await templateJson<PolicyDocument>(`${entry}/policy.json`);
+      policy = await renderedPolicy(entry, { ROTOR_RDS_INSTANCES: instanceId });
     });
     afterAll(async () => {
       await cloud?.close();
@@ -67,7 +70,12 @@ for (const { engine, server, idPrefix, skip } of backends) {
 
     async function deploy(document: PolicyDocument): Promise<string> {
       const functionName = `${entry}-rds-${randomUUID().slice(0, 8)}`;
-      await deployAsRole(cloud, { entry, functionName, policy: document });
+      await deployAsRole(cloud, {
+        entry,
+        functionName,
+        policy: document,
+        environment: { ROTOR_RDS_INSTANCES: "*" },
+      });
       return functionName;
     }
 
@@ -104,7 +112,7 @@ for (const { engine, server, idPrefix, skip } of backends) {
         accountName: initial.AccountName,
         grants: [{ dbName: database, privilege: backend.privilege }],
       });
-      const secretName = `${options.prefix ?? `rotor/${engine}-rds`}-${suffix}`;
+      const secretName = `${options.prefix ?? `rotor/${engine}/rds`}-${suffix}`;
       await cloud.kms.createSecret({
         secretName,
         versionId: `v0-${suffix}`,
@@ -132,20 +140,6 @@ for (const { engine, server, idPrefix, skip } of backends) {
       const first = await invokeForOutcome(cloud, functionName, { SecretName: secretName });
       if (!first.ok) return first;
       return invokeForOutcome(cloud, functionName, { SecretName: secretName });
-    }
-
-    /** The template with its RDS statement narrowed to `instance`, as its README suggests. */
-    function narrowedTo(instance: string): PolicyDocument {
-      return {
-        ...policy,
-        Statement: policy.Statement.map((statement) =>
-          actionsOf({ ...policy, Statement: [statement] }).every((action) =>
-            action.startsWith("rds:"),
-          )
-            ? { ...statement, Resource: `acs:rds:*:*:dbinstance/${instance}` }
-            : statement,
-        ),
-      };
     }
 
     const rotated = (outcome: InvocationOutcome) =>
@@ -186,10 +180,10 @@ for (const { engine, server, idPrefix, skip } of backends) {
     );
 
     it(
-      "narrowed to one instance, refuses a secret naming another; the account keeps its password",
+      "refuses a secret naming an instance the policy was not rendered for; the account keeps its password",
       async () => {
         // Prepare
-        const functionName = await deploy(narrowedTo(instanceId));
+        const functionName = await deploy(policy);
         const inside = await newSecret({ mode: "single" });
         const outside = await newSecret({ mode: "single", instance: otherInstanceId });
 
@@ -216,20 +210,39 @@ for (const { engine, server, idPrefix, skip } of backends) {
     );
 
     it(
-      "refuses a secret outside rotor/",
+      "rendered with no instance, grants no RDS right: every secret naming a DBInstanceId is refused",
       async () => {
         // Prepare
-        const functionName = await deploy(policy);
-        const { secretName, initial } = await newSecret({
-          mode: "single",
-          prefix: `app/${engine}-rds`,
-        });
+        const noInstance = await renderedPolicy(entry);
+        const functionName = await deploy(noInstance);
+        const { secretName, initial } = await newSecret({ mode: "single" });
 
         // Act
         const outcome = await invokeForOutcome(cloud, functionName, { SecretName: secretName });
 
         // Assess
-        denied(outcome, "a secret outside rotor/");
+        expect(actionsOf(noInstance).filter((action) => action.startsWith("rds:"))).toEqual([]);
+        denied(outcome, "a policy rendered with no instance");
+        expect(await canLogin(initial)).toBe(true);
+      },
+      TIMEOUT,
+    );
+
+    it.each([
+      ["another kind's secret", "rotor/generic/rds"],
+      ["a secret outside rotor/", `app/${engine}-rds`],
+    ])(
+      "refuses %s",
+      async (_what, prefix) => {
+        // Prepare
+        const functionName = await deploy(policy);
+        const { secretName, initial } = await newSecret({ mode: "single", prefix });
+
+        // Act
+        const outcome = await invokeForOutcome(cloud, functionName, { SecretName: secretName });
+
+        // Assess
+        denied(outcome, prefix);
         expect(await canLogin(initial)).toBe(true);
       },
       TIMEOUT,

@@ -70,7 +70,7 @@ describe("the scheduler's RAM policy", () => {
   it("lets the scheduler plan the secrets and invoke the rotation function", async () => {
     const functionName = `scheduler-${randomUUID().slice(0, 8)}`;
     await deployAsRole(cloud, { entry: "scheduler", functionName, policy });
-    const name = await newSecret("rotor/");
+    const name = await newSecret("rotor/generic/");
 
     const outcome = await invokeForOutcome(cloud, functionName, { payload: "" });
     await cloud.fc.idle();
@@ -95,7 +95,7 @@ describe("the scheduler's RAM policy", () => {
   it("cannot invoke a function outside the rotate-* names", async () => {
     const functionName = `scheduler-${randomUUID().slice(0, 8)}`;
     await deployAsRole(cloud, { entry: "scheduler", functionName, policy });
-    await newSecret("rotor/", { "rotor:function": "admin-tool" });
+    await newSecret("rotor/generic/", { "rotor:function": "admin-tool" });
 
     const outcome = await invokeForOutcome(cloud, functionName, { payload: "" });
 
@@ -111,7 +111,7 @@ describe("the scheduler's RAM policy", () => {
         functionName,
         policy: withoutAction(policy, action),
       });
-      await newSecret("rotor/");
+      await newSecret("rotor/generic/");
 
       // Act
       const outcome = await invokeForOutcome(cloud, functionName, { payload: "" });
@@ -143,7 +143,7 @@ describe("the on-failure function's RAM policy", () => {
   it("lets the function record the failure on the secret", async () => {
     const functionName = `on-failure-${randomUUID().slice(0, 8)}`;
     await deployAsRole(cloud, { entry: "on-failure", functionName, policy });
-    const name = await newSecret("rotor/");
+    const name = await newSecret("rotor/generic/");
 
     const outcome = await invokeForOutcome(cloud, functionName, failureRecord(name));
 
@@ -170,7 +170,7 @@ describe("the on-failure function's RAM policy", () => {
         functionName,
         policy: withoutAction(policy, action),
       });
-      const name = await newSecret("rotor/");
+      const name = await newSecret("rotor/generic/");
 
       const outcome = await invokeForOutcome(cloud, functionName, failureRecord(name));
 

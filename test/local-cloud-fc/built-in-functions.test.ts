@@ -91,7 +91,7 @@ describe("the built-in functions on a local cloud", () => {
 
     // Act
     const served = await serveBuiltInFunctions(cloud);
-    const secretName = `rotor/${uniqueName("served")}`;
+    const secretName = `rotor/generic/${uniqueName("served")}`;
     await cloud.kms.createSecret({
       secretName,
       secretData: "initial-served-value",

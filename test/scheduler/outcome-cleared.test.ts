@@ -36,7 +36,7 @@ describe("a failure recorded on a secret", () => {
     const failed = await tagsOf("outcome/token");
     expect(failed["rotor:status"]).toBe("failed");
     expect(failed["rotor:last-attempt"]).toBe("2024-01-01T00:00:00Z");
-    expect(failed["rotor:last-error"]).toMatch(/^login with \[REDACTED\] refused x+…$/);
+    expect(failed["rotor:last-error"]).toMatch(/^login with \[redacted\] refused x+…$/);
     expect(failed["rotor:last-error"]?.length).toBe(256);
 
     const env = {

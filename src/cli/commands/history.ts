@@ -2,6 +2,7 @@ import { KmsClient } from "../../clients/kms-client.ts";
 import { LAST_FAILURE_TAG } from "../../engine/engine-config.ts";
 import { envCredentials } from "../../handler/env-credentials.ts";
 import { OUTCOME_TAGS } from "../../scheduler/outcome-tags.ts";
+import { scrubUntrustedText } from "../../text/untrusted-text.ts";
 import { type Command, EXIT } from "../command.ts";
 import { parseFlags, UsageError } from "../parse-flags.ts";
 
@@ -57,7 +58,10 @@ Exit codes: 0 shown, 1 the secret could not be read, 2 bad command line.`,
 
 export async function secretHistory(kms: KmsClient, secretName: string): Promise<HistoryEntry[]> {
   const description = await kms.describeSecret({ secretName, fetchTags: true });
-  const tags = Object.fromEntries(description.tags.map((tag) => [tag.key, tag.value]));
+  // Anyone with TagResource chose these values, and Rotor's own quote targets: one clean line each.
+  const tags = Object.fromEntries(
+    description.tags.map((tag) => [tag.key, scrubUntrustedText(tag.value, { maxLength: 256 })]),
+  );
   const { versions } = await kms.listSecretVersionIds({ secretName, includeDeprecated: true });
   const entries: HistoryEntry[] = versions.map((version) => {
     const lease = /^(.+)\.lease-(\d+)$/.exec(version.versionId);

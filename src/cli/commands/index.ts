@@ -6,6 +6,7 @@ import { historyCommand } from "./history.ts";
 import { invokeCommand } from "./invoke.ts";
 import { localCloudCommand } from "./local-cloud.ts";
 import { planCommand } from "./plan.ts";
+import { policyCommand } from "./policy.ts";
 import { rotateCommand } from "./rotate.ts";
 import { statusCommand } from "./status.ts";
 
@@ -18,4 +19,5 @@ export const COMMANDS: readonly Command[] = [
   historyCommand,
   cancelCommand,
   invokeCommand,
+  policyCommand,
 ];

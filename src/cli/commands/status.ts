@@ -2,6 +2,7 @@ import { KmsClient } from "../../clients/kms-client.ts";
 import { engineConfigFromTags, LAST_FAILURE_TAG, ROTATOR_TAG } from "../../engine/engine-config.ts";
 import { leaseOf } from "../../engine/rotation-lock.ts";
 import { envCredentials } from "../../handler/env-credentials.ts";
+import { scrubUntrustedText } from "../../text/untrusted-text.ts";
 import { type Command, EXIT } from "../command.ts";
 import { parseFlags, UsageError } from "../parse-flags.ts";
 
@@ -102,9 +103,20 @@ export async function secretStatus(kms: KmsClient, secretName: string): Promise<
       error: failure[3] as string,
     };
   }
+  // Anyone with TagResource chose the tag values shown: one clean line each.
+  const shown = (value: string | undefined) =>
+    value === undefined ? undefined : scrubUntrustedText(value, { maxLength: 256 });
+  if (lastRotation.outcome === "failed") {
+    lastRotation = {
+      ...lastRotation,
+      at: shown(lastRotation.at) ?? "",
+      step: shown(lastRotation.step) ?? "",
+      error: shown(lastRotation.error) ?? "",
+    };
+  }
   return {
     secretName,
-    rotator: tags[ROTATOR_TAG],
+    rotator: shown(tags[ROTATOR_TAG]),
     versions: versions.map((version) => ({
       versionId: version.versionId,
       createTime: version.createTime,

@@ -89,8 +89,9 @@ function checkTimestamp(value: string | undefined, name: string, now: number): n
   }
   const time = Date.parse(value);
   if (Number.isNaN(time)) throw illegal("not a real date");
-  if (Math.abs(now - time) > TIMESTAMP_WINDOW_MS) {
-    throw illegal("more than 15 minutes away from the server's time");
+  // Strict at both edges: a nonce is remembered until timestamp + window, not a moment longer.
+  if (Math.abs(now - time) >= TIMESTAMP_WINDOW_MS) {
+    throw illegal("15 minutes or more away from the server's time");
   }
   return time;
 }

@@ -27,6 +27,7 @@ import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { RamClient } from "../../clients/ram-client.ts";
+import { renderRolePolicy } from "../../config/role-policy-template.ts";
 import { ApiError } from "../../errors.ts";
 import type { RunningLocalCloud } from "../server.ts";
 import { functionModule, type LocalFunction } from "./local-function.ts";
@@ -93,7 +94,8 @@ export async function serveBuiltInFunctions(
   const served: ServedFunction[] = [];
   for (const fn of BUILT_IN_FUNCTIONS) {
     const roleName = `${ROLE_PREFIX}${fn.name}`;
-    const policyName = await grantTemplatePolicy(ram, fn.name, roleName, trustPolicy);
+    const environment = { ROTOR_ENDPOINT: cloud.endpoint, ...options.environment?.[fn.name] };
+    const policyName = await grantTemplatePolicy(ram, fn.name, roleName, trustPolicy, environment);
     cloud.fc.deploy({
       name: fn.name,
       handler: functionModule(
@@ -103,7 +105,7 @@ export async function serveBuiltInFunctions(
       timeoutSeconds: fn.timeoutSeconds,
       memoryMB: fn.memoryMB,
       role: roleName,
-      environment: { ROTOR_ENDPOINT: cloud.endpoint, ...options.environment?.[fn.name] },
+      environment,
       async: fn.async,
     });
     served.push({ name: fn.name, roleName, policyName });
@@ -117,8 +119,12 @@ async function grantTemplatePolicy(
   functionName: string,
   roleName: string,
   trustPolicy: string,
+  environment: Readonly<Record<string, string>>,
 ): Promise<string> {
-  const document = await readTemplate(join(functionName, "policy.json"));
+  // The role allows the instances the function's own environment allows,
+  // as `rotor policy` renders the template for a real deployment.
+  const template = JSON.parse(await readTemplate(join(functionName, "policy.json")));
+  const document = JSON.stringify(renderRolePolicy(template, environment));
   const digest = createHash("sha256").update(document).digest("hex").slice(0, 8);
   const policyName = `${ROLE_PREFIX}${functionName}-${digest}`;
   await ignoring("EntityAlreadyExists.Role", () =>

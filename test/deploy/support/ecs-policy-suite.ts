@@ -1,9 +1,10 @@
 /**
  * The proof that an ECS rotation function's policy
- * (templates/rotate-ecs-<kind>/policy.json) is sufficient and minimal, over
- * both transports the function chooses between: SSH (with a privileged
- * login read from `rotor-privileged/`) and Cloud Assistant (RunCommand and
- * SendFile on an instance, with their Describe actions). One suite, run by
+ * (templates/rotate-ecs-<kind>/policy.json, rendered for one instance as
+ * `rotor policy` does) is sufficient and minimal, over both transports the
+ * function chooses between: SSH (with a privileged login read from
+ * `rotor-privileged/<kind>/`) and Cloud Assistant (RunCommand and SendFile
+ * on that instance, with their Describe actions). One suite, run by
  * ecs-password-policy.test.ts and ecs-ssh-key-policy.test.ts for their kind.
  */
 import { randomBytes } from "node:crypto";
@@ -16,8 +17,7 @@ import {
   actionsARotationCalls,
   actionsOf,
   DENIED,
-  type PolicyDocument,
-  templateJson,
+  renderedPolicy,
   withoutAction,
 } from "./policy-proof.ts";
 
@@ -28,6 +28,8 @@ const TIMEOUT = 120_000;
 /** What differs between the kinds: the credential a secret holds, and how it is proven. */
 interface EcsKind {
   kind: "ecs-password" | "ecs-ssh-key";
+  /** The other ECS kind, whose secrets this one's role must not read. */
+  other: "ecs-password" | "ecs-ssh-key";
   /** The user's first credential, made usable on the server; the fields its secret holds. */
   initial(world: EcsPolicyWorld, user: TestUser): Promise<Record<string, string>>;
   /** The login credential a stored value holds. */
@@ -37,11 +39,13 @@ interface EcsKind {
 const KINDS: Record<EcsKind["kind"], EcsKind> = {
   "ecs-password": {
     kind: "ecs-password",
+    other: "ecs-ssh-key",
     initial: async (_world, user) => ({ Password: user.password }),
     login: (value) => ({ password: value.Password }),
   },
   "ecs-ssh-key": {
     kind: "ecs-ssh-key",
+    other: "ecs-password",
     async initial(world, user) {
       const pair = await generateSshKeyPair("ed25519", "installed-by-hand");
       await world.installKey(user, pair.publicKey);
@@ -61,7 +65,7 @@ export function describeEcsPolicy(kindName: EcsKind["kind"]): void {
 
   describe.skipIf(sshdSkipReason())(`the ${kind.kind} rotator's RAM policy (sshd)`, () => {
     const world = useEcsPolicyWorld();
-    const template = () => templateJson<PolicyDocument>(`${entry}/policy.json`);
+    const template = () => renderedPolicy(entry, { ROTOR_ECS_INSTANCES: world().instanceId });
 
     /** A fresh user, its secret over `transport`, and the credential it starts with. */
     async function newSecret(
@@ -119,24 +123,26 @@ export function describeEcsPolicy(kindName: EcsKind["kind"]): void {
     );
 
     it(
-      "refuses a secret outside rotor/",
+      "refuses the other ECS kind's secret and a secret outside rotor/",
       async () => {
-        for (const transport of TRANSPORTS) {
-          // Prepare
-          const w = world();
-          const functionName = await w.deploy(entry, await template());
-          const secret = await newSecret(transport, {
-            secretName: `app/${kind.kind}-${randomBytes(4).toString("hex")}`,
-          });
+        for (const prefix of [`rotor/${kind.other}/`, `app/${kind.kind}-`]) {
+          for (const transport of TRANSPORTS) {
+            // Prepare
+            const w = world();
+            const functionName = await w.deploy(entry, await template());
+            const secret = await newSecret(transport, {
+              secretName: `${prefix}${randomBytes(4).toString("hex")}`,
+            });
 
-          // Act
-          const outcome = await invokeForOutcome(w.cloud, functionName, {
-            SecretName: secret.secretName,
-          });
+            // Act
+            const outcome = await invokeForOutcome(w.cloud, functionName, {
+              SecretName: secret.secretName,
+            });
 
-          // Assess
-          denied(outcome, transport);
-          await unchanged(secret);
+            // Assess
+            denied(outcome, `${prefix}…, over ${transport}`);
+            await unchanged(secret);
+          }
         }
       },
       TIMEOUT,
@@ -167,22 +173,11 @@ export function describeEcsPolicy(kindName: EcsKind["kind"]): void {
     );
 
     it(
-      "with its Cloud Assistant statement narrowed to one instance, refuses a secret naming another",
+      "refuses a secret naming an instance the policy was not rendered for",
       async () => {
         // Prepare
         const w = world();
-        const policy = await template();
-        const narrowed: PolicyDocument = {
-          ...policy,
-          Statement: policy.Statement.map((statement) =>
-            actionsOf({ ...policy, Statement: [statement] }).every((action) =>
-              action.startsWith("ecs:"),
-            )
-              ? { ...statement, Resource: `acs:ecs:*:*:instance/${w.instanceId}` }
-              : statement,
-          ),
-        };
-        const functionName = await w.deploy(entry, narrowed);
+        const functionName = await w.deploy(entry, await template());
         const inside = await newSecret("cloud-assistant");
         const outside = await newSecret("cloud-assistant", { instance: w.otherInstanceId });
 
@@ -201,6 +196,33 @@ export function describeEcsPolicy(kindName: EcsKind["kind"]): void {
           errorMessage: expect.stringContaining(`instance/${w.otherInstanceId}`),
         });
         await unchanged(outside);
+      },
+      TIMEOUT,
+    );
+
+    it(
+      "rendered with no instance, grants no Cloud Assistant right; SSH still works",
+      async () => {
+        // Prepare
+        const w = world();
+        const noInstance = await renderedPolicy(entry);
+        const functionName = await w.deploy(entry, noInstance);
+        const overCloudAssistant = await newSecret("cloud-assistant");
+        const overSsh = await newSecret("ssh");
+
+        // Act
+        const refused = await invokeForOutcome(w.cloud, functionName, {
+          SecretName: overCloudAssistant.secretName,
+        });
+        const rotated = await invokeForOutcome(w.cloud, functionName, {
+          SecretName: overSsh.secretName,
+        });
+
+        // Assess
+        expect(actionsOf(noInstance).filter((action) => action.startsWith("ecs:"))).toEqual([]);
+        denied(refused, "Cloud Assistant with a policy rendered for no instance");
+        await unchanged(overCloudAssistant);
+        expect(rotated).toMatchObject({ ok: true, output: { Outcome: "rotated" } });
       },
       TIMEOUT,
     );

@@ -5,7 +5,9 @@
  * same server, for a statement narrowed to the first); secrets for either
  * transport; and the rotation functions deployed as a role holding one
  * policy, with the role's keys in the environment as FC gives them (the
- * Cloud Assistant client takes the standard credential chain).
+ * Cloud Assistant client takes the standard credential chain). The
+ * function itself is deployed allowing every instance
+ * (ROTOR_ECS_INSTANCES=*), so a refusal is the policy's.
  */
 import { randomBytes } from "node:crypto";
 import { chown, mkdir, writeFile } from "node:fs/promises";
@@ -27,10 +29,11 @@ export interface EcsPolicyWorld {
   /** Deploys functions/<entry> as a new role holding only `policy`; returns the function's name. */
   deploy(entry: string, policy: PolicyDocument): Promise<string>;
   /**
-   * Stores a secret tagged `kind` for `user` reached over `transport`. Over
-   * SSH the value names a privileged login stored as `privilegedName`
-   * (default `rotor-privileged/<random>`); over Cloud Assistant it names
-   * `instance` (default `instanceId`).
+   * Stores a secret tagged `kind` for `user` reached over `transport`, as
+   * `secretName` (default `rotor/<kind>/<random>`). Over SSH the value names
+   * a privileged login stored as `privilegedName` (default
+   * `rotor-privileged/<kind>/<random>`), which names the same server; over
+   * Cloud Assistant it names `instance` (default `instanceId`).
    */
   createSecret(input: {
     kind: "ecs-password" | "ecs-ssh-key";
@@ -87,18 +90,30 @@ export function useEcsPolicyWorld(): () => EcsPolicyWorld {
       otherInstanceId,
       async deploy(entry, policy) {
         const functionName = `${entry}-${randomBytes(4).toString("hex")}`;
-        await deployAsRole(c, { entry, functionName, policy });
+        await deployAsRole(c, {
+          entry,
+          functionName,
+          policy,
+          environment: { ROTOR_ECS_INSTANCES: "*" },
+        });
         return functionName;
       },
       async createSecret(input) {
         const secretName =
-          input.secretName ?? `rotor/${input.kind}-${randomBytes(4).toString("hex")}`;
+          input.secretName ?? `rotor/${input.kind}/${randomBytes(4).toString("hex")}`;
         let where: Record<string, unknown>;
         if (input.transport === "ssh") {
           const admin = await s.createUser({ privileged: true });
           const privilegedName =
-            input.privilegedName ?? `rotor-privileged/${randomBytes(4).toString("hex")}`;
-          await store(privilegedName, { UserName: admin.name, Password: admin.password });
+            input.privilegedName ??
+            `rotor-privileged/${input.kind}/${randomBytes(4).toString("hex")}`;
+          await store(privilegedName, {
+            UserName: admin.name,
+            Password: admin.password,
+            host: s.host,
+            port: s.port,
+            hostKeyFingerprint: s.hostKeyFingerprint,
+          });
           where = {
             host: s.host,
             port: s.port,

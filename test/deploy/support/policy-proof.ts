@@ -8,6 +8,11 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { REPO_ROOT } from "../../../src/build/bundle-functions.ts";
 import { RamClient } from "../../../src/clients/ram-client.ts";
+import type { Env } from "../../../src/config/env.ts";
+import {
+  type RamPolicyDocument,
+  renderRolePolicy,
+} from "../../../src/config/role-policy-template.ts";
 import { functionModule } from "../../../src/local-cloud/fc/local-function.ts";
 import type { RunningLocalCloud } from "../../../src/local-cloud/server.ts";
 
@@ -27,14 +32,20 @@ export const RECOVERY_ONLY: ReadonlySet<string> = new Set([
   "kms:UntagResource",
 ]);
 
-export interface PolicyDocument {
-  Version: string;
-  Statement: { Effect: string; Action: string | string[]; Resource: string | string[] }[];
-}
+export type PolicyDocument = RamPolicyDocument;
 
 /** A template file (templates/<path>) parsed as JSON. */
 export async function templateJson<T>(path: string): Promise<T> {
   return JSON.parse(await readFile(join(REPO_ROOT, "templates", path), "utf8")) as T;
+}
+
+/**
+ * templates/<function>/policy.json as `rotor policy <function>` renders it
+ * for a deployment whose environment is `env` (the instances it names fill
+ * in the RDS and ECS resources): the policy an operator creates.
+ */
+export async function renderedPolicy(fn: string, env: Env = {}): Promise<PolicyDocument> {
+  return renderRolePolicy(await templateJson<PolicyDocument>(`${fn}/policy.json`), env);
 }
 
 /** Every action a policy allows, as written. */

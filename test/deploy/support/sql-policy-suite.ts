@@ -1,12 +1,16 @@
 /**
  * The policy proof every SQL rotator's template must pass against its real
  * server (MariaDB for rotate-mysql, PostgreSQL for rotate-postgres): the
- * function, running as a role with only templates/rotate-<engine>/policy.json,
- * rotates a dual-account secret (reading its master secret); without any one
- * action a rotation calls it meets Forbidden.NoPermission for that very
- * action; a secret outside `rotor/` and a master secret outside
- * `rotor-master/` are refused. The rds:* statement serves secrets naming a
- * DBInstanceId only: rds-policy.test.ts proves it.
+ * function, running as a role with only templates/rotate-<engine>/policy.json
+ * (rendered with no RDS instance: no rds:* right at all), rotates a
+ * dual-account secret under `rotor/<engine>/` reading its master secret
+ * from `rotor-master/<engine>/`; without any one action a rotation calls it
+ * meets Forbidden.NoPermission for that very action; the other engine's
+ * secrets and master secrets, and names outside `rotor/` and
+ * `rotor-master/`, are refused. The rds:* statement serves secrets naming a
+ * DBInstanceId only: rds-policy.test.ts proves it. The function's own
+ * limits (ROTOR_SECRET_PREFIXES, ROTOR_MASTER_SECRET_PREFIXES) are left
+ * unset, so every refusal here is RAM's.
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -27,13 +31,15 @@ import {
   DENIED,
   deployAsRole,
   type PolicyDocument,
-  templateJson,
+  renderedPolicy,
   withoutAction,
 } from "./policy-proof.ts";
 
 export interface SqlPolicyTarget {
   /** The rotator: functions/rotate-<engine> and templates/rotate-<engine>/policy.json. */
   engine: TestServer["engine"];
+  /** The other SQL rotator, whose secrets and master secrets this one's role must not read. */
+  otherEngine: TestServer["engine"];
   /** The describe block's title. */
   title: string;
   /** True to skip (the server is missing and CI is not set). */
@@ -53,7 +59,7 @@ export function describeSqlRotatorPolicy(target: SqlPolicyTarget): void {
 
     beforeAll(async () => {
       [server, setup] = await Promise.all([target.startServer(), startDatabaseRotationSetup()]);
-      policy = await templateJson<PolicyDocument>(`${entry}/policy.json`);
+      policy = await renderedPolicy(entry);
     });
     afterAll(async () => {
       await setup?.close();
@@ -66,7 +72,9 @@ export function describeSqlRotatorPolicy(target: SqlPolicyTarget): void {
       return functionName;
     }
 
-    async function newSecret(masterName: string, prefix = `rotor/${target.engine}`) {
+    const ownMaster = () => `rotor-master/${target.engine}/${uniqueSuffix()}`;
+
+    async function newSecret(masterName: string, prefix = `rotor/${target.engine}/app`) {
       const master = await createMasterSecret(setup.kms, testServer(), masterName);
       const initial = await createApplicationAccount(testServer(), { masterSecret: master });
       const secretName = await setup.createSecret(prefix, initial);
@@ -76,7 +84,7 @@ export function describeSqlRotatorPolicy(target: SqlPolicyTarget): void {
     it("lets the function rotate a dual-account secret", async () => {
       // Prepare
       const functionName = await deploy(policy);
-      const { secretName, initial } = await newSecret(`rotor-master/${uniqueSuffix()}`);
+      const { secretName, initial } = await newSecret(ownMaster());
 
       // Act
       const outcome = await invokeForOutcome(setup.cloud, functionName, { SecretName: secretName });
@@ -89,13 +97,13 @@ export function describeSqlRotatorPolicy(target: SqlPolicyTarget): void {
       expect(await canLogin(testServer(), current.AccountName, current.AccountPassword)).toBe(true);
     });
 
-    it("refuses a secret outside rotor/", async () => {
+    it.each([
+      ["the other engine's secret", () => `rotor/${target.otherEngine}/app`],
+      ["a secret outside rotor/", () => `app/${target.engine}`],
+    ])("refuses %s", async (_what, prefix) => {
       // Prepare
       const functionName = await deploy(policy);
-      const { secretName, initial } = await newSecret(
-        `rotor-master/${uniqueSuffix()}`,
-        `app/${target.engine}`,
-      );
+      const { secretName, initial } = await newSecret(ownMaster(), prefix());
 
       // Act
       const outcome = await invokeForOutcome(setup.cloud, functionName, { SecretName: secretName });
@@ -105,12 +113,16 @@ export function describeSqlRotatorPolicy(target: SqlPolicyTarget): void {
       expect((await setup.read(secretName)).AccountPassword).toBe(initial.AccountPassword);
     });
 
-    it("refuses a master secret outside rotor-master/ (om/…)", async () => {
+    it.each([
+      [
+        "the other engine's master secret",
+        () => `rotor-master/${target.otherEngine}/${uniqueSuffix()}`,
+      ],
+      ["a master secret outside rotor-master/", () => `om/${randomBytes(2).toString("hex")}`],
+    ])("refuses %s", async (_what, masterName) => {
       // Prepare
       const functionName = await deploy(policy);
-      // The refusal names the master secret, and the suite's leak scan counts every field of a
-      // stored value (this name included) as secret from 8 characters: a 7-character name.
-      const { secretName, initial } = await newSecret(`om/${randomBytes(2).toString("hex")}`);
+      const { secretName, initial } = await newSecret(masterName());
 
       // Act
       const outcome = await invokeForOutcome(setup.cloud, functionName, { SecretName: secretName });
@@ -126,7 +138,7 @@ export function describeSqlRotatorPolicy(target: SqlPolicyTarget): void {
       for (const action of overSql) {
         // Prepare
         const functionName = await deploy(withoutAction(policy, action));
-        const { secretName, initial } = await newSecret(`rotor-master/${uniqueSuffix()}`);
+        const { secretName, initial } = await newSecret(ownMaster());
 
         // Act
         const outcome = await invokeForOutcome(setup.cloud, functionName, {
