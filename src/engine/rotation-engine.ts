@@ -25,8 +25,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { KmsClient, type KmsClientOptions, type SecretValue } from "../clients/kms-client.ts";
-import { type DeployPolicy, deployPolicyFromEnv } from "../config/deploy-policy.ts";
-import { ApiError, ConfigError, RotorError, ValidationError } from "../errors.ts";
+import {
+  allowsPrefix,
+  type DeployPolicy,
+  deployPolicyFromEnv,
+  describeAllowed,
+} from "../config/deploy-policy.ts";
+import { ApiError, ConfigError, PolicyError, RotorError, ValidationError } from "../errors.ts";
 import type {
   AnyRotator,
   BeforeExternalCall,
@@ -193,6 +198,8 @@ export class RotationEngine {
 
   /** Runs what the request asks for; throws a RotorError naming what went wrong. */
   async rotate(request: RotationRequest): Promise<RotationResult> {
+    // Before the first read: a secret's tags must not get to choose anything here.
+    this.checkSecretPrefix(request.secretName);
     const started = this.now();
     let failedStep: Step | "load" = "load";
     // A rotation without a token, and a dry run, start from ACSCurrent: read
@@ -249,6 +256,19 @@ export class RotationEngine {
   }
 
   // ---- loading and validation ------------------------------------------------
+
+  /**
+   * Refuses a secret outside ROTOR_SECRET_PREFIXES before any KMS call: its
+   * tags would otherwise pick the rotator, target and webhook for a secret
+   * whoever deployed the function never meant it to rotate.
+   */
+  private checkSecretPrefix(secretName: string): void {
+    const allowed = this.policy.secretPrefixes;
+    if (allowsPrefix(allowed, secretName)) return;
+    throw new PolicyError(
+      `Secret ${secretName} is outside the prefixes this function rotates (ROTOR_SECRET_PREFIXES: ${describeAllowed(allowed)}); nothing was read`,
+    );
+  }
 
   /**
    * ACSCurrent, read ahead. Its failure surfaces where it is awaited; until
