@@ -39,11 +39,13 @@ import type {
   RotatorContext,
   Step,
 } from "../rotators/contract.ts";
+import { formatDuration } from "../scheduler/duration.ts";
 import { OUTCOME_TAGS } from "../scheduler/outcome-tags.ts";
 import {
   type EngineConfig,
   engineConfigFromTags,
   LAST_FAILURE_TAG,
+  LEASE_TAG,
   ROTATOR_TAG,
   rotorTags,
 } from "./engine-config.ts";
@@ -316,7 +318,15 @@ export class RotationEngine {
         `Tag ${ROTATOR_TAG} of secret ${secretName}: unknown rotator ${JSON.stringify(kind)} (known: ${known})`,
       );
     }
-    const engineConfig = engineConfigFromTags(tags);
+    const engineConfig = engineConfigFromTags(tags, this.policy);
+    if (engineConfig.leaseCapped) {
+      this.options.log.warn("lease-capped", {
+        secret: secretName,
+        tag: LEASE_TAG,
+        asked: tags[LEASE_TAG],
+        maxLease: formatDuration(this.policy.maxLeaseMs),
+      });
+    }
     const parsed = rotator.config.safeParse(rotorTags(tags));
     if (!parsed.success) {
       const problems = parsed.error.issues.map(
