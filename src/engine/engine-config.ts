@@ -32,7 +32,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
 };
 
 const STAGE_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
-const RESERVED_STAGES = new Set(["ACSCurrent", "ACSPrevious", "RotorLease"]);
+const RESERVED_STAGES = new Set(["ACSCurrent", "ACSPrevious", "RotorLease", "RotorRevoke"]);
 
 /**
  * The engine's settings from the tags. A lease longer than the policy's
@@ -49,7 +49,7 @@ export function engineConfigFromTags(
   if (stage !== undefined) {
     if (!STAGE_PATTERN.test(stage) || RESERVED_STAGES.has(stage)) {
       throw new ValidationError(
-        `Tag rotor:pending-stage: expected a stage name of 1 to 64 letters, digits and _.- other than ACSCurrent, ACSPrevious and RotorLease, got ${JSON.stringify(stage)}`,
+        `Tag rotor:pending-stage: expected a stage name of 1 to 64 letters, digits and _.- other than ACSCurrent, ACSPrevious, RotorLease and RotorRevoke, got ${JSON.stringify(stage)}`,
       );
     }
     config.pendingStage = stage;

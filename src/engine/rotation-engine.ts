@@ -20,8 +20,9 @@
  * KMS calls for one full rotation: DescribeSecret (tags), GetSecretValue
  * (current), the rotator's own (GetRandomPassword for the generic rotator),
  * PutSecretValue (the new value and the lock at once), and three
- * UpdateSecretVersionStage calls. An emergency adds TagResource and
- * UntagResource (the revoke marker).
+ * UpdateSecretVersionStage calls. An emergency adds two
+ * UpdateSecretVersionStage calls, TagResource and UntagResource (the
+ * revoke marker and its label).
  */
 import { randomUUID } from "node:crypto";
 import { KmsClient, type KmsClientOptions, type SecretValue } from "../clients/kms-client.ts";
@@ -57,7 +58,7 @@ import {
 } from "./engine-errors.ts";
 import { GRACE_ENDED_TAG } from "./grace-period.ts";
 import type { JsonLogger } from "./json-logger.ts";
-import { REVOKE_PENDING_TAG, revokeMarkerState } from "./revoke-marker.ts";
+import { REVOKE_PENDING_TAG, REVOKE_STAGE, revokeMarkerState } from "./revoke-marker.ts";
 import {
   LEASE_STAGE,
   type LeaseClaimData,
@@ -370,13 +371,16 @@ export class RotationEngine {
       });
       return;
     }
-    if (state.kind === "stale") {
+    if (state.kind === "stale" || state.kind === "unproven") {
       this.options.log.warn("revoke-marker-dropped", {
         secret: secretName,
         leakedVersionId: leakedId,
-        reason: "a later rotation already replaced the leaked version",
+        reason:
+          state.kind === "stale"
+            ? "a later rotation already replaced the leaked version"
+            : `the version it names carries no ${REVOKE_STAGE} label, so Rotor did not write it`,
       });
-      await this.removeRevokeMarker(secretName);
+      await this.removeRevokeMarker(secretName, state.kind === "stale" && state.labelled);
       setup.revokeMarker = undefined;
       return;
     }
@@ -395,26 +399,59 @@ export class RotationEngine {
         currentVersionId: state.currentId,
       });
       await rotator.revoke?.({ revoked, current: currentValue }, ctx);
-      await this.removeRevokeMarker(secretName);
+      await this.removeRevokeMarker(secretName, state.leakedId);
     });
     setup.revokeMarker = undefined;
   }
 
   /**
-   * An emergency's first write, before anything changes: the version whose
-   * value leaked (the ACSCurrent it read). The tag holds one version: an
-   * older marker it replaces names a version a pending rotation replaces.
+   * An emergency's first writes, before anything changes: the RotorRevoke
+   * label on the version whose value leaked (the ACSCurrent it read), then
+   * the tag naming it. The label is the proof (see revoke-marker.ts); the
+   * tag lets later invocations find it without listing versions. The tag
+   * holds one version: an older marker it replaces names a version a
+   * pending rotation replaces.
    */
-  private async recordLeak(setup: Setup, currentVersionId: string): Promise<void> {
-    if (!setup.emergency || setup.revokeMarker === currentVersionId) return;
-    await this.kms.tagResource({
-      secretName: setup.secretName,
-      tags: [{ key: REVOKE_PENDING_TAG, value: currentVersionId }],
-    });
-    setup.revokeMarker = currentVersionId;
+  private async recordLeak(setup: Setup, current: SecretValue): Promise<void> {
+    if (!setup.emergency) return;
+    const labelled = current.versionStages.includes(REVOKE_STAGE);
+    if (labelled && setup.revokeMarker === current.versionId) return;
+    if (!labelled) {
+      await this.kms.updateSecretVersionStage({
+        secretName: setup.secretName,
+        versionStage: REVOKE_STAGE,
+        moveToVersion: current.versionId,
+      });
+    }
+    if (setup.revokeMarker !== current.versionId) {
+      await this.kms.tagResource({
+        secretName: setup.secretName,
+        tags: [{ key: REVOKE_PENDING_TAG, value: current.versionId }],
+      });
+    }
+    setup.revokeMarker = current.versionId;
   }
 
-  private async removeRevokeMarker(secretName: string): Promise<void> {
+  /**
+   * A ACSCurrent version Rotor labelled as leaked makes the invocation an
+   * emergency even when the tag is gone (removed by hand, or a crash came
+   * between the label and the tag): the label alone is Rotor's record.
+   */
+  private honourRevokeLabel(setup: Setup, current: SecretValue): void {
+    if (current.versionStages.includes(REVOKE_STAGE)) setup.emergency = true;
+  }
+
+  /**
+   * The label comes off first: a tag left alone by a crash names a version
+   * without it, which the next invocation drops as unproven.
+   *
+   * @param labelled the version carrying the RotorRevoke label, or false when none does.
+   */
+  private async removeRevokeMarker(secretName: string, labelled: string | false): Promise<void> {
+    if (labelled !== false) {
+      // A rival may have removed it already (InvalidParameter): nothing left to do then.
+      await removePendingStage(this.kms, secretName, labelled, [REVOKE_STAGE], REVOKE_STAGE);
+    }
     await this.kms.untagResource({ secretName, tagKeys: [REVOKE_PENDING_TAG] });
   }
 
@@ -572,7 +609,8 @@ export class RotationEngine {
       );
     }
     const current = await this.kms.getSecretValue({ secretName, versionStage: ACS_CURRENT });
-    if (step !== "createSecret") await this.recordLeak(setup, current.versionId);
+    this.honourRevokeLabel(setup, current);
+    if (step !== "createSecret") await this.recordLeak(setup, current);
     const rotation: Rotation = {
       ...setup,
       current,
@@ -633,6 +671,7 @@ export class RotationEngine {
         versionStages: stages.filter((stage) => stage !== engineConfig.pendingStage),
       };
     }
+    this.honourRevokeLabel(setup, current);
     const currentValue = this.parseValue(rotator, current, secretName);
     const readCurrent = current;
     const readAhead = this.readAhead(rotator, currentValue);
@@ -643,7 +682,7 @@ export class RotationEngine {
       {},
       async () => {
         // Before anything changes (createValue may already mint a key on the target).
-        await this.recordLeak(setup, readCurrent.versionId);
+        await this.recordLeak(setup, readCurrent);
         // The copy is taken after recordLeak, which notes the marker on setup.
         return this.claimRotation({ ...setup, readAhead }, readCurrent, currentValue);
       },
@@ -948,13 +987,15 @@ export class RotationEngine {
     if (!rotation.emergency) return;
     await rotator.revoke?.({ revoked: values.current, current: values.pending }, ctx);
     if (rotation.revokeMarker === rotation.current.versionId) {
-      await this.removeRevokeMarker(secretName).catch((error: unknown) => {
-        // Harmless if left: the next invocation revokes again (idempotent) and removes it.
-        this.options.log.warn("revoke-marker-left", {
-          secret: secretName,
-          error: describeError(error),
-        });
-      });
+      await this.removeRevokeMarker(secretName, rotation.current.versionId).catch(
+        (error: unknown) => {
+          // Harmless if left: the next invocation revokes again (idempotent) and removes it.
+          this.options.log.warn("revoke-marker-left", {
+            secret: secretName,
+            error: describeError(error),
+          });
+        },
+      );
     }
   }
 
