@@ -528,6 +528,16 @@ export class RotationEngine {
     if (setup.tags[GRACE_ENDED_TAG] === previousId) {
       return finish("nothing-to-end", "its grace period was already ended");
     }
+    // Whatever the tag says: a tagger may not cut the grace period below the deployment's floor.
+    const rotatedAt = Date.parse(
+      versions.find((version) => version.versionId === currentId)?.createTime ?? "",
+    );
+    if (!(this.now() >= rotatedAt + this.policy.minGraceMs)) {
+      return finish(
+        "grace-running",
+        `a grace period may not end sooner than ROTOR_MIN_GRACE_PERIOD (${formatDuration(this.policy.minGraceMs)}) after the rotation`,
+      );
+    }
     const [current, previous] = await Promise.all([
       this.kms.getSecretValue({ secretName, versionId: currentId }),
       this.kms.getSecretValue({ secretName, versionId: previousId }),
