@@ -7,6 +7,7 @@
  * `rotor:grace-period` duration protects); it never reads a secret's value.
  */
 import type { KmsClient } from "../clients/kms-client.ts";
+import { DEFAULT_DEPLOY_POLICY, type DeployPolicy } from "../config/deploy-policy.ts";
 import { type GraceState, readGraceState } from "../engine/grace-period.ts";
 import { ApiError } from "../errors.ts";
 import { previousOccurrence } from "./cron.ts";
@@ -49,11 +50,14 @@ export interface PlanOptions {
   concurrency?: number;
   /** Our own budget of KMS calls per second (default 100, below KMS's per-API quota). */
   kmsQps?: number;
+  /** The limits tags may only narrow (the grace floor, the longest lease…); default: Rotor's defaults. */
+  policy?: DeployPolicy | undefined;
   onProgress?: (done: number, total: number) => void;
 }
 
 export async function planRotations(options: PlanOptions): Promise<PlanEntry[]> {
   const now = options.now ?? Date.now();
+  const limits = options.policy ?? DEFAULT_DEPLOY_POLICY;
   const limiter = new RateLimiter(options.kmsQps ?? 100);
   const secrets: { name: string; tags: Record<string, string> }[] = [];
   for (let page = 1; ; page++) {
@@ -137,7 +141,7 @@ export async function planRotations(options: PlanOptions): Promise<PlanEntry[]> 
         status,
         reason: verdict.reason,
         windowStart,
-        grace: readGraceState(secret.tags, previousVersionId, lastRotation),
+        grace: readGraceState(secret.tags, previousVersionId, lastRotation, limits.minGraceMs),
       };
     },
     options.onProgress,

@@ -6,6 +6,7 @@
  * in the summary; they never stop the run.
  */
 import type { KmsClient } from "../clients/kms-client.ts";
+import type { DeployPolicy } from "../config/deploy-policy.ts";
 import { type AsyncInvoker, type FanOutResult, fanOut, sendInvocations } from "./fan-out.ts";
 import { graceEndings } from "./grace-endings.ts";
 import { type PlanEntry, planRotations } from "./plan.ts";
@@ -17,6 +18,8 @@ export interface SchedulerRunOptions {
   kmsQps?: number;
   fcQps?: number;
   concurrency?: number;
+  /** The limits tags may only narrow, as the rotation functions apply them. */
+  policy?: DeployPolicy | undefined;
   onProgress?: (phase: "plan" | "fan-out", done: number, total: number) => void;
 }
 
@@ -39,6 +42,7 @@ export async function runScheduler(options: SchedulerRunOptions): Promise<Schedu
     now,
     kmsQps: options.kmsQps,
     concurrency: options.concurrency,
+    policy: options.policy,
     onProgress: (done, total) => options.onProgress?.("plan", done, total),
   });
   const due = plan.filter((entry) => entry.status === "due");

@@ -1,4 +1,5 @@
 import { KmsClient } from "../../clients/kms-client.ts";
+import { deployPolicyFromEnv } from "../../config/deploy-policy.ts";
 import { type PlanEntry, planRotations } from "../../scheduler/plan.ts";
 import { type Command, EXIT } from "../command.ts";
 import { integerFlag, parseFlags } from "../parse-flags.ts";
@@ -43,6 +44,7 @@ Progress goes to stderr for large fleets.`,
     const plan = await planRotations({
       kms,
       kmsQps,
+      policy: deployPolicyFromEnv(io.env),
       onProgress: (done, total) => progress.update(done, total),
     });
     progress.finish();

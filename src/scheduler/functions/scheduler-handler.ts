@@ -8,6 +8,7 @@
  */
 import { FcClient } from "../../clients/fc-client.ts";
 import { KmsClient } from "../../clients/kms-client.ts";
+import { deployPolicyFromEnv } from "../../config/deploy-policy.ts";
 import { readEnv } from "../../config/env.ts";
 import type { FcContext } from "../../handler/fc-context.ts";
 import { runScheduler, type SchedulerSummary } from "../run-scheduler.ts";
@@ -29,6 +30,7 @@ export function createSchedulerHandler(options: SchedulerHandlerOptions = {}) {
       kmsQps: numberEnv("ROTOR_SCHEDULER_KMS_QPS"),
       fcQps: numberEnv("ROTOR_SCHEDULER_FC_QPS"),
       concurrency: numberEnv("ROTOR_SCHEDULER_CONCURRENCY"),
+      policy: deployPolicyFromEnv(),
     });
     write(
       JSON.stringify({
