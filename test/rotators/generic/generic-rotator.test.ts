@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConfigError } from "../../../src/errors.ts";
+import { PolicyError } from "../../../src/errors.ts";
 import { DEFAULT_EXCLUDED_CHARACTERS } from "../../../src/rotators/generic/generic-config.ts";
 import { faultInjector } from "../../../src/testing/fault-injector.ts";
 import {
@@ -17,6 +17,8 @@ let keySecret: string;
 beforeAll(async () => {
   harness = await startRotationHarness();
   receiver = await startWebhookReceiver(key);
+  // The deployment of the function under test lets it call this receiver, and nothing else.
+  process.env.ROTOR_WEBHOOK_ORIGINS = receiver.origin;
   keySecret = harness.uniqueName("generic-key");
   await harness.createSecret({ name: keySecret, data: key, tags: {} });
 });
@@ -90,7 +92,7 @@ describe("generic rotator", () => {
     expect(data).toMatch(/^[A-Za-z0-9]{40}$/);
   });
 
-  it("refuses plain http to a host other than 127.0.0.1 unless allowed, before any write", async () => {
+  it("refuses a webhook origin the deployment does not list, before any write", async () => {
     // Prepare
     const name = harness.uniqueName("generic-http");
     await harness.createSecret({
@@ -106,9 +108,9 @@ describe("generic rotator", () => {
     // Act
     const attempt = harness.engine().rotate({ secretName: name });
     // Assess
-    await expect(attempt).rejects.toBeInstanceOf(ConfigError);
+    await expect(attempt).rejects.toBeInstanceOf(PolicyError);
     await expect(attempt).rejects.toThrow(
-      /plain http is allowed only for 127.0.0.1 or with rotor:webhook-allow-http=true/,
+      `names http://example.invalid, which this function may not call (ROTOR_WEBHOOK_ORIGINS: ${receiver.origin})`,
     );
     expect(await harness.versions(name)).toEqual(before);
   });
