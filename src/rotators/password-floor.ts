@@ -63,11 +63,19 @@ const TAG_OF: Record<keyof PasswordRequest, string> = {
   requireEachIncludedType: "rotor:require-each-type",
 };
 
+/** One change made to what the tags asked. */
+export interface FloorAdjustment {
+  /** The tag that asked for less: the one a report should name. */
+  tag: string;
+  /** The change, as a sentence starting with the tag and its value. */
+  text: string;
+}
+
 export interface FlooredRequest {
   /** What to ask GetRandomPassword for. */
   request: PasswordRequest;
-  /** Each change made to what the tags asked, as a sentence naming the tag; empty when none. */
-  adjustments: string[];
+  /** Each change made to what the tags asked; empty when none. */
+  adjustments: FloorAdjustment[];
 }
 
 /**
@@ -90,12 +98,13 @@ export function flooredPasswordRequest(
     );
   }
   const request = { ...asked };
-  const adjustments: string[] = [];
+  const adjustments: FloorAdjustment[] = [];
   if (!asked.requireEachIncludedType && floor.minClasses > 1) {
     request.requireEachIncludedType = true;
-    adjustments.push(
-      `${TAG_OF.requireEachIncludedType}=false ignored: with ROTOR_PASSWORD_MIN_CLASSES at ${floor.minClasses}, every class left must appear`,
-    );
+    adjustments.push({
+      tag: TAG_OF.requireEachIncludedType,
+      text: `${TAG_OF.requireEachIncludedType}=false ignored: with ROTOR_PASSWORD_MIN_CLASSES at ${floor.minClasses}, every class left must appear`,
+    });
   }
   const alphabet = left.reduce((size, { characters }) => size + characters, 0);
   const floorBits = floor.minLength * FLOOR_BITS_PER_CHARACTER;
@@ -108,11 +117,14 @@ export function flooredPasswordRequest(
   }
   if (length > asked.length) {
     request.length = length;
-    adjustments.push(
-      length === floor.minLength
+    const byLength = length === floor.minLength;
+    adjustments.push({
+      // A length raised for the alphabet's sake is the exclusions' doing.
+      tag: byLength ? TAG_OF.length : TAG_OF.excludeCharacters,
+      text: byLength
         ? `${TAG_OF.length}=${asked.length} raised to ${length} (ROTOR_PASSWORD_MIN_LENGTH)`
         : `${TAG_OF.length}=${asked.length} raised to ${length}: the ${alphabet} characters the exclusions leave need that many for ${floorBits} random bits (ROTOR_PASSWORD_MIN_LENGTH ${floor.minLength})`,
-    );
+    });
   }
   return { request, adjustments };
 }
@@ -121,12 +133,15 @@ export function flooredPasswordRequest(
 export function flooredByteLength(
   asked: number,
   floor: PasswordFloor,
-): { length: number; adjustments: string[] } {
+): { length: number; adjustments: FloorAdjustment[] } {
   if (asked >= floor.minLength) return { length: asked, adjustments: [] };
   return {
     length: floor.minLength,
     adjustments: [
-      `${TAG_OF.length}=${asked} raised to ${floor.minLength} (ROTOR_PASSWORD_MIN_LENGTH, in bytes)`,
+      {
+        tag: TAG_OF.length,
+        text: `${TAG_OF.length}=${asked} raised to ${floor.minLength} (ROTOR_PASSWORD_MIN_LENGTH, in bytes)`,
+      },
     ],
   };
 }

@@ -14,6 +14,7 @@ import { previousOccurrence } from "./cron.ts";
 import { dueVerdict } from "./due.ts";
 import { callWithinBudget, mapBounded, RateLimiter } from "./rate-limiter.ts";
 import { isPolicyProblem, type PolicyProblem, readRotationPolicy } from "./rotation-policy.ts";
+import { type TagWeakening, tagWeakenings } from "./tag-weakenings.ts";
 
 export const ROTATOR_TAG = "rotor:rotator";
 export const FUNCTION_TAG = "rotor:function";
@@ -41,6 +42,12 @@ export interface PlanEntry {
   windowStart?: number | undefined;
   /** The ACSPrevious value's grace period, when `rotor:grace-period` is a duration. */
   grace?: GraceState | undefined;
+  /** Tags that turn the rotation off or weaken it (tag-weakenings.ts); empty when none. */
+  weakenings: TagWeakening[];
+  /** Every tag of the secret, as listed. */
+  tags: Readonly<Record<string, string>>;
+  /** The ACSCurrent version, when its versions could be listed. */
+  currentVersionId?: string | undefined;
 }
 
 export interface PlanOptions {
@@ -87,6 +94,8 @@ export async function planRotations(options: PlanOptions): Promise<PlanEntry[]> 
         secretName: secret.name,
         rotator,
         functionName: secret.tags[FUNCTION_TAG] ?? `rotate-${rotator}`,
+        tags: secret.tags,
+        weakenings: tagWeakenings(secret.name, secret.tags, limits),
       };
       const policy = readRotationPolicy(secret.tags);
       if (isPolicyProblem(policy)) {
@@ -101,12 +110,17 @@ export async function planRotations(options: PlanOptions): Promise<PlanEntry[]> 
       }
       let lastRotation: number | undefined;
       let previousVersionId: string | undefined;
+      let currentVersionId: string | undefined;
+      let weakenings = base.weakenings;
       try {
         const { versions } = await callWithinBudget(limiter, () =>
           options.kms.listSecretVersionIds({ secretName: secret.name }),
         );
+        // The versions' stages tell a revoke marker Rotor wrote from a forged one.
+        weakenings = tagWeakenings(secret.name, secret.tags, limits, versions);
         const current = versions.find((version) => version.versionStages.includes("ACSCurrent"));
         lastRotation = current ? Date.parse(current.createTime) : undefined;
+        currentVersionId = current?.versionId;
         previousVersionId = versions.find((version) =>
           version.versionStages.includes("ACSPrevious"),
         )?.versionId;
@@ -136,6 +150,8 @@ export async function planRotations(options: PlanOptions): Promise<PlanEntry[]> 
         : undefined;
       return {
         ...base,
+        weakenings,
+        currentVersionId,
         lastRotation,
         nextRotation: verdict.nextRotation,
         status,

@@ -27,6 +27,8 @@ describe("which grace periods a scheduler run ends", () => {
     nextRotation: undefined,
     status: "unscheduled",
     reason: "",
+    tags: {},
+    weakenings: [],
     ...extra,
   });
 

@@ -6,7 +6,11 @@
  */
 import { randomBytes } from "node:crypto";
 import type { RotatorContext } from "../contract.ts";
-import { flooredByteLength, flooredPasswordRequest } from "../password-floor.ts";
+import {
+  type FloorAdjustment,
+  flooredByteLength,
+  flooredPasswordRequest,
+} from "../password-floor.ts";
 import { DEFAULT_EXCLUDED_CHARACTERS, type GenericConfig } from "./generic-config.ts";
 
 export const DEFAULT_LENGTH = 32;
@@ -38,6 +42,10 @@ export async function generateValue(ctx: RotatorContext<GenericConfig>): Promise
   return randomPassword;
 }
 
-function sayWhatWasRaised(ctx: RotatorContext<GenericConfig>, adjustments: string[]): void {
-  if (adjustments.length > 0) ctx.log.warn("password-floor-applied", { adjustments });
+function sayWhatWasRaised(
+  ctx: RotatorContext<GenericConfig>,
+  adjustments: FloorAdjustment[],
+): void {
+  if (adjustments.length === 0) return;
+  ctx.log.warn("password-floor-applied", { adjustments: adjustments.map(({ text }) => text) });
 }

@@ -4,13 +4,15 @@
  * rotates it. Credentials come from the FC context (the function's role),
  * endpoints from ROTOR_ENDPOINT or the region's public ones. One JSON log
  * line summarises the run; secrets that could not be planned are listed by
- * name and reason.
+ * name and reason. Tags that turn a rotation off or weaken it are reported
+ * once each, as a warning line and on ROTOR_NOTIFY_URL when set.
  */
 import { FcClient } from "../../clients/fc-client.ts";
 import { KmsClient } from "../../clients/kms-client.ts";
 import { deployPolicyFromEnv } from "../../config/deploy-policy.ts";
 import { readEnv } from "../../config/env.ts";
 import type { FcContext } from "../../handler/fc-context.ts";
+import { notifierFromEnv } from "../../notify/webhook-notifier.ts";
 import { runScheduler, type SchedulerSummary } from "../run-scheduler.ts";
 
 export interface SchedulerHandlerOptions {
@@ -31,6 +33,9 @@ export function createSchedulerHandler(options: SchedulerHandlerOptions = {}) {
       fcQps: numberEnv("ROTOR_SCHEDULER_FC_QPS"),
       concurrency: numberEnv("ROTOR_SCHEDULER_CONCURRENCY"),
       policy: deployPolicyFromEnv(),
+      notifier: notifierFromEnv(),
+      warn: (event, fields) =>
+        write(JSON.stringify({ level: "warn", event, fcRequestId: context.requestId, ...fields })),
     });
     write(
       JSON.stringify({
@@ -43,6 +48,7 @@ export function createSchedulerHandler(options: SchedulerHandlerOptions = {}) {
         invoked: summary.invoked,
         duplicates: summary.duplicates,
         graceEndings: summary.graceEndings,
+        weakeningsReported: summary.weakeningsReported,
         failed: summary.failed.map(({ secretName, error }) => ({ secretName, error })),
         skipped: summary.skipped,
       }),

@@ -165,7 +165,10 @@ describe("the generic rotator's password floor", () => {
     // Assess
     expect(request.requireEachIncludedType).toBe(true);
     expect(adjustments).toEqual([
-      "rotor:require-each-type=false ignored: with ROTOR_PASSWORD_MIN_CLASSES at 3, every class left must appear",
+      {
+        tag: "rotor:require-each-type",
+        text: "rotor:require-each-type=false ignored: with ROTOR_PASSWORD_MIN_CLASSES at 3, every class left must appear",
+      },
     ]);
   });
 });
