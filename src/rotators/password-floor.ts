@@ -93,8 +93,9 @@ export function flooredPasswordRequest(
       .filter((key) => key.startsWith("exclude") && asked[key] !== false && asked[key] !== "")
       .map((key) => TAG_OF[key]);
     const count = `${left.length} character class${left.length === 1 ? "" : "es"}`;
+    // The variable comes first: tag values and failure notices cut long messages short.
     throw new PolicyError(
-      `Secret ${secretName}: the tags ${listed(tags)} leave ${count} (${left.map(({ name }) => name).join(", ") || "none"}); this function requires at least ${floor.minClasses} (ROTOR_PASSWORD_MIN_CLASSES); nothing was changed`,
+      `Secret ${secretName}: this function requires at least ${floor.minClasses} character classes (ROTOR_PASSWORD_MIN_CLASSES), but the tags ${listed(tags)} leave ${count} (${left.map(({ name }) => name).join(", ") || "none"}); nothing was changed`,
     );
   }
   const request = { ...asked };

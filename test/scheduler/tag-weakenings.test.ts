@@ -96,7 +96,7 @@ describe("tags that turn rotation off or weaken it", () => {
         tag: "rotor:exclude-lowercase",
         effect: "refused",
         says: expect.stringContaining(
-          "leave 1 character class (punctuation); this function requires at least 3",
+          "requires at least 3 character classes (ROTOR_PASSWORD_MIN_CLASSES), but the tags",
         ),
       },
     ]);

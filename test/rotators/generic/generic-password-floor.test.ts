@@ -85,7 +85,7 @@ describe("the generic rotator's password floor", () => {
     // Assess
     expect(outcome).toBeInstanceOf(PolicyError);
     expect((outcome as Error).message).toBe(
-      `Secret ${name}: the tags rotor:exclude-lowercase, rotor:exclude-uppercase, rotor:exclude-numbers and rotor:exclude-characters leave 1 character class (punctuation); this function requires at least 3 (ROTOR_PASSWORD_MIN_CLASSES); nothing was changed`,
+      `Secret ${name}: this function requires at least 3 character classes (ROTOR_PASSWORD_MIN_CLASSES), but the tags rotor:exclude-lowercase, rotor:exclude-uppercase, rotor:exclude-numbers and rotor:exclude-characters leave 1 character class (punctuation); nothing was changed`,
     );
     expect(value).toBe("generic-floor-initial");
     expect(await harness.versions(name)).toEqual(before);

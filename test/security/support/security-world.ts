@@ -44,6 +44,16 @@ const ROTOR_VARIABLES = [
 
 export type RotorVariables = Partial<Record<(typeof ROTOR_VARIABLES)[number], string>>;
 
+/** A message on the notification webhook: a failed rotation, or tags that weakened one. */
+export interface Notice {
+  event: "rotation_failed" | "rotation_weakened_by_tags";
+  secretName: string;
+  /** A failure's error. */
+  error?: string;
+  /** The weakening tags reported. */
+  weakenings?: { tag: string; value: string; effect: string }[];
+}
+
 export interface SecretState {
   versionId: string;
   data: string;
@@ -55,8 +65,8 @@ export interface SecurityWorld {
   cloud: RunningLocalCloud;
   /** KMS as the account's root: to prepare victims and look at them. */
   kms: KmsClient;
-  /** What the on-failure function announced (generic format), in order. */
-  notifications: { secretName: string; error: string }[];
+  /** What the on-failure function and the scheduler announced (generic format), in order. */
+  notifications: Notice[];
   /** A KMS client for a new RAM user allowed exactly `allow`, and nothing else. */
   attacker(allow: AllowStatement): Promise<KmsClient>;
   /**
@@ -86,8 +96,7 @@ export async function startSecurityWorld(
       body += chunk;
     });
     request.on("end", () => {
-      const notice = JSON.parse(body) as { secretName: string; error: string };
-      notifications.push({ secretName: notice.secretName, error: notice.error });
+      notifications.push(JSON.parse(body) as Notice);
       response.end("ok");
     });
   });
