@@ -86,13 +86,15 @@ export async function prepareTarget(
   if (kind === "generic") {
     const key = randomBytes(32).toString("hex");
     const receiver = await startWebhookReceiver(key);
+    // The rotation children inherit this environment: their deployment lets them call the receiver.
+    const origins = process.env.ROTOR_WEBHOOK_ORIGINS;
+    process.env.ROTOR_WEBHOOK_ORIGINS = origins ? `${origins},${receiver.origin}` : receiver.origin;
     const keySecret = `campaign/webhook-key/${suffix()}`;
     await kms.createSecret({ secretName: keySecret, secretData: key, versionId: "v1" });
-    const data = JSON.stringify({
-      AccountName: `app_${suffix()}`,
-      AccountPassword: randomBytes(18).toString("base64url"),
-    });
-    receiver.accepted.add(data);
+    const password = randomBytes(18).toString("base64url");
+    const data = JSON.stringify({ AccountName: `app_${suffix()}`, AccountPassword: password });
+    // The webhook is sent the rotated field alone.
+    receiver.accepted.add(password);
     await create(data, {
       "rotor:rotator": "generic",
       "rotor:webhook-url": receiver.url,
@@ -102,7 +104,8 @@ export async function prepareTarget(
       kind,
       secretName,
       async verify(value) {
-        if (!receiver.accepted.has(value))
+        const { AccountPassword } = JSON.parse(value) as { AccountPassword: string };
+        if (!receiver.accepted.has(AccountPassword))
           throw new Error("the webhook service does not hold this value");
       },
       orphans: async () => [],

@@ -16,6 +16,7 @@
  * | `ROTOR_PASSWORD_MIN_LENGTH`     | shortest generated password                              | 20                 |
  * | `ROTOR_PASSWORD_MIN_CLASSES`    | fewest character classes in a generated password         | 3                  |
  * | `ROTOR_MAX_LEASE`               | longest lease a `rotor:lease` tag may ask for            | 1h                 |
+ * | `ROTOR_MIN_GRACE_PERIOD`        | shortest grace a `rotor:grace-period` tag may ask for    | 1h                 |
  *
  * Lists are comma-separated; `*` alone allows every value. docs/security.md
  * explains each and how to set it in s.yaml.
@@ -45,6 +46,8 @@ export interface DeployPolicy {
   passwordFloor: { minLength: number; minClasses: number };
   /** The longest lease a `rotor:lease` tag may ask for, in milliseconds. */
   maxLeaseMs: number;
+  /** The shortest grace period a `rotor:grace-period` tag may ask for, in milliseconds. */
+  minGraceMs: number;
 }
 
 const ANY: Allowed = { any: true };
@@ -60,6 +63,7 @@ export const DEFAULT_DEPLOY_POLICY: DeployPolicy = {
   webhookOrigins: NONE,
   passwordFloor: { minLength: 20, minClasses: 3 },
   maxLeaseMs: 60 * 60 * 1000,
+  minGraceMs: 60 * 60 * 1000,
 };
 
 /** Reads the policy from the environment; a malformed variable is a ConfigError naming it. */
@@ -77,7 +81,8 @@ export function deployPolicyFromEnv(env: Env = process.env): DeployPolicy {
       minLength: readWhole("ROTOR_PASSWORD_MIN_LENGTH", env, 8, 128) ?? d.passwordFloor.minLength,
       minClasses: readWhole("ROTOR_PASSWORD_MIN_CLASSES", env, 1, 4) ?? d.passwordFloor.minClasses,
     },
-    maxLeaseMs: readDuration("ROTOR_MAX_LEASE", env) ?? d.maxLeaseMs,
+    maxLeaseMs: readDuration("ROTOR_MAX_LEASE", env, "1m", "7d") ?? d.maxLeaseMs,
+    minGraceMs: readDuration("ROTOR_MIN_GRACE_PERIOD", env, "1s", "30d") ?? d.minGraceMs,
   };
 }
 
@@ -123,15 +128,21 @@ function readWhole(name: string, env: Env, min: number, max: number): number | u
 
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
-function readDuration(name: string, env: Env): number | undefined {
+type Duration = `${number}${keyof typeof UNIT_MS}`;
+
+function readDuration(name: string, env: Env, min: Duration, max: Duration): number | undefined {
   const text = readEnv(name, env);
   if (text === undefined) return undefined;
-  const match = /^(\d{1,6})([smhd])$/.exec(text);
-  const ms = match ? Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS] : 0;
-  if (ms < 60_000 || ms > 7 * UNIT_MS.d) {
+  const ms = durationMs(text);
+  if (ms === undefined || ms < (durationMs(min) ?? 0) || ms > (durationMs(max) ?? 0)) {
     throw new ConfigError(
-      `Environment variable ${name}: expected a duration from 1m to 7d such as "1h" or "30m", got ${JSON.stringify(text)}`,
+      `Environment variable ${name}: expected a duration from ${min} to ${max} such as "1h" or "30m", got ${JSON.stringify(text)}`,
     );
   }
   return ms;
+}
+
+function durationMs(text: string): number | undefined {
+  const match = /^(\d{1,6})([smhd])$/.exec(text);
+  return match ? Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS] : undefined;
 }

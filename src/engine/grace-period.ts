@@ -55,12 +55,15 @@ export interface GraceState {
  * The grace state of a secret, or undefined when there is nothing to end:
  * no duration set (or an invalid one, which the rotator itself reports at
  * its next rotation), or no ACSPrevious version. `rotatedAt` is when the
- * ACSCurrent version was created.
+ * ACSCurrent version was created. A duration shorter than the deployment's
+ * floor (ROTOR_MIN_GRACE_PERIOD) ends at the floor, as the engine enforces.
  */
 export function readGraceState(
   tags: Readonly<Record<string, string>>,
   previousVersionId: string | undefined,
   rotatedAt: number | undefined,
+  /** ROTOR_MIN_GRACE_PERIOD: a shorter tag ends no sooner than this. */
+  minGraceMs = 0,
 ): GraceState | undefined {
   const text = tags[GRACE_PERIOD_TAG];
   if (text === undefined || previousVersionId === undefined || rotatedAt === undefined) {
@@ -70,7 +73,7 @@ export function readGraceState(
   if (typeof grace !== "number") return undefined;
   return {
     previousVersionId,
-    endsAt: rotatedAt + grace,
+    endsAt: rotatedAt + Math.max(grace, minGraceMs),
     ended: tags[GRACE_ENDED_TAG] === previousVersionId,
   };
 }

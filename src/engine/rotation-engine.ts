@@ -20,13 +20,19 @@
  * KMS calls for one full rotation: DescribeSecret (tags), GetSecretValue
  * (current), the rotator's own (GetRandomPassword for the generic rotator),
  * PutSecretValue (the new value and the lock at once), and three
- * UpdateSecretVersionStage calls. An emergency adds TagResource and
- * UntagResource (the revoke marker).
+ * UpdateSecretVersionStage calls. An emergency adds two
+ * UpdateSecretVersionStage calls, TagResource and UntagResource (the
+ * revoke marker and its label).
  */
 import { randomUUID } from "node:crypto";
 import { KmsClient, type KmsClientOptions, type SecretValue } from "../clients/kms-client.ts";
-import { type DeployPolicy, deployPolicyFromEnv } from "../config/deploy-policy.ts";
-import { ApiError, ConfigError, RotorError, ValidationError } from "../errors.ts";
+import {
+  allowsPrefix,
+  type DeployPolicy,
+  deployPolicyFromEnv,
+  describeAllowed,
+} from "../config/deploy-policy.ts";
+import { ApiError, ConfigError, PolicyError, RotorError, ValidationError } from "../errors.ts";
 import type {
   AnyRotator,
   BeforeExternalCall,
@@ -34,11 +40,13 @@ import type {
   RotatorContext,
   Step,
 } from "../rotators/contract.ts";
+import { formatDuration } from "../scheduler/duration.ts";
 import { OUTCOME_TAGS } from "../scheduler/outcome-tags.ts";
 import {
   type EngineConfig,
   engineConfigFromTags,
   LAST_FAILURE_TAG,
+  LEASE_TAG,
   ROTATOR_TAG,
   rotorTags,
 } from "./engine-config.ts";
@@ -50,7 +58,7 @@ import {
 } from "./engine-errors.ts";
 import { GRACE_ENDED_TAG } from "./grace-period.ts";
 import type { JsonLogger } from "./json-logger.ts";
-import { REVOKE_PENDING_TAG, revokeMarkerState } from "./revoke-marker.ts";
+import { REVOKE_PENDING_TAG, REVOKE_STAGE, revokeMarkerState } from "./revoke-marker.ts";
 import {
   LEASE_STAGE,
   type LeaseClaimData,
@@ -193,6 +201,8 @@ export class RotationEngine {
 
   /** Runs what the request asks for; throws a RotorError naming what went wrong. */
   async rotate(request: RotationRequest): Promise<RotationResult> {
+    // Before the first read: a secret's tags must not get to choose anything here.
+    this.checkSecretPrefix(request.secretName);
     const started = this.now();
     let failedStep: Step | "load" = "load";
     // A rotation without a token, and a dry run, start from ACSCurrent: read
@@ -251,6 +261,19 @@ export class RotationEngine {
   // ---- loading and validation ------------------------------------------------
 
   /**
+   * Refuses a secret outside ROTOR_SECRET_PREFIXES before any KMS call: its
+   * tags would otherwise pick the rotator, target and webhook for a secret
+   * whoever deployed the function never meant it to rotate.
+   */
+  private checkSecretPrefix(secretName: string): void {
+    const allowed = this.policy.secretPrefixes;
+    if (allowsPrefix(allowed, secretName)) return;
+    throw new PolicyError(
+      `Secret ${secretName} is outside the prefixes this function rotates (ROTOR_SECRET_PREFIXES: ${describeAllowed(allowed)}); nothing was read`,
+    );
+  }
+
+  /**
    * ACSCurrent, read ahead. Its failure surfaces where it is awaited; until
    * then (or if loading fails first and it never is) it must not count as
    * an unhandled rejection.
@@ -296,7 +319,15 @@ export class RotationEngine {
         `Tag ${ROTATOR_TAG} of secret ${secretName}: unknown rotator ${JSON.stringify(kind)} (known: ${known})`,
       );
     }
-    const engineConfig = engineConfigFromTags(tags);
+    const engineConfig = engineConfigFromTags(tags, this.policy);
+    if (engineConfig.leaseCapped) {
+      this.options.log.warn("lease-capped", {
+        secret: secretName,
+        tag: LEASE_TAG,
+        asked: tags[LEASE_TAG],
+        maxLease: formatDuration(this.policy.maxLeaseMs),
+      });
+    }
     const parsed = rotator.config.safeParse(rotorTags(tags));
     if (!parsed.success) {
       const problems = parsed.error.issues.map(
@@ -340,13 +371,16 @@ export class RotationEngine {
       });
       return;
     }
-    if (state.kind === "stale") {
+    if (state.kind === "stale" || state.kind === "unproven") {
       this.options.log.warn("revoke-marker-dropped", {
         secret: secretName,
         leakedVersionId: leakedId,
-        reason: "a later rotation already replaced the leaked version",
+        reason:
+          state.kind === "stale"
+            ? "a later rotation already replaced the leaked version"
+            : `the version it names carries no ${REVOKE_STAGE} label, so Rotor did not write it`,
       });
-      await this.removeRevokeMarker(secretName);
+      await this.removeRevokeMarker(secretName, state.kind === "stale" && state.labelled);
       setup.revokeMarker = undefined;
       return;
     }
@@ -365,26 +399,59 @@ export class RotationEngine {
         currentVersionId: state.currentId,
       });
       await rotator.revoke?.({ revoked, current: currentValue }, ctx);
-      await this.removeRevokeMarker(secretName);
+      await this.removeRevokeMarker(secretName, state.leakedId);
     });
     setup.revokeMarker = undefined;
   }
 
   /**
-   * An emergency's first write, before anything changes: the version whose
-   * value leaked (the ACSCurrent it read). The tag holds one version: an
-   * older marker it replaces names a version a pending rotation replaces.
+   * An emergency's first writes, before anything changes: the RotorRevoke
+   * label on the version whose value leaked (the ACSCurrent it read), then
+   * the tag naming it. The label is the proof (see revoke-marker.ts); the
+   * tag lets later invocations find it without listing versions. The tag
+   * holds one version: an older marker it replaces names a version a
+   * pending rotation replaces.
    */
-  private async recordLeak(setup: Setup, currentVersionId: string): Promise<void> {
-    if (!setup.emergency || setup.revokeMarker === currentVersionId) return;
-    await this.kms.tagResource({
-      secretName: setup.secretName,
-      tags: [{ key: REVOKE_PENDING_TAG, value: currentVersionId }],
-    });
-    setup.revokeMarker = currentVersionId;
+  private async recordLeak(setup: Setup, current: SecretValue): Promise<void> {
+    if (!setup.emergency) return;
+    const labelled = current.versionStages.includes(REVOKE_STAGE);
+    if (labelled && setup.revokeMarker === current.versionId) return;
+    if (!labelled) {
+      await this.kms.updateSecretVersionStage({
+        secretName: setup.secretName,
+        versionStage: REVOKE_STAGE,
+        moveToVersion: current.versionId,
+      });
+    }
+    if (setup.revokeMarker !== current.versionId) {
+      await this.kms.tagResource({
+        secretName: setup.secretName,
+        tags: [{ key: REVOKE_PENDING_TAG, value: current.versionId }],
+      });
+    }
+    setup.revokeMarker = current.versionId;
   }
 
-  private async removeRevokeMarker(secretName: string): Promise<void> {
+  /**
+   * A ACSCurrent version Rotor labelled as leaked makes the invocation an
+   * emergency even when the tag is gone (removed by hand, or a crash came
+   * between the label and the tag): the label alone is Rotor's record.
+   */
+  private honourRevokeLabel(setup: Setup, current: SecretValue): void {
+    if (current.versionStages.includes(REVOKE_STAGE)) setup.emergency = true;
+  }
+
+  /**
+   * The label comes off first: a tag left alone by a crash names a version
+   * without it, which the next invocation drops as unproven.
+   *
+   * @param labelled the version carrying the RotorRevoke label, or false when none does.
+   */
+  private async removeRevokeMarker(secretName: string, labelled: string | false): Promise<void> {
+    if (labelled !== false) {
+      // A rival may have removed it already (InvalidParameter): nothing left to do then.
+      await removePendingStage(this.kms, secretName, labelled, [REVOKE_STAGE], REVOKE_STAGE);
+    }
     await this.kms.untagResource({ secretName, tagKeys: [REVOKE_PENDING_TAG] });
   }
 
@@ -460,6 +527,16 @@ export class RotationEngine {
     }
     if (setup.tags[GRACE_ENDED_TAG] === previousId) {
       return finish("nothing-to-end", "its grace period was already ended");
+    }
+    // Whatever the tag says: a tagger may not cut the grace period below the deployment's floor.
+    const rotatedAt = Date.parse(
+      versions.find((version) => version.versionId === currentId)?.createTime ?? "",
+    );
+    if (!(this.now() >= rotatedAt + this.policy.minGraceMs)) {
+      return finish(
+        "grace-running",
+        `a grace period may not end sooner than ROTOR_MIN_GRACE_PERIOD (${formatDuration(this.policy.minGraceMs)}) after the rotation`,
+      );
     }
     const [current, previous] = await Promise.all([
       this.kms.getSecretValue({ secretName, versionId: currentId }),
@@ -542,7 +619,8 @@ export class RotationEngine {
       );
     }
     const current = await this.kms.getSecretValue({ secretName, versionStage: ACS_CURRENT });
-    if (step !== "createSecret") await this.recordLeak(setup, current.versionId);
+    this.honourRevokeLabel(setup, current);
+    if (step !== "createSecret") await this.recordLeak(setup, current);
     const rotation: Rotation = {
       ...setup,
       current,
@@ -603,6 +681,7 @@ export class RotationEngine {
         versionStages: stages.filter((stage) => stage !== engineConfig.pendingStage),
       };
     }
+    this.honourRevokeLabel(setup, current);
     const currentValue = this.parseValue(rotator, current, secretName);
     const readCurrent = current;
     const readAhead = this.readAhead(rotator, currentValue);
@@ -613,7 +692,7 @@ export class RotationEngine {
       {},
       async () => {
         // Before anything changes (createValue may already mint a key on the target).
-        await this.recordLeak(setup, readCurrent.versionId);
+        await this.recordLeak(setup, readCurrent);
         // The copy is taken after recordLeak, which notes the marker on setup.
         return this.claimRotation({ ...setup, readAhead }, readCurrent, currentValue);
       },
@@ -918,13 +997,15 @@ export class RotationEngine {
     if (!rotation.emergency) return;
     await rotator.revoke?.({ revoked: values.current, current: values.pending }, ctx);
     if (rotation.revokeMarker === rotation.current.versionId) {
-      await this.removeRevokeMarker(secretName).catch((error: unknown) => {
-        // Harmless if left: the next invocation revokes again (idempotent) and removes it.
-        this.options.log.warn("revoke-marker-left", {
-          secret: secretName,
-          error: describeError(error),
-        });
-      });
+      await this.removeRevokeMarker(secretName, rotation.current.versionId).catch(
+        (error: unknown) => {
+          // Harmless if left: the next invocation revokes again (idempotent) and removes it.
+          this.options.log.warn("revoke-marker-left", {
+            secret: secretName,
+            error: describeError(error),
+          });
+        },
+      );
     }
   }
 

@@ -1,16 +1,18 @@
 /**
- * Announces a failed rotation, or a failed scheduler run, to a chat or
- * incident webhook. Formats: `generic` (a JSON event), `dingtalk`, `lark`
- * (Feishu) and `slack` (their incoming-webhook text message shapes).
- * Configured per function by ROTOR_NOTIFY_URL and ROTOR_NOTIFY_FORMAT. The
- * message names secrets, functions and (already redacted) errors; never a
- * value. An error may quote a target's words, so every text of a notice is
- * scrubbed (src/text/untrusted-text.ts) before it is sent: people read it
- * in a chat client, which must get no control character, forged line or
- * bidi trick.
+ * Announces a failed rotation, a failed scheduler run, or tags that turned
+ * a secret's rotation off or weakened it, to a chat or incident webhook.
+ * Formats: `generic` (a JSON event), `dingtalk`, `lark` (Feishu) and
+ * `slack` (their incoming-webhook text message shapes). Configured per
+ * function by ROTOR_NOTIFY_URL and ROTOR_NOTIFY_FORMAT. The message names
+ * secrets, functions and (already redacted) errors, or the tags and what
+ * they do; never a value. An error may quote a target's words, so every
+ * text of a notice is scrubbed (src/text/untrusted-text.ts) before it is
+ * sent: people read it in a chat client, which must get no control
+ * character, forged line or bidi trick.
  */
 import { type Env, readEnv } from "../config/env.ts";
 import { ConfigError } from "../errors.ts";
+import type { TagWeakening } from "../scheduler/tag-weakenings.ts";
 import { scrubUntrustedText } from "../text/untrusted-text.ts";
 
 export const NOTIFY_FORMATS = ["generic", "dingtalk", "lark", "slack"] as const;
@@ -35,9 +37,17 @@ export interface SchedulerFailureNotice {
   at: number;
 }
 
+/** Tags that turned a secret's rotation off or weakened it, as the scheduler found them. */
+export interface TagWeakeningNotice {
+  secretName: string;
+  weakenings: readonly TagWeakening[];
+  at: number;
+}
+
 export interface Notifier {
   notify(notice: RotationFailureNotice): Promise<void>;
   notifySchedulerFailure(notice: SchedulerFailureNotice): Promise<void>;
+  warnWeakened(notice: TagWeakeningNotice): Promise<void>;
 }
 
 /** How many failed requests a chat message lists; the rest are counted. */
@@ -93,7 +103,28 @@ export function webhookNotifier(url: string, format: NotifyFormat): Notifier {
   return {
     notify: (notice) => post(messageFor(format, notice)),
     notifySchedulerFailure: (notice) => post(schedulerMessageFor(format, notice)),
+    warnWeakened: (notice) => post(weakeningMessageFor(format, notice)),
   };
+}
+
+function weakeningMessageFor(format: NotifyFormat, notice: TagWeakeningNotice): unknown {
+  const time = new Date(notice.at).toISOString();
+  // Tag values are written by whoever may tag the secret: scrubbed like a target's text.
+  const weakenings = notice.weakenings.map((found) => ({
+    ...found,
+    value: scrubUntrustedText(found.value, { maxLength: 256 }),
+  }));
+  const secretName = scrubUntrustedText(notice.secretName, { maxLength: 256 });
+  if (format === "generic") {
+    return { event: "rotation_weakened_by_tags", secretName, weakenings, at: time };
+  }
+  const findings = weakenings
+    .map((found) => `${found.tag}=${found.value} (${found.effect}: ${found.says})`)
+    .join("; ");
+  return textMessage(
+    format,
+    `Rotor: tags of secret ${secretName} turn its rotation off or weaken it, found at ${time}: ${findings}`,
+  );
 }
 
 /** The longest error a notification carries; the rest is in the function's logs. */

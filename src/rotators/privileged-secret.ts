@@ -19,11 +19,24 @@ export async function readPrivilegedSecret(
   secretName: string,
   role: string,
 ): Promise<string> {
+  checkPrivilegedSecretName(ctx, secretName, role);
+  return ctx.readSecret(secretName);
+}
+
+/**
+ * The same refusal without the read: for a step that names the secret
+ * early (createSecret) so that nothing is stored for a rotation a later
+ * step would have to refuse.
+ */
+export function checkPrivilegedSecretName(
+  ctx: RotatorContext<unknown>,
+  secretName: string,
+  role: string,
+): void {
   const allowed = ctx.policy.masterSecretPrefixes;
   if (!allowsPrefix(allowed, secretName)) {
     throw new PolicyError(
       `Secret ${ctx.secretName} names ${role} ${secretName}, outside the prefixes this function may read (ROTOR_MASTER_SECRET_PREFIXES: ${describeAllowed(allowed)}); nothing was read`,
     );
   }
-  return ctx.readSecret(secretName);
 }

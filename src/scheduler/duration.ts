@@ -34,3 +34,11 @@ export function parseWindow(text: string): number | { error: string } {
     return { error: `must be more than 0 and at most 7d, got ${text}` };
   return ms;
 }
+
+/** A duration as a tag or variable would write it: the largest unit that divides it (`1h`, `90m`, `7d`). */
+export function formatDuration(ms: number): string {
+  for (const unit of ["d", "h", "m", "s"] as const) {
+    if (ms >= UNIT_MS[unit] && ms % UNIT_MS[unit] === 0) return `${ms / UNIT_MS[unit]}${unit}`;
+  }
+  return `${ms}ms`;
+}

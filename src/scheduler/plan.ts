@@ -7,12 +7,14 @@
  * `rotor:grace-period` duration protects); it never reads a secret's value.
  */
 import type { KmsClient } from "../clients/kms-client.ts";
+import { DEFAULT_DEPLOY_POLICY, type DeployPolicy } from "../config/deploy-policy.ts";
 import { type GraceState, readGraceState } from "../engine/grace-period.ts";
 import { ApiError } from "../errors.ts";
 import { previousOccurrence } from "./cron.ts";
 import { dueVerdict } from "./due.ts";
 import { callWithinBudget, mapBounded, RateLimiter } from "./rate-limiter.ts";
 import { isPolicyProblem, type PolicyProblem, readRotationPolicy } from "./rotation-policy.ts";
+import { type TagWeakening, tagWeakenings } from "./tag-weakenings.ts";
 
 export const ROTATOR_TAG = "rotor:rotator";
 export const FUNCTION_TAG = "rotor:function";
@@ -40,6 +42,12 @@ export interface PlanEntry {
   windowStart?: number | undefined;
   /** The ACSPrevious value's grace period, when `rotor:grace-period` is a duration. */
   grace?: GraceState | undefined;
+  /** Tags that turn the rotation off or weaken it (tag-weakenings.ts); empty when none. */
+  weakenings: TagWeakening[];
+  /** Every tag of the secret, as listed. */
+  tags: Readonly<Record<string, string>>;
+  /** The ACSCurrent version, when its versions could be listed. */
+  currentVersionId?: string | undefined;
 }
 
 export interface PlanOptions {
@@ -49,11 +57,14 @@ export interface PlanOptions {
   concurrency?: number;
   /** Our own budget of KMS calls per second (default 100, below KMS's per-API quota). */
   kmsQps?: number;
+  /** The limits tags may only narrow (the grace floor, the longest lease…); default: Rotor's defaults. */
+  policy?: DeployPolicy | undefined;
   onProgress?: (done: number, total: number) => void;
 }
 
 export async function planRotations(options: PlanOptions): Promise<PlanEntry[]> {
   const now = options.now ?? Date.now();
+  const limits = options.policy ?? DEFAULT_DEPLOY_POLICY;
   const limiter = new RateLimiter(options.kmsQps ?? 100);
   const secrets: { name: string; tags: Record<string, string> }[] = [];
   for (let page = 1; ; page++) {
@@ -83,6 +94,8 @@ export async function planRotations(options: PlanOptions): Promise<PlanEntry[]> 
         secretName: secret.name,
         rotator,
         functionName: secret.tags[FUNCTION_TAG] ?? `rotate-${rotator}`,
+        tags: secret.tags,
+        weakenings: tagWeakenings(secret.name, secret.tags, limits),
       };
       const policy = readRotationPolicy(secret.tags);
       if (isPolicyProblem(policy)) {
@@ -97,12 +110,17 @@ export async function planRotations(options: PlanOptions): Promise<PlanEntry[]> 
       }
       let lastRotation: number | undefined;
       let previousVersionId: string | undefined;
+      let currentVersionId: string | undefined;
+      let weakenings = base.weakenings;
       try {
         const { versions } = await callWithinBudget(limiter, () =>
           options.kms.listSecretVersionIds({ secretName: secret.name }),
         );
+        // The versions' stages tell a revoke marker Rotor wrote from a forged one.
+        weakenings = tagWeakenings(secret.name, secret.tags, limits, versions);
         const current = versions.find((version) => version.versionStages.includes("ACSCurrent"));
         lastRotation = current ? Date.parse(current.createTime) : undefined;
+        currentVersionId = current?.versionId;
         previousVersionId = versions.find((version) =>
           version.versionStages.includes("ACSPrevious"),
         )?.versionId;
@@ -132,12 +150,14 @@ export async function planRotations(options: PlanOptions): Promise<PlanEntry[]> 
         : undefined;
       return {
         ...base,
+        weakenings,
+        currentVersionId,
         lastRotation,
         nextRotation: verdict.nextRotation,
         status,
         reason: verdict.reason,
         windowStart,
-        grace: readGraceState(secret.tags, previousVersionId, lastRotation),
+        grace: readGraceState(secret.tags, previousVersionId, lastRotation, limits.minGraceMs),
       };
     },
     options.onProgress,

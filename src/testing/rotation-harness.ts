@@ -6,6 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { KmsClient, type VersionSummary } from "../clients/kms-client.ts";
+import type { DeployPolicy } from "../config/deploy-policy.ts";
 import { createJsonLogger } from "../engine/json-logger.ts";
 import { type EngineOptions, RotationEngine } from "../engine/rotation-engine.ts";
 import { type RunningLocalCloud, startLocalCloud } from "../local-cloud/embedded.ts";
@@ -18,6 +19,8 @@ export interface EngineOverrides {
   clockOffsetMs?: number | undefined;
   deadline?: number | undefined;
   stepMarginMs?: number | undefined;
+  /** What the deployment allows; default read from the environment, as a function does. */
+  policy?: DeployPolicy | undefined;
 }
 
 export interface RotationHarness {
@@ -78,6 +81,7 @@ export async function startRotationHarness(
         beforeExternalCall: overrides.beforeExternalCall,
         deadline: overrides.deadline,
         stepMarginMs: overrides.stepMarginMs,
+        policy: overrides.policy,
         sleep: () => new Promise((resolve) => setTimeout(resolve, 10)),
         testRetryDelayMs: 10,
       };

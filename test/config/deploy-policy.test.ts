@@ -17,6 +17,7 @@ describe("deploy policy from the function's environment", () => {
     expect(allowsExactly(policy.webhookOrigins, "https://hooks.example.com")).toBe(false);
     expect(policy.passwordFloor).toEqual({ minLength: 20, minClasses: 3 });
     expect(policy.maxLeaseMs).toBe(3_600_000);
+    expect(policy.minGraceMs).toBe(3_600_000);
   });
 
   it("reads lists, * for any, numbers and a duration", () => {
@@ -27,6 +28,7 @@ describe("deploy policy from the function's environment", () => {
       ROTOR_PASSWORD_MIN_LENGTH: "32",
       ROTOR_PASSWORD_MIN_CLASSES: "4",
       ROTOR_MAX_LEASE: "30m",
+      ROTOR_MIN_GRACE_PERIOD: "1s",
     });
     expect(allowsPrefix(policy.secretPrefixes, "rotor/pg/app")).toBe(true);
     expect(allowsPrefix(policy.secretPrefixes, "rotor/generic/app")).toBe(false);
@@ -35,6 +37,7 @@ describe("deploy policy from the function's environment", () => {
     expect(allowsExactly(policy.webhookOrigins, "https://hooks.example.com")).toBe(true);
     expect(policy.passwordFloor).toEqual({ minLength: 32, minClasses: 4 });
     expect(policy.maxLeaseMs).toBe(1_800_000);
+    expect(policy.minGraceMs).toBe(1_000);
   });
 
   it.each([
@@ -44,6 +47,8 @@ describe("deploy policy from the function's environment", () => {
     ["ROTOR_PASSWORD_MIN_CLASSES", "five"],
     ["ROTOR_MAX_LEASE", "8d"],
     ["ROTOR_MAX_LEASE", "30"],
+    ["ROTOR_MAX_LEASE", "30s"],
+    ["ROTOR_MIN_GRACE_PERIOD", "31d"],
   ])("refuses %s=%s with an error naming the variable", (name, value) => {
     expect(() => deployPolicyFromEnv({ [name]: value })).toThrow(ConfigError);
     expect(() => deployPolicyFromEnv({ [name]: value })).toThrow(name);

@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { REVOKE_PENDING_TAG } from "../../src/engine/revoke-marker.ts";
+import { REVOKE_PENDING_TAG, REVOKE_STAGE } from "../../src/engine/revoke-marker.ts";
 import { defineRotator, jsonSecretValue } from "../../src/rotators/contract.ts";
 import { faultInjector, InjectedCrash } from "../../src/testing/fault-injector.ts";
 import { type RotationHarness, startRotationHarness } from "../../src/testing/rotation-harness.ts";
@@ -103,6 +103,19 @@ async function marker(secretName: string): Promise<string | undefined> {
   return tags.find((tag) => tag.key === REVOKE_PENDING_TAG)?.value;
 }
 
+/** The record an emergency writes before it changes anything: the RotorRevoke label, then the tag. */
+async function recordedLeak(secretName: string, versionId: string): Promise<void> {
+  await harness.admin.updateSecretVersionStage({
+    secretName,
+    versionStage: REVOKE_STAGE,
+    moveToVersion: versionId,
+  });
+  await harness.admin.tagResource({
+    secretName,
+    tags: [{ key: REVOKE_PENDING_TAG, value: versionId }],
+  });
+}
+
 describe("emergency revoke", () => {
   it("records the leaked version before any change and removes the record after the revoke", async () => {
     // Prepare
@@ -120,11 +133,14 @@ describe("emergency revoke", () => {
     expect(tagAt).toBeGreaterThanOrEqual(0);
     expect(tagAt).toBeLessThan(names.indexOf("PutSecretValue"));
     expect(tagAt).toBeLessThan(names.indexOf("target.set-password"));
-    expect(names.slice(-5)).toEqual([
+    const labelAt = names.indexOf("UpdateSecretVersionStage");
+    expect(labelAt).toBeLessThan(tagAt);
+    expect(names.slice(-6)).toEqual([
       "UpdateSecretVersionStage",
       "UpdateSecretVersionStage",
       "UpdateSecretVersionStage",
       "target.scramble",
+      "UpdateSecretVersionStage",
       "UntagResource",
     ]);
     expect(await marker(name)).toBeUndefined();
@@ -164,7 +180,9 @@ describe("emergency revoke", () => {
       .rotate({ secretName: await rotatedSecret("probe"), emergency: true });
     const total = probe.calls.length;
     // 1-based: a crash at this call or before it happens before the record is in KMS.
-    const recordedFrom = probe.calls.findIndex((call) => call.name === "TagResource") + 1;
+    // The record is the RotorRevoke label (the first UpdateSecretVersionStage); the tag follows it.
+    const recordedFrom =
+      probe.calls.findIndex((call) => call.name === "UpdateSecretVersionStage") + 1;
     expect(recordedFrom).toBeGreaterThan(0);
 
     const leftValid: string[] = [];
@@ -186,9 +204,8 @@ describe("emergency revoke", () => {
           () => "rejected",
         );
         expect(injector.crashed(), where).toBe(true);
-        expect(settled, where).toBe(
-          probe.calls[crashAt - 1]?.name === "UntagResource" ? "resolved" : "rejected",
-        );
+        // The last two calls take the record off (label, then tag).
+        expect(settled, where).toBe(crashAt >= total - 1 ? "resolved" : "rejected");
         const currentWorkedAfterCrash = logsIn(name, (await read(name)).account);
         const result = await harness
           .engine({ clockOffsetMs: LATER })
@@ -266,10 +283,7 @@ describe("emergency revoke", () => {
     // Prepare
     const name = await rotatedSecret("current");
     const leaked = await read(name);
-    await harness.admin.tagResource({
-      secretName: name,
-      tags: [{ key: REVOKE_PENDING_TAG, value: leaked.versionId }],
-    });
+    await recordedLeak(name, leaked.versionId);
     // Act
     const dryRun = await harness.engine().rotate({ secretName: name, dryRun: true });
     const markerAfterDryRun = await marker(name);
@@ -288,10 +302,7 @@ describe("emergency revoke", () => {
     const name = await rotatedSecret("pending");
     const leaked = await read(name, "ACSPrevious");
     const created = await harness.engine().rotate({ secretName: name, step: "createSecret" });
-    await harness.admin.tagResource({
-      secretName: name,
-      tags: [{ key: REVOKE_PENDING_TAG, value: leaked.versionId }],
-    });
+    await recordedLeak(name, leaked.versionId);
     // Act
     await harness
       .engine()
@@ -318,5 +329,67 @@ describe("emergency revoke", () => {
     expect(values.length).toBeGreaterThan(10);
     expect(harness.logLines.length).toBeGreaterThan(0);
     expect(leaks).toEqual([]);
+  });
+});
+
+describe("a revoke marker Rotor did not write", () => {
+  // Whoever may only tag a secret could write rotor:revoke-pending: without
+  // Rotor's RotorRevoke label on the version it names, it is ignored.
+
+  it("naming ACSPrevious revokes nothing and is dropped with a warning", async () => {
+    // Prepare
+    const name = await rotatedSecret("forged-previous");
+    const previous = await read(name, "ACSPrevious");
+    await harness.admin.tagResource({
+      secretName: name,
+      tags: [{ key: REVOKE_PENDING_TAG, value: previous.versionId }],
+    });
+    // Act
+    const result = await harness.engine().rotate({ secretName: name });
+    // Assess
+    expect(result.outcome).toBe("rotated");
+    expect(revokes.filter((revoke) => revoke.secret === name)).toEqual([]);
+    expect(await marker(name)).toBeUndefined();
+    expect(
+      harness.logLines.some(
+        (line) =>
+          line.includes('"event":"revoke-marker-dropped"') &&
+          line.includes(name) &&
+          line.includes("RotorRevoke"),
+      ),
+    ).toBe(true);
+    await harness.assertConsistent(name);
+  });
+
+  it("naming ACSCurrent does not make a scheduled rotation an emergency", async () => {
+    // Prepare
+    const name = await rotatedSecret("forged-current");
+    const current = await read(name);
+    await harness.admin.tagResource({
+      secretName: name,
+      tags: [{ key: REVOKE_PENDING_TAG, value: current.versionId }],
+    });
+    // Act
+    const result = await harness.engine().rotate({ secretName: name });
+    // Assess
+    expect(result.outcome).toBe("rotated");
+    expect(revokes.filter((revoke) => revoke.secret === name)).toEqual([]);
+    expect(logsIn(name, current.account)).toBe(true);
+    expect(await marker(name)).toBeUndefined();
+  });
+
+  it("rotor:pending-stage may not name the RotorRevoke label", async () => {
+    // Prepare
+    const name = await rotatedSecret("stage-name");
+    await harness.admin.tagResource({
+      secretName: name,
+      tags: [{ key: "rotor:pending-stage", value: REVOKE_STAGE }],
+    });
+    const before = await harness.versions(name);
+    // Act
+    const attempt = harness.engine().rotate({ secretName: name });
+    // Assess
+    await expect(attempt).rejects.toThrow(/Tag rotor:pending-stage: .*other than .*RotorRevoke/);
+    expect(await harness.versions(name)).toEqual(before);
   });
 });

@@ -27,6 +27,8 @@ describe("which grace periods a scheduler run ends", () => {
     nextRotation: undefined,
     status: "unscheduled",
     reason: "",
+    tags: {},
+    weakenings: [],
     ...extra,
   });
 
@@ -71,7 +73,8 @@ describe("timer → scheduler → RAM AccessKey function ending a grace period",
     kms = new KmsClient(root);
     ram = new RamClient(root);
     fc = new FcClient({ ...root, timeoutMs: 60_000 });
-    const environment = { ROTOR_ENDPOINT: cloud.endpoint };
+    // Grace periods of a second, so the tests need not wait an hour: the floor is lowered to match.
+    const environment = { ROTOR_ENDPOINT: cloud.endpoint, ROTOR_MIN_GRACE_PERIOD: "1s" };
     cloud.fc.deploy({
       name: "scheduler",
       environment,
@@ -81,6 +84,11 @@ describe("timer → scheduler → RAM AccessKey function ending a grace period",
       name: "on-failure",
       environment,
       handler: functionModule("../../../functions/on-failure/index.ts"),
+    });
+    cloud.fc.deploy({
+      name: "scheduler-one-hour-floor",
+      environment: { ...environment, ROTOR_MIN_GRACE_PERIOD: "1h" },
+      handler: functionModule("../../../functions/scheduler/index.ts"),
     });
     cloud.fc.deploy({
       name: "rotate-ram-access-key",
@@ -120,9 +128,13 @@ describe("timer → scheduler → RAM AccessKey function ending a grace period",
     return Object.fromEntries(tags.map((tag) => [tag.key, tag.value]));
   }
 
-  async function runSchedulerFunction() {
+  async function runSchedulerFunction(functionName = "scheduler") {
     const summary = JSON.parse(
-      await fc.invokeSync("scheduler", { triggerTime: "", triggerName: "every-hour", payload: "" }),
+      await fc.invokeSync(functionName, {
+        triggerTime: "",
+        triggerName: "every-hour",
+        payload: "",
+      }),
     ) as { graceEndings: number; failed: unknown[] };
     await cloud.fc.idle();
     return summary;
@@ -154,6 +166,20 @@ describe("timer → scheduler → RAM AccessKey function ending a grace period",
     expect(
       await probe({ accessKeyId: current.AccessKeyId, accessKeySecret: current.AccessKeySecret }),
     ).toBe("authenticates");
+  }, 120_000);
+
+  it("leaves a grace period shorter than the scheduler's ROTOR_MIN_GRACE_PERIOD running", async () => {
+    // Prepare
+    const short = await rotatedUser("1s");
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // the tag's 1s has passed
+
+    // Act
+    const summary = await runSchedulerFunction("scheduler-one-hour-floor");
+
+    // Assess
+    expect(summary).toMatchObject({ graceEndings: 0, failed: [] });
+    expect(await probe(short.firstKey)).toBe("authenticates");
+    expect((await tagsOf(short.secretName))["rotor:grace-ended"]).toBeUndefined();
   }, 120_000);
 
   it("records a grace ending that fails on the secret, saying what failed", async () => {

@@ -1,4 +1,5 @@
 import { KmsClient } from "../../clients/kms-client.ts";
+import { deployPolicyFromEnv } from "../../config/deploy-policy.ts";
 import { cancelRotation } from "../../engine/cancel-rotation.ts";
 import { createJsonLogger } from "../../engine/json-logger.ts";
 import { envCredentials } from "../../handler/env-credentials.ts";
@@ -48,6 +49,7 @@ Exit codes: 0 cancelled or nothing to cancel, 1 refused or failed, 2 bad command
             credentials,
             deadline: Date.now() + 120_000,
             kms: { env: io.env },
+            policy: deployPolicyFromEnv(io.env),
             rotators: Object.values(rotatorRegistry()),
           },
         );

@@ -1,4 +1,5 @@
 import { KmsClient } from "../../clients/kms-client.ts";
+import { deployPolicyFromEnv } from "../../config/deploy-policy.ts";
 import { type PlanEntry, planRotations } from "../../scheduler/plan.ts";
 import { type Command, EXIT } from "../command.ts";
 import { integerFlag, parseFlags } from "../parse-flags.ts";
@@ -22,6 +23,14 @@ Secret values are never read. With --json, graceEnds and graceEnded say
 when the ACSPrevious value's grace period (a rotor:grace-period duration)
 ends and whether Rotor has ended it yet (null: no such grace period).
 
+Below the table, each tag that turns a secret's rotation off or weakens it
+is listed with its effect: off (rotor:enabled=false), weakened (allowed,
+but weaker than Rotor's default), bounded (asked for less than this
+deployment allows; Rotor caps, raises or ignores it), refused (the next
+rotation will fail). The limits are read from this environment
+(ROTOR_MAX_LEASE, ROTOR_PASSWORD_MIN_LENGTH, …; docs/security.md). With
+--json, each entry's weakenings lists them.
+
 Options:
   --json      one JSON array instead of a table
   --due       only the secrets that are due now
@@ -43,6 +52,7 @@ Progress goes to stderr for large fleets.`,
     const plan = await planRotations({
       kms,
       kmsQps,
+      policy: deployPolicyFromEnv(io.env),
       onProgress: (done, total) => progress.update(done, total),
     });
     progress.finish();
@@ -67,6 +77,7 @@ function toJson(entry: PlanEntry) {
     reason: entry.reason,
     graceEnds: time(entry.grace?.endsAt),
     graceEnded: entry.grace?.ended ?? null,
+    weakenings: entry.weakenings,
   };
 }
 
@@ -92,5 +103,30 @@ function renderTable(entries: PlanEntry[]): string {
       .map((cell, column) => cell.padEnd(widths[column] ?? 0))
       .join("  ")
       .trimEnd();
-  return [line(header), ...rows.map(line), `${entries.length} secret(s)`].join("\n");
+  return [
+    line(header),
+    ...rows.map(line),
+    `${entries.length} secret(s)`,
+    ...renderWeakenings(entries),
+  ].join("\n");
+}
+
+/** One line per weakening tag, after a blank line and a heading; nothing when there is none. */
+function renderWeakenings(entries: PlanEntry[]): string[] {
+  const rows = entries.flatMap((entry) =>
+    entry.weakenings.map((found) => [
+      entry.secretName,
+      `${found.tag}=${found.value}`,
+      `${found.effect}: ${found.says}`,
+    ]),
+  );
+  if (rows.length === 0) return [];
+  const widths = [0, 1].map((column) => Math.max(...rows.map((row) => (row[column] ?? "").length)));
+  return [
+    "",
+    "Tags that turn rotation off or weaken it:",
+    ...rows.map(([secret, tag, effect]) =>
+      `  ${(secret ?? "").padEnd(widths[0] ?? 0)}  ${(tag ?? "").padEnd(widths[1] ?? 0)}  ${effect}`.trimEnd(),
+    ),
+  ];
 }

@@ -5,6 +5,7 @@
  * and the exit code says whether all went through.
  */
 import { KmsClient } from "../../clients/kms-client.ts";
+import { deployPolicyFromEnv } from "../../config/deploy-policy.ts";
 import { createJsonLogger } from "../../engine/json-logger.ts";
 import { ApiError } from "../../errors.ts";
 import { envCredentials } from "../../handler/env-credentials.ts";
@@ -66,6 +67,7 @@ export async function rotateByTag(
             credentials,
             deadline: Date.now() + options.timeoutSeconds * 1000,
             kms: { env: io.env },
+            policy: deployPolicyFromEnv(io.env),
             rotators: Object.values(rotatorRegistry()),
           },
         );

@@ -1,3 +1,4 @@
+import { deployPolicyFromEnv } from "../../config/deploy-policy.ts";
 import { createJsonLogger } from "../../engine/json-logger.ts";
 import type { RotationRequest } from "../../engine/rotation-engine.ts";
 import { envCredentials } from "../../handler/env-credentials.ts";
@@ -35,7 +36,10 @@ Options:
   --concurrency N   with --tag, secrets rotated at once (default 4)
   -h, --help        show this help
 
-Environment: ROTOR_ENDPOINT and the ALIBABA_CLOUD_* variables (see README).
+Environment: ROTOR_ENDPOINT and the ALIBABA_CLOUD_* variables (see README);
+the deployment limits a function applies (ROTOR_SECRET_PREFIXES,
+ROTOR_WEBHOOK_ORIGINS, ROTOR_PASSWORD_MIN_LENGTH, ROTOR_MAX_LEASE, …) are
+read from this environment too (docs/security.md).
 Exit codes: 0 done, 1 the rotation failed or was refused, 2 bad command line.`,
 
   async run(args, io) {
@@ -99,6 +103,7 @@ Exit codes: 0 done, 1 the rotation failed or was refused, 2 bad command line.`,
       credentials: envCredentials(io.env),
       deadline: Date.now() + timeout * 1000,
       kms: { env: io.env },
+      policy: deployPolicyFromEnv(io.env),
       rotators: Object.values(rotatorRegistry()),
     });
     if (values.json) {

@@ -1,7 +1,13 @@
 import { KmsClient } from "../../clients/kms-client.ts";
+import {
+  DEFAULT_DEPLOY_POLICY,
+  type DeployPolicy,
+  deployPolicyFromEnv,
+} from "../../config/deploy-policy.ts";
 import { engineConfigFromTags, LAST_FAILURE_TAG, ROTATOR_TAG } from "../../engine/engine-config.ts";
 import { leaseOf } from "../../engine/rotation-lock.ts";
 import { envCredentials } from "../../handler/env-credentials.ts";
+import { type TagWeakening, tagWeakenings } from "../../scheduler/tag-weakenings.ts";
 import { scrubUntrustedText } from "../../text/untrusted-text.ts";
 import { type Command, EXIT } from "../command.ts";
 import { parseFlags, UsageError } from "../parse-flags.ts";
@@ -15,6 +21,8 @@ export interface SecretStatus {
     | { outcome: "succeeded"; versionId: string; at: string }
     | { outcome: "failed"; at: string; step: string; error: string }
     | { outcome: "never" };
+  /** Tags that turn the rotation off or weaken it, judged by this environment's limits. */
+  weakenings: TagWeakening[];
 }
 
 export const statusCommand: Command = {
@@ -24,7 +32,10 @@ export const statusCommand: Command = {
 
 Prints every version of the secret (those without a stage too) with its
 creation time and stages, whether a rotation holds the secret (and until
-when its lease runs), and how the last rotation ended. Never prints a value.
+when its lease runs), how the last rotation ended, and each tag that turns
+its rotation off or weakens it (off, weakened, bounded or refused; see
+rotor plan --help), judged by the limits in this environment
+(ROTOR_MAX_LEASE, ROTOR_PASSWORD_MIN_LENGTH, …). Never prints a value.
 
 Options:
   --json      print the status as JSON
@@ -38,7 +49,7 @@ Exit codes: 0 shown, 1 the secret could not be read, 2 bad command line.`,
     if (secretName === undefined) throw new UsageError("name the secret");
     if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
     const kms = new KmsClient({ credentials: envCredentials(io.env), env: io.env });
-    const status = await secretStatus(kms, secretName);
+    const status = await secretStatus(kms, secretName, deployPolicyFromEnv(io.env));
     if (values.json) {
       io.out(JSON.stringify(status));
       return EXIT.ok;
@@ -64,18 +75,25 @@ Exit codes: 0 shown, 1 the secret could not be read, 2 bad command line.`,
           ? `last rotation: FAILED at ${lastRotation.at} in ${lastRotation.step}: ${lastRotation.error}`
           : "last rotation: none yet",
     );
+    for (const found of status.weakenings) {
+      io.out(`tag ${found.tag}=${found.value}: ${found.effect}: ${found.says}`);
+    }
     return EXIT.ok;
   },
 };
 
-export async function secretStatus(kms: KmsClient, secretName: string): Promise<SecretStatus> {
+export async function secretStatus(
+  kms: KmsClient,
+  secretName: string,
+  policy: DeployPolicy = DEFAULT_DEPLOY_POLICY,
+): Promise<SecretStatus> {
   const description = await kms.describeSecret({ secretName, fetchTags: true });
   const tags = Object.fromEntries(description.tags.map((tag) => [tag.key, tag.value]));
   const { versions } = await kms.listSecretVersionIds({ secretName, includeDeprecated: true });
   let pendingStage = "ACSPending";
   let leaseMs = 15 * 60 * 1000;
   try {
-    ({ pendingStage, leaseMs } = engineConfigFromTags(tags));
+    ({ pendingStage, leaseMs } = engineConfigFromTags(tags, policy));
   } catch {
     // Bad tags are reported by `rotor rotate`; status still shows what it can.
   }
@@ -124,5 +142,6 @@ export async function secretStatus(kms: KmsClient, secretName: string): Promise<
     })),
     lock,
     lastRotation,
+    weakenings: tagWeakenings(secretName, tags, policy, versions),
   };
 }

@@ -32,10 +32,11 @@ export const genericConfigSchema = z.object({
   "exclude-numbers": flag.optional(),
   "exclude-punctuation": flag.optional(),
   "require-each-type": flag.default(true),
-  /** Where to apply and test the new value; https, or http for 127.0.0.1 only unless allowed. */
+  /** Where to apply and test the new value: an origin ROTOR_WEBHOOK_ORIGINS allows (webhook-target.ts). */
   "webhook-url": z.url().optional(),
-  /** The KMS secret holding the webhook's HMAC-SHA256 key. */
+  /** The KMS secret holding the webhook's HMAC-SHA256 key, within ROTOR_MASTER_SECRET_PREFIXES. */
   "webhook-key-secret": z.string().min(1).max(192).optional(),
+  /** No effect any more: plain http needs an http origin listed in ROTOR_WEBHOOK_ORIGINS. Still parsed so old tags stay valid. */
   "webhook-allow-http": flag.default(false),
   "webhook-attempts": whole(1, 5).default(3),
   "webhook-timeout-seconds": whole(1, 60).default(10),

@@ -61,3 +61,14 @@ export function rotatedField(
   }
   return field;
 }
+
+/** What a webhook is sent: the rotated value alone, and the field it sits in for a JSON secret. */
+export function rotatedPart(
+  value: GenericValue,
+  configured: string | undefined,
+  secretName: string,
+): { field?: string; value: string } {
+  if (value.kind === "text") return { value: value.text };
+  const field = rotatedField(value, configured, secretName);
+  return { field, value: value.fields[field] as string };
+}

@@ -4,7 +4,8 @@
  * rotates it. Credentials come from the FC context (the function's role),
  * endpoints from ROTOR_ENDPOINT or the region's public ones. One JSON log
  * line summarises the run; secrets that could not be planned are listed by
- * name and reason.
+ * name and reason. Tags that turn a rotation off or weaken it are reported
+ * once each, as a warning line and on ROTOR_NOTIFY_URL when set.
  *
  * A run whose requests failed as scheduler-run-failure.ts says is announced
  * on the webhook (ROTOR_NOTIFY_URL, as for the onFailure function) and then
@@ -13,6 +14,7 @@
  */
 import { FcClient } from "../../clients/fc-client.ts";
 import { KmsClient } from "../../clients/kms-client.ts";
+import { deployPolicyFromEnv } from "../../config/deploy-policy.ts";
 import { readEnv } from "../../config/env.ts";
 import type { FcContext } from "../../handler/fc-context.ts";
 import { type Notifier, notifierFromEnv } from "../../notify/webhook-notifier.ts";
@@ -38,6 +40,10 @@ export function createSchedulerHandler(options: SchedulerHandlerOptions = {}) {
       kmsQps: numberEnv("ROTOR_SCHEDULER_KMS_QPS"),
       fcQps: numberEnv("ROTOR_SCHEDULER_FC_QPS"),
       concurrency: numberEnv("ROTOR_SCHEDULER_CONCURRENCY"),
+      policy: deployPolicyFromEnv(),
+      notifier: notifierFromEnv(),
+      warn: (event, fields) =>
+        write(JSON.stringify({ level: "warn", event, fcRequestId: context.requestId, ...fields })),
     });
     const failure = schedulerRunFailure(summary);
     write(
@@ -52,6 +58,7 @@ export function createSchedulerHandler(options: SchedulerHandlerOptions = {}) {
         invoked: summary.invoked,
         duplicates: summary.duplicates,
         graceEndings: summary.graceEndings,
+        weakeningsReported: summary.weakeningsReported,
         failed: summary.failed.map(({ secretName, functionName, error, transient }) => ({
           secretName,
           functionName,

@@ -12,6 +12,8 @@ let keySecret: string | undefined;
 
 beforeAll(async () => {
   receiver = await startWebhookReceiver(key);
+  // The deployment of the function under test lets it call this receiver.
+  process.env.ROTOR_WEBHOOK_ORIGINS = receiver.origin;
 });
 afterAll(async () => {
   await receiver?.close();
@@ -24,11 +26,12 @@ testRotator({
       keySecret = harness.uniqueName("webhook-key");
       await harness.createSecret({ name: keySecret, data: key, tags: {} });
     }
+    const password = randomBytes(18).toString("base64url");
     const data = JSON.stringify({
       AccountName: `app_${randomUUID().slice(0, 8)}`,
-      AccountPassword: randomBytes(18).toString("base64url"),
+      AccountPassword: password,
     });
-    receiver.accepted.add(data);
+    receiver.accepted.add(password);
     return {
       data,
       tags: {
@@ -37,7 +40,8 @@ testRotator({
         "rotor:webhook-key-secret": keySecret,
       },
       async verify(current) {
-        if (!receiver.accepted.has(current))
+        const { AccountPassword } = JSON.parse(current) as { AccountPassword: string };
+        if (!receiver.accepted.has(AccountPassword))
           throw new Error("the webhook target does not hold ACSCurrent");
       },
     };

@@ -1,13 +1,17 @@
 /**
  * A real HTTP service on 127.0.0.1 that plays the generic rotator's webhook
  * target: it checks the HMAC signature, remembers values it was told to
- * `set`, and answers `test` with ok only for a value it holds.
+ * `set` (the rotated value alone, as Rotor sends it), and answers `test`
+ * with ok only for a value it holds. Its `origin` is what a deployment
+ * lists in ROTOR_WEBHOOK_ORIGINS to let Rotor call it.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer, type Server } from "node:http";
 
 export interface WebhookReceiver {
   url: string;
+  /** `http://127.0.0.1:<port>`, for ROTOR_WEBHOOK_ORIGINS. */
+  origin: string;
   /** Values the service accepts (set by `set`, or seeded). */
   accepted: Set<string>;
   /** Every request's action and whether its signature was valid. */
@@ -56,6 +60,7 @@ export async function startWebhookReceiver(key: string): Promise<WebhookReceiver
   const port = typeof address === "object" && address ? address.port : 0;
   return {
     url: `http://127.0.0.1:${port}/rotate`,
+    origin: `http://127.0.0.1:${port}`,
     accepted,
     requests,
     failNext(count, status) {

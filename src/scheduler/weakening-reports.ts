@@ -1,0 +1,102 @@
+/**
+ * The scheduler's report of tags that turn a secret's rotation off or
+ * weaken it (tag-weakenings.ts): one warning log line, and one message on
+ * the notifier the scheduler's environment configures, per secret and set
+ * of findings; not one every run.
+ *
+ * What was reported is recorded on the secret itself, in the tag
+ * `rotor:weakening-reported`: a digest of the findings (tag, value,
+ * effect) and of the ACSCurrent version id. Whoever may only tag the
+ * secret could write that tag too, but cannot compute the digest without
+ * the version id, which takes a reader's right; a record that does not
+ * match is reported over. The price of the version id: a weakening that
+ * lasts is reported again after each rotation, once, as a reminder. A
+ * record whose findings are gone is removed. When the record cannot be
+ * written (the scheduler's role lacks kms:TagResource), the next run
+ * reports again: too often rather than never.
+ */
+import { createHash } from "node:crypto";
+import type { KmsClient } from "../clients/kms-client.ts";
+import type { Notifier } from "../notify/webhook-notifier.ts";
+import type { PlanEntry } from "./plan.ts";
+
+export const WEAKENING_REPORTED_TAG = "rotor:weakening-reported";
+
+export interface WeakeningReportOptions {
+  kms: KmsClient;
+  notifier?: Notifier | undefined;
+  /** One JSON log line for each report and each trouble. */
+  warn: (event: string, fields: Record<string, unknown>) => void;
+  now: number;
+}
+
+/** The record for an entry's findings, or undefined when it has none (or its versions are unknown). */
+export function weakeningRecord(entry: PlanEntry): string | undefined {
+  if (entry.weakenings.length === 0 || entry.currentVersionId === undefined) return undefined;
+  const findings = entry.weakenings.map(({ tag, value, effect }) => `${tag}=${value} ${effect}`);
+  return createHash("sha256")
+    .update([entry.currentVersionId, ...findings].join("\n"))
+    .digest("hex")
+    .slice(0, 16);
+}
+
+/** Reports what has not been reported yet; returns how many secrets were reported. */
+export async function reportWeakenings(
+  plan: readonly PlanEntry[],
+  options: WeakeningReportOptions,
+): Promise<number> {
+  let reported = 0;
+  for (const entry of plan) {
+    const recorded = entry.tags[WEAKENING_REPORTED_TAG];
+    const record = weakeningRecord(entry);
+    if (record === undefined) {
+      if (recorded !== undefined && entry.weakenings.length === 0) await dropRecord(entry, options);
+      continue;
+    }
+    if (recorded === record) continue;
+    reported += 1;
+    options.warn("scheduler.tag-weakening", {
+      secret: entry.secretName,
+      weakenings: entry.weakenings,
+    });
+    try {
+      await options.notifier?.warnWeakened({
+        secretName: entry.secretName,
+        weakenings: entry.weakenings,
+        at: options.now,
+      });
+    } catch (error) {
+      options.warn("scheduler.notify-failed", {
+        secret: entry.secretName,
+        error: (error as Error).message,
+      });
+    }
+    try {
+      await options.kms.tagResource({
+        secretName: entry.secretName,
+        tags: [{ key: WEAKENING_REPORTED_TAG, value: record }],
+      });
+    } catch (error) {
+      options.warn("scheduler.weakening-record-unwritten", {
+        secret: entry.secretName,
+        error: (error as Error).name,
+        why: "the next run reports it again",
+      });
+    }
+  }
+  return reported;
+}
+
+async function dropRecord(entry: PlanEntry, options: WeakeningReportOptions): Promise<void> {
+  try {
+    await options.kms.untagResource({
+      secretName: entry.secretName,
+      tagKeys: [WEAKENING_REPORTED_TAG],
+    });
+  } catch (error) {
+    options.warn("scheduler.weakening-record-left", {
+      secret: entry.secretName,
+      error: (error as Error).name,
+    });
+  }
+}
