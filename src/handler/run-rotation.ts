@@ -14,6 +14,7 @@ import {
 } from "../engine/rotation-engine.ts";
 import type { AnyRotator, BeforeExternalCall } from "../rotators/contract.ts";
 import { genericRotator } from "../rotators/generic/generic-rotator.ts";
+import { rotatorsByKind } from "../rotators/rotator-kinds.ts";
 import type { FcCredentials } from "./fc-context.ts";
 import { withInvocationCredentials } from "./invocation-credentials.ts";
 
@@ -26,8 +27,9 @@ export interface RunRotationDeps {
   /**
    * The rotators this caller runs, found by the kind a secret's rotor:rotator
    * tag names (default: the generic rotator alone). An FC function names only
-   * its own, so its bundle carries only their drivers; `rotor rotate` passes
-   * every built-in one (src/rotators/registry.ts).
+   * its own, so its bundle carries only their code; `rotor rotate` passes
+   * every built-in one (src/rotators/registry.ts; why the two differ:
+   * src/rotators/rotator-kinds.ts).
    */
   rotators?: readonly AnyRotator[] | undefined;
   /** Endpoint, region, retry and timeouts of the KMS client. */
@@ -91,15 +93,4 @@ async function rotateOnceTheLeaseAllows(
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, until - now())));
     }
   }
-}
-
-function rotatorsByKind(rotators: readonly AnyRotator[]): Readonly<Record<string, AnyRotator>> {
-  const byKind: Record<string, AnyRotator> = {};
-  for (const rotator of rotators) {
-    if (rotator.kind in byKind) {
-      throw new Error(`Rotator kind ${JSON.stringify(rotator.kind)} is listed twice`);
-    }
-    byKind[rotator.kind] = rotator;
-  }
-  return byKind;
 }
