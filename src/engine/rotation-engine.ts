@@ -18,13 +18,19 @@
  *   next (revoke-marker.ts).
  *
  * KMS calls for one full rotation: DescribeSecret (tags), GetSecretValue
- * (current), the rotator's own (GetRandomPassword for the generic rotator),
+ * (current) and ListSecretVersionIds (is a rotation in progress?) at once,
+ * the rotator's own (GetRandomPassword for the generic rotator),
  * PutSecretValue (the new value and the lock at once), and three
  * UpdateSecretVersionStage calls. An emergency adds TagResource and
  * UntagResource (the revoke marker).
  */
 import { randomUUID } from "node:crypto";
-import { KmsClient, type KmsClientOptions, type SecretValue } from "../clients/kms-client.ts";
+import {
+  KmsClient,
+  type KmsClientOptions,
+  type SecretValue,
+  type VersionSummary,
+} from "../clients/kms-client.ts";
 import { type DeployPolicy, deployPolicyFromEnv } from "../config/deploy-policy.ts";
 import { ApiError, ConfigError, RotorError, ValidationError } from "../errors.ts";
 import type {
@@ -52,6 +58,7 @@ import { GRACE_ENDED_TAG } from "./grace-period.ts";
 import type { JsonLogger } from "./json-logger.ts";
 import { REVOKE_PENDING_TAG, revokeMarkerState } from "./revoke-marker.ts";
 import {
+  isRotorPendingId,
   LEASE_STAGE,
   type LeaseClaimData,
   leaseClaimId,
@@ -197,10 +204,12 @@ export class RotationEngine {
     let failedStep: Step | "load" = "load";
     // A rotation without a token, and a dry run, start from ACSCurrent: read
     // it while the tags load (two independent reads), saving a round trip.
-    const currentRead =
-      request.versionId === undefined && !request.endGracePeriod
-        ? this.readCurrentEarly(request.secretName)
-        : undefined;
+    const fromCurrent = request.versionId === undefined && !request.endGracePeriod;
+    const currentRead = fromCurrent ? this.readCurrentEarly(request.secretName) : undefined;
+    // A rotation also needs to know whether one is in progress already (any
+    // pending version, see rotation-lock.ts): read beside them too.
+    const versionsRead =
+      fromCurrent && !request.dryRun ? this.readVersionsEarly(request.secretName) : undefined;
     // What rotators ask to run when this invocation ends (ctx.onInvocationEnd).
     const endHooks: EndHook[] = [];
     try {
@@ -221,7 +230,7 @@ export class RotationEngine {
       const result =
         request.versionId !== undefined
           ? await this.stepWithToken(setup, request, onStep)
-          : await this.fromCurrent(setup, request.step, onStep, currentRead);
+          : await this.fromCurrent(setup, request.step, onStep, currentRead, versionsRead);
       const failureRecorded = FAILURE_RECORD_TAGS.some((tag) => setup.tags[tag] !== undefined);
       if (failureRecorded && result.steps.includes("finishSecret")) {
         await this.clearFailure(request.secretName);
@@ -257,6 +266,15 @@ export class RotationEngine {
    */
   private readCurrentEarly(secretName: string): Promise<SecretValue> {
     const read = this.kms.getSecretValue({ secretName, versionStage: ACS_CURRENT });
+    read.catch(() => undefined);
+    return read;
+  }
+
+  /** Every version with its stages and creation time, lease claims included; read ahead like ACSCurrent. */
+  private readVersionsEarly(secretName: string): Promise<VersionSummary[]> {
+    const read = this.kms
+      .listSecretVersionIds({ secretName, includeDeprecated: true })
+      .then((answer) => answer.versions);
     read.catch(() => undefined);
     return read;
   }
@@ -573,6 +591,7 @@ export class RotationEngine {
     onlyStep: Step | undefined,
     onStep: (step: Step) => void,
     currentRead: Promise<SecretValue> | undefined,
+    versionsRead: Promise<VersionSummary[]> | undefined,
   ): Promise<RotationResult> {
     const { secretName, rotator, engineConfig } = setup;
     if (onlyStep !== undefined && onlyStep !== "createSecret") {
@@ -605,17 +624,25 @@ export class RotationEngine {
     }
     const currentValue = this.parseValue(rotator, current, secretName);
     const readCurrent = current;
-    const readAhead = this.readAhead(rotator, currentValue);
+    const versions = await (versionsRead ?? this.readVersionsEarly(secretName));
+    const inProgress = pendingOf(versions, engineConfig.pendingStage, current.versionId);
+    // A rotation in progress is usually refused (its lease runs), so reading ahead for it would be waste.
+    const readAhead = inProgress ? undefined : this.readAhead(rotator, currentValue);
     const claimed = await this.auditStep(
       secretName,
       "createSecret",
-      pendingVersionId(current.versionId, 1),
+      inProgress?.versionId ?? pendingVersionId(current.versionId, 1),
       {},
       async () => {
         // Before anything changes (createValue may already mint a key on the target).
         await this.recordLeak(setup, readCurrent.versionId);
         // The copy is taken after recordLeak, which notes the marker on setup.
-        return this.claimRotation({ ...setup, readAhead }, readCurrent, currentValue);
+        const claimSetup = { ...setup, readAhead };
+        if (inProgress) {
+          // Whoever wrote it, storing ours would take the stage off it.
+          return this.takeOver(claimSetup, readCurrent, currentValue, inProgress, versions);
+        }
+        return this.claimRotation(claimSetup, readCurrent, currentValue);
       },
     );
     if (claimed.kind === "rotated-meanwhile") {
@@ -731,53 +758,7 @@ export class RotationEngine {
         attempt = nextPendingAttempt(current.versionId, versions);
         continue;
       }
-      const lease = leaseOf(pending, versions, engineConfig.leaseMs);
-      if (this.now() < lease.expiresAt) {
-        throw new RotationInProgressError(
-          secretName,
-          pending.versionId,
-          lease.expiresAt,
-          "another invocation holds it",
-        );
-      }
-      const claimId = leaseClaimId(pending.versionId, lease.lastClaim + 1);
-      const claim: LeaseClaimData = { holder: this.holder, emergency: setup.emergency };
-      const claimStart = this.now();
-      const won = await this.putIfAbsent(
-        secretName,
-        claimId,
-        JSON.stringify(claim),
-        LEASE_STAGE,
-        current,
-      );
-      if (!won) {
-        throw new RotationInProgressError(
-          secretName,
-          pending.versionId,
-          undefined,
-          "another invocation took the abandoned rotation over first",
-        );
-      }
-      this.options.log.info("rotation-taken-over", {
-        secret: secretName,
-        versionId: pending.versionId,
-        abandonedLeaseExpired: new Date(lease.expiresAt).toISOString(),
-      });
-      const pendingSecret = await this.kms.getSecretValue({
-        secretName,
-        versionId: pending.versionId,
-      });
-      return {
-        kind: "claimed",
-        resumed: true,
-        rotation: {
-          ...base,
-          pendingId: pending.versionId,
-          pendingValue: this.parseValue(rotator, pendingSecret, secretName),
-          leaseExpiresAt: claimStart + engineConfig.leaseMs,
-          claimId,
-        },
-      };
+      return this.takeOver(setup, current, currentValue, pending, versions);
     }
     throw new RotationInProgressError(
       secretName,
@@ -785,6 +766,98 @@ export class RotationEngine {
       undefined,
       "other invocations keep racing for it",
     );
+  }
+
+  /**
+   * Takes over the rotation of a pending version, whoever stored it, once
+   * its lease has run out (refused before): carries its value on, since
+   * that value may already be on the target. A value the rotator cannot
+   * read is refused and left in place; only a person who knows it is in
+   * use nowhere may clear it (`rotor cancel`).
+   */
+  private async takeOver(
+    setup: Setup & Pick<Rotation, "readAhead">,
+    current: SecretValue,
+    currentValue: unknown,
+    pending: VersionSummary,
+    versions: readonly VersionSummary[],
+  ): Promise<{ kind: "claimed"; rotation: Rotation; resumed: boolean }> {
+    const { secretName, engineConfig } = setup;
+    this.checkTime("createSecret", undefined);
+    const writtenByRotor = isRotorPendingId(pending.versionId);
+    const lease = leaseOf(pending, versions, engineConfig.leaseMs);
+    if (this.now() < lease.expiresAt) {
+      throw new RotationInProgressError(
+        secretName,
+        pending.versionId,
+        lease.expiresAt,
+        writtenByRotor
+          ? "another invocation holds it"
+          : `the version was stored under ${engineConfig.pendingStage} outside Rotor, which counts as a rotation in progress`,
+      );
+    }
+    const pendingSecret = await this.kms.getSecretValue({
+      secretName,
+      versionId: pending.versionId,
+    });
+    const pendingValue = this.readPendingValue(setup, pendingSecret);
+    const claimId = leaseClaimId(pending.versionId, lease.lastClaim + 1);
+    const claim: LeaseClaimData = { holder: this.holder, emergency: setup.emergency };
+    const claimStart = this.now();
+    const won = await this.putIfAbsent(
+      secretName,
+      claimId,
+      JSON.stringify(claim),
+      LEASE_STAGE,
+      current,
+    );
+    if (!won) {
+      throw new RotationInProgressError(
+        secretName,
+        pending.versionId,
+        undefined,
+        "another invocation took the abandoned rotation over first",
+      );
+    }
+    this.options.log.info("rotation-taken-over", {
+      secret: secretName,
+      versionId: pending.versionId,
+      writtenByRotor,
+      abandonedLeaseExpired: new Date(lease.expiresAt).toISOString(),
+    });
+    return {
+      kind: "claimed",
+      resumed: true,
+      rotation: {
+        ...setup,
+        current,
+        currentValue,
+        currentStages: current.versionStages,
+        pendingId: pending.versionId,
+        pendingValue,
+        leaseExpiresAt: claimStart + engineConfig.leaseMs,
+        claimId,
+      },
+    };
+  }
+
+  /** The value of a pending version to take over, or a refusal that says how to clear it. */
+  private readPendingValue(setup: Setup, pending: SecretValue): unknown {
+    const { secretName, rotator, engineConfig } = setup;
+    try {
+      return this.parseValue(rotator, pending, secretName);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      this.options.log.warn("pending-version-refused", {
+        secret: secretName,
+        versionId: pending.versionId,
+        reason: `not a ${rotator.kind} value: ${error.message}`,
+      });
+      throw new ValidationError(
+        `Secret ${secretName}: version ${pending.versionId} holds the pending stage ${engineConfig.pendingStage} but is not a value the ${rotator.kind} rotator can read (${error.message}), so Rotor can neither carry its rotation on nor start another over it. If that value is in use nowhere, clear it with \`rotor cancel ${secretName}\` (which first checks that ACSCurrent still works) and rotate again.`,
+        { cause: error },
+      );
+    }
   }
 
   /** PutSecretValue as compare-and-set: true when the version is ours, false when the id was taken. */
@@ -1072,6 +1145,17 @@ export class RotationEngine {
       // The failure itself is what the caller must see; the record is best effort.
     }
   }
+}
+
+/** The version holding the pending stage, unless it is ACSCurrent (a finish cut short). */
+function pendingOf(
+  versions: readonly VersionSummary[],
+  pendingStage: string,
+  currentId: string,
+): VersionSummary | undefined {
+  return versions.find(
+    (version) => version.versionStages.includes(pendingStage) && version.versionId !== currentId,
+  );
 }
 
 /** An error's name and message, for log lines (values are scrubbed by the logger). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { VersionSummary } from "../../src/clients/kms-client.ts";
 import {
+  isRotorPendingId,
   leaseClaimId,
   leaseOf,
   nextPendingAttempt,
@@ -32,6 +33,21 @@ describe("rotation lock", () => {
     expect(new Set(ids).size).toBe(3);
     expect(long.length).toBeLessThanOrEqual(64);
     expect(long).toMatch(/^[A-Za-z0-9_.:@+=/-]+$/);
+  });
+
+  it("claims the lease of another tool's pending version within 64 characters, however long its id", () => {
+    // Prepare
+    const foreign = version("f".repeat(64), "2026-01-01T00:00:00Z", ["ACSPending"]);
+    const short = version("by-hand", "2026-01-01T00:00:00Z", ["ACSPending"]);
+    // Act
+    const claim = leaseClaimId(foreign.versionId, 123_456);
+    const lease = leaseOf(foreign, [foreign, version(claim, "2026-01-01T03:00:00Z")], 60_000);
+    // Assess
+    expect(claim.length).toBeLessThanOrEqual(64);
+    expect(lease).toMatchObject({ lastClaim: 123_456, heldBy: claim });
+    expect(leaseClaimId(short.versionId, 1)).toBe("by-hand.lease-1");
+    expect(isRotorPendingId(pendingVersionId("v1", 3))).toBe(true);
+    expect(isRotorPendingId(short.versionId)).toBe(false);
   });
 
   it("skips attempts taken by cancelled rotations", () => {
