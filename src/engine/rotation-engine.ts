@@ -50,6 +50,7 @@ import {
 } from "./engine-config.ts";
 import {
   DeadlineError,
+  RotationBlockedError,
   RotationInProgressError,
   StepRefusedError,
   TestFailedError,
@@ -1088,7 +1089,7 @@ export class RotationEngine {
       line(flags.skipped ? "skipped" : "ok");
       return result;
     } catch (error) {
-      line(error instanceof RotationInProgressError ? "refused" : "failed", {
+      line(error instanceof RotationBlockedError ? "refused" : "failed", {
         error: describeError(error),
       });
       throw error;
@@ -1127,7 +1128,7 @@ export class RotationEngine {
       request.endGracePeriod ||
       error instanceof ValidationError ||
       error instanceof ConfigError ||
-      error instanceof RotationInProgressError ||
+      error instanceof RotationBlockedError ||
       error instanceof StepRefusedError ||
       (error instanceof ApiError && error.code === "Forbidden.ResourceNotFound" && step === "load")
     ) {
