@@ -14,7 +14,13 @@ import { RotorError } from "../errors.ts";
 import { engineConfigFromTags } from "./engine-config.ts";
 import { RotationInProgressError } from "./engine-errors.ts";
 import type { JsonLogger } from "./json-logger.ts";
-import { isRotorPendingId, LEASE_STAGE, leaseOf } from "./rotation-lock.ts";
+import {
+  isRotorPendingId,
+  LEASE_RELEASED_TAG,
+  LEASE_STAGE,
+  leaseOf,
+  leaseRunning,
+} from "./rotation-lock.ts";
 
 export interface CancelOutcome {
   secretName: string;
@@ -44,9 +50,9 @@ export async function cancelRotation(options: {
   const { versions } = await kms.listSecretVersionIds({ secretName, includeDeprecated: true });
   const pending = versions.find((version) => version.versionStages.includes(pendingStage));
   if (!pending) return { secretName, cancelledVersionId: undefined };
-  const lease = leaseOf(pending, versions, leaseMs);
-  const leaseRunning = (options.now ?? Date.now()) < lease.expiresAt;
-  if (!options.force && leaseRunning) {
+  const lease = leaseOf(pending, versions, leaseMs, tags);
+  const running = leaseRunning(lease, options.now ?? Date.now());
+  if (!options.force && running) {
     throw new RotationInProgressError(
       secretName,
       pending.versionId,
@@ -73,7 +79,7 @@ export async function cancelRotation(options: {
     versionId: pending.versionId,
     writtenByRotor: isRotorPendingId(pending.versionId),
     forced: options.force === true,
-    leaseRunning,
+    leaseRunning: running,
   });
   const leaseHolder = versions.find((version) => version.versionStages.includes(LEASE_STAGE));
   if (leaseHolder) {
@@ -82,6 +88,10 @@ export async function cancelRotation(options: {
       versionStage: LEASE_STAGE,
       removeFromVersion: leaseHolder.versionId,
     });
+  }
+  // It named the lease of the rotation just cancelled: nothing to say any more.
+  if (tags[LEASE_RELEASED_TAG] !== undefined) {
+    await kms.untagResource({ secretName, tagKeys: [LEASE_RELEASED_TAG] });
   }
   return { secretName, cancelledVersionId: pending.versionId };
 }

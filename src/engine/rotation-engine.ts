@@ -60,10 +60,12 @@ import type { JsonLogger } from "./json-logger.ts";
 import { REVOKE_PENDING_TAG, revokeMarkerState } from "./revoke-marker.ts";
 import {
   isRotorPendingId,
+  LEASE_RELEASED_TAG,
   LEASE_STAGE,
   type LeaseClaimData,
   leaseClaimId,
   leaseOf,
+  leaseRunning,
   nextPendingAttempt,
   pendingVersionId,
 } from "./rotation-lock.ts";
@@ -72,6 +74,7 @@ import { ACS_CURRENT, ACS_PREVIOUS, removePendingStage, switchToPending } from "
 /** Tags that say a rotation failed; a later successful rotation removes them all. */
 const FAILURE_RECORD_TAGS = [
   LAST_FAILURE_TAG,
+  LEASE_RELEASED_TAG,
   OUTCOME_TAGS.status,
   OUTCOME_TAGS.lastError,
   OUTCOME_TAGS.lastAttempt,
@@ -213,6 +216,8 @@ export class RotationEngine {
       fromCurrent && !request.dryRun ? this.readVersionsEarly(request.secretName) : undefined;
     // What rotators ask to run when this invocation ends (ctx.onInvocationEnd).
     const endHooks: EndHook[] = [];
+    // The lease this invocation holds, once it holds one (rotation-lock.ts): given up if it fails.
+    let heldLease: string | undefined;
     try {
       const setup = await this.load(request, endHooks);
       if (request.dryRun) {
@@ -231,14 +236,23 @@ export class RotationEngine {
       const result =
         request.versionId !== undefined
           ? await this.stepWithToken(setup, request, onStep)
-          : await this.fromCurrent(setup, request.step, onStep, currentRead, versionsRead);
+          : await this.fromCurrent(
+              setup,
+              request.step,
+              onStep,
+              currentRead,
+              versionsRead,
+              (lease) => {
+                heldLease = lease;
+              },
+            );
       const failureRecorded = FAILURE_RECORD_TAGS.some((tag) => setup.tags[tag] !== undefined);
       if (failureRecorded && result.steps.includes("finishSecret")) {
         await this.clearFailure(request.secretName);
       }
       return result;
     } catch (error) {
-      await this.recordFailure(request, failedStep, error, started);
+      await this.recordFailure(request, failedStep, error, started, heldLease);
       throw error;
     } finally {
       await this.runEndHooks(request.secretName, endHooks);
@@ -593,6 +607,7 @@ export class RotationEngine {
     onStep: (step: Step) => void,
     currentRead: Promise<SecretValue> | undefined,
     versionsRead: Promise<VersionSummary[]> | undefined,
+    onLeaseHeld: (leaseVersionId: string) => void,
   ): Promise<RotationResult> {
     const { secretName, rotator, engineConfig } = setup;
     if (onlyStep !== undefined && onlyStep !== "createSecret") {
@@ -656,6 +671,7 @@ export class RotationEngine {
       };
     }
     const { rotation } = claimed;
+    onLeaseHeld(rotation.claimId ?? rotation.pendingId);
     const steps: Step[] = claimed.resumed ? [] : ["createSecret"];
     if (onlyStep === "createSecret") {
       return {
@@ -786,8 +802,8 @@ export class RotationEngine {
     const { secretName, engineConfig } = setup;
     this.checkTime("createSecret", undefined);
     const writtenByRotor = isRotorPendingId(pending.versionId);
-    const lease = leaseOf(pending, versions, engineConfig.leaseMs);
-    if (this.now() < lease.expiresAt) {
+    const lease = leaseOf(pending, versions, engineConfig.leaseMs, setup.tags);
+    if (leaseRunning(lease, this.now())) {
       throw new RotationInProgressError(
         secretName,
         pending.versionId,
@@ -824,7 +840,9 @@ export class RotationEngine {
       secret: secretName,
       versionId: pending.versionId,
       writtenByRotor,
-      abandonedLeaseExpired: new Date(lease.expiresAt).toISOString(),
+      ...(lease.released
+        ? { leaseReleasedAfterFailure: true }
+        : { abandonedLeaseExpired: new Date(lease.expiresAt).toISOString() }),
     });
     return {
       kind: "claimed",
@@ -1114,38 +1132,55 @@ export class RotationEngine {
 
   /**
    * Records an operational failure on the secret (tag rotor:last-failure) so
-   * `rotor status` shows it. Bad input and refusals change nothing, by rule.
+   * `rotor status` shows it; bad input and refusals change nothing, by rule.
+   * A holder gives its lease up in the same call (rotation-lock.ts): it
+   * stops here, and the next invocation may carry the rotation on at once.
    */
   private async recordFailure(
     request: RotationRequest,
     step: Step | "load",
     error: unknown,
     started: number,
+    heldLease: string | undefined,
   ): Promise<void> {
-    if (
-      request.dryRun ||
-      // Not a rotation: a failure here leaves ACSCurrent as it was, and FC's retries and onFailure report it.
-      request.endGracePeriod ||
-      error instanceof ValidationError ||
-      error instanceof ConfigError ||
-      error instanceof RotationBlockedError ||
-      error instanceof StepRefusedError ||
-      (error instanceof ApiError && error.code === "Forbidden.ResourceNotFound" && step === "load")
-    ) {
-      return;
+    const tags: { key: string; value: string }[] = [];
+    if (!isRefusal(request, step, error)) {
+      const code =
+        error instanceof ApiError ? error.code : error instanceof Error ? error.name : "Error";
+      const value = `${new Date(started).toISOString()} ${step} ${code}`.slice(0, 256);
+      tags.push({ key: LAST_FAILURE_TAG, value });
     }
-    const code =
-      error instanceof ApiError ? error.code : error instanceof Error ? error.name : "Error";
-    const value = `${new Date(started).toISOString()} ${step} ${code}`.slice(0, 256);
+    if (heldLease !== undefined) tags.push({ key: LEASE_RELEASED_TAG, value: heldLease });
+    if (tags.length === 0) return;
     try {
-      await this.kms.tagResource({
-        secretName: request.secretName,
-        tags: [{ key: LAST_FAILURE_TAG, value }],
-      });
+      await this.kms.tagResource({ secretName: request.secretName, tags });
     } catch {
       // The failure itself is what the caller must see; the record is best effort.
+      return;
+    }
+    if (heldLease !== undefined) {
+      this.options.log.info("lease-released", {
+        secret: request.secretName,
+        lease: heldLease,
+        step,
+        error: describeError(error),
+      });
     }
   }
+}
+
+/** A failure that is not the secret's: a dry run, bad input, a refusal. Nothing is recorded. */
+function isRefusal(request: RotationRequest, step: Step | "load", error: unknown): boolean {
+  return (
+    request.dryRun === true ||
+    // Not a rotation: a failure here leaves ACSCurrent as it was, and FC's retries and onFailure report it.
+    request.endGracePeriod === true ||
+    error instanceof ValidationError ||
+    error instanceof ConfigError ||
+    error instanceof RotationBlockedError ||
+    error instanceof StepRefusedError ||
+    (error instanceof ApiError && error.code === "Forbidden.ResourceNotFound" && step === "load")
+  );
 }
 
 /** The version holding the pending stage, unless it is ACSCurrent (a finish cut short). */

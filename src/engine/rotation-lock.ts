@@ -43,6 +43,18 @@
  * pushed out by the lock. The engine removes the label when the rotation it
  * took over finishes.
  *
+ * A holder that stops on an error it caught (a webhook answering 500, a
+ * refused login, its deadline near) gives the lease up: it tags the secret
+ * `rotor:lease-released` with the id of the version whose CreateTime
+ * started its lease (the pending version, or its newest claim), in the
+ * same TagResource that records the failure. Its pending version stays, so
+ * the next invocation (FC's async retry, the next `rotor rotate`) takes
+ * the rotation over at once and carries the same value on, instead of
+ * being refused until the lease ends. The tag names one lease: the
+ * takeover's claim starts a new one, which the tag no longer matches. A
+ * holder that dies, or whose keys expired, writes nothing and keeps the
+ * lease, as before.
+ *
  * An emergency rotation does not take over a live lease: the holder is
  * already replacing the value, and two invocations working on one target at
  * once is exactly what the lock prevents. It is refused with the lease's
@@ -78,6 +90,8 @@ import { createHash } from "node:crypto";
 import type { VersionSummary } from "../clients/kms-client.ts";
 
 export const LEASE_STAGE = "RotorLease";
+/** Tag a holder that stopped on an error writes: the lease it gives up (LeaseState.heldBy). */
+export const LEASE_RELEASED_TAG = "rotor:lease-released";
 
 const PENDING_PREFIX = "rotor-";
 /** KMS's longest VersionId. */
@@ -136,13 +150,19 @@ export interface LeaseState {
   lastClaim: number;
   /** Id of the version whose CreateTime started the lease. */
   heldBy: string;
+  /** The holder stopped on an error and gave this lease up (tag rotor:lease-released). */
+  released: boolean;
 }
 
-/** The lease on a pending version, from a ListSecretVersionIds answer (deprecated versions included). */
+/**
+ * The lease on a pending version, from a ListSecretVersionIds answer
+ * (deprecated versions included) and the secret's tags.
+ */
 export function leaseOf(
   pending: VersionSummary,
   versions: readonly VersionSummary[],
   leaseMs: number,
+  tags: Readonly<Record<string, string>> = {},
 ): LeaseState {
   let startedAt = Date.parse(pending.createTime);
   let lastClaim = 0;
@@ -156,5 +176,16 @@ export function leaseOf(
     heldBy = version.versionId;
     startedAt = Math.max(startedAt, Date.parse(version.createTime));
   }
-  return { startedAt, expiresAt: startedAt + leaseMs, lastClaim, heldBy };
+  return {
+    startedAt,
+    expiresAt: startedAt + leaseMs,
+    lastClaim,
+    heldBy,
+    released: tags[LEASE_RELEASED_TAG] === heldBy,
+  };
+}
+
+/** True while the lease keeps other invocations out: not given up, and not run out. */
+export function leaseRunning(lease: LeaseState, now: number): boolean {
+  return !lease.released && now < lease.expiresAt;
 }

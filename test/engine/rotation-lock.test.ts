@@ -4,6 +4,7 @@ import {
   isRotorPendingId,
   leaseClaimId,
   leaseOf,
+  leaseRunning,
   nextPendingAttempt,
   pendingVersionId,
 } from "../../src/engine/rotation-lock.ts";
@@ -50,6 +51,24 @@ describe("rotation lock", () => {
     expect(isRotorPendingId(short.versionId)).toBe(false);
   });
 
+  it("counts a lease as given up only when the tag names the version that started it", () => {
+    // Prepare
+    const pending = version("rotor-abc-1", "2026-01-01T00:00:00Z", ["ACSPending"]);
+    const claim = version("rotor-abc-1.lease-1", "2026-01-01T01:00:00Z", ["RotorLease"]);
+    const during = Date.parse("2026-01-01T00:00:30Z");
+    // Act
+    const givenUp = leaseOf(pending, [pending], 60_000, { "rotor:lease-released": "rotor-abc-1" });
+    const stale = leaseOf(pending, [pending, claim], 60_000, {
+      "rotor:lease-released": "rotor-abc-1",
+    });
+    // Assess
+    expect(givenUp.released).toBe(true);
+    expect(leaseRunning(givenUp, during)).toBe(false);
+    expect(stale.released).toBe(false);
+    expect(leaseRunning(stale, Date.parse("2026-01-01T01:00:30Z"))).toBe(true);
+    expect(leaseRunning(leaseOf(pending, [pending], 60_000), during)).toBe(true);
+  });
+
   it("skips attempts taken by cancelled rotations", () => {
     // Prepare
     const taken = [
@@ -79,6 +98,7 @@ describe("rotation lock", () => {
       expiresAt: Date.parse("2026-01-01T00:01:00Z"),
       lastClaim: 0,
       heldBy: "rotor-abc-1",
+      released: false,
     });
     expect(taken).toMatchObject({
       lastClaim: 2,
