@@ -810,7 +810,7 @@ export class RotationEngine {
         lease.expiresAt,
         writtenByRotor
           ? "another invocation holds it"
-          : `the version was stored under ${engineConfig.pendingStage} outside Rotor, which counts as a rotation in progress`,
+          : `it was stored under ${engineConfig.pendingStage} outside Rotor (if its value is in use nowhere, \`rotor cancel ${secretName} --force\` clears it now)`,
       );
     }
     const pendingSecret = await this.kms.getSecretValue({

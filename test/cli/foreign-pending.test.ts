@@ -97,6 +97,7 @@ describe("a pending version Rotor did not write", () => {
     expect(run.code).toBe(1);
     expect(run.err).toContain("by-hand-1");
     expect(run.err).toMatch(/lease runs until \d{4}-/);
+    expect(run.err).toContain(`rotor cancel ${secretName} --force`);
     expect(await stagesById(secretName)).toEqual({
       v0: ["ACSCurrent"],
       "by-hand-1": ["ACSPending"],
