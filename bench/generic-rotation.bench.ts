@@ -92,6 +92,7 @@ export default async function run(): Promise<BenchResult> {
 async function straightLineRotation(kms: KmsClient, secretName: string): Promise<void> {
   await kms.describeSecret({ secretName, fetchTags: true });
   const current = await kms.getSecretValue({ secretName });
+  await kms.listSecretVersionIds({ secretName, includeDeprecated: true });
   const { randomPassword } = await kms.getRandomPassword({
     length: 32,
     excludeCharacters: DEFAULT_EXCLUDED_CHARACTERS,

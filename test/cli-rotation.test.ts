@@ -164,7 +164,7 @@ describe("rotor rotate / status / invoke", () => {
     );
   });
 
-  it("a failed rotation is recorded on the secret and shown by status; the lease then blocks a new start", async () => {
+  it("a failed rotation is recorded on the secret and shown by status; the next run resumes it at once", async () => {
     // Prepare: a webhook nobody answers.
     const keySecret = `cli/key-${randomUUID()}`;
     await admin.createSecret({ secretName: keySecret, secretData: randomUUID(), versionId: "v1" });
@@ -178,13 +178,20 @@ describe("rotor rotate / status / invoke", () => {
     const failed = await rotor("rotate", name);
     const status = await rotor("status", name);
     await admin.untagResource({ secretName: name, tagKeys: ["rotor:webhook-url"] });
-    const blocked = await rotor("rotate", name);
+    const resumed = await rotor("rotate", name, "--json");
     // Assess
     expect(failed.code).toBe(1);
     expect(failed.err).toMatch(/Webhook set for secret .* failed: no answer/);
     expect(status.out).toMatch(/last rotation: FAILED at \S+ in setSecret: WebhookError/);
-    expect(status.out).toMatch(/lock: held by the rotation of rotor-/);
-    expect(blocked.code).toBe(1);
-    expect(blocked.err).toContain("a rotation is in progress");
+    expect(status.out).toMatch(
+      /lock: the rotation of (rotor-\S+) stopped on a failure and gave its lease up/,
+    );
+    const pendingId = /lock: the rotation of (rotor-\S+) /.exec(status.out)?.[1];
+    expect(resumed.code).toBe(0);
+    expect(JSON.parse(resumed.out)).toMatchObject({
+      versionId: pendingId,
+      outcome: "rotated",
+      resumed: true,
+    });
   });
 });

@@ -5,13 +5,22 @@
  * value on the target (a single-user password change, say), dropping it
  * would leave ACSCurrent naming a value that no longer works. So the
  * current value is tested first (a dry run), and a live lease is respected
- * unless forced.
+ * unless forced. It removes the pending stage whoever stored the version
+ * (Rotor, a person, another tool): clearing it is the person's decision,
+ * and the audit log records it.
  */
 import type { KmsClient } from "../clients/kms-client.ts";
 import { RotorError } from "../errors.ts";
 import { engineConfigFromTags } from "./engine-config.ts";
 import { RotationInProgressError } from "./engine-errors.ts";
-import { LEASE_STAGE, leaseOf } from "./rotation-lock.ts";
+import type { JsonLogger } from "./json-logger.ts";
+import {
+  isRotorPendingId,
+  LEASE_RELEASED_TAG,
+  LEASE_STAGE,
+  leaseOf,
+  leaseRunning,
+} from "./rotation-lock.ts";
 
 export interface CancelOutcome {
   secretName: string;
@@ -31,6 +40,8 @@ export async function cancelRotation(options: {
   /** Cancel even while the lease runs, or when ACSCurrent fails its test. */
   force?: boolean;
   now?: number;
+  /** Where the decision is recorded (an audit line, as the engine writes them). */
+  log?: JsonLogger | undefined;
 }): Promise<CancelOutcome> {
   const { kms, secretName } = options;
   const description = await kms.describeSecret({ secretName, fetchTags: true });
@@ -39,8 +50,9 @@ export async function cancelRotation(options: {
   const { versions } = await kms.listSecretVersionIds({ secretName, includeDeprecated: true });
   const pending = versions.find((version) => version.versionStages.includes(pendingStage));
   if (!pending) return { secretName, cancelledVersionId: undefined };
-  const lease = leaseOf(pending, versions, leaseMs);
-  if (!options.force && (options.now ?? Date.now()) < lease.expiresAt) {
+  const lease = leaseOf(pending, versions, leaseMs, tags);
+  const running = leaseRunning(lease, options.now ?? Date.now());
+  if (!options.force && running) {
     throw new RotationInProgressError(
       secretName,
       pending.versionId,
@@ -62,6 +74,13 @@ export async function cancelRotation(options: {
     versionStage: pendingStage,
     removeFromVersion: pending.versionId,
   });
+  options.log?.info("rotation-cancelled", {
+    secret: secretName,
+    versionId: pending.versionId,
+    writtenByRotor: isRotorPendingId(pending.versionId),
+    forced: options.force === true,
+    leaseRunning: running,
+  });
   const leaseHolder = versions.find((version) => version.versionStages.includes(LEASE_STAGE));
   if (leaseHolder) {
     await kms.updateSecretVersionStage({
@@ -69,6 +88,10 @@ export async function cancelRotation(options: {
       versionStage: LEASE_STAGE,
       removeFromVersion: leaseHolder.versionId,
     });
+  }
+  // It named the lease of the rotation just cancelled: nothing to say any more.
+  if (tags[LEASE_RELEASED_TAG] !== undefined) {
+    await kms.untagResource({ secretName, tagKeys: [LEASE_RELEASED_TAG] });
   }
   return { secretName, cancelledVersionId: pending.versionId };
 }

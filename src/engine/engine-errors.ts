@@ -4,10 +4,28 @@
  */
 import { RotorError } from "../errors.ts";
 
-/** Another invocation holds the secret's rotation lease. */
-export class RotationInProgressError extends RotorError {
-  override name = "RotationInProgressError";
+/**
+ * The rotation can't start now because of something another invocation
+ * may be doing at this moment; a later invocation can. A refusal: it
+ * changed nothing and is not recorded as a failure of the secret, and an
+ * emergency waits it out (src/handler/run-rotation.ts).
+ */
+export class RotationBlockedError extends RotorError {
+  override name = "RotationBlockedError";
   readonly secretName: string;
+  /** Epoch ms from which the block may be gone, when known. */
+  readonly blockedUntil: number | undefined;
+
+  constructor(secretName: string, message: string, blockedUntil: number | undefined) {
+    super(message);
+    this.secretName = secretName;
+    this.blockedUntil = blockedUntil;
+  }
+}
+
+/** Another invocation holds the secret's rotation lease. */
+export class RotationInProgressError extends RotationBlockedError {
+  override name = "RotationInProgressError";
   readonly versionId: string;
   /** Epoch ms when the holder's lease runs out and another invocation may take the rotation over. */
   readonly leaseExpires: number | undefined;
@@ -19,12 +37,13 @@ export class RotationInProgressError extends RotorError {
     detail: string,
   ) {
     super(
+      secretName,
       `Secret ${secretName}: a rotation is in progress (version ${versionId}); ${detail}` +
         (leaseExpires === undefined
           ? ""
           : `; its lease runs until ${new Date(leaseExpires).toISOString()}, after which a new invocation resumes it`),
+      leaseExpires,
     );
-    this.secretName = secretName;
     this.versionId = versionId;
     this.leaseExpires = leaseExpires;
   }

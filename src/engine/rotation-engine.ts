@@ -18,14 +18,20 @@
  *   next (revoke-marker.ts).
  *
  * KMS calls for one full rotation: DescribeSecret (tags), GetSecretValue
- * (current), the rotator's own (GetRandomPassword for the generic rotator),
+ * (current) and ListSecretVersionIds (is a rotation in progress?) at once,
+ * the rotator's own (GetRandomPassword for the generic rotator),
  * PutSecretValue (the new value and the lock at once), and three
  * UpdateSecretVersionStage calls. An emergency adds two
  * UpdateSecretVersionStage calls, TagResource and UntagResource (the
  * revoke marker and its label).
  */
 import { randomUUID } from "node:crypto";
-import { KmsClient, type KmsClientOptions, type SecretValue } from "../clients/kms-client.ts";
+import {
+  KmsClient,
+  type KmsClientOptions,
+  type SecretValue,
+  type VersionSummary,
+} from "../clients/kms-client.ts";
 import {
   allowsPrefix,
   type DeployPolicy,
@@ -52,6 +58,7 @@ import {
 } from "./engine-config.ts";
 import {
   DeadlineError,
+  RotationBlockedError,
   RotationInProgressError,
   StepRefusedError,
   TestFailedError,
@@ -60,10 +67,13 @@ import { GRACE_ENDED_TAG } from "./grace-period.ts";
 import type { JsonLogger } from "./json-logger.ts";
 import { REVOKE_PENDING_TAG, REVOKE_STAGE, revokeMarkerState } from "./revoke-marker.ts";
 import {
+  isRotorPendingId,
+  LEASE_RELEASED_TAG,
   LEASE_STAGE,
   type LeaseClaimData,
   leaseClaimId,
   leaseOf,
+  leaseRunning,
   nextPendingAttempt,
   pendingVersionId,
 } from "./rotation-lock.ts";
@@ -72,6 +82,7 @@ import { ACS_CURRENT, ACS_PREVIOUS, removePendingStage, switchToPending } from "
 /** Tags that say a rotation failed; a later successful rotation removes them all. */
 const FAILURE_RECORD_TAGS = [
   LAST_FAILURE_TAG,
+  LEASE_RELEASED_TAG,
   OUTCOME_TAGS.status,
   OUTCOME_TAGS.lastError,
   OUTCOME_TAGS.lastAttempt,
@@ -207,12 +218,16 @@ export class RotationEngine {
     let failedStep: Step | "load" = "load";
     // A rotation without a token, and a dry run, start from ACSCurrent: read
     // it while the tags load (two independent reads), saving a round trip.
-    const currentRead =
-      request.versionId === undefined && !request.endGracePeriod
-        ? this.readCurrentEarly(request.secretName)
-        : undefined;
+    const fromCurrent = request.versionId === undefined && !request.endGracePeriod;
+    const currentRead = fromCurrent ? this.readCurrentEarly(request.secretName) : undefined;
+    // A rotation also needs to know whether one is in progress already (any
+    // pending version, see rotation-lock.ts): read beside them too.
+    const versionsRead =
+      fromCurrent && !request.dryRun ? this.readVersionsEarly(request.secretName) : undefined;
     // What rotators ask to run when this invocation ends (ctx.onInvocationEnd).
     const endHooks: EndHook[] = [];
+    // The lease this invocation holds, once it holds one (rotation-lock.ts): given up if it fails.
+    let heldLease: string | undefined;
     try {
       const setup = await this.load(request, endHooks);
       if (request.dryRun) {
@@ -231,14 +246,23 @@ export class RotationEngine {
       const result =
         request.versionId !== undefined
           ? await this.stepWithToken(setup, request, onStep)
-          : await this.fromCurrent(setup, request.step, onStep, currentRead);
+          : await this.fromCurrent(
+              setup,
+              request.step,
+              onStep,
+              currentRead,
+              versionsRead,
+              (lease) => {
+                heldLease = lease;
+              },
+            );
       const failureRecorded = FAILURE_RECORD_TAGS.some((tag) => setup.tags[tag] !== undefined);
       if (failureRecorded && result.steps.includes("finishSecret")) {
         await this.clearFailure(request.secretName);
       }
       return result;
     } catch (error) {
-      await this.recordFailure(request, failedStep, error, started);
+      await this.recordFailure(request, failedStep, error, started, heldLease);
       throw error;
     } finally {
       await this.runEndHooks(request.secretName, endHooks);
@@ -280,6 +304,15 @@ export class RotationEngine {
    */
   private readCurrentEarly(secretName: string): Promise<SecretValue> {
     const read = this.kms.getSecretValue({ secretName, versionStage: ACS_CURRENT });
+    read.catch(() => undefined);
+    return read;
+  }
+
+  /** Every version with its stages and creation time, lease claims included; read ahead like ACSCurrent. */
+  private readVersionsEarly(secretName: string): Promise<VersionSummary[]> {
+    const read = this.kms
+      .listSecretVersionIds({ secretName, includeDeprecated: true })
+      .then((answer) => answer.versions);
     read.catch(() => undefined);
     return read;
   }
@@ -651,6 +684,8 @@ export class RotationEngine {
     onlyStep: Step | undefined,
     onStep: (step: Step) => void,
     currentRead: Promise<SecretValue> | undefined,
+    versionsRead: Promise<VersionSummary[]> | undefined,
+    onLeaseHeld: (leaseVersionId: string) => void,
   ): Promise<RotationResult> {
     const { secretName, rotator, engineConfig } = setup;
     if (onlyStep !== undefined && onlyStep !== "createSecret") {
@@ -684,17 +719,25 @@ export class RotationEngine {
     this.honourRevokeLabel(setup, current);
     const currentValue = this.parseValue(rotator, current, secretName);
     const readCurrent = current;
-    const readAhead = this.readAhead(rotator, currentValue);
+    const versions = await (versionsRead ?? this.readVersionsEarly(secretName));
+    const inProgress = pendingOf(versions, engineConfig.pendingStage, current.versionId);
+    // A rotation in progress is usually refused (its lease runs), so reading ahead for it would be waste.
+    const readAhead = inProgress ? undefined : this.readAhead(rotator, currentValue);
     const claimed = await this.auditStep(
       secretName,
       "createSecret",
-      pendingVersionId(current.versionId, 1),
+      inProgress?.versionId ?? pendingVersionId(current.versionId, 1),
       {},
       async () => {
         // Before anything changes (createValue may already mint a key on the target).
         await this.recordLeak(setup, readCurrent);
         // The copy is taken after recordLeak, which notes the marker on setup.
-        return this.claimRotation({ ...setup, readAhead }, readCurrent, currentValue);
+        const claimSetup = { ...setup, readAhead };
+        if (inProgress) {
+          // Whoever wrote it, storing ours would take the stage off it.
+          return this.takeOver(claimSetup, readCurrent, currentValue, inProgress, versions);
+        }
+        return this.claimRotation(claimSetup, readCurrent, currentValue);
       },
     );
     if (claimed.kind === "rotated-meanwhile") {
@@ -707,6 +750,7 @@ export class RotationEngine {
       };
     }
     const { rotation } = claimed;
+    onLeaseHeld(rotation.claimId ?? rotation.pendingId);
     const steps: Step[] = claimed.resumed ? [] : ["createSecret"];
     if (onlyStep === "createSecret") {
       return {
@@ -810,53 +854,7 @@ export class RotationEngine {
         attempt = nextPendingAttempt(current.versionId, versions);
         continue;
       }
-      const lease = leaseOf(pending, versions, engineConfig.leaseMs);
-      if (this.now() < lease.expiresAt) {
-        throw new RotationInProgressError(
-          secretName,
-          pending.versionId,
-          lease.expiresAt,
-          "another invocation holds it",
-        );
-      }
-      const claimId = leaseClaimId(pending.versionId, lease.lastClaim + 1);
-      const claim: LeaseClaimData = { holder: this.holder, emergency: setup.emergency };
-      const claimStart = this.now();
-      const won = await this.putIfAbsent(
-        secretName,
-        claimId,
-        JSON.stringify(claim),
-        LEASE_STAGE,
-        current,
-      );
-      if (!won) {
-        throw new RotationInProgressError(
-          secretName,
-          pending.versionId,
-          undefined,
-          "another invocation took the abandoned rotation over first",
-        );
-      }
-      this.options.log.info("rotation-taken-over", {
-        secret: secretName,
-        versionId: pending.versionId,
-        abandonedLeaseExpired: new Date(lease.expiresAt).toISOString(),
-      });
-      const pendingSecret = await this.kms.getSecretValue({
-        secretName,
-        versionId: pending.versionId,
-      });
-      return {
-        kind: "claimed",
-        resumed: true,
-        rotation: {
-          ...base,
-          pendingId: pending.versionId,
-          pendingValue: this.parseValue(rotator, pendingSecret, secretName),
-          leaseExpiresAt: claimStart + engineConfig.leaseMs,
-          claimId,
-        },
-      };
+      return this.takeOver(setup, current, currentValue, pending, versions);
     }
     throw new RotationInProgressError(
       secretName,
@@ -864,6 +862,100 @@ export class RotationEngine {
       undefined,
       "other invocations keep racing for it",
     );
+  }
+
+  /**
+   * Takes over the rotation of a pending version, whoever stored it, once
+   * its lease has run out (refused before): carries its value on, since
+   * that value may already be on the target. A value the rotator cannot
+   * read is refused and left in place; only a person who knows it is in
+   * use nowhere may clear it (`rotor cancel`).
+   */
+  private async takeOver(
+    setup: Setup & Pick<Rotation, "readAhead">,
+    current: SecretValue,
+    currentValue: unknown,
+    pending: VersionSummary,
+    versions: readonly VersionSummary[],
+  ): Promise<{ kind: "claimed"; rotation: Rotation; resumed: boolean }> {
+    const { secretName, engineConfig } = setup;
+    this.checkTime("createSecret", undefined);
+    const writtenByRotor = isRotorPendingId(pending.versionId);
+    const lease = leaseOf(pending, versions, engineConfig.leaseMs, setup.tags);
+    if (leaseRunning(lease, this.now())) {
+      throw new RotationInProgressError(
+        secretName,
+        pending.versionId,
+        lease.expiresAt,
+        writtenByRotor
+          ? "another invocation holds it"
+          : `it was stored under ${engineConfig.pendingStage} outside Rotor (if its value is in use nowhere, \`rotor cancel ${secretName} --force\` clears it now)`,
+      );
+    }
+    const pendingSecret = await this.kms.getSecretValue({
+      secretName,
+      versionId: pending.versionId,
+    });
+    const pendingValue = this.readPendingValue(setup, pendingSecret);
+    const claimId = leaseClaimId(pending.versionId, lease.lastClaim + 1);
+    const claim: LeaseClaimData = { holder: this.holder, emergency: setup.emergency };
+    const claimStart = this.now();
+    const won = await this.putIfAbsent(
+      secretName,
+      claimId,
+      JSON.stringify(claim),
+      LEASE_STAGE,
+      current,
+    );
+    if (!won) {
+      throw new RotationInProgressError(
+        secretName,
+        pending.versionId,
+        undefined,
+        "another invocation took the abandoned rotation over first",
+      );
+    }
+    this.options.log.info("rotation-taken-over", {
+      secret: secretName,
+      versionId: pending.versionId,
+      writtenByRotor,
+      ...(lease.released
+        ? { leaseReleasedAfterFailure: true }
+        : { abandonedLeaseExpired: new Date(lease.expiresAt).toISOString() }),
+    });
+    return {
+      kind: "claimed",
+      resumed: true,
+      rotation: {
+        ...setup,
+        current,
+        currentValue,
+        currentStages: current.versionStages,
+        pendingId: pending.versionId,
+        pendingValue,
+        leaseExpiresAt: claimStart + engineConfig.leaseMs,
+        claimId,
+      },
+    };
+  }
+
+  /** The value of a pending version to take over, or a refusal that says how to clear it. */
+  private readPendingValue(setup: Setup, pending: SecretValue): unknown {
+    const { secretName, rotator, engineConfig } = setup;
+    try {
+      return this.parseValue(rotator, pending, secretName);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      this.options.log.warn("pending-version-refused", {
+        secret: secretName,
+        versionId: pending.versionId,
+        reason: `not a ${rotator.kind} value: ${error.message}`,
+      });
+      throw new ValidationError(
+        `Secret ${secretName}: version ${pending.versionId} holds the pending stage ${engineConfig.pendingStage} but is not a value the ${rotator.kind} rotator can read (${error.message}), so Rotor can neither carry its rotation on nor start another over it. If that value is in use nowhere, clear it with \`rotor cancel ${secretName}\` (which first checks that ACSCurrent still works) and rotate again.`,
+        { cause: error },
+      );
+    }
   }
 
   /** PutSecretValue as compare-and-set: true when the version is ours, false when the id was taken. */
@@ -1096,7 +1188,7 @@ export class RotationEngine {
       line(flags.skipped ? "skipped" : "ok");
       return result;
     } catch (error) {
-      line(error instanceof RotationInProgressError ? "refused" : "failed", {
+      line(error instanceof RotationBlockedError ? "refused" : "failed", {
         error: describeError(error),
       });
       throw error;
@@ -1121,38 +1213,66 @@ export class RotationEngine {
 
   /**
    * Records an operational failure on the secret (tag rotor:last-failure) so
-   * `rotor status` shows it. Bad input and refusals change nothing, by rule.
+   * `rotor status` shows it; bad input and refusals change nothing, by rule.
+   * A holder gives its lease up in the same call (rotation-lock.ts): it
+   * stops here, and the next invocation may carry the rotation on at once.
    */
   private async recordFailure(
     request: RotationRequest,
     step: Step | "load",
     error: unknown,
     started: number,
+    heldLease: string | undefined,
   ): Promise<void> {
-    if (
-      request.dryRun ||
-      // Not a rotation: a failure here leaves ACSCurrent as it was, and FC's retries and onFailure report it.
-      request.endGracePeriod ||
-      error instanceof ValidationError ||
-      error instanceof ConfigError ||
-      error instanceof RotationInProgressError ||
-      error instanceof StepRefusedError ||
-      (error instanceof ApiError && error.code === "Forbidden.ResourceNotFound" && step === "load")
-    ) {
-      return;
+    const tags: { key: string; value: string }[] = [];
+    if (!isRefusal(request, step, error)) {
+      const code =
+        error instanceof ApiError ? error.code : error instanceof Error ? error.name : "Error";
+      const value = `${new Date(started).toISOString()} ${step} ${code}`.slice(0, 256);
+      tags.push({ key: LAST_FAILURE_TAG, value });
     }
-    const code =
-      error instanceof ApiError ? error.code : error instanceof Error ? error.name : "Error";
-    const value = `${new Date(started).toISOString()} ${step} ${code}`.slice(0, 256);
+    if (heldLease !== undefined) tags.push({ key: LEASE_RELEASED_TAG, value: heldLease });
+    if (tags.length === 0) return;
     try {
-      await this.kms.tagResource({
-        secretName: request.secretName,
-        tags: [{ key: LAST_FAILURE_TAG, value }],
-      });
+      await this.kms.tagResource({ secretName: request.secretName, tags });
     } catch {
       // The failure itself is what the caller must see; the record is best effort.
+      return;
+    }
+    if (heldLease !== undefined) {
+      this.options.log.info("lease-released", {
+        secret: request.secretName,
+        lease: heldLease,
+        step,
+        error: describeError(error),
+      });
     }
   }
+}
+
+/** A failure that is not the secret's: a dry run, bad input, a refusal. Nothing is recorded. */
+function isRefusal(request: RotationRequest, step: Step | "load", error: unknown): boolean {
+  return (
+    request.dryRun === true ||
+    // Not a rotation: a failure here leaves ACSCurrent as it was, and FC's retries and onFailure report it.
+    request.endGracePeriod === true ||
+    error instanceof ValidationError ||
+    error instanceof ConfigError ||
+    error instanceof RotationBlockedError ||
+    error instanceof StepRefusedError ||
+    (error instanceof ApiError && error.code === "Forbidden.ResourceNotFound" && step === "load")
+  );
+}
+
+/** The version holding the pending stage, unless it is ACSCurrent (a finish cut short). */
+function pendingOf(
+  versions: readonly VersionSummary[],
+  pendingStage: string,
+  currentId: string,
+): VersionSummary | undefined {
+  return versions.find(
+    (version) => version.versionStages.includes(pendingStage) && version.versionId !== currentId,
+  );
 }
 
 /** An error's name and message, for log lines (values are scrubbed by the logger). */

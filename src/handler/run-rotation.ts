@@ -5,7 +5,7 @@
  */
 import type { KmsClientOptions } from "../clients/kms-client.ts";
 import type { DeployPolicy } from "../config/deploy-policy.ts";
-import { RotationInProgressError } from "../engine/engine-errors.ts";
+import { RotationBlockedError, RotationInProgressError } from "../engine/engine-errors.ts";
 import type { JsonLogger } from "../engine/json-logger.ts";
 import {
   RotationEngine,
@@ -14,6 +14,7 @@ import {
 } from "../engine/rotation-engine.ts";
 import type { AnyRotator, BeforeExternalCall } from "../rotators/contract.ts";
 import { genericRotator } from "../rotators/generic/generic-rotator.ts";
+import { rotatorsByKind } from "../rotators/rotator-kinds.ts";
 import type { FcCredentials } from "./fc-context.ts";
 import { withInvocationCredentials } from "./invocation-credentials.ts";
 
@@ -26,8 +27,9 @@ export interface RunRotationDeps {
   /**
    * The rotators this caller runs, found by the kind a secret's rotor:rotator
    * tag names (default: the generic rotator alone). An FC function names only
-   * its own, so its bundle carries only their drivers; `rotor rotate` passes
-   * every built-in one (src/rotators/registry.ts).
+   * its own, so its bundle carries only their code; `rotor rotate` passes
+   * every built-in one (src/rotators/registry.ts; why the two differ:
+   * src/rotators/rotator-kinds.ts).
    */
   rotators?: readonly AnyRotator[] | undefined;
   /** Endpoint, region, retry and timeouts of the KMS client. */
@@ -85,7 +87,9 @@ async function rotate(request: RotationRequest, deps: RunRotationDeps): Promise<
  * does not give up: the value that leaked may still be valid when that
  * rotation ends (dual-account and grace periods keep ACSPrevious working).
  * It waits, within its own deadline, for the holder to finish or for its
- * lease to run out (a crashed holder), then rotates again from whatever is
+ * lease to run out (a crashed holder), or for whatever else blocks it
+ * (RotationBlockedError: a key another invocation may be storing), then
+ * rotates again from whatever is
  * current by then, revoking as an emergency does. Two rotations working on
  * one target at once is never the answer.
  */
@@ -99,27 +103,17 @@ async function rotateOnceTheLeaseAllows(
     try {
       return await engine.rotate(request);
     } catch (error) {
-      if (!(error instanceof RotationInProgressError)) throw error;
-      const until = Math.min(now() + wait, error.leaseExpires ?? Number.POSITIVE_INFINITY);
+      if (!(error instanceof RotationBlockedError)) throw error;
+      const until = Math.min(now() + wait, error.blockedUntil ?? Number.POSITIVE_INFINITY);
       // Keep a margin so the retry itself has time to run before the deadline.
       if (until + 5_000 > deps.deadline) throw error;
       deps.log.warn("emergency-waits-for-rotation", {
         secret: request.secretName,
-        versionId: error.versionId,
+        ...(error instanceof RotationInProgressError ? { versionId: error.versionId } : {}),
+        reason: error.message,
         until: new Date(until).toISOString(),
       });
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, until - now())));
     }
   }
-}
-
-function rotatorsByKind(rotators: readonly AnyRotator[]): Readonly<Record<string, AnyRotator>> {
-  const byKind: Record<string, AnyRotator> = {};
-  for (const rotator of rotators) {
-    if (rotator.kind in byKind) {
-      throw new Error(`Rotator kind ${JSON.stringify(rotator.kind)} is listed twice`);
-    }
-    byKind[rotator.kind] = rotator;
-  }
-  return byKind;
 }

@@ -10,6 +10,7 @@ import type { KmsClient } from "../clients/kms-client.ts";
 import { DEFAULT_DEPLOY_POLICY, type DeployPolicy } from "../config/deploy-policy.ts";
 import { type GraceState, readGraceState } from "../engine/grace-period.ts";
 import { ApiError } from "../errors.ts";
+import { BUILT_IN_KINDS, functionForKind, isBuiltInKind } from "../rotators/rotator-kinds.ts";
 import { previousOccurrence } from "./cron.ts";
 import { dueVerdict } from "./due.ts";
 import { callWithinBudget, mapBounded, RateLimiter } from "./rate-limiter.ts";
@@ -30,7 +31,7 @@ export type PlanStatus =
 export interface PlanEntry {
   secretName: string;
   rotator: string;
-  /** The FC function that rotates it: `rotor:function`, or `rotate-<rotator>`. */
+  /** The FC function that rotates it: `rotor:function`, or the one functions/ ships for its kind. */
   functionName: string;
   lastRotation: number | undefined;
   nextRotation: number | undefined;
@@ -90,14 +91,16 @@ export async function planRotations(options: PlanOptions): Promise<PlanEntry[]> 
     options.concurrency ?? 8,
     async (secret): Promise<PlanEntry> => {
       const rotator = secret.tags[ROTATOR_TAG] ?? "";
+      const functionName =
+        secret.tags[FUNCTION_TAG] ?? (isBuiltInKind(rotator) ? functionForKind(rotator) : "");
       const base = {
         secretName: secret.name,
         rotator,
-        functionName: secret.tags[FUNCTION_TAG] ?? `rotate-${rotator}`,
+        functionName,
         tags: secret.tags,
         weakenings: tagWeakenings(secret.name, secret.tags, limits),
       };
-      const policy = readRotationPolicy(secret.tags);
+      const policy = functionName === "" ? unknownKind(rotator) : readRotationPolicy(secret.tags);
       if (isPolicyProblem(policy)) {
         return {
           ...base,
@@ -162,4 +165,12 @@ export async function planRotations(options: PlanOptions): Promise<PlanEntry[]> 
     },
     options.onProgress,
   );
+}
+
+/** No function ships for a kind of one's own: sending it to `rotate-<kind>` would find none. */
+function unknownKind(rotator: string): PolicyProblem {
+  return {
+    tag: ROTATOR_TAG,
+    message: `${JSON.stringify(rotator)} is not a built-in kind (${BUILT_IN_KINDS.join(", ")}); name the function that runs it in ${FUNCTION_TAG}`,
+  };
 }

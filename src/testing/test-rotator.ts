@@ -20,7 +20,7 @@
  * and no write; and finally that no log line holds a secret value.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RotationInProgressError } from "../engine/engine-errors.ts";
+import { RotationBlockedError, RotationInProgressError } from "../engine/engine-errors.ts";
 import type { RotationResult } from "../engine/rotation-engine.ts";
 import { ValidationError } from "../errors.ts";
 import { type AnyRotator, STEPS } from "../rotators/contract.ts";
@@ -210,8 +210,7 @@ export function testRotator(options: TestRotatorOptions): void {
           (entry) => entry.status === "fulfilled" && entry.value.outcome === "rotated",
         );
         const unexpected = settled.filter(
-          (entry) =>
-            entry.status === "rejected" && !(entry.reason instanceof RotationInProgressError),
+          (entry) => entry.status === "rejected" && !(entry.reason instanceof RotationBlockedError),
         );
         expect(unexpected.map((entry) => String((entry as PromiseRejectedResult).reason))).toEqual(
           [],

@@ -74,15 +74,16 @@ describe("secrets a rotator reads", () => {
 
     // Assess
     expect(readBySecret.get(name)).toBe('{"AccountName":"admin","AccountPassword":"s3cret-pw"}');
-    // ACSCurrent and the tags, then the source read beside PutSecretValue; none in setSecret.
-    expect(kmsCalls.slice(0, 4).sort()).toEqual([
+    // ACSCurrent, the versions and the tags, then the source read beside PutSecretValue; none in setSecret.
+    expect(kmsCalls.slice(0, 5).sort()).toEqual([
       "DescribeSecret",
       "GetSecretValue",
       "GetSecretValue",
+      "ListSecretVersionIds",
       "PutSecretValue",
     ]);
-    expect(kmsCalls.indexOf("PutSecretValue")).toBe(3);
-    expect(kmsCalls.slice(4)).toEqual([
+    expect(kmsCalls.indexOf("PutSecretValue")).toBe(4);
+    expect(kmsCalls.slice(5)).toEqual([
       "UpdateSecretVersionStage",
       "UpdateSecretVersionStage",
       "UpdateSecretVersionStage",

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { VersionSummary } from "../../src/clients/kms-client.ts";
 import {
+  isRotorPendingId,
   leaseClaimId,
   leaseOf,
+  leaseRunning,
   nextPendingAttempt,
   pendingVersionId,
 } from "../../src/engine/rotation-lock.ts";
@@ -34,6 +36,39 @@ describe("rotation lock", () => {
     expect(long).toMatch(/^[A-Za-z0-9_.:@+=/-]+$/);
   });
 
+  it("claims the lease of another tool's pending version within 64 characters, however long its id", () => {
+    // Prepare
+    const foreign = version("f".repeat(64), "2026-01-01T00:00:00Z", ["ACSPending"]);
+    const short = version("by-hand", "2026-01-01T00:00:00Z", ["ACSPending"]);
+    // Act
+    const claim = leaseClaimId(foreign.versionId, 123_456);
+    const lease = leaseOf(foreign, [foreign, version(claim, "2026-01-01T03:00:00Z")], 60_000);
+    // Assess
+    expect(claim.length).toBeLessThanOrEqual(64);
+    expect(lease).toMatchObject({ lastClaim: 123_456, heldBy: claim });
+    expect(leaseClaimId(short.versionId, 1)).toBe("by-hand.lease-1");
+    expect(isRotorPendingId(pendingVersionId("v1", 3))).toBe(true);
+    expect(isRotorPendingId(short.versionId)).toBe(false);
+  });
+
+  it("counts a lease as given up only when the tag names the version that started it", () => {
+    // Prepare
+    const pending = version("rotor-abc-1", "2026-01-01T00:00:00Z", ["ACSPending"]);
+    const claim = version("rotor-abc-1.lease-1", "2026-01-01T01:00:00Z", ["RotorLease"]);
+    const during = Date.parse("2026-01-01T00:00:30Z");
+    // Act
+    const givenUp = leaseOf(pending, [pending], 60_000, { "rotor:lease-released": "rotor-abc-1" });
+    const stale = leaseOf(pending, [pending, claim], 60_000, {
+      "rotor:lease-released": "rotor-abc-1",
+    });
+    // Assess
+    expect(givenUp.released).toBe(true);
+    expect(leaseRunning(givenUp, during)).toBe(false);
+    expect(stale.released).toBe(false);
+    expect(leaseRunning(stale, Date.parse("2026-01-01T01:00:30Z"))).toBe(true);
+    expect(leaseRunning(leaseOf(pending, [pending], 60_000), during)).toBe(true);
+  });
+
   it("skips attempts taken by cancelled rotations", () => {
     // Prepare
     const taken = [
@@ -63,6 +98,7 @@ describe("rotation lock", () => {
       expiresAt: Date.parse("2026-01-01T00:01:00Z"),
       lastClaim: 0,
       heldBy: "rotor-abc-1",
+      released: false,
     });
     expect(taken).toMatchObject({
       lastClaim: 2,

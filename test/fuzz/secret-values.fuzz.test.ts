@@ -8,11 +8,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../src/errors.ts";
 import type { AnyRotator } from "../../src/rotators/contract.ts";
-import { mysqlRotator } from "../../src/rotators/database/mysql-rotator.ts";
-import { postgresRotator } from "../../src/rotators/database/postgres-rotator.ts";
 import { BUILT_IN_ROTATORS } from "../../src/rotators/registry.ts";
 
-const rotators: AnyRotator[] = [...Object.values(BUILT_IN_ROTATORS), mysqlRotator, postgresRotator];
+const rotators: AnyRotator[] = Object.values(BUILT_IN_ROTATORS);
 
 const FIELDS = [
   "AccountName",

@@ -8,8 +8,6 @@ import { describe, expect, it } from "vitest";
 import { engineConfigFromTags, rotorTags } from "../../src/engine/engine-config.ts";
 import { ValidationError } from "../../src/errors.ts";
 import type { AnyRotator } from "../../src/rotators/contract.ts";
-import { mysqlRotator } from "../../src/rotators/database/mysql-rotator.ts";
-import { postgresRotator } from "../../src/rotators/database/postgres-rotator.ts";
 import { BUILT_IN_ROTATORS } from "../../src/rotators/registry.ts";
 import { isPolicyProblem, readRotationPolicy } from "../../src/scheduler/rotation-policy.ts";
 
@@ -80,7 +78,7 @@ const tags = fc.dictionary(
   },
 );
 
-const rotators: AnyRotator[] = [...Object.values(BUILT_IN_ROTATORS), mysqlRotator, postgresRotator];
+const rotators: AnyRotator[] = Object.values(BUILT_IN_ROTATORS);
 
 describe("tag policies under fuzzed tags", () => {
   it("the engine's settings: a config or a ValidationError naming the tag", () => {

@@ -70,4 +70,38 @@ describe("planRotations against the local cloud", () => {
     expect(plan.filter((entry) => entry.status === "due")).toHaveLength(121);
     expect(progress.at(-1)).toBe(125);
   });
+
+  it("sends a built-in kind to its function; a kind of one's own needs rotor:function", async () => {
+    // Prepare
+    await secret("kinds/postgres", { "rotor:rotator": "postgres", "rotor:interval": "1d" });
+    await secret("kinds/own-with-function", {
+      "rotor:rotator": "api-token",
+      "rotor:function": "rotate-api-token",
+      "rotor:interval": "1d",
+    });
+    await secret("kinds/own-without-function", {
+      "rotor:rotator": "api-token",
+      "rotor:interval": "1d",
+    });
+    clock += 2 * 86_400_000;
+
+    // Act
+    const plan = await planRotations({ kms, now: clock });
+
+    // Assess
+    const byName = new Map(plan.map((entry) => [entry.secretName, entry]));
+    expect(byName.get("kinds/postgres")).toMatchObject({
+      status: "due",
+      functionName: "rotate-postgres",
+    });
+    expect(byName.get("kinds/own-with-function")).toMatchObject({
+      status: "due",
+      functionName: "rotate-api-token",
+    });
+    const without = byName.get("kinds/own-without-function");
+    expect(without?.status).toBe("invalid");
+    expect(without?.problem?.tag).toBe("rotor:rotator");
+    expect(without?.reason).toContain('"api-token" is not a built-in kind');
+    expect(without?.reason).toContain("rotor:function");
+  });
 });

@@ -17,7 +17,9 @@ export const rotateCommand: Command = {
 
 Rotates the secret the way its function does: createSecret, setSecret,
 testSecret, finishSecret, with the rotator named by its rotor:rotator tag.
-An unfinished rotation whose lease has run out is resumed, not restarted.
+An unfinished rotation whose lease has run out is resumed, not restarted;
+a version anyone stored under the pending stage counts as one (when the
+rotator cannot read its value, clear it with rotor cancel).
 
 Options:
   --step S          run only step S (createSecret, setSecret, testSecret,

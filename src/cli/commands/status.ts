@@ -16,7 +16,9 @@ export interface SecretStatus {
   secretName: string;
   rotator: string | undefined;
   versions: { versionId: string; createTime: string; stages: string[] }[];
-  lock: { state: "free" } | { state: "held" | "expired"; versionId: string; leaseExpires: string };
+  lock:
+    | { state: "free" }
+    | { state: "held" | "expired" | "released"; versionId: string; leaseExpires: string };
   lastRotation:
     | { outcome: "succeeded"; versionId: string; at: string }
     | { outcome: "failed"; at: string; step: string; error: string }
@@ -31,11 +33,12 @@ export const statusCommand: Command = {
   help: `Usage: rotor status <secret> [--json]
 
 Prints every version of the secret (those without a stage too) with its
-creation time and stages, whether a rotation holds the secret (and until
-when its lease runs), how the last rotation ended, and each tag that turns
-its rotation off or weakens it (off, weakened, bounded or refused; see
-rotor plan --help), judged by the limits in this environment
-(ROTOR_MAX_LEASE, ROTOR_PASSWORD_MIN_LENGTH, …). Never prints a value.
+creation time and stages, whether a rotation holds the secret (until when
+its lease runs, or whether it stopped on a failure and gave the lease up),
+how the last rotation ended, and each tag that turns its rotation off or
+weakens it (off, weakened, bounded or refused; see rotor plan --help),
+judged by the limits in this environment (ROTOR_MAX_LEASE,
+ROTOR_PASSWORD_MIN_LENGTH, …). Never prints a value.
 
 Options:
   --json      print the status as JSON
@@ -66,7 +69,9 @@ Exit codes: 0 shown, 1 the secret could not be read, 2 bad command line.`,
         ? "lock: free (no rotation in progress)"
         : lock.state === "held"
           ? `lock: held by the rotation of ${lock.versionId}, lease until ${lock.leaseExpires}`
-          : `lock: the rotation of ${lock.versionId} was interrupted (lease ran out at ${lock.leaseExpires}); the next invocation resumes it`,
+          : lock.state === "released"
+            ? `lock: the rotation of ${lock.versionId} stopped on a failure and gave its lease up; the next invocation resumes it`
+            : `lock: the rotation of ${lock.versionId} was interrupted (lease ran out at ${lock.leaseExpires}); the next invocation resumes it`,
     );
     io.out(
       lastRotation.outcome === "succeeded"
@@ -100,9 +105,9 @@ export async function secretStatus(
   const pending = versions.find((version) => version.versionStages.includes(pendingStage));
   let lock: SecretStatus["lock"] = { state: "free" };
   if (pending) {
-    const lease = leaseOf(pending, versions, leaseMs);
+    const lease = leaseOf(pending, versions, leaseMs, tags);
     lock = {
-      state: Date.now() < lease.expiresAt ? "held" : "expired",
+      state: lease.released ? "released" : Date.now() < lease.expiresAt ? "held" : "expired",
       versionId: pending.versionId,
       leaseExpires: new Date(lease.expiresAt).toISOString(),
     };

@@ -2,6 +2,7 @@
  * Why a RAM AccessKey rotation cannot go on. Messages name the user, the
  * key ids and the reason, never a key's secret.
  */
+import { RotationBlockedError } from "../../engine/engine-errors.ts";
 import { RotorError } from "../../errors.ts";
 
 /** The user has no free key slot, and no key may be removed yet; the message says which key blocks and why. */
@@ -12,4 +13,13 @@ export class AccessKeySlotsBusyError extends RotorError {
 /** The RAM user, or a key the rotation relies on, is not (or no longer) there or usable. */
 export class AccessKeyTargetError extends RotorError {
   override name = "AccessKeyTargetError";
+}
+
+/**
+ * A key no version of the secret names yet, made a moment ago: an
+ * invocation running now may be storing it, so it may not be removed yet.
+ * The message names the key and when it may be removed as an orphan.
+ */
+export class AccessKeyInFlightError extends RotationBlockedError {
+  override name = "AccessKeyInFlightError";
 }

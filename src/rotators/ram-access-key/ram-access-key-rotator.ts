@@ -24,14 +24,17 @@
 
 import type { AccessKeySummary, NewAccessKey } from "../../clients/ram-client.ts";
 import { engineConfigFromTags } from "../../engine/engine-config.ts";
-import { RotationInProgressError } from "../../engine/engine-errors.ts";
 import { ApiError } from "../../errors.ts";
 import { defineRotator, type Rotator, type RotatorContext } from "../contract.ts";
 import type { RamAccessKeyClients } from "./ram-access-key-clients.ts";
 import { type RamAccessKeyConfig, ramAccessKeyConfigSchema } from "./ram-access-key-config.ts";
-import { AccessKeySlotsBusyError, AccessKeyTargetError } from "./ram-access-key-errors.ts";
+import {
+  AccessKeyInFlightError,
+  AccessKeySlotsBusyError,
+  AccessKeyTargetError,
+} from "./ram-access-key-errors.ts";
 import { invocationClients } from "./ram-access-key-invocation.ts";
-import { planSlots } from "./ram-access-key-slots.ts";
+import { type Blocker, planSlots } from "./ram-access-key-slots.ts";
 import { type RamAccessKeyValue, ramAccessKeyCodec } from "./ram-access-key-value.ts";
 
 export const RAM_ACCESS_KEY_KIND = "ram-access-key";
@@ -147,19 +150,14 @@ export function createRamAccessKeyRotator(
         maxKeys: MAX_KEYS_PER_USER,
       });
       if (plan.blockers) {
+        const inFlight = plan.blockers.filter((blocker) => blocker.inFlight);
+        if (inFlight.length > 0) throw keysInFlight(ctx.secretName, userName, inFlight);
         const reasons = plan.blockers
           .map((blocker) => `${blocker.accessKeyId}: ${blocker.reason}`)
           .join("; ");
-        const message = `RAM user ${userName} already has ${MAX_KEYS_PER_USER} AccessKeys and none may be removed yet (${reasons})`;
-        if (plan.blockers.some((blocker) => blocker.inFlight)) {
-          throw new RotationInProgressError(
-            ctx.secretName,
-            ctx.versionIds.pending,
-            undefined,
-            message,
-          );
-        }
-        throw new AccessKeySlotsBusyError(`Secret ${ctx.secretName}: ${message}`);
+        throw new AccessKeySlotsBusyError(
+          `Secret ${ctx.secretName}: RAM user ${userName} already has ${MAX_KEYS_PER_USER} AccessKeys and none may be removed yet (${reasons})`,
+        );
       }
       for (const accessKeyId of plan.deactivate) {
         await setStatus(userName, accessKeyId, "Inactive", ctx).catch((error: unknown) => {
@@ -175,11 +173,10 @@ export function createRamAccessKeyRotator(
       } catch (error) {
         if (isCode(error, "LimitExceeded.User.AccessKey")) {
           // Room was made a moment ago: someone else took the slot since.
-          throw new RotationInProgressError(
+          throw new AccessKeyInFlightError(
             ctx.secretName,
-            ctx.versionIds.pending,
+            `Secret ${ctx.secretName}: RAM user ${userName} has no free AccessKey slot: a key was created for it since this invocation made room, and the next rotation decides whether it may be removed`,
             undefined,
-            `another invocation created an AccessKey for RAM user ${userName} meanwhile`,
           );
         }
         throw userMissing(error, userName, ctx.secretName) ?? error;
@@ -284,5 +281,27 @@ function userMissing(error: unknown, userName: string, secretName: string): Erro
   return new AccessKeyTargetError(
     `Secret ${secretName}: RAM user ${userName} does not exist; create it or correct UserName in the secret`,
     { cause: error },
+  );
+}
+
+/**
+ * The refusal while keys no version names yet block the user's last slot:
+ * which keys, and from when each may be removed as an orphan. Nothing
+ * else: no rotation of this secret is pending, so none is named.
+ */
+function keysInFlight(
+  secretName: string,
+  userName: string,
+  blockers: readonly Blocker[],
+): AccessKeyInFlightError {
+  const keys = blockers.map(
+    (blocker) =>
+      `AccessKey ${blocker.accessKeyId} of RAM user ${userName}, which no version of the secret names, may be removed from ${new Date(blocker.removableAt ?? 0).toISOString()} (rotor:orphan-min-age): until then an invocation may still be storing it`,
+  );
+  const until = Math.max(...blockers.map((blocker) => blocker.removableAt ?? 0));
+  return new AccessKeyInFlightError(
+    secretName,
+    `Secret ${secretName}: no free AccessKey slot. ${keys.join("; ")}`,
+    until,
   );
 }

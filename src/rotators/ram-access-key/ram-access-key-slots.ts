@@ -37,6 +37,8 @@ export interface Blocker {
   reason: string;
   /** A key that may belong to a rotation running right now (not a lasting problem). */
   inFlight: boolean;
+  /** For a key in flight: epoch ms from which it counts as an orphan and may be removed. */
+  removableAt?: number | undefined;
 }
 
 export interface SlotPlan {
@@ -77,6 +79,7 @@ export function planSlots(input: SlotInput): SlotPlan {
       accessKeyId: key.accessKeyId,
       reason: `no version of the secret names it and it was created only ${Math.max(0, Math.round(age / 1000))} s ago: another invocation may be storing it (it is deleted as an orphan once ${Math.round(input.orphanMinAgeMs / 1000)} s old)`,
       inFlight: true,
+      removableAt: key.createTime + input.orphanMinAgeMs,
     });
   }
   if (previousKey) {

@@ -134,7 +134,9 @@ describe("generic rotator", () => {
     const attempt = harness.engine().rotate({ secretName: name });
     // Assess
     await expect(attempt).rejects.toThrow(/Webhook set for secret .* failed: HTTP 401/);
-    expect(receiver.requests.slice(start)).toEqual([{ action: "set", signed: false }]);
+    expect(receiver.requests.slice(start)).toEqual([
+      { action: "set", versionId: expect.stringMatching(/^rotor-/), signed: false },
+    ]);
   });
 
   it("retries a webhook answering 5xx within its bound, then succeeds", async () => {

@@ -14,8 +14,8 @@ export interface WebhookReceiver {
   origin: string;
   /** Values the service accepts (set by `set`, or seeded). */
   accepted: Set<string>;
-  /** Every request's action and whether its signature was valid. */
-  requests: { action: string; signed: boolean }[];
+  /** Every request's action, the rotation's token, and whether its signature was valid. */
+  requests: { action: string; versionId: string; signed: boolean }[];
   /** Answer the next n requests with this status instead. */
   failNext(count: number, status: number): void;
   close(): Promise<void>;
@@ -37,8 +37,8 @@ export async function startWebhookReceiver(key: string): Promise<WebhookReceiver
         `sha256=${createHmac("sha256", key).update(`${timestamp}.${body}`).digest("hex")}`,
       );
       const signed = given.length === expected.length && timingSafeEqual(given, expected);
-      const call = JSON.parse(body) as { action: string; value: string };
-      requests.push({ action: call.action, signed });
+      const call = JSON.parse(body) as { action: string; versionId: string; value: string };
+      requests.push({ action: call.action, versionId: call.versionId, signed });
       const answer = (status: number, ok: boolean) => {
         response.writeHead(status, { "content-type": "application/json" });
         response.end(JSON.stringify({ ok }));

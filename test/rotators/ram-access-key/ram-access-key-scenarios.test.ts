@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AccessKeyCredentials } from "../../../src/clients/credentials.ts";
 import { RamClient } from "../../../src/clients/ram-client.ts";
 import { StsClient } from "../../../src/clients/sts-client.ts";
-import { RotationInProgressError } from "../../../src/engine/engine-errors.ts";
+import { RotationBlockedError } from "../../../src/engine/engine-errors.ts";
 import { createJsonLogger } from "../../../src/engine/json-logger.ts";
 import { RotationEngine } from "../../../src/engine/rotation-engine.ts";
 import { ApiError } from "../../../src/errors.ts";
@@ -247,9 +247,14 @@ describe("the two-key limit and stray keys", () => {
       .catch((error: unknown) => error);
     const later = await harness.engine({ clockOffsetMs: HOUR_MS }).rotate({ secretName });
 
-    // Assess
-    expect(now).toBeInstanceOf(RotationInProgressError);
-    expect((now as Error).message).toContain(stray.accessKeyId);
+    // Assess: the refusal names the key and when it may go, and nothing else.
+    expect(now).toBeInstanceOf(RotationBlockedError);
+    const message = (now as Error).message;
+    const removable = new Date(Date.parse(stray.createDate) + 5 * 60 * 1000).toISOString();
+    expect(message).toContain(`AccessKey ${stray.accessKeyId}`);
+    expect(message).toContain(`may be removed from ${removable}`);
+    expect(message).not.toMatch(/in progress|rotor-[0-9a-f]/);
+    expect(message).not.toContain(first.AccessKeyId);
     expect(later.outcome).toBe("rotated");
     expect(
       await probe({ AccessKeyId: stray.accessKeyId, AccessKeySecret: stray.accessKeySecret }),
@@ -306,7 +311,7 @@ describe("the two-key limit and stray keys", () => {
       .filter((entry) => entry.status === "rejected")
       .map((entry) => (entry as PromiseRejectedResult).reason);
     expect(rotated.length).toBeGreaterThanOrEqual(1);
-    expect(refusals.filter((reason) => !(reason instanceof RotationInProgressError))).toEqual([]);
+    expect(refusals.filter((reason) => !(reason instanceof RotationBlockedError))).toEqual([]);
     expect((await keyIds(userName)).length).toBeLessThanOrEqual(2);
     expect(await probe(await valueAt(secretName))).toContain(`user/${userName}`);
     await harness.assertConsistent(secretName);
