@@ -69,8 +69,6 @@ beforeAll(async () => {
   fc = new FcClient({ ...root, timeoutMs: 120_000 });
   webhookKey = randomBytes(32).toString("hex");
   receiver = await startWebhookReceiver(webhookKey);
-  // The function's deployment lets it call this receiver.
-  process.env.ROTOR_WEBHOOK_ORIGINS = receiver.origin;
   webhookKeySecret = uniqueName("sts-expiry/webhook-key");
   await cloud.kms.createSecret({
     secretName: webhookKeySecret,
@@ -112,6 +110,8 @@ beforeAll(async () => {
     name: functionName,
     role: roleName,
     timeoutSeconds: 120,
+    // The function's deployment lets it call this receiver.
+    environment: { ROTOR_WEBHOOK_ORIGINS: receiver.origin },
     handler: (event, context) => {
       handedCredentials.push(context.credentials);
       return handler(JSON.parse(event.toString("utf8")), context);
