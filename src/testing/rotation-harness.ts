@@ -6,6 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { KmsClient, type VersionSummary } from "../clients/kms-client.ts";
+import type { DeployPolicy } from "../config/deploy-policy.ts";
 import { createJsonLogger } from "../engine/json-logger.ts";
 import { type EngineOptions, RotationEngine } from "../engine/rotation-engine.ts";
 import { type RunningLocalCloud, startLocalCloud } from "../local-cloud/embedded.ts";
@@ -37,8 +38,14 @@ export interface RotationHarness {
   close(): Promise<void>;
 }
 
+export interface RotationHarnessOptions {
+  /** What the engines' deployment allows (targets, privileged secrets); default read from the environment. */
+  policy?: DeployPolicy | undefined;
+}
+
 export async function startRotationHarness(
   rotators: readonly AnyRotator[] = [],
+  harnessOptions: RotationHarnessOptions = {},
 ): Promise<RotationHarness> {
   let cloudClockOffset = 0;
   const cloud = await startLocalCloud({ now: () => Date.now() + cloudClockOffset });
@@ -73,6 +80,7 @@ export async function startRotationHarness(
       const options: EngineOptions = {
         kms: { endpoint: cloud.endpoint, credentials: cloud.credentials },
         rotators: registry,
+        policy: harnessOptions.policy,
         log: createJsonLogger((line) => logLines.push(line)),
         now: () => Date.now() + offset,
         beforeExternalCall: overrides.beforeExternalCall,

@@ -67,7 +67,13 @@ for (const { engine, server, idPrefix, skip } of backends) {
 
     async function deploy(document: PolicyDocument): Promise<string> {
       const functionName = `${entry}-rds-${randomUUID().slice(0, 8)}`;
-      await deployAsRole(cloud, { entry, functionName, policy: document });
+      // The deployment lists both instances: the RAM policy alone decides between them here.
+      await deployAsRole(cloud, {
+        entry,
+        functionName,
+        policy: document,
+        environment: { ROTOR_RDS_INSTANCES: `${instanceId},${otherInstanceId}` },
+      });
       return functionName;
     }
 
