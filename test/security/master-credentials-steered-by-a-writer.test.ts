@@ -2,13 +2,14 @@
  * Attack: a secret's writer steers master credentials. A RAM user allowed
  * only kms:GetSecretValue and kms:PutSecretValue on its team's secrets
  * (`<rotated prefix>team-a/*`) writes into its own secret a server it runs
- * and another team's master secret, or the other team's real server with
- * an account it does not own. The rotation function (as the role its
- * template grants, then as root) must send the other team's credentials
- * nowhere and change nothing: the rogue servers record no connection, and
- * the victims' passwords still work.
+ * and another team's master or privileged secret, or the other team's real
+ * server with an account it does not own. The rotation function (as the
+ * role its template grants, then as root) must send the other team's
+ * credentials nowhere and change nothing: the rogue servers record no
+ * connection, and the victims' passwords and keys still work.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateSshKeyPair } from "../../src/rotators/ecs/ecs-key-pair.ts";
 import { invokeForOutcome } from "../deploy/support/invoke-for-outcome.ts";
 import {
   asAdmin,
@@ -19,6 +20,8 @@ import {
 import { startTestCloud, type TestCloud } from "../support/local-cloud.ts";
 import { skipUnlessMariaDb, startMariaDb } from "../support/mariadb.ts";
 import { skipUnlessPostgres, startPostgres } from "../support/postgres.ts";
+import { type SshdServer, sshdSkipReason, startSshd, type TestUser } from "../support/sshd.ts";
+import { type SshdLoginCheck, sshdLoginCheck } from "../support/sshd-login-check.ts";
 import {
   attackerWith,
   deployAs,
@@ -29,6 +32,7 @@ import {
 import { startRogueMysql } from "./support/rogue-mysql.ts";
 import { startRoguePostgres } from "./support/rogue-postgres.ts";
 import type { RogueServer } from "./support/rogue-record.ts";
+import { type RogueSshServer, startRogueSsh } from "./support/rogue-ssh.ts";
 
 let cloud: TestCloud;
 beforeAll(async () => {
@@ -193,3 +197,167 @@ for (const database of databases) {
     },
   );
 }
+
+describe.skipIf(sshdSkipReason())("a secret's writer steers a privileged server login", () => {
+  let sshd: SshdServer;
+  let rogue: RogueSshServer;
+  let canLogIn: SshdLoginCheck;
+  beforeAll(async () => {
+    [sshd, rogue] = await Promise.all([startSshd(), startRogueSsh()]);
+    canLogIn = sshdLoginCheck(sshd);
+  });
+  afterAll(async () => {
+    await Promise.all([rogue?.close(), sshd?.stop()]);
+  });
+
+  /** Team B's root login on the server, stored with the server it belongs to. */
+  async function teamBRoot(entry: string) {
+    const admin = await sshd.createUser({ privileged: true });
+    const { privileged } = await templatePrefixes(entry);
+    const privilegedSecret = `${privileged}team-b/web-${randomPart()}`;
+    await cloud.kms.createSecret({
+      secretName: privilegedSecret,
+      versionId: "v0",
+      secretData: JSON.stringify({
+        UserName: admin.name,
+        Password: admin.password,
+        host: sshd.host,
+        port: sshd.port,
+        hostKeyFingerprint: sshd.hostKeyFingerprint,
+      }),
+    });
+    return { admin, privilegedSecret };
+  }
+
+  /** The text of a user's authorized_keys, or "" when there is none. */
+  async function authorizedKeys(user: TestUser): Promise<string> {
+    const { readFile } = await import("node:fs/promises");
+    return readFile(`${user.home}/.ssh/authorized_keys`, "utf8").catch(() => "");
+  }
+
+  for (const identity of FUNCTION_IDENTITIES) {
+    describe(`the function as ${identity}`, () => {
+      it("sends the other team's root password to no server the writer names", async () => {
+        // Prepare
+        const entry = "rotate-ecs-password";
+        const { admin, privilegedSecret } = await teamBRoot(entry);
+        const own = await sshd.createUser();
+        const { secretName, attacker } = await teamA(entry, "ecs-password", {
+          UserName: own.name,
+          Password: own.password,
+          host: sshd.host,
+          port: sshd.port,
+          hostKeyFingerprint: sshd.hostKeyFingerprint,
+        });
+        const functionName = await deployAs(cloud, {
+          entry,
+          identity,
+          settings: await sharedDeployment(entry),
+        });
+        await attacker.kms.putSecretValue({
+          secretName,
+          versionId: `attack-${randomPart()}`,
+          secretData: JSON.stringify({
+            UserName: "app",
+            Password: `Guess-${randomPart()}`,
+            host: rogue.host,
+            port: rogue.port,
+            hostKeyFingerprint: rogue.hostKeyFingerprint,
+            privilegedSecret,
+          }),
+        });
+
+        // Act
+        const seenBefore = rogue.events().length;
+        const outcome = await invokeForOutcome(cloud, functionName, { SecretName: secretName });
+
+        // Assess
+        expect(outcome.ok).toBe(false);
+        expect(rogue.events().slice(seenBefore)).toEqual([]);
+        expect(await canLogIn(admin.name, { password: admin.password })).toBe(true);
+      });
+
+      it("sets no password of an account whose current password the writer does not hold", async () => {
+        // Prepare
+        const entry = "rotate-ecs-password";
+        const { privilegedSecret } = await teamBRoot(entry);
+        const victim = await sshd.createUser();
+        const own = await sshd.createUser();
+        const { secretName, attacker } = await teamA(entry, "ecs-password", {
+          UserName: own.name,
+          Password: own.password,
+          host: sshd.host,
+          port: sshd.port,
+          hostKeyFingerprint: sshd.hostKeyFingerprint,
+        });
+        const functionName = await deployAs(cloud, {
+          entry,
+          identity,
+          settings: await sharedDeployment(entry),
+        });
+        await attacker.kms.putSecretValue({
+          secretName,
+          versionId: `attack-${randomPart()}`,
+          secretData: JSON.stringify({
+            UserName: victim.name,
+            Password: `Guess-${randomPart()}`,
+            host: sshd.host,
+            port: sshd.port,
+            hostKeyFingerprint: sshd.hostKeyFingerprint,
+            privilegedSecret,
+          }),
+        });
+
+        // Act
+        const outcome = await invokeForOutcome(cloud, functionName, { SecretName: secretName });
+
+        // Assess
+        expect(outcome.ok).toBe(false);
+        expect(await canLogIn(victim.name, { password: victim.password })).toBe(true);
+      });
+
+      it("adds no key for an account whose current key the writer does not hold", async () => {
+        // Prepare
+        const entry = "rotate-ecs-ssh-key";
+        const { privilegedSecret } = await teamBRoot(entry);
+        const victim = await sshd.createUser();
+        const keysBefore = await authorizedKeys(victim);
+        const own = await generateSshKeyPair("ed25519", "team-a");
+        const { secretName, attacker } = await teamA(entry, "ecs-ssh-key", {
+          UserName: victim.name,
+          PublicKey: own.publicKey,
+          PrivateKey: own.privateKey,
+          host: sshd.host,
+          port: sshd.port,
+          hostKeyFingerprint: sshd.hostKeyFingerprint,
+        });
+        const functionName = await deployAs(cloud, {
+          entry,
+          identity,
+          settings: await sharedDeployment(entry),
+        });
+        await attacker.kms.putSecretValue({
+          secretName,
+          versionId: `attack-${randomPart()}`,
+          secretData: JSON.stringify({
+            UserName: victim.name,
+            PublicKey: own.publicKey,
+            PrivateKey: own.privateKey,
+            host: sshd.host,
+            port: sshd.port,
+            hostKeyFingerprint: sshd.hostKeyFingerprint,
+            privilegedSecret,
+          }),
+        });
+
+        // Act
+        const outcome = await invokeForOutcome(cloud, functionName, { SecretName: secretName });
+
+        // Assess
+        expect(outcome.ok).toBe(false);
+        expect(await authorizedKeys(victim)).toBe(keysBefore);
+        expect(await canLogIn(victim.name, { password: victim.password })).toBe(true);
+      });
+    });
+  }
+});

@@ -87,7 +87,13 @@ export function useEcsPolicyWorld(): () => EcsPolicyWorld {
       otherInstanceId,
       async deploy(entry, policy) {
         const functionName = `${entry}-${randomBytes(4).toString("hex")}`;
-        await deployAsRole(c, { entry, functionName, policy });
+        // The deployment lists both instances: the RAM policy alone decides between them here.
+        await deployAsRole(c, {
+          entry,
+          functionName,
+          policy,
+          environment: { ROTOR_ECS_INSTANCES: `${instanceId},${otherInstanceId}` },
+        });
         return functionName;
       },
       async createSecret(input) {
@@ -98,13 +104,13 @@ export function useEcsPolicyWorld(): () => EcsPolicyWorld {
           const admin = await s.createUser({ privileged: true });
           const privilegedName =
             input.privilegedName ?? `rotor-privileged/${randomBytes(4).toString("hex")}`;
-          await store(privilegedName, { UserName: admin.name, Password: admin.password });
-          where = {
-            host: s.host,
-            port: s.port,
-            hostKeyFingerprint: s.hostKeyFingerprint,
-            privilegedSecret: privilegedName,
-          };
+          const server = { host: s.host, port: s.port, hostKeyFingerprint: s.hostKeyFingerprint };
+          await store(privilegedName, {
+            UserName: admin.name,
+            Password: admin.password,
+            ...server,
+          });
+          where = { ...server, privilegedSecret: privilegedName };
         } else {
           where = { InstanceId: input.instance ?? instanceId, RegionId: c.region };
         }
