@@ -166,7 +166,7 @@ export function createDatabaseRotator(
   function startEarlyWork(ctx: Context, current: DatabaseSecretValue, alternate: string): void {
     const target = verifyTarget(ctx, current);
     const checking = target.then(() => check(ctx, current, "setSecret (current login)"));
-    const proof = target.then(() => previousLogsIn(ctx, current, alternate));
+    const proof = previousLogsIn(ctx, current, alternate, target);
     // On RDS the master is the function's RAM identity: there is no session to open.
     const master = current.DBInstanceId
       ? undefined
@@ -241,14 +241,17 @@ export function createDatabaseRotator(
   /**
    * The usual proof that the alternate is this secret's, from the second
    * rotation on: it logs in with ACSPrevious's password (it was current
-   * then). False when ACSPrevious names another account, or none.
+   * then). False when ACSPrevious names another account, or none. The
+   * login waits for `target`, the check of where it may go.
    */
   async function previousLogsIn(
     ctx: Context,
     current: DatabaseSecretValue,
     alternate: string,
+    target: Promise<unknown> = Promise.resolve(),
   ): Promise<boolean> {
-    const previous = await previousValue(ctx, current, alternate);
+    // ACSPrevious is this secret's own version: read it while the target is checked.
+    const [previous] = await Promise.all([previousValue(ctx, current, alternate), target]);
     if (!previous) return false;
     return logsIn(
       ctx,
