@@ -95,6 +95,9 @@ async function benchEngine(engine: Engine, server: Server, cloud: LocalCloudProc
     secretData: JSON.stringify({
       AccountName: server.adminUser,
       AccountPassword: server.adminPassword,
+      engine,
+      host: server.host,
+      port: server.port,
     }),
   });
   const engineSecret = await newSecret(engine, server, kms, masterName, "engine");

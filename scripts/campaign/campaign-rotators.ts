@@ -1,11 +1,14 @@
 /**
  * The rotators a crash campaign drives, wired to one local cloud: the same
- * registry in the killed child and in the parent's recovery invocation.
+ * registry in the killed child and in the parent's recovery invocation, and
+ * the deploy policy both run under (the campaign's cloud serves its own
+ * instances only, so any instance is allowed).
  */
 import type { AccessKeyCredentials } from "../../src/clients/credentials.ts";
 import { EcsClient } from "../../src/clients/ecs-client.ts";
 import { RamClient } from "../../src/clients/ram-client.ts";
 import { StsClient } from "../../src/clients/sts-client.ts";
+import { DEFAULT_DEPLOY_POLICY, type DeployPolicy } from "../../src/config/deploy-policy.ts";
 import type { AnyRotator } from "../../src/rotators/contract.ts";
 import { mysqlRotator } from "../../src/rotators/database/mysql-rotator.ts";
 import { postgresRotator } from "../../src/rotators/database/postgres-rotator.ts";
@@ -22,6 +25,13 @@ export interface CloudAddress {
   endpoint: string;
   credentials: AccessKeyCredentials;
 }
+
+/** The deployment a campaign's rotations run under. */
+export const CAMPAIGN_POLICY: DeployPolicy = {
+  ...DEFAULT_DEPLOY_POLICY,
+  rdsInstances: { any: true },
+  ecsInstances: { any: true },
+};
 
 export function campaignRotators(cloud: CloudAddress): Record<string, AnyRotator> {
   // The built-in ECS kinds, with their Cloud Assistant calls sent to this cloud.

@@ -1,7 +1,8 @@
 /**
  * Typed calls to ApsaraDB RDS account management (API 2014-08-15): list an
  * instance's accounts with their per-database privileges, create an
- * account, grant it a privilege on databases, reset its password. Passwords
+ * account, grant it a privilege on databases, reset its password, and list
+ * the addresses the instance is reached at. Passwords
  * travel as parameters only: they are never part of a result or an error.
  */
 import { type CallerOptions, OpenApiCaller } from "./openapi-caller.ts";
@@ -31,6 +32,17 @@ export interface RdsAccount {
   /** `Normal` or `Super`. */
   accountType: string;
   databasePrivileges: RdsDatabasePrivilege[];
+}
+
+/** One address an instance is reached at (DescribeDBInstanceNetInfo). */
+export interface RdsNetInfo {
+  /** The DNS name, e.g. `rm-uf6wjk5xxxxxxx.mysql.rds.aliyuncs.com`. */
+  connectionString: string;
+  /** The address it resolves to. */
+  ipAddress: string;
+  port: number;
+  /** `Private`/`Inner` (in the VPC or classic network) or `Public`. */
+  ipType: string;
 }
 
 export class RdsClient {
@@ -114,5 +126,24 @@ export class RdsClient {
       AccountPassword: input.accountPassword,
     });
     return { requestId: str(body.RequestId) };
+  }
+
+  /** Every address (connection string, IP and port) the instance is reached at. */
+  async describeNetInfo(input: {
+    dbInstanceId: string;
+  }): Promise<{ addresses: RdsNetInfo[]; requestId: string }> {
+    const body = await this.caller.call<WireObject>("DescribeDBInstanceNetInfo", {
+      DBInstanceId: input.dbInstanceId,
+    });
+    const addresses = wrappedList(body.DBInstanceNetInfos, "DBInstanceNetInfo").map((entry) => {
+      const info = entry as WireObject;
+      return {
+        connectionString: str(info.ConnectionString),
+        ipAddress: str(info.IPAddress),
+        port: Number(str(info.Port)),
+        ipType: str(info.IPType),
+      };
+    });
+    return { addresses, requestId: str(body.RequestId) };
   }
 }

@@ -324,7 +324,7 @@ export class RotationEngine {
    */
   private readAhead(rotator: AnyRotator, currentValue: unknown) {
     const reads = new Map<string, Promise<SecretValue>>();
-    for (const secretName of rotator.readsSecrets?.(currentValue) ?? []) {
+    for (const secretName of rotator.readsSecrets?.(currentValue, this.policy) ?? []) {
       if (!reads.has(secretName)) reads.set(secretName, this.readCurrentEarly(secretName));
     }
     return reads;

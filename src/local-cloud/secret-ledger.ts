@@ -12,7 +12,8 @@
  * What counts as a secret value: SecretData of CreateSecret and
  * PutSecretValue (the whole text, or for a JSON object each string field
  * whose name says password, secret, token, key material or credential,
- * except fields such as `masterSecret` that name another secret),
+ * except fields such as `masterSecret` and `privilegedSecret` that name
+ * another secret),
  * GetRandomPassword results, and every AccessKeySecret and SecurityToken
  * RAM or STS issues.
  */
@@ -22,8 +23,11 @@ export const SECRET_LEDGER_ENV = "ROTOR_SECRET_LEDGER";
 
 /** Field names whose string values are secret; names, ids, hosts and ports are not. */
 const SECRET_FIELD = /(password|secret|token|private|passphrase|credential)/i;
-/** Fields that name another secret (e.g. a database value's `masterSecret`): a name, not a value. */
-const SECRET_REFERENCE = /^(master-?secret|.*secret-?name|.*-secret)$/i;
+/**
+ * Fields that name another secret (a database value's `masterSecret`, an
+ * ECS value's `privilegedSecret`): a name, not a value.
+ */
+const SECRET_REFERENCE = /^(master-?secret|privileged-?secret|.*secret-?name|.*-secret)$/i;
 
 export interface SecretLedger {
   /** Records the secrets one successful API call stored or returned. */

@@ -157,9 +157,11 @@ export interface Rotator<Value, Config> {
    * `ctx.readSecret` (a master account's, say). The engine reads them while
    * it stores the pending version, so they cost no round trip of their own;
    * a read that fails fails where the rotator asks for it, as it would
-   * have without this. Leave out for none.
+   * have without this. Leave out for none. `policy` is the deployment's:
+   * read ahead nothing it does not allow (a privileged secret outside
+   * ROTOR_MASTER_SECRET_PREFIXES).
    */
-  readsSecrets?(current: Value): string[];
+  readsSecrets?(current: Value, policy: DeployPolicy): string[];
   /**
    * createSecret: a new value from the current one. Nothing should be
    * written to the target yet: invocations racing for the rotation each

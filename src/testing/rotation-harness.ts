@@ -40,8 +40,14 @@ export interface RotationHarness {
   close(): Promise<void>;
 }
 
+export interface RotationHarnessOptions {
+  /** What the engines' deployment allows (targets, privileged secrets); default read from the environment. */
+  policy?: DeployPolicy | undefined;
+}
+
 export async function startRotationHarness(
   rotators: readonly AnyRotator[] = [],
+  harnessOptions: RotationHarnessOptions = {},
 ): Promise<RotationHarness> {
   let cloudClockOffset = 0;
   const cloud = await startLocalCloud({ now: () => Date.now() + cloudClockOffset });
@@ -76,12 +82,13 @@ export async function startRotationHarness(
       const options: EngineOptions = {
         kms: { endpoint: cloud.endpoint, credentials: cloud.credentials },
         rotators: registry,
+        // A test's own policy, else the harness's, else the environment's.
+        policy: overrides.policy ?? harnessOptions.policy,
         log: createJsonLogger((line) => logLines.push(line)),
         now: () => Date.now() + offset,
         beforeExternalCall: overrides.beforeExternalCall,
         deadline: overrides.deadline,
         stepMarginMs: overrides.stepMarginMs,
-        policy: overrides.policy,
         sleep: () => new Promise((resolve) => setTimeout(resolve, 10)),
         testRetryDelayMs: 10,
       };

@@ -20,6 +20,7 @@
  * and no write; and finally that no log line holds a secret value.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DeployPolicy } from "../config/deploy-policy.ts";
 import { RotationBlockedError, RotationInProgressError } from "../engine/engine-errors.ts";
 import type { RotationResult } from "../engine/rotation-engine.ts";
 import { ValidationError } from "../errors.ts";
@@ -48,6 +49,8 @@ export interface TestRotatorOptions {
   concurrency?: number;
   /** How long one test may take (the suite starts real servers): default 120 s. */
   timeoutMs?: number;
+  /** What the deployment allows, e.g. the RDS or ECS instances the rotator may reach; default read from the environment. */
+  policy?: DeployPolicy;
 }
 
 /** A clock far enough ahead that every lease taken now has run out. */
@@ -63,7 +66,7 @@ export function testRotator(options: TestRotatorOptions): void {
     const secretNames: string[] = [];
 
     beforeAll(async () => {
-      harness = await startRotationHarness([rotator]);
+      harness = await startRotationHarness([rotator], { policy: options.policy });
     });
     afterAll(async () => {
       for (const secret of prepared) await secret.close?.();

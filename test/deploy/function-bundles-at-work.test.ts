@@ -22,6 +22,7 @@ import {
   type TestServer,
   uniqueSuffix,
 } from "../rotators/database/database-fixtures.ts";
+import { installKey } from "../rotators/ecs/ecs-rotation-setup.ts";
 import { createRamUserSecret } from "../rotators/ram-access-key/ram-user-secret.ts";
 import { startTestCloud, type TestCloud, uniqueName } from "../support/local-cloud.ts";
 import { type RunningPostgres, skipUnlessPostgres, startPostgres } from "../support/postgres.ts";
@@ -237,6 +238,8 @@ describe.skipIf(sshdSkipReason())("the ECS functions' bundles", () => {
     // Prepare
     const { user, adminSecret } = await adminAndUser();
     const initial = await generateSshKeyPair("ed25519", "first");
+    // The user logs in with the secret's key: root edits only the file of a user whose key the secret proves.
+    await installKey(user, initial.publicKey);
     const secretName = await ecsSecret("ecs-ssh-key", {
       UserName: user.name,
       PublicKey: initial.publicKey,

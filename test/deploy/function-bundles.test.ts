@@ -286,7 +286,13 @@ describe.skipIf(mariaDbMissing)("the MySQL function's bundle on MariaDB", () => 
     await kms.createSecret({
       secretName: masterSecret,
       versionId: "v1",
-      secretData: JSON.stringify({ AccountName: admin.name, AccountPassword: admin.password }),
+      secretData: JSON.stringify({
+        AccountName: admin.name,
+        AccountPassword: admin.password,
+        engine: "mysql",
+        host: db.host,
+        port: db.port,
+      }),
     });
     const secretName = `bundle/mysql-${suffix}`;
     await kms.createSecret({

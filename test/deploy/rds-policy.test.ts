@@ -70,11 +70,12 @@ for (const { engine, server, idPrefix, skip } of backends) {
 
     async function deploy(document: PolicyDocument): Promise<string> {
       const functionName = `${entry}-rds-${randomUUID().slice(0, 8)}`;
+      // The deployment lists both instances: the RAM policy alone decides between them here.
       await deployAsRole(cloud, {
         entry,
         functionName,
         policy: document,
-        environment: { ROTOR_RDS_INSTANCES: "*" },
+        environment: { ROTOR_RDS_INSTANCES: `${instanceId},${otherInstanceId}` },
       });
       return functionName;
     }

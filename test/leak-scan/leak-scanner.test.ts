@@ -90,6 +90,7 @@ describe("leak scanner", () => {
           AccountName: "app_user_name",
           AccountPassword: password,
           masterSecret: "shop/master-account",
+          privilegedSecret: "shop/root-login-of-web-1",
         }),
         versionId: "v1",
       });
@@ -112,6 +113,7 @@ describe("leak scanner", () => {
       expect(ledger).toContain(JSON.stringify(cloud.credentials.accessKeySecret));
       expect(ledger).not.toContain("app_user_name");
       expect(ledger).not.toContain("shop/master-account");
+      expect(ledger).not.toContain("shop/root-login-of-web-1");
     } finally {
       await cloud.close();
     }

@@ -324,6 +324,30 @@ describe.skipIf(await skipUnlessPostgres())("local cloud RDS accounts on a real 
   );
 
   it(
+    "DescribeDBInstanceNetInfo reports the server behind the instance as its one address",
+    async () => {
+      // Prepare
+      const { rds, instanceId, postgres } = world();
+      // Act
+      const { addresses } = await rds().describeNetInfo({ dbInstanceId: instanceId });
+      const unknown = await apiFailureOf(
+        rds({ retry: { attempts: 1 } }).describeNetInfo({ dbInstanceId: "pgm-doesnotexist" }),
+      );
+      // Assess
+      expect(addresses).toEqual([
+        {
+          connectionString: postgres.host,
+          ipAddress: postgres.host,
+          port: postgres.port,
+          ipType: "Private",
+        },
+      ]);
+      expect([unknown.code, unknown.statusCode]).toEqual(["InvalidDBInstanceId.NotFound", 404]);
+    },
+    TIMEOUT,
+  );
+
+  it(
     "an unknown DBInstanceId is RDS's 404, whatever the engine of the others",
     async () => {
       // Prepare

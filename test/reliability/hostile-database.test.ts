@@ -46,10 +46,13 @@ describe.skipIf(skipUnlessMariaDb())("mysql rotation against a hostile target", 
   async function secretBehindProxy(
     options: { masterPassword?: string } = {},
   ): Promise<{ secretName: string; value: DatabaseSecretValue }> {
+    // The master's server is the proxy too: its login goes where the secret's does.
+    const where = { host: proxy.host, port: proxy.port };
     const masterName = await createMasterSecret(
       setup.kms,
       target(),
       `hostile-master-${randomBytes(4).toString("hex")}`,
+      where,
     );
     if (options.masterPassword !== undefined) {
       await setup.kms.putSecretValue({
@@ -58,6 +61,8 @@ describe.skipIf(skipUnlessMariaDb())("mysql rotation against a hostile target", 
         secretData: JSON.stringify({
           AccountName: server.adminUser,
           AccountPassword: options.masterPassword,
+          engine: "mysql",
+          ...where,
         }),
       });
     }

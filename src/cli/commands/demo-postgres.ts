@@ -56,7 +56,12 @@ export async function postgresAct(input: {
     await kms.createSecret({
       secretName: MASTER_SECRET,
       versionId: "initial",
-      secretData: JSON.stringify({ AccountName: db.adminUser, AccountPassword: db.adminPassword }),
+      // A master secret names the server its login belongs to.
+      secretData: JSON.stringify({
+        AccountName: db.adminUser,
+        AccountPassword: db.adminPassword,
+        ...connection,
+      }),
     });
     await kms.createSecret({
       secretName: APP_SECRET,

@@ -1,7 +1,8 @@
 /**
  * ApsaraDB RDS accounts (API 2014-08-15) in the local cloud: DescribeAccounts,
  * CreateAccount, GrantAccountPrivilege and ResetAccountPassword, and
- * DescribeDBInstanceAttribute for the instance's engine and address. Each
+ * DescribeDBInstanceAttribute and DescribeDBInstanceNetInfo for the
+ * instance's engine and addresses. Each
  * DBInstanceId is a real MySQL-family or PostgreSQL server (`rdsInstances`
  * in LocalCloudOptions), so a password set here really logs in.
  *
@@ -187,6 +188,30 @@ export function createRdsProduct(deps: RdsDeps): Product {
                 RegionId: deps.region,
                 ConnectionString: instance.host,
                 Port: String(instance.port),
+              },
+            ],
+          },
+        };
+      },
+
+      /** The instance's one address: the server behind it, reached in the VPC. */
+      async DescribeDBInstanceNetInfo(ctx) {
+        const instanceId = instanceIdOf(ctx);
+        optionalEnum(ctx.params, "DBInstanceNetRWSplitType", [
+          "Normal",
+          "ReadWriteSplitting",
+        ] as const);
+        const instance = instanceFor(ctx, instanceId);
+        return {
+          InstanceNetworkType: "VPC",
+          DBInstanceNetInfos: {
+            DBInstanceNetInfo: [
+              {
+                ConnectionString: instance.host,
+                IPAddress: instance.host,
+                IPType: "Private",
+                Port: String(instance.port),
+                ConnectionStringType: "Normal",
               },
             ],
           },

@@ -8,12 +8,23 @@
  *   password until the next rotation and applications that cached it survive.
  * - single: the account changes its own password.
  *
+ * Before anything changes, a step makes sure it is working where the
+ * secret's credentials belong: the master secret's own server (the
+ * secret's engine, host and port must be the master's, see
+ * database-master-secret.ts), or the RDS instance's own addresses
+ * (rds-instance-target.ts). Then it proves the credentials it holds: the
+ * current password logs in, and an alternate account that already exists
+ * logs in with a password this secret holds, so no other account can be
+ * named into the pair and handed over.
+ *
  * The engine (src/engine) owns stages, the token, locking and retries; this
  * file only says what each step does on the database.
  */
 import { z } from "zod";
+import { allowsPrefix } from "../../config/deploy-policy.ts";
 import { ApiError, ValidationError } from "../../errors.ts";
 import { defineRotator, type Rotator, type RotatorContext } from "../contract.ts";
+import { CredentialNotProvenError } from "../trust-boundary-errors.ts";
 import {
   accountNameLength,
   type DatabaseAccounts,
@@ -28,6 +39,7 @@ import {
   otherAccount,
 } from "./database-alternate-account.ts";
 import { DatabaseLoginRefusedError, DatabaseRotationRefusedError } from "./database-errors.ts";
+import { type MasterSecret, masterTarget, readMasterSecret } from "./database-master-secret.ts";
 import {
   DATABASE_PASSWORD_POLICIES,
   generateDatabasePassword,
@@ -43,17 +55,16 @@ import {
   type RdsDatabaseClients,
   withRdsPasswordReset,
 } from "./rds-account-manager.ts";
+import { checkRdsInstanceTarget } from "./rds-instance-target.ts";
 import { RDS_PASSWORD_POLICY } from "./rds-password-policy.ts";
+
+/** The step name of the logins that prove an alternate account is the secret's. */
+const ALTERNATE_LOGIN = "setSecret (alternate login)";
 
 /** Database rotators read everything from the secret's value; no tags needed. */
 const configSchema = z.object({});
 type DatabaseRotatorConfig = z.infer<typeof configSchema>;
 type Context = RotatorContext<DatabaseRotatorConfig>;
-
-const masterValueSchema = z.object({
-  AccountName: z.string().min(1),
-  AccountPassword: z.string().min(1),
-});
 
 export interface DatabaseRotatorOptions {
   /** The RDS client for secrets that name a DBInstanceId (default: standard credentials and endpoints). */
@@ -87,6 +98,30 @@ export function createDatabaseRotator(
     (name, call) =>
       ctx.external(name, call);
 
+  /**
+   * Where this rotation may work, checked before any login: on RDS, an
+   * allowed instance whose own address the secret names; in dual mode
+   * elsewhere, the master secret's server (its master, returned). Single
+   * mode off RDS sends only the secret's own credentials to the secret's
+   * own server: nothing to check.
+   */
+  async function verifyTarget(ctx: Context, value: DatabaseSecretValue) {
+    if (value.DBInstanceId) {
+      const instance = { ...value, DBInstanceId: value.DBInstanceId };
+      await checkRdsInstanceTarget(ctx, instance, rdsClients.rds(value.RegionId), run(ctx));
+      return undefined;
+    }
+    if (rotationMode(value) === "single") return undefined;
+    const name = value.masterSecret;
+    if (!name) {
+      throw new ValidationError(
+        `Secret ${ctx.secretName}: masterSecret is required for dual-account rotation`,
+      );
+    }
+    return readMasterSecret(ctx, value, name);
+  }
+
+  /** A login to the secret's server (on RDS, one that changes its own password through RDS). */
   const login = async (
     ctx: Context,
     value: DatabaseSecretValue,
@@ -105,26 +140,36 @@ export function createDatabaseRotator(
 
   /**
    * What createValue starts so that it runs while the engine stores the
-   * pending version: the current password's login check and, off RDS, the
-   * master session, logged in and with what syncAlternate reads first
-   * already read. Logins and reads change nothing; applyDual awaits both
-   * before any change. Keyed by the current value, the object the engine
-   * hands both; a master session apply does not take is closed when the
-   * invocation ends.
+   * pending version: once the target is verified, the current password's
+   * login check, the alternate's login with ACSPrevious's password (the
+   * usual proof that it is this secret's), and, off RDS, the master
+   * session, logged in and with what
+   * syncAlternate reads first already read. Logins and reads change
+   * nothing; applyDual awaits all of them before any change. Keyed by the
+   * current value, the object the engine hands both; a master session
+   * apply does not take is closed when the invocation ends.
    */
   const earlyWork = new WeakMap<
     DatabaseSecretValue,
-    { check: Promise<void>; master: Promise<DatabaseSession> | undefined; taken: boolean }
+    {
+      check: Promise<void>;
+      proof: Promise<boolean>;
+      master: Promise<DatabaseSession> | undefined;
+      taken: boolean;
+    }
   >();
 
   function startEarlyWork(ctx: Context, current: DatabaseSecretValue, alternate: string): void {
-    const checking = check(ctx, current, "setSecret (current login)");
+    const target = verifyTarget(ctx, current);
+    const checking = target.then(() => check(ctx, current, "setSecret (current login)"));
+    const proof = previousLogsIn(ctx, current, alternate, target);
     // On RDS the master is the function's RAM identity: there is no session to open.
-    const master = current.DBInstanceId ? undefined : openEarlyMaster(ctx, current, alternate);
+    const master = current.DBInstanceId
+      ? undefined
+      : target.then((found) => openEarlyMaster(ctx, current, found, alternate));
     // Awaited in applyDual; a rotation that ends before it must not see an unhandled rejection.
-    checking.catch(() => undefined);
-    master?.catch(() => undefined);
-    const early = { check: checking, master, taken: false };
+    for (const work of [checking, proof, master]) work?.catch(() => undefined);
+    const early = { check: checking, proof, master, taken: false };
     earlyWork.set(current, early);
     if (master) {
       ctx.onInvocationEnd(async () => {
@@ -139,10 +184,11 @@ export function createDatabaseRotator(
   async function openEarlyMaster(
     ctx: Context,
     current: DatabaseSecretValue,
+    master: MasterSecret | undefined,
     alternate: string,
   ): Promise<DatabaseSession> {
     const pair = accountPair(current);
-    const admin = await masterSession(ctx, current, "setSecret (master login)");
+    const admin = await masterSession(ctx, current, "setSecret (master login)", master);
     if (pair.preCreated) return admin;
     try {
       await admin.readAheadForSync({ current: current.AccountName, alternate, base: pair.base });
@@ -167,6 +213,69 @@ export function createDatabaseRotator(
   }
 
   /**
+   * True when the server takes the password, false when it refuses it. A
+   * MySQL login names no database: an account whose privileges are not
+   * granted yet (a crash between creating and granting) still proves its
+   * password. PostgreSQL needs one to connect to at all.
+   */
+  async function logsIn(
+    ctx: Context,
+    value: DatabaseSecretValue,
+    credentials: DatabaseCredentials,
+    step: string,
+  ): Promise<boolean> {
+    const target = engine === "mysql" ? { ...value, database: undefined } : value;
+    try {
+      release(await accounts.login(target, credentials, step, run(ctx)));
+      return true;
+    } catch (error) {
+      if (error instanceof DatabaseLoginRefusedError) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * The usual proof that the alternate is this secret's, from the second
+   * rotation on: it logs in with ACSPrevious's password (it was current
+   * then). False when ACSPrevious names another account, or none. The
+   * login waits for `target`, the check of where it may go.
+   */
+  async function previousLogsIn(
+    ctx: Context,
+    current: DatabaseSecretValue,
+    alternate: string,
+    target: Promise<unknown> = Promise.resolve(),
+  ): Promise<boolean> {
+    // ACSPrevious is this secret's own version: read it while the target is checked.
+    const [previous] = await Promise.all([previousValue(ctx, current, alternate), target]);
+    if (!previous) return false;
+    return logsIn(
+      ctx,
+      current,
+      { account: alternate, password: previous.AccountPassword },
+      ALTERNATE_LOGIN,
+    );
+  }
+
+  /**
+   * For an alternate that exists but did not log in with ACSPrevious's
+   * password: the other passwords this secret holds for it, the pending one
+   * (an earlier attempt of this rotation set it) and ACSCurrent's (after an
+   * emergency rotation the leaked account was given it, see revoke).
+   */
+  async function otherPasswordLogsIn(
+    ctx: Context,
+    current: DatabaseSecretValue,
+    pending: DatabaseSecretValue,
+  ): Promise<boolean> {
+    for (const password of [pending.AccountPassword, current.AccountPassword]) {
+      const credentials = { account: pending.AccountName, password };
+      if (await logsIn(ctx, current, credentials, ALTERNATE_LOGIN)) return true;
+    }
+    return false;
+  }
+
+  /**
    * Ends a session without waiting for the server to acknowledge: the
    * driver puts the goodbye on the wire at once and nothing more is sent on
    * the connection, so the rotation's next call need not wait a round trip.
@@ -175,39 +284,31 @@ export function createDatabaseRotator(
     session.close().catch(() => undefined);
   }
 
+  /**
+   * The session that changes other accounts: on RDS the function's RAM
+   * identity (no login); elsewhere the master, logged in to the master's
+   * own server with the master's own settings. `master` is the master
+   * secret when verifyTarget already read it.
+   */
   async function masterSession(
     ctx: Context,
     value: DatabaseSecretValue,
     step: string,
+    master?: MasterSecret,
   ): Promise<DatabaseSession> {
-    // On RDS the function's RAM identity changes accounts: no master login.
     const manager = rdsManager(ctx, value, step);
     if (manager) return manager;
-    const name = value.masterSecret;
-    if (!name) {
+    const admin = master ?? (await verifyTarget(ctx, value));
+    if (!admin) {
       throw new ValidationError(
         `Secret ${ctx.secretName}: masterSecret is required for dual-account rotation`,
       );
     }
-    const raw = await ctx.readSecret(name);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      parsed = undefined;
-    }
-    const master = masterValueSchema.safeParse(parsed);
-    if (!master.success) {
-      throw new ValidationError(
-        `The master secret ${name} has the wrong shape; expected {"AccountName":"…","AccountPassword":"…"}`,
-      );
-    }
-    ctx.redact(master.data.AccountPassword);
-    return login(
-      ctx,
-      value,
-      { account: master.data.AccountName, password: master.data.AccountPassword },
+    return accounts.login(
+      masterTarget(admin, value),
+      { account: admin.AccountName, password: admin.AccountPassword },
       step,
+      run(ctx),
     );
   }
 
@@ -230,6 +331,13 @@ export function createDatabaseRotator(
     }
   }
 
+  /** The refusal for an alternate that exists but is not proven this secret's. */
+  function notHeld(ctx: Context, alternate: string, current: DatabaseSecretValue) {
+    return new CredentialNotProvenError(
+      `Secret ${ctx.secretName}: setSecret stopped: account ${JSON.stringify(alternate)} exists on ${current.host}:${current.port} but logs in with none of the passwords this secret holds (pending, ACSPrevious, ACSCurrent), so it may be another's: its password is not changed. If it is this secret's other account, store its credentials as the secret's ACSPrevious version first (see "Account pairs" in docs/rotators-database.md)`,
+    );
+  }
+
   async function applyDual(
     values: { current: DatabaseSecretValue; pending: DatabaseSecretValue },
     ctx: Context,
@@ -237,34 +345,46 @@ export function createDatabaseRotator(
     const { current, pending } = values;
     assertIsAlternate(current, pending);
     const pair = accountPair(current);
-    // Before changing anything: the current credentials must work, or the
-    // secret is already broken and a rotation would only hide it. That
-    // check and the master session usually began in createValue; if not (a
-    // resumed rotation), they run side by side here: they are independent.
+    // Before changing anything: the target is the right one, the current
+    // credentials work (or the secret is already broken and a rotation would
+    // only hide it), and an alternate that exists is this secret's. Those
+    // checks and the master session usually began in createValue; if not (a
+    // resumed rotation), they run here, the target first.
     const early = takeEarlyWork(current);
-    const [master, currentCheck] = await Promise.allSettled([
-      early?.master ?? masterSession(ctx, current, "setSecret (master login)"),
+    let master: MasterSecret | undefined;
+    if (!early) master = await verifyTarget(ctx, current);
+    const [admin, currentCheck, proof] = await Promise.allSettled([
+      early?.master ?? masterSession(ctx, current, "setSecret (master login)", master),
       early?.check ?? check(ctx, current, "setSecret (current login)"),
+      early?.proof ?? previousLogsIn(ctx, current, pending.AccountName),
     ]);
-    if (master.status === "rejected") throw master.reason;
-    await withSession(master.value, async (admin) => {
+    if (admin.status === "rejected") throw admin.reason;
+    await withSession(admin.value, async (session) => {
       if (currentCheck.status === "rejected") throw currentCheck.reason;
-      assertNameFits(pending.AccountName, await admin.maxAccountNameLength());
+      if (proof.status === "rejected") throw proof.reason;
+      assertNameFits(pending.AccountName, await session.maxAccountNameLength());
+      // An alternate that exists changes only once the secret proves it holds
+      // one of its passwords; one that does not exist yet is created (suffix
+      // mode) as the current account's twin, which gives nobody anything.
+      const exists = proof.value || (await session.accountExists(pending.AccountName));
+      if (exists && !proof.value && !(await otherPasswordLogsIn(ctx, current, pending))) {
+        throw notHeld(ctx, pending.AccountName, current);
+      }
       if (pair.preCreated) {
-        if (!(await admin.accountExists(pending.AccountName))) {
+        if (!exists) {
           throw new DatabaseRotationRefusedError(
             `setSecret: account ${JSON.stringify(pending.AccountName)} named in accounts does not exist on ${current.host}:${current.port}; create both accounts first`,
           );
         }
-        await admin.setPassword(pending.AccountName, pending.AccountPassword);
-      } else {
-        await admin.syncAlternate({
-          current: current.AccountName,
-          alternate: pending.AccountName,
-          base: pair.base,
-          password: pending.AccountPassword,
-        });
+        await session.setPassword(pending.AccountName, pending.AccountPassword);
+        return;
       }
+      await session.syncAlternate({
+        current: current.AccountName,
+        alternate: pending.AccountName,
+        base: pair.base,
+        password: pending.AccountPassword,
+      });
     });
   }
 
@@ -279,13 +399,14 @@ export function createDatabaseRotator(
         `Single-user rotation: the pending version names account ${JSON.stringify(pending.AccountName)}, not ${JSON.stringify(current.AccountName)}`,
       );
     }
+    await verifyTarget(ctx, current);
     // Pending first: a crash after the database change left it applied.
     // Then current, then previous (a change whose stage switch was lost);
     // previous is read from KMS only when the first two are refused.
     const candidates: { label: string; value: () => Promise<DatabaseSecretValue | undefined> }[] = [
       { label: "pending", value: async () => pending },
       { label: "current", value: async () => current },
-      { label: "previous", value: () => previousValue(ctx, current) },
+      { label: "previous", value: () => previousValue(ctx, current, current.AccountName) },
     ];
     let lastRefusal: unknown;
     for (const candidate of candidates) {
@@ -317,10 +438,14 @@ export function createDatabaseRotator(
     );
   }
 
-  /** The ACSPrevious value when it names the same account on the same server; undefined otherwise. */
+  /**
+   * The ACSPrevious value when it names `account` on the current value's
+   * server; undefined otherwise.
+   */
   async function previousValue(
     ctx: Context,
     current: DatabaseSecretValue,
+    account: string,
   ): Promise<DatabaseSecretValue | undefined> {
     let data: string;
     try {
@@ -338,9 +463,10 @@ export function createDatabaseRotator(
     }
     ctx.redact(previous.AccountPassword);
     const sameAccount =
-      previous.AccountName === current.AccountName &&
+      previous.AccountName === account &&
       previous.host === current.host &&
-      previous.port === current.port;
+      previous.port === current.port &&
+      previous.DBInstanceId === current.DBInstanceId;
     return sameAccount ? previous : undefined;
   }
 
@@ -364,10 +490,12 @@ export function createDatabaseRotator(
     },
     config: configSchema,
 
-    // Dual mode logs in as the master (not on RDS, where RAM changes accounts).
-    readsSecrets(current) {
+    // Dual mode logs in as the master (not on RDS, where RAM changes accounts):
+    // read ahead only a master secret the deployment lets the function read.
+    readsSecrets(current, policy) {
       const master = current.masterSecret;
-      return rotationMode(current) === "dual" && !current.DBInstanceId && master ? [master] : [];
+      if (rotationMode(current) !== "dual" || current.DBInstanceId || !master) return [];
+      return allowsPrefix(policy.masterSecretPrefixes, master) ? [master] : [];
     },
 
     async createValue(current, ctx) {
@@ -395,20 +523,41 @@ export function createDatabaseRotator(
     },
 
     /**
-     * Emergency, after the switch: the old current password is taken to have
-     * leaked. Dual mode gives that account a random password nobody keeps
-     * (the next rotation sets a real one through the master) and ends its
-     * open sessions. Single mode has nothing left to do: the account's
-     * password already changed.
+     * Emergency, after the switch: the old current password is taken to
+     * have leaked. Dual mode gives that account the new current password
+     * (the leaked one stops working, whoever can read the new one could log
+     * in as the new current account anyway, and the next rotation, which
+     * sets this account's password again, can prove the account is this
+     * secret's) and ends its open sessions. The account must first prove to
+     * be the current one's partner: it logs in with the leaked password (or,
+     * on a re-run, already with the new one). Single mode has nothing left
+     * to do: the account's password already changed.
      */
     async revoke({ revoked, current }, ctx) {
       if (revoked.AccountName === current.AccountName) return;
-      const master = await masterSession(ctx, current, "finishSecret (master login)");
-      await withSession(master, async (admin) => {
-        const scrambled = generateDatabasePassword(policyFor(current));
-        ctx.redact(scrambled);
-        await admin.setPassword(revoked.AccountName, scrambled);
-        await admin.endSessions(revoked.AccountName);
+      assertIsAlternate(current, revoked);
+      const found = await verifyTarget(ctx, current);
+      const step = "finishSecret (revoked login)";
+      const leakedWorks = await logsIn(ctx, current, credentialsOf(revoked), step);
+      const proven =
+        leakedWorks ||
+        (await logsIn(
+          ctx,
+          current,
+          { account: revoked.AccountName, password: current.AccountPassword },
+          step,
+        ));
+      if (!proven) {
+        ctx.log.warn("revoke-skipped", {
+          account: revoked.AccountName,
+          reason: "the account logs in with neither the leaked nor the new current password",
+        });
+        return;
+      }
+      const admin = await masterSession(ctx, current, "finishSecret (master login)", found);
+      await withSession(admin, async (session) => {
+        if (leakedWorks) await session.setPassword(revoked.AccountName, current.AccountPassword);
+        await session.endSessions(revoked.AccountName);
       });
     },
   });

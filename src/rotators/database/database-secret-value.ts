@@ -29,7 +29,7 @@ const accountName = z
     message: "must not contain control characters",
   });
 
-const tlsSettings = z.strictObject({
+export const tlsSettings = z.strictObject({
   /** PEM certificate(s) of the authority that signed the server's certificate; default: Node's bundled roots. */
   ca: z.string().min(1).optional(),
   /** Check the server's certificate and name. Turn off only for a server you reach over a private link. */
@@ -52,7 +52,11 @@ export const databaseSecretValueSchema = z.object({
    * fallback.
    */
   tls: tlsSettings.optional(),
-  /** Name of the KMS secret holding an administrator's `{"AccountName","AccountPassword"}`. */
+  /**
+   * Name of the KMS secret holding an administrator's login and the server
+   * it belongs to (database-master-secret.ts); the secret's engine, host
+   * and port must be that server's.
+   */
   masterSecret: z.string().min(1).optional(),
   /** `dual` (the default with a master secret): two accounts used in turn. `single`: the account changes its own password. */
   mode: z.enum(["dual", "single"]).optional(),

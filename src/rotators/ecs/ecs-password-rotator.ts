@@ -3,15 +3,17 @@
  * moment where both passwords work: setSecret tries the logins in the order
  * pending → current → previous, which finds the account in whatever state a
  * crash left it (a pending login that works means the change already
- * happened). With a `privilegedSecret` (a root login) the change is simply
- * made again on a re-run. A non-root account cannot run chpasswd for itself: give it a
- * `privilegedSecret` with a root login.
+ * happened). With a `privilegedSecret` (a root login of this very server)
+ * root first checks which password the account has now against
+ * /etc/shadow: the secret must hold it. A non-root account cannot run
+ * chpasswd for itself: give it a `privilegedSecret` with a root login.
  */
 import { z } from "zod";
 import { defineRotator, type RotatorContext } from "../contract.ts";
 import { ecsCloudAssistantPasswordRotator } from "./cloud-assistant/ecs-cloud-assistant-password-rotator.ts";
 import { chooseTransport } from "./cloud-assistant/ecs-transport-choice.ts";
 import { changePassword } from "./ecs-password-change.ts";
+import { heldPassword, passwordCandidates } from "./ecs-password-check.ts";
 import { checkSameTarget } from "./ecs-same-target.ts";
 import { type EcsPasswordValue, ecsPasswordValue } from "./ecs-secret-value.ts";
 import { firstAcceptedSession, loginTo, privilegedLogin, proveLogin } from "./ecs-ssh-login.ts";
@@ -45,14 +47,26 @@ export const ecsPasswordOverSshRotator = defineRotator({
     checkSameTarget(current, pending, ctx.secretName);
     const { privilegedSecret } = current;
     if (privilegedSecret !== undefined) {
-      // Setting the same password again is harmless, so a re-run simply
-      // repeats chpasswd: no failed login (and its PAM delay) to find out.
+      // Root changes the password only once the secret proves it holds the
+      // account's password now (checked against /etc/shadow, so password
+      // logins may be off): the current one, or the pending one when an
+      // earlier attempt already set it, or the previous one when a switch
+      // was lost.
       const login = await privilegedLogin({ ...current, privilegedSecret }, ctx);
       const { session } = await firstAcceptedSession(
         [{ name: "ssh.login.privileged", login }],
         ctx,
       );
       try {
+        const held = await ctx.external("ssh.check-password", () =>
+          heldPassword(
+            session,
+            current.UserName,
+            passwordCandidates(current, pending, previous),
+            ctx.secretName,
+          ),
+        );
+        if (held === "pending") return; // set by an earlier attempt
         await ctx.external("ssh.chpasswd", () =>
           changePassword(session, pending.UserName, pending.Password),
         );

@@ -90,16 +90,20 @@ export async function readAuthorizedKeys(
 
 /**
  * Reads the file, applies `edit`, and writes the result back if it differs;
- * retried when someone else changed the file in between.
+ * retried when someone else changed the file in between. `guard` sees each
+ * content read before it is edited, and throws to stop the edit (a root
+ * session checks there that the secret holds one of the user's keys).
  * @returns whether the file changed.
  */
 export async function editAuthorizedKeys(
   session: SshSession,
   userName: string,
   edit: (content: string) => string,
+  guard?: (content: string) => void,
 ): Promise<boolean> {
   for (let attempt = 1; ; attempt++) {
     const file = await readAuthorizedKeys(session, userName);
+    guard?.(file.content);
     const next = edit(file.content);
     if (next === file.content) return false;
     const result = await session.run(asUser(session, userName, WRITE_SCRIPT, [file.version]), next);

@@ -41,7 +41,7 @@ const sshTarget = {
     message:
       'must be "SHA256:" and 43 base64 characters, as ssh-keygen -l -E sha256 -f <host key>.pub prints it',
   }),
-  /** Name of a KMS secret holding a root login `{"UserName","Password"}` or `{"UserName","PrivateKey"}`. */
+  /** Name of a KMS secret holding a root login and this server (PRIVILEGED_LOGIN_SHAPE). */
   privilegedSecret: z.string().min(1).optional(),
 };
 
@@ -72,14 +72,37 @@ export const ecsSshKeyValue = jsonSecretValue(ecsSshKeyValueSchema, ECS_SSH_KEY_
   "PrivateKey",
 ]);
 
-/** The value of a privileged login secret (an ECS secret of either kind works). */
-export const privilegedLoginSchema = z.union([
-  z.object({ UserName: userName, Password: password }),
-  z.object({ UserName: userName, PrivateKey: privateKey }),
-]);
+/**
+ * The value of a privileged login secret: a root login (password or key)
+ * and the server it belongs to, which the rotated secret's host, port and
+ * fingerprint must be (an ECS secret of either kind works). The login is
+ * sent only there.
+ */
+export const privilegedLoginSchema = z
+  .object({
+    UserName: userName,
+    Password: password.optional(),
+    PrivateKey: privateKey.optional(),
+    host: sshTarget.host,
+    port: sshTarget.port,
+    hostKeyFingerprint: sshTarget.hostKeyFingerprint,
+  })
+  .superRefine((value, ctx) => {
+    if ((value.Password === undefined) === (value.PrivateKey === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["Password"],
+        message: "give exactly one of Password and PrivateKey",
+      });
+    }
+  });
+export type PrivilegedLoginValue = z.infer<typeof privilegedLoginSchema>;
 export const PRIVILEGED_LOGIN_SHAPE =
-  '{"UserName":"root","Password":"…"} or {"UserName":"root","PrivateKey":"…"}';
-export const privilegedLoginValue = jsonSecretValue(privilegedLoginSchema, PRIVILEGED_LOGIN_SHAPE);
+  '{"UserName":"root","Password":"…" or "PrivateKey":"…","host":"…","port"?:22,"hostKeyFingerprint":"SHA256:…"}';
+export const privilegedLoginValue = jsonSecretValue(privilegedLoginSchema, PRIVILEGED_LOGIN_SHAPE, [
+  "Password",
+  "PrivateKey",
+]);
 
 /** The credential fields' schemas, shared with the Cloud Assistant values. */
 export const ecsCredentialSchemas = { userName, password, privateKey };

@@ -6,6 +6,8 @@
  * one (it becomes ACSPrevious and stays valid until the next rotation). An
  * emergency rotation removes the leaked key at once. Keys the rotation did
  * not add are never touched, except a leaked key the secret itself held.
+ * Through a privileged login (a root login of this very server), every
+ * edit first checks that the file authorizes a key the secret holds.
  */
 import { z } from "zod";
 import { defineRotator, type RotationValues, type RotatorContext } from "../contract.ts";
@@ -18,6 +20,7 @@ import {
   withoutKey,
   withoutRotationKeys,
 } from "./ecs-authorized-keys.ts";
+import { heldKeyIn, ownKeyBlobs } from "./ecs-key-check.ts";
 import { generateSshKeyPair } from "./ecs-key-pair.ts";
 import { editAuthorizedKeys } from "./ecs-remote-authorized-keys.ts";
 import { checkSameTarget } from "./ecs-same-target.ts";
@@ -28,36 +31,51 @@ import type { SshLogin, SshSession } from "./ecs-ssh-session.ts";
 const keyLogin = (value: EcsSshKeyValue, ctx: RotatorContext<unknown>): SshLogin =>
   loginTo(value, { userName: value.UserName, privateKey: value.PrivateKey }, ctx);
 
+/** A session that may edit the user's authorized_keys, and what must hold before it does. */
+interface EditingSession {
+  session: SshSession;
+  /** Throws unless the file read authorizes a key the secret holds (a root session's check). */
+  guard?: ((content: string) => void) | undefined;
+}
+
 /**
- * A session that may edit the user's authorized_keys: the privileged login
- * when the secret names one, else the user's own login with the first of
- * `keys` the server accepts.
+ * The privileged login when the secret names one (it edits the file only
+ * once the file shows one of `keys`: the secret must hold a key the user
+ * logs in with now), else the user's own login with the first of `keys`
+ * the server accepts (which is that proof).
  */
 async function editingSession(
   target: EcsSshKeyValue,
   keys: ReadonlyArray<{ name: string; value: EcsSshKeyValue | undefined }>,
   ctx: RotatorContext<unknown>,
-): Promise<SshSession> {
+): Promise<EditingSession> {
   const { privilegedSecret } = target;
   if (privilegedSecret !== undefined) {
+    const owned = await ownKeyBlobs(keys.flatMap(({ value }) => (value ? [value] : [])));
     const login = await privilegedLogin({ ...target, privilegedSecret }, ctx);
-    return (await firstAcceptedSession([{ name: "ssh.login.privileged", login }], ctx)).session;
+    const { session } = await firstAcceptedSession([{ name: "ssh.login.privileged", login }], ctx);
+    const where = {
+      secretName: ctx.secretName,
+      userName: target.UserName,
+      server: `${target.host}:${target.port ?? 22}`,
+    };
+    return { session, guard: (content) => heldKeyIn(content, owned, where) };
   }
   const candidates = keys.flatMap(({ name, value }) =>
     value ? [{ name, login: keyLogin(value, ctx) }] : [],
   );
-  return (await firstAcceptedSession(candidates, ctx)).session;
+  return { session: (await firstAcceptedSession(candidates, ctx)).session };
 }
 
 async function edit(
-  session: SshSession,
+  { session, guard }: EditingSession,
   name: string,
   userName: string,
   change: (content: string) => string,
   ctx: RotatorContext<unknown>,
 ): Promise<void> {
   try {
-    await ctx.external(name, () => editAuthorizedKeys(session, userName, change));
+    await ctx.external(name, () => editAuthorizedKeys(session, userName, change, guard));
   } finally {
     session.close();
   }

@@ -3,6 +3,8 @@
  * external call so a crash can be injected between any two.
  */
 import type { RotatorContext } from "../contract.ts";
+import { readPrivilegedSecret } from "../privileged-secret.ts";
+import { sameHost, targetMismatch } from "../trust-boundary-errors.ts";
 import { privilegedLoginValue } from "./ecs-secret-value.ts";
 import { EcsLoginRefusedError } from "./ecs-ssh-errors.ts";
 import { openSshSession, type SshLogin, type SshSession } from "./ecs-ssh-session.ts";
@@ -67,17 +69,30 @@ export async function firstAcceptedSession(
   throw lastRefusal ?? new Error("no login to try");
 }
 
-/** The privileged login of `privilegedSecret`, read from KMS. */
+/**
+ * The privileged login of `privilegedSecret`, read from KMS (only under the
+ * deployment's ROTOR_MASTER_SECRET_PREFIXES) and refused, before anything
+ * is sent, unless it belongs to the server the secret names. It logs in
+ * with its own host, port and fingerprint.
+ */
 export async function privilegedLogin(
   target: SshTargetFields & { privilegedSecret: string },
   ctx: RotatorContext<unknown>,
 ): Promise<SshLogin> {
-  const data = await ctx.readSecret(target.privilegedSecret);
-  const value = privilegedLoginValue.parse(data, target.privilegedSecret);
-  if ("Password" in value) {
-    ctx.redact(value.Password);
-    return loginTo(target, { userName: value.UserName, password: value.Password }, ctx);
-  }
-  ctx.redact(value.PrivateKey);
-  return loginTo(target, { userName: value.UserName, privateKey: value.PrivateKey }, ctx);
+  const name = target.privilegedSecret;
+  const data = await readPrivilegedSecret(ctx, name, "privileged login");
+  const value = privilegedLoginValue.parse(data, name);
+  for (const secret of privilegedLoginValue.sensitive(value)) ctx.redact(secret);
+  const differing = [
+    ...(sameHost(value.host, target.host) ? [] : ["host"]),
+    ...((value.port ?? 22) === (target.port ?? 22) ? [] : ["port"]),
+    ...(value.hostKeyFingerprint === target.hostKeyFingerprint ? [] : ["hostKeyFingerprint"]),
+  ];
+  if (differing.length > 0)
+    throw targetMismatch(ctx.secretName, "privileged login", name, differing);
+  return loginTo(
+    value,
+    { userName: value.UserName, password: value.Password, privateKey: value.PrivateKey },
+    ctx,
+  );
 }

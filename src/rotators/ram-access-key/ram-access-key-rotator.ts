@@ -18,8 +18,9 @@
  *   through its grace period; in an emergency it is deleted once the new
  *   key is current.
  * - endGrace (between rotations, asked by the scheduler once a duration
- *   grace period has passed): sets the ACSPrevious key Inactive, so it
- *   stops authenticating on time; the next rotation deletes it.
+ *   grace period has passed): once the current key proves itself, sets the
+ *   ACSPrevious key Inactive, so it stops authenticating on time; the next
+ *   rotation deletes it.
  */
 
 import type { AccessKeySummary, NewAccessKey } from "../../clients/ram-client.ts";
@@ -34,6 +35,7 @@ import {
   AccessKeyTargetError,
 } from "./ram-access-key-errors.ts";
 import { invocationClients } from "./ram-access-key-invocation.ts";
+import { checkUserAllowed, proveUserKey } from "./ram-access-key-proof.ts";
 import { type Blocker, planSlots } from "./ram-access-key-slots.ts";
 import { type RamAccessKeyValue, ramAccessKeyCodec } from "./ram-access-key-value.ts";
 
@@ -119,6 +121,7 @@ export function createRamAccessKeyRotator(
 
     async createValue(current, ctx) {
       const userName = current.UserName;
+      checkUserAllowed(ctx, userName);
       const pendingStage = engineConfigFromTags(ctx.tags).pendingStage;
       const keys = await listKeys(userName, ctx);
       const pending = await readStage(pendingStage, ctx);
@@ -129,6 +132,10 @@ export function createRamAccessKeyRotator(
         return { ...pending, GenerateTimestamp: new Date(ctx.now()).toISOString() };
       }
       const previous = await readStage("ACSPrevious", ctx);
+      // Before any key is created or deleted: the secret holds a working key
+      // of this very user, so naming someone else's user yields nothing.
+      const held = [current, ...(previous?.UserName === userName ? [previous] : [])];
+      await proveUserKey(held, keys, clients, ctx);
       const plan = planSlots({
         keys: keys.map((key) => ({
           accessKeyId: key.accessKeyId,
@@ -192,6 +199,8 @@ export function createRamAccessKeyRotator(
     },
 
     async apply({ current, pending }, ctx) {
+      checkUserAllowed(ctx, pending.UserName);
+      sameUser(current, pending, ctx);
       const key = await requirePendingKey(pending, ctx, "setSecret");
       if (key.status !== "Active")
         await setStatus(pending.UserName, key.accessKeyId, "Active", ctx);
@@ -220,6 +229,7 @@ export function createRamAccessKeyRotator(
     },
 
     async finish({ pending }, ctx) {
+      checkUserAllowed(ctx, pending.UserName);
       const key = await requirePendingKey(pending, ctx, "finishSecret");
       if (key.status !== "Active") {
         throw new AccessKeyTargetError(
@@ -245,7 +255,13 @@ export function createRamAccessKeyRotator(
           endsAt,
         };
       }
+      if (previous.UserName !== current.UserName) {
+        return { ended: false, reason: "ACSPrevious names another RAM user than ACSCurrent" };
+      }
+      checkUserAllowed(ctx, current.UserName);
       const keys = await listKeys(previous.UserName, ctx);
+      // A key is set Inactive only for a user whose key the secret holds.
+      await proveUserKey([current], keys, clients, ctx);
       const key = keys.find((candidate) => candidate.accessKeyId === previous.AccessKeyId);
       if (key?.status === "Active") {
         try {
@@ -259,6 +275,10 @@ export function createRamAccessKeyRotator(
 
     async revoke({ revoked, current }, ctx) {
       if (revoked.AccessKeyId === current.AccessKeyId) return;
+      sameUser(current, revoked, ctx);
+      checkUserAllowed(ctx, current.UserName);
+      // The new key, just made and tested, proves the user is this secret's.
+      await proveUserKey([current], await listKeys(current.UserName, ctx), clients, ctx);
       await deleteKey(revoked.UserName, revoked.AccessKeyId, ctx);
     },
   });
@@ -271,6 +291,15 @@ export function createRamAccessKeyRotator(
  * ROTOR_ENDPOINT or the public ones.
  */
 export const ramAccessKeyRotator = createRamAccessKeyRotator();
+
+/** A rotation only ever changes the keys of one user. */
+function sameUser(current: RamAccessKeyValue, other: RamAccessKeyValue, ctx: Ctx): void {
+  if (other.UserName !== current.UserName) {
+    throw new AccessKeyTargetError(
+      `Secret ${ctx.secretName}: a version names RAM user ${other.UserName}, ACSCurrent names ${current.UserName}: a rotation changes the keys of one user only, refusing`,
+    );
+  }
+}
 
 function isCode(error: unknown, code: string): boolean {
   return error instanceof ApiError && error.code === code;

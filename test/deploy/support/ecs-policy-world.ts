@@ -90,11 +90,12 @@ export function useEcsPolicyWorld(): () => EcsPolicyWorld {
       otherInstanceId,
       async deploy(entry, policy) {
         const functionName = `${entry}-${randomBytes(4).toString("hex")}`;
+        // The deployment lists both instances: the RAM policy alone decides between them here.
         await deployAsRole(c, {
           entry,
           functionName,
           policy,
-          environment: { ROTOR_ECS_INSTANCES: "*" },
+          environment: { ROTOR_ECS_INSTANCES: `${instanceId},${otherInstanceId}` },
         });
         return functionName;
       },
@@ -107,19 +108,13 @@ export function useEcsPolicyWorld(): () => EcsPolicyWorld {
           const privilegedName =
             input.privilegedName ??
             `rotor-privileged/${input.kind}/${randomBytes(4).toString("hex")}`;
+          const server = { host: s.host, port: s.port, hostKeyFingerprint: s.hostKeyFingerprint };
           await store(privilegedName, {
             UserName: admin.name,
             Password: admin.password,
-            host: s.host,
-            port: s.port,
-            hostKeyFingerprint: s.hostKeyFingerprint,
+            ...server,
           });
-          where = {
-            host: s.host,
-            port: s.port,
-            hostKeyFingerprint: s.hostKeyFingerprint,
-            privilegedSecret: privilegedName,
-          };
+          where = { ...server, privilegedSecret: privilegedName };
         } else {
           where = { InstanceId: input.instance ?? instanceId, RegionId: c.region };
         }

@@ -6,6 +6,7 @@
  */
 import { describe } from "vitest";
 import { testRotator } from "../../../src/testing/test-rotator.ts";
+import { ANY_INSTANCE } from "../../support/deploy-policies.ts";
 import {
   createRdsApplicationAccount,
   RDS_MYSQL,
@@ -38,6 +39,7 @@ for (const engine of engines) {
       describe("dual-account mode", () => {
         testRotator({
           rotator,
+          policy: ANY_INSTANCE,
           prepare: prepareIn("dual"),
           badValues: [
             {
@@ -57,7 +59,12 @@ for (const engine of engines) {
       });
 
       describe("single-user mode", () => {
-        testRotator({ rotator, prepare: prepareIn("single"), badValues: [] });
+        testRotator({
+          rotator,
+          policy: ANY_INSTANCE,
+          prepare: prepareIn("single"),
+          badValues: [],
+        });
       });
     },
   );

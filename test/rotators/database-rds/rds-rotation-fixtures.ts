@@ -27,6 +27,7 @@ import {
   rdsAccountName,
   rdsPassword,
 } from "../../local-cloud-rds/local-rds-world.ts";
+import { ANY_INSTANCE } from "../../support/deploy-policies.ts";
 import { skipUnlessMariaDb } from "../../support/mariadb.ts";
 import { skipUnlessPostgres } from "../../support/postgres.ts";
 
@@ -145,6 +146,7 @@ export function rdsRotationSetup(
       return new RotationEngine({
         kms: { endpoint: cloud.endpoint, credentials: cloud.credentials },
         rotators: { [engine.kind]: rdsRotator(engine, rds) },
+        policy: ANY_INSTANCE,
         log: createJsonLogger((line) => logLines.push(line)),
         now: () => Date.now() + offset,
         beforeExternalCall: options.beforeExternalCall,

@@ -88,11 +88,16 @@ export async function createApplicationAccount(
   };
 }
 
-/** Stores the administrator's credentials as a master secret; returns its name. */
+/**
+ * Stores the administrator's credentials as a master secret, with the
+ * server they belong to (by default the test server's host and port, no
+ * TLS); returns its name.
+ */
 export async function createMasterSecret(
   kms: KmsClient,
   target: TestServer,
   name: string,
+  where: Partial<Pick<DatabaseSecretValue, "host" | "port" | "tls">> = {},
 ): Promise<string> {
   await kms.createSecret({
     secretName: name,
@@ -100,6 +105,10 @@ export async function createMasterSecret(
     secretData: JSON.stringify({
       AccountName: target.server.adminUser,
       AccountPassword: target.server.adminPassword,
+      engine: target.engine,
+      host: target.server.host,
+      port: target.server.port,
+      ...where,
     }),
   });
   return name;

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { KmsClient } from "../../../src/clients/kms-client.ts";
+import type { DeployPolicy } from "../../../src/config/deploy-policy.ts";
 import { createJsonLogger } from "../../../src/engine/json-logger.ts";
 import { RotationEngine } from "../../../src/engine/rotation-engine.ts";
 import { type RunningLocalCloud, startLocalCloud } from "../../../src/local-cloud/embedded.ts";
@@ -20,6 +21,8 @@ export interface DatabaseRotationSetup {
   engine(options?: {
     beforeExternalCall?: BeforeExternalCall;
     clockOffsetMs?: number;
+    /** What the deployment allows; default read from the environment. */
+    policy?: DeployPolicy;
   }): RotationEngine;
   createSecret(prefix: string, value: DatabaseSecretValue): Promise<string>;
   /** The value a stage names, parsed. */
@@ -40,6 +43,7 @@ export async function startDatabaseRotationSetup(): Promise<DatabaseRotationSetu
       return new RotationEngine({
         kms: { endpoint: cloud.endpoint, credentials: cloud.credentials },
         rotators: { mysql: mysqlRotator, postgres: postgresRotator },
+        policy: options.policy,
         log: createJsonLogger((line) => logLines.push(line)),
         now: () => Date.now() + offset,
         beforeExternalCall: options.beforeExternalCall,

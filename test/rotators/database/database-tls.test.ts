@@ -77,10 +77,12 @@ describe.skipIf(skipUnlessMariaDb())("mysql over TLS", () => {
     await asAdmin({ engine: "mysql", server }, async (query) => {
       await query(`CREATE USER '${account}'@'%' IDENTIFIED BY '${password}' REQUIRE SSL`);
     });
+    // The master logs in with its own settings: the same server, over TLS.
     const master = await createMasterSecret(
       setup.kms,
       { engine: "mysql", server },
       `master-${uniqueSuffix()}`,
+      { host: "localhost", tls: { ca: certificates.ca, verify: true } },
     );
     const secretName = await setup.createSecret("tls", {
       AccountName: account,

@@ -6,6 +6,7 @@ import { createEcsCloudAssistantPasswordRotator } from "../../../src/rotators/ec
 import { createEcsCloudAssistantSshKeyRotator } from "../../../src/rotators/ecs/cloud-assistant/ecs-cloud-assistant-ssh-key-rotator.ts";
 import { generateSshKeyPair } from "../../../src/rotators/ecs/ecs-key-pair.ts";
 import { testRotator } from "../../../src/testing/test-rotator.ts";
+import { ANY_INSTANCE } from "../../support/deploy-policies.ts";
 import { sshdSkipReason } from "../../support/sshd.ts";
 import { useCloudAssistantWorld } from "./cloud-assistant-world.ts";
 
@@ -21,6 +22,7 @@ describe.skipIf(sshdSkipReason())("ECS rotators over Cloud Assistant", () => {
   const passwordRotator = createEcsCloudAssistantPasswordRotator(clients);
   testRotator({
     rotator: passwordRotator,
+    policy: ANY_INSTANCE,
     async prepare() {
       const user = await world().sshd.createUser();
       return {
@@ -74,6 +76,7 @@ describe.skipIf(sshdSkipReason())("ECS rotators over Cloud Assistant", () => {
   const keyRotator = createEcsCloudAssistantSshKeyRotator(clients);
   testRotator({
     rotator: keyRotator,
+    policy: ANY_INSTANCE,
     async prepare() {
       const user = await world().sshd.createUser();
       const initial = await generateSshKeyPair("ed25519", "installed-by-hand");

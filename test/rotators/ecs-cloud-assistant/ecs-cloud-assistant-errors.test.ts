@@ -35,7 +35,8 @@ describe.skipIf(sshdSkipReason())("ECS Cloud Assistant rotation errors", () => {
   }, 120_000);
 
   it("reports a failed command with its exit code and never the password", async () => {
-    // Prepare: an account the instance does not have, so chpasswd exits non-zero
+    // Prepare: an account the instance does not have, so the check of its
+    // current password (made before chpasswd) exits non-zero
     const w = world();
     const rotator = createEcsCloudAssistantPasswordRotator(w.clients);
     const secretName = await w.createSecret(rotator.kind, {
@@ -50,7 +51,7 @@ describe.skipIf(sshdSkipReason())("ECS Cloud Assistant rotation errors", () => {
     // Assess
     const message = String(error);
     expect(message).toMatch(
-      /chpasswd for rotor_no_such_user on root@i-local-\S+ \(Cloud Assistant\) failed \(exit [1-9]/,
+      /checking rotor_no_such_user's password on root@i-local-\S+ \(Cloud Assistant\) failed \(exit [1-9]\): there is no account rotor_no_such_user/,
     );
     const pending = await w.cloud.kms
       .getSecretValue({ secretName, versionStage: "ACSPending" })

@@ -88,8 +88,8 @@ describe.skipIf(sshdSkipReason())(
       expect([info.mode & 0o777, info.uid]).toEqual([0o600, user.uid]);
     }, 120_000);
 
-    it("creates .ssh and authorized_keys for a user who has none, owned by the user", async () => {
-      // Prepare: the user has no .ssh folder yet
+    it("adds no key for a user whose current key is not installed (no .ssh at all), and creates nothing", async () => {
+      // Prepare: the user has no .ssh folder, so the secret's key proves nothing
       const w = world();
       const user = await w.sshd.createUser();
       const initial = await generateSshKeyPair("ed25519", "never-installed");
@@ -100,16 +100,14 @@ describe.skipIf(sshdSkipReason())(
         PrivateKey: initial.privateKey,
       });
       // Act
-      await w.engine(rotator).rotate({ secretName });
+      const failure = await w
+        .engine(rotator)
+        .rotate({ secretName })
+        .catch((error: unknown) => error);
       // Assess
-      const current = await w.valueAt(secretName, "ACSCurrent");
-      expect(await logsIn(user, current.PrivateKey as string)).toBe(true);
-      const [fileInfo, dirInfo] = await Promise.all([
-        stat(join(user.home, ".ssh", "authorized_keys")),
-        stat(join(user.home, ".ssh")),
-      ]);
-      expect([fileInfo.mode & 0o777, fileInfo.uid]).toEqual([0o600, user.uid]);
-      expect([dirInfo.mode & 0o777, dirInfo.uid]).toEqual([0o700, user.uid]);
+      expect(failure).toBeInstanceOf(Error);
+      expect(String(failure)).toContain("none of the keys the secret holds");
+      await expect(stat(join(user.home, ".ssh"))).rejects.toThrow(/ENOENT/);
     }, 120_000);
   },
 );

@@ -43,7 +43,11 @@ describe.skipIf(sshdSkipReason())("ECS rotators over SSH", () => {
       secret = (async () => {
         const admin = await sshd.createUser({ privileged: true });
         const name = harness.uniqueName("ecs-admin");
-        const data = JSON.stringify({ UserName: admin.name, Password: admin.password });
+        const data = JSON.stringify({
+          UserName: admin.name,
+          Password: admin.password,
+          ...target(),
+        });
         await harness.createSecret({ name, data, tags: {} });
         return name;
       })();

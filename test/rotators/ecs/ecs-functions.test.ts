@@ -4,7 +4,7 @@ import { handler as rotateEcsPassword } from "../../../functions/rotate-ecs-pass
 import { handler as rotateEcsSshKey } from "../../../functions/rotate-ecs-ssh-key/index.ts";
 import type { FcContext } from "../../../src/handler/fc-context.ts";
 import { sshdSkipReason } from "../../support/sshd.ts";
-import { useEcsRotationWorld } from "./ecs-rotation-setup.ts";
+import { installKey, useEcsRotationWorld } from "./ecs-rotation-setup.ts";
 
 // The deployable functions themselves, invoked the way FC invokes them: a
 // Buffer event and a context carrying the function role's keys.
@@ -53,7 +53,7 @@ describe.skipIf(sshdSkipReason())("the ECS rotation functions", () => {
   }, 120_000);
 
   it("rotate-ecs-ssh-key puts a new key on the server", async () => {
-    // Prepare: the user's first key comes from a privileged login's rotation
+    // Prepare: a user logging in with a key, which a privileged login rotates
     const w = world();
     const [admin, user] = await Promise.all([
       w.sshd.createUser({ privileged: true }),
@@ -65,6 +65,7 @@ describe.skipIf(sshdSkipReason())("the ECS rotation functions", () => {
     });
     const { generateSshKeyPair } = await import("../../../src/rotators/ecs/ecs-key-pair.ts");
     const initial = await generateSshKeyPair("ed25519", "first");
+    await installKey(user, initial.publicKey);
     const secretName = await w.createSecret("ecs-ssh-key", {
       UserName: user.name,
       PublicKey: initial.publicKey,

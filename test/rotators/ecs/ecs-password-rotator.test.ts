@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { ValidationError } from "../../../src/errors.ts";
 import { generateSshKeyPair } from "../../../src/rotators/ecs/ecs-key-pair.ts";
 import { ecsPasswordRotator } from "../../../src/rotators/ecs/ecs-password-rotator.ts";
+import { TargetMismatchError } from "../../../src/rotators/trust-boundary-errors.ts";
+import { uniqueName } from "../../support/local-cloud.ts";
 import { sshdSkipReason, type TestUser } from "../../support/sshd.ts";
 import { crashAt, useEcsRotationWorld } from "./ecs-rotation-setup.ts";
 
@@ -25,6 +28,66 @@ describe.skipIf(sshdSkipReason())("ecs-password rotator against a real OpenSSH s
     });
     return { user, secretName };
   }
+
+  it("refuses a privileged login that does not name its server, showing the shape; nothing changes", async () => {
+    // Prepare: a root login as written before logins carried their server.
+    const w = world();
+    const [admin, user] = await Promise.all([
+      w.sshd.createUser({ privileged: true }),
+      w.sshd.createUser(),
+    ]);
+    const adminSecret = uniqueName("ecs-bare-admin");
+    await w.cloud.kms.createSecret({
+      secretName: adminSecret,
+      versionId: "v0",
+      secretData: JSON.stringify({ UserName: admin.name, Password: admin.password }),
+    });
+    const secretName = await w.createSecret("ecs-password", {
+      UserName: user.name,
+      Password: user.password,
+      privilegedSecret: adminSecret,
+    });
+    // Act
+    const failure = await w
+      .engine(ecsPasswordRotator)
+      .rotate({ secretName })
+      .catch((error: unknown) => error);
+    // Assess
+    expect(failure).toBeInstanceOf(ValidationError);
+    expect((failure as Error).message).toMatch(/host: .*hostKeyFingerprint: /);
+    expect((failure as Error).message).toContain('"hostKeyFingerprint":"SHA256:…"');
+    expect(await w.canLogIn(user.name, { password: user.password })).toBe(true);
+  }, 120_000);
+
+  it("refuses a privileged login of another server before connecting anywhere", async () => {
+    // Prepare: the root login belongs to port + 1; the secret names the sshd's own port.
+    const w = world();
+    const [admin, user] = await Promise.all([
+      w.sshd.createUser({ privileged: true }),
+      w.sshd.createUser(),
+    ]);
+    const adminSecret = await w.createSecret("admin", {
+      UserName: admin.name,
+      Password: admin.password,
+      port: w.sshd.port + 1,
+    });
+    const secretName = await w.createSecret("ecs-password", {
+      UserName: user.name,
+      Password: user.password,
+      privilegedSecret: adminSecret,
+    });
+    const calls: string[] = [];
+    // Act
+    const failure = await w
+      .engine(ecsPasswordRotator, { beforeExternalCall: (call) => void calls.push(call.name) })
+      .rotate({ secretName })
+      .catch((error: unknown) => error);
+    // Assess
+    expect(failure).toBeInstanceOf(TargetMismatchError);
+    expect((failure as Error).message).toContain("(port differs)");
+    expect(calls.filter((name) => name.startsWith("ssh."))).toEqual([]);
+    expect(await w.canLogIn(user.name, { password: user.password })).toBe(true);
+  }, 120_000);
 
   it("rotates a root login's own password: the new one logs in, the old one no longer does", async () => {
     // Prepare: a uid 0 account may run chpasswd for itself

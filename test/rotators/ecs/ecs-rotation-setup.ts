@@ -3,13 +3,16 @@
  * pointing at the sshd, and an engine running one rotator with every log
  * line kept so tests can check that no secret value was printed.
  */
+import { chown, mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import { DEFAULT_ENGINE_CONFIG } from "../../../src/engine/engine-config.ts";
 import { createJsonLogger } from "../../../src/engine/json-logger.ts";
 import { RotationEngine } from "../../../src/engine/rotation-engine.ts";
 import type { AnyRotator, BeforeExternalCall } from "../../../src/rotators/contract.ts";
+import { ANY_INSTANCE } from "../../support/deploy-policies.ts";
 import { startTestCloud, type TestCloud, uniqueName } from "../../support/local-cloud.ts";
-import { type SshdServer, startSshd } from "../../support/sshd.ts";
+import { type SshdServer, startSshd, type TestUser } from "../../support/sshd.ts";
 import { type SshdLoginCheck, sshdLoginCheck } from "../../support/sshd-login-check.ts";
 
 export interface EcsRotationWorld {
@@ -94,6 +97,7 @@ export function ecsTestEngine(
       retry: { baseDelayMs: 20, maxDelayMs: 200 },
     },
     rotators: { [rotator.kind]: rotator },
+    policy: ANY_INSTANCE,
     log: createJsonLogger((line) => logLines.push(line)),
     testRetryDelayMs: 50,
     beforeExternalCall: options.beforeExternalCall,
@@ -122,4 +126,14 @@ export function crashAt(n: number): { hook: BeforeExternalCall; calls: string[] 
         throw new Error(`injected crash before ${call.kind} call ${call.name}`);
     },
   };
+}
+
+/** Writes `publicKey` as the user's only authorized key (0600 in a 0700 ~/.ssh, owned by the user). */
+export async function installKey(user: TestUser, publicKey: string): Promise<void> {
+  const dir = join(user.home, ".ssh");
+  const file = join(dir, "authorized_keys");
+  await mkdir(dir, { mode: 0o700, recursive: true });
+  await writeFile(file, `${publicKey}\n`, { mode: 0o600 });
+  await chown(dir, user.uid, user.gid);
+  await chown(file, user.uid, user.gid);
 }

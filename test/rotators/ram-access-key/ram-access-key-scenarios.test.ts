@@ -21,6 +21,7 @@ import {
 } from "../../../src/rotators/ram-access-key/ram-access-key-errors.ts";
 import { createRamAccessKeyRotator } from "../../../src/rotators/ram-access-key/ram-access-key-rotator.ts";
 import type { RamAccessKeyValue } from "../../../src/rotators/ram-access-key/ram-access-key-value.ts";
+import { CredentialNotProvenError } from "../../../src/rotators/trust-boundary-errors.ts";
 import { InjectedCrash } from "../../../src/testing/fault-injector.ts";
 import {
   type RotationHarness,
@@ -362,13 +363,34 @@ describe("keys and users removed by hand", () => {
     expect(await probe(await valueAt(secretName))).toContain(`user/${userName}`);
   });
 
-  it("the current key deleted by hand: the rotation completes and the new key works", async () => {
+  it("the current key deleted by hand: refused, since the secret no longer proves it holds a key of the user; no key is made", async () => {
     // Prepare
     const { userName, secretName, first } = await userWithSecret();
     await ram.deleteAccessKey({ userName, accessKeyId: first.AccessKeyId });
+    const versionsBefore = await harness.versions(secretName);
 
     // Act
-    const result = await harness.engine().rotate({ secretName });
+    const failure = await harness
+      .engine()
+      .rotate({ secretName })
+      .catch((error: unknown) => error);
+
+    // Assess
+    expect(failure).toBeInstanceOf(CredentialNotProvenError);
+    expect((failure as Error).message).toContain(first.AccessKeyId);
+    expect(await keyIds(userName)).toEqual([]);
+    expect(await harness.versions(secretName)).toEqual(versionsBefore);
+  });
+
+  it("the current key set Inactive by hand: the ACSPrevious key proves the user, and the rotation completes", async () => {
+    // Prepare: two rotations, so ACSPrevious holds a key of the user that still works.
+    const { userName, secretName } = await userWithSecret();
+    await harness.engine().rotate({ secretName });
+    const current = await valueAt(secretName);
+    await ram.updateAccessKey({ userName, accessKeyId: current.AccessKeyId, status: "Inactive" });
+
+    // Act
+    const result = await harness.engine({ clockOffsetMs: HOUR_MS }).rotate({ secretName });
 
     // Assess
     expect(result.outcome).toBe("rotated");

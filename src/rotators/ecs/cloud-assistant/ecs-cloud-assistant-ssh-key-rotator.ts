@@ -6,6 +6,8 @@
  * emergency, every other line kept byte for byte, the file 0600 in a 0700
  * folder and owned by the user), made as root through runuser. testSecret
  * checks the key pair and that the key is authorized on the instance.
+ * Every edit first checks that the file authorizes a key the secret holds
+ * (root edits only the file of a user whose key the secret proves).
  * Public keys are not secret, but they still travel as input files, never
  * in a command's text.
  */
@@ -18,13 +20,13 @@ import {
   withoutKey,
   withoutRotationKeys,
 } from "../ecs-authorized-keys.ts";
+import { checkKeyAuthorized, heldKeyIn, type KeyCandidate, ownKeyBlobs } from "../ecs-key-check.ts";
 import { generateSshKeyPair } from "../ecs-key-pair.ts";
 import { editAuthorizedKeys } from "../ecs-remote-authorized-keys.ts";
 import {
   defaultEcsCloudAssistantClients,
   type EcsCloudAssistantClients,
 } from "./ecs-cloud-assistant-clients.ts";
-import { checkKeyAuthorized } from "./ecs-cloud-assistant-key-check.ts";
 import {
   type EcsCloudAssistantSshKeyValue,
   ecsCloudAssistantSshKeyValue,
@@ -36,15 +38,32 @@ export const ECS_CLOUD_ASSISTANT_SSH_KEY_KIND = "ecs-ssh-key-cloud-assistant";
 export function createEcsCloudAssistantSshKeyRotator(
   clients: EcsCloudAssistantClients = defaultEcsCloudAssistantClients(),
 ) {
-  const edit = (
+  /**
+   * Edits the user's authorized_keys as root, once the file as read shows
+   * one of `held`: the secret must hold a key the user logs in with now.
+   */
+  const edit = async (
     name: string,
     value: EcsCloudAssistantSshKeyValue,
+    held: readonly KeyCandidate[],
     change: (content: string) => string,
     ctx: RotatorContext<unknown>,
   ) => {
     const session = sessionOnInstance(value, clients, ctx);
-    return ctx.external(name, () => editAuthorizedKeys(session, value.UserName, change));
+    const owned = await ownKeyBlobs(held);
+    const where = {
+      secretName: ctx.secretName,
+      userName: value.UserName,
+      server: `instance ${value.InstanceId}`,
+    };
+    return ctx.external(name, () =>
+      editAuthorizedKeys(session, value.UserName, change, (content) =>
+        heldKeyIn(content, owned, where),
+      ),
+    );
   };
+  const keysOf = (...values: (EcsCloudAssistantSshKeyValue | undefined)[]): KeyCandidate[] =>
+    values.flatMap((value) => (value ? [value] : []));
 
   return defineRotator({
     kind: ECS_CLOUD_ASSISTANT_SSH_KEY_KIND,
@@ -52,6 +71,8 @@ export function createEcsCloudAssistantSshKeyRotator(
       "an SSH key pair a Linux account logs in with, on an ECS instance reached through Cloud Assistant",
     value: ecsCloudAssistantSshKeyValue,
     config: z.object({}),
+    // apply proves the user's key against the current, pending and previous ones.
+    usesPrevious: true,
 
     async createValue(current, ctx) {
       const comment = rotationKeyComment(ctx.secretName, ctx.versionIds.pending);
@@ -60,12 +81,13 @@ export function createEcsCloudAssistantSshKeyRotator(
       return { ...current, PublicKey: pair.publicKey, PrivateKey: pair.privateKey };
     },
 
-    async apply({ current, pending }, ctx) {
+    async apply({ current, pending, previous }, ctx) {
       checkSameInstance(current, pending, ctx.secretName);
       parsePublicKeyLine(pending.PublicKey, "PublicKey");
       await edit(
         "ecs.cloud-assistant.authorized-keys.add",
         pending,
+        keysOf(current, pending, previous),
         (c) => withKey(c, pending.PublicKey),
         ctx,
       );
@@ -78,11 +100,12 @@ export function createEcsCloudAssistantSshKeyRotator(
       );
     },
 
-    async finish({ pending }, ctx) {
+    async finish({ current, pending }, ctx) {
       const keep = new Set([ctx.versionIds.current, ctx.versionIds.pending]);
       await edit(
         "ecs.cloud-assistant.authorized-keys.prune",
         pending,
+        keysOf(pending, current),
         (c) => withoutRotationKeys(c, ctx.secretName, keep),
         ctx,
       );
@@ -92,6 +115,7 @@ export function createEcsCloudAssistantSshKeyRotator(
       await edit(
         "ecs.cloud-assistant.authorized-keys.revoke",
         current,
+        keysOf(current),
         (c) => withoutKey(c, revoked.PublicKey),
         ctx,
       );

@@ -1,9 +1,12 @@
 /**
  * The Cloud Assistant session a rotation step uses for a value's instance,
  * bounded by the step's deadline, and the check that a pending value still
- * names the current value's account and instance.
+ * names the current value's account and instance. Commands run as root on
+ * any instance the function's role may reach, so only instances the
+ * deployment lists (ROTOR_ECS_INSTANCES) get a session at all.
  */
-import { ValidationError } from "../../../errors.ts";
+import { allowsExactly, describeAllowed } from "../../../config/deploy-policy.ts";
+import { PolicyError, ValidationError } from "../../../errors.ts";
 import type { RotatorContext } from "../../contract.ts";
 import type { SshSession } from "../ecs-ssh-session.ts";
 import type { EcsCloudAssistantClients } from "./ecs-cloud-assistant-clients.ts";
@@ -13,11 +16,18 @@ import {
 } from "./ecs-cloud-assistant-secret-value.ts";
 import { cloudAssistantSession } from "./ecs-cloud-assistant-session.ts";
 
+/** A session on the value's instance; a PolicyError, before any call, for an instance not allowed. */
 export function sessionOnInstance(
   value: InstanceTargetFields,
   clients: EcsCloudAssistantClients,
   ctx: RotatorContext<unknown>,
 ): SshSession {
+  const allowed = ctx.policy.ecsInstances;
+  if (!allowsExactly(allowed, value.InstanceId)) {
+    throw new PolicyError(
+      `Secret ${ctx.secretName} names ECS instance ${value.InstanceId}, where this function may not run commands (ROTOR_ECS_INSTANCES: ${describeAllowed(allowed)}); nothing was called`,
+    );
+  }
   return cloudAssistantSession({
     ecs: clients.ecs(value.RegionId),
     instanceId: value.InstanceId,
