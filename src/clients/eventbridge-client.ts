@@ -23,9 +23,10 @@
  *                       "EntryList":[{"EventId":…,"TraceId":…}
  *                                   | {"EventId":…,"ErrorCode":…,"ErrorMessage":…}]}}
  *
- * Limits (the same on both planes): at most 16 events a call, 64 KB an
- * event, 256 KB a call; an event's source and id together are unique on a
- * bus. `putEvents` splits a list into calls within those limits and
+ * Limits (documented for the data plane; Rotor keeps to them on the
+ * control plane too, which documents none): at most 16 events a call,
+ * 64 KB an event, 256 KB a call; an event's source and id together are
+ * unique on a bus. `putEvents` splits a list into calls within those limits and
  * reports each event's outcome in the order given. Sizes are the UTF-8
  * bytes of each event's JSON as sent, and of the EventList parameter.
  *

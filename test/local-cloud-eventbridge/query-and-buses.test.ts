@@ -315,4 +315,35 @@ describe("event buses", () => {
       await own.close();
     }
   });
+
+  it("holds the quota when the last buses are asked for at once (state on disk, writes take time)", async () => {
+    const own = await startTestCloud();
+    try {
+      const client = new EventBridgeClient({
+        endpoint: own.endpoint,
+        credentials: own.credentials,
+        retry: { attempts: 1 },
+      });
+      for (let index = 0; index < 48; index++) {
+        await client.createEventBus({ busName: `quota-${index}` });
+      }
+
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 6 }, (_, index) =>
+          client.createEventBus({ busName: `last-${index}` }),
+        ),
+      );
+
+      const refusals = outcomes.flatMap((outcome) =>
+        outcome.status === "rejected" ? [outcome.reason as { code: string }] : [],
+      );
+      expect(outcomes.filter((outcome) => outcome.status === "fulfilled")).toHaveLength(2);
+      expect(refusals.map((refusal) => refusal.code)).toEqual(
+        Array(4).fill("EventBusCountExceedLimit"),
+      );
+      expect((await client.listEventBuses({ limit: 100 })).total).toBe(51);
+    } finally {
+      await own.close();
+    }
+  });
 });

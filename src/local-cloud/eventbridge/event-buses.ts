@@ -17,6 +17,9 @@ export interface BusRecord {
 }
 
 export class EventBuses {
+  /** Creations run one at a time, so two at once cannot both pass the quota. */
+  private creating: Promise<unknown> = Promise.resolve();
+
   private constructor(private readonly store: RecordStore<BusRecord>) {}
 
   /** The buses in `store`, with the default bus made if it is not there yet. */
@@ -40,16 +43,20 @@ export class EventBuses {
   }
 
   /** Makes a custom bus; refuses a name in use and one past the quota. */
-  async create(name: string, description: string, now: number): Promise<BusRecord> {
-    const custom = this.list().filter((bus) => bus.name !== DEFAULT_BUS).length;
-    if (this.store.get(name) === undefined && custom >= MAX_CUSTOM_BUSES) {
-      throw eventBridgeErrors.busCountExceedLimit(custom, MAX_CUSTOM_BUSES);
-    }
-    return this.store.update(name, (current) => {
-      if (current !== undefined) throw eventBridgeErrors.busAlreadyExist(name);
-      const bus = { name, description, createdAt: now };
-      return { next: bus, result: bus };
+  create(name: string, description: string, now: number): Promise<BusRecord> {
+    const created = this.creating.then(() => {
+      const custom = this.list().filter((bus) => bus.name !== DEFAULT_BUS).length;
+      if (this.store.get(name) === undefined && custom >= MAX_CUSTOM_BUSES) {
+        throw eventBridgeErrors.busCountExceedLimit(custom, MAX_CUSTOM_BUSES);
+      }
+      return this.store.update(name, (current) => {
+        if (current !== undefined) throw eventBridgeErrors.busAlreadyExist(name);
+        const bus = { name, description, createdAt: now };
+        return { next: bus, result: bus };
+      });
     });
+    this.creating = created.catch(() => {});
+    return created;
   }
 
   /** Removes a custom bus; the caller removes its events. */
