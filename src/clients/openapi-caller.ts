@@ -21,6 +21,8 @@ export const RETRYABLE_CODES: ReadonlySet<string> = new Set([
   "Throttling",
   "Throttling.User",
   "Throttling.Api",
+  // EventBridge's throttling answer (429).
+  "TooManyRequests",
   "ServiceUnavailableTemporary",
   "ServiceUnavailable",
   "InternalFailure",
@@ -102,12 +104,15 @@ export class OpenApiCaller {
   }
 
   /**
-   * Calls `action` with `query` (undefined values are left out) and returns
-   * the JSON body. Throws ApiError or NetworkError after the last attempt.
+   * Calls `action` with `query` and, for actions whose official SDK sends
+   * their parameters in a form body (EventBridge's PutEvents), `body`
+   * (undefined values are left out of both) and returns the JSON body.
+   * Throws ApiError or NetworkError after the last attempt.
    */
   async call<T = Record<string, unknown>>(
     action: string,
     query: Record<string, QueryValue>,
+    body?: Record<string, QueryValue>,
   ): Promise<T> {
     const params = new openapiModule.Params({
       action,
@@ -120,7 +125,10 @@ export class OpenApiCaller {
       reqBodyType: "formData",
       bodyType: "json",
     });
-    const request = new openapiModule.OpenApiRequest({ query: toQuery(query) });
+    const request = new openapiModule.OpenApiRequest({
+      query: toQuery(query),
+      body: body === undefined ? undefined : toQuery(body),
+    });
     const runtime = new teaUtilModule.RuntimeOptions({
       autoretry: false,
       readTimeout: this.timeoutMs,

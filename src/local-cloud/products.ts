@@ -5,6 +5,7 @@
  * A new product is one more line in `buildProducts`.
  */
 import { createEcsProduct } from "./ecs/ecs-product.ts";
+import { openEventBridge } from "./eventbridge/eventbridge-product.ts";
 import { createFcProduct, type LocalFunctionCompute } from "./fc/fc-product.ts";
 import type { Identities } from "./identity.ts";
 import { createKmsProduct } from "./kms/kms-product.ts";
@@ -56,6 +57,7 @@ export async function buildProducts(deps: ProductDeps): Promise<BuiltProducts> {
       now: deps.options.now ?? Date.now,
     }),
     createRdsProduct({ ...deps, instances: () => deps.options.rdsInstances }),
+    await openEventBridge(deps),
   ];
   return { products, fc: functionCompute.fc };
 }

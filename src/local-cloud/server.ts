@@ -83,7 +83,8 @@ export interface RunningLocalCloud {
 
 /** Query strings carry every parameter (SecretData up to 30 KB, percent-encoded up to 3x). */
 const MAX_HEADER_BYTES = 512 * 1024;
-const MAX_BODY_BYTES = 512 * 1024;
+/** Form bodies too: EventBridge's PutEvents sends up to 256 KB of events, percent-encoded up to 3x. */
+const MAX_BODY_BYTES = 1024 * 1024;
 
 export async function createLocalCloud(
   options: LocalCloudOptions = {},

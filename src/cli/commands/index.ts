@@ -2,6 +2,7 @@
 import type { Command } from "../command.ts";
 import { cancelCommand } from "./cancel.ts";
 import { demoCommand } from "./demo.ts";
+import { eventsCommand } from "./events.ts";
 import { historyCommand } from "./history.ts";
 import { invokeCommand } from "./invoke.ts";
 import { localCloudCommand } from "./local-cloud.ts";
@@ -17,6 +18,7 @@ export const COMMANDS: readonly Command[] = [
   statusCommand,
   planCommand,
   historyCommand,
+  eventsCommand,
   cancelCommand,
   invokeCommand,
   policyCommand,

@@ -10,7 +10,7 @@ import { type LocalCloudSetup, readLocalCloudSetup } from "./local-cloud-config.
 export const localCloudCommand: Command = {
   name: "local-cloud",
   summary:
-    "Run a local Alibaba Cloud (KMS, RAM, STS, FC with Rotor's functions, RDS, ECS) on 127.0.0.1",
+    "Run a local Alibaba Cloud (KMS, RAM, STS, FC with Rotor's functions, RDS, ECS, EventBridge) on 127.0.0.1",
   help: `Usage: rotor local-cloud [--port N] [--state DIR] [--region R] [--config FILE]
                          [--rds-instance ID=URL]... [--ecs-instance ID=URL]...
                          [--function-env FUNCTION:NAME=VALUE]... [--no-functions]
@@ -19,7 +19,9 @@ export const localCloudCommand: Command = {
 Serves Alibaba Cloud's OpenAPI on 127.0.0.1: KMS Secrets Manager
 (2016-01-20), RAM (2015-05-01) with access policies, STS (2015-04-01),
 Function Compute InvokeFunction (2023-03-30), ApsaraDB RDS accounts
-(2014-08-15) and ECS Cloud Assistant (2014-05-26). Requests must be signed
+(2014-08-15), ECS Cloud Assistant (2014-05-26) and EventBridge (2020-04-01:
+event buses, PutEvents, QueryTracedEvents, QueryEvent; events are kept in
+the state folder, not delivered). Requests must be signed
 (V3 ACS3-HMAC-SHA256 or V1 HMAC-SHA1, STS security tokens accepted), so the
 official SDKs work against it unchanged. Point clients at it with
 ROTOR_ENDPOINT=http://127.0.0.1:PORT.

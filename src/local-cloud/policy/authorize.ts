@@ -2,8 +2,9 @@
  * The access check every action runs through `ctx.authorize`: the root
  * account may do anything; a RAM user or a role session may do what its
  * policies allow (Deny wins, and a session policy only narrows). A refusal
- * carries the product's own code: RAM and STS answer `NoPermission`, KMS
- * and the others `Forbidden.NoPermission`.
+ * carries the product's own code: RAM and STS answer `NoPermission`,
+ * EventBridge `AccessDenied` (its error-code list), KMS and the others
+ * `Forbidden.NoPermission`.
  */
 import { CloudApiError } from "../api-error.ts";
 import type { Principal } from "../auth/principal.ts";
@@ -13,6 +14,7 @@ import { isAllowed } from "./evaluate-policy.ts";
 const DENIED_CODES: Readonly<Record<string, string>> = {
   ram: "NoPermission",
   sts: "NoPermission",
+  eventbridge: "AccessDenied",
 };
 
 export function authorizeCall(
