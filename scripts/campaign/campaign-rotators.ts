@@ -8,7 +8,7 @@ import type { AccessKeyCredentials } from "../../src/clients/credentials.ts";
 import { EcsClient } from "../../src/clients/ecs-client.ts";
 import { RamClient } from "../../src/clients/ram-client.ts";
 import { StsClient } from "../../src/clients/sts-client.ts";
-import { DEFAULT_DEPLOY_POLICY, type DeployPolicy } from "../../src/config/deploy-policy.ts";
+import { type DeployPolicy, deployPolicyFromEnv } from "../../src/config/deploy-policy.ts";
 import type { AnyRotator } from "../../src/rotators/contract.ts";
 import { mysqlRotator } from "../../src/rotators/database/mysql-rotator.ts";
 import { postgresRotator } from "../../src/rotators/database/postgres-rotator.ts";
@@ -26,12 +26,14 @@ export interface CloudAddress {
   credentials: AccessKeyCredentials;
 }
 
-/** The deployment a campaign's rotations run under. */
-export const CAMPAIGN_POLICY: DeployPolicy = {
-  ...DEFAULT_DEPLOY_POLICY,
-  rdsInstances: { any: true },
-  ecsInstances: { any: true },
-};
+/**
+ * The deployment a campaign's rotations run under: the environment's (the
+ * targets add their webhook receiver's origin there before any rotation
+ * starts, and the rotation children inherit it), with every instance allowed.
+ */
+export function campaignPolicy(): DeployPolicy {
+  return { ...deployPolicyFromEnv(), rdsInstances: { any: true }, ecsInstances: { any: true } };
+}
 
 export function campaignRotators(cloud: CloudAddress): Record<string, AnyRotator> {
   // The built-in ECS kinds, with their Cloud Assistant calls sent to this cloud.

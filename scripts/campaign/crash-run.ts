@@ -14,7 +14,7 @@ import { KmsClient } from "../../src/clients/kms-client.ts";
 import { RotationInProgressError } from "../../src/engine/engine-errors.ts";
 import { createJsonLogger } from "../../src/engine/json-logger.ts";
 import { RotationEngine, type RotationResult } from "../../src/engine/rotation-engine.ts";
-import { CAMPAIGN_POLICY, campaignRotators } from "./campaign-rotators.ts";
+import { campaignPolicy, campaignRotators } from "./campaign-rotators.ts";
 import type { CampaignTarget } from "./campaign-targets.ts";
 import type { CloudProcess } from "./cloud-process.ts";
 import { checkInterrupted, checkRotated, listVersions, stageHolders } from "./secret-invariants.ts";
@@ -248,7 +248,7 @@ async function recover(
     const engine = new RotationEngine({
       kms: { endpoint: cloud.endpoint, credentials: cloud.credentials },
       rotators: campaignRotators(cloud),
-      policy: CAMPAIGN_POLICY,
+      policy: campaignPolicy(),
       log: createJsonLogger(() => {}),
       now: () => Date.now() + LATER_MS,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 50))),

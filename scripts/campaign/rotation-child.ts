@@ -9,7 +9,7 @@
  */
 import { createJsonLogger } from "../../src/engine/json-logger.ts";
 import { RotationEngine } from "../../src/engine/rotation-engine.ts";
-import { CAMPAIGN_POLICY, type CloudAddress, campaignRotators } from "./campaign-rotators.ts";
+import { type CloudAddress, campaignPolicy, campaignRotators } from "./campaign-rotators.ts";
 
 export interface RotationChildInput extends CloudAddress {
   secretName: string;
@@ -25,7 +25,7 @@ async function runChild(): Promise<void> {
       retry: { baseDelayMs: 20, maxDelayMs: 200 },
     },
     rotators: campaignRotators(input),
-    policy: CAMPAIGN_POLICY,
+    policy: campaignPolicy(),
     log: createJsonLogger(() => {}),
     beforeExternalCall(call) {
       calls += 1;
