@@ -8,7 +8,7 @@
 import { type Env, readEnv } from "../config/env.ts";
 import { ConfigError } from "../errors.ts";
 
-export type Product = "kms" | "ram" | "sts" | "rds" | "ecs" | "kvstore";
+export type Product = "kms" | "ram" | "sts" | "rds" | "ecs" | "kvstore" | "polardb";
 
 /** API version of each product: the local cloud routes requests by it too. */
 export const PRODUCT_API_VERSIONS: Readonly<Record<Product, string>> = {
@@ -18,6 +18,7 @@ export const PRODUCT_API_VERSIONS: Readonly<Record<Product, string>> = {
   rds: "2014-08-15",
   ecs: "2014-05-26",
   kvstore: "2015-01-01",
+  polardb: "2017-08-01",
 };
 
 const PUBLIC_HOSTS: Readonly<Record<Product, (region: string) => string>> = {
@@ -28,6 +29,8 @@ const PUBLIC_HOSTS: Readonly<Record<Product, (region: string) => string>> = {
   ecs: (region) => `ecs.${region}.aliyuncs.com`,
   // R-kvstore's central endpoint: the SDK maps the main regions to it; the region travels as RegionId.
   kvstore: () => "r-kvstore.aliyuncs.com",
+  // PolarDB's central endpoint, as the SDK maps the main regions to it.
+  polardb: () => "polardb.aliyuncs.com",
 };
 
 export interface Endpoint {

@@ -11,6 +11,7 @@ import type { Identities } from "./identity.ts";
 import { createKmsProduct } from "./kms/kms-product.ts";
 import type { SecretRecord } from "./kms/secret-record.ts";
 import { createKvstoreProduct } from "./kvstore/kvstore-product.ts";
+import { createPolarDbProduct } from "./polardb/polardb-product.ts";
 import type { Product } from "./product.ts";
 import { openRam } from "./ram/open-ram.ts";
 import { createRdsProduct } from "./rds/rds-product.ts";
@@ -63,6 +64,13 @@ export async function buildProducts(deps: ProductDeps): Promise<BuiltProducts> {
       instances: () => deps.options.redisInstances,
       descriptions: new AccountDescriptions(
         await deps.openStore<AccountDescriptionRecord>("kvstore/account-descriptions"),
+      ),
+    }),
+    createPolarDbProduct({
+      ...deps,
+      clusters: () => deps.options.polardbClusters,
+      descriptions: new AccountDescriptions(
+        await deps.openStore<AccountDescriptionRecord>("polardb/account-descriptions"),
       ),
     }),
   ];

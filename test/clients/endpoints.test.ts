@@ -22,4 +22,21 @@ describe("product endpoints", () => {
     expect(public_).toEqual({ host: "r-kvstore.aliyuncs.com", protocol: "https" });
     expect(PRODUCT_API_VERSIONS.kvstore).toBe("2015-01-01");
   });
+
+  it("sends PolarDB calls to its own variable, the shared one, or its public endpoint", () => {
+    // Act
+    const own = resolveEndpoint("polardb", "cn-beijing", {
+      ROTOR_ENDPOINT_POLARDB: "http://127.0.0.1:9002",
+      ROTOR_ENDPOINT: "http://127.0.0.1:9000",
+    });
+    const shared = resolveEndpoint("polardb", "cn-beijing", {
+      ROTOR_ENDPOINT: "http://127.0.0.1:9000",
+    });
+    const public_ = resolveEndpoint("polardb", "cn-beijing", {});
+    // Assess
+    expect(own).toEqual({ host: "127.0.0.1:9002", protocol: "http" });
+    expect(shared).toEqual({ host: "127.0.0.1:9000", protocol: "http" });
+    expect(public_).toEqual({ host: "polardb.aliyuncs.com", protocol: "https" });
+    expect(PRODUCT_API_VERSIONS.polardb).toBe("2017-08-01");
+  });
 });
