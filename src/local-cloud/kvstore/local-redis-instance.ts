@@ -19,8 +19,12 @@ export interface LocalRedisInstance {
    */
   adminUser: string;
   adminPassword: string;
-  /** Speak TLS to the server, trusting `ca` (PEM) for its certificate. */
-  tls?: { ca: string; servername?: string | undefined } | undefined;
+  /**
+   * Speak TLS to the server, trusting `ca` (PEM) for its certificate, or the
+   * system's authorities without it; `servername` when the certificate names
+   * another host than `host`.
+   */
+  tls?: { ca?: string | undefined; servername?: string | undefined } | undefined;
 }
 
 /** InstanceId (e.g. `r-local01`) → the server behind it. */
