@@ -8,7 +8,7 @@
 import { type Env, readEnv } from "../config/env.ts";
 import { ConfigError } from "../errors.ts";
 
-export type Product = "kms" | "ram" | "sts" | "rds" | "ecs" | "eventbridge";
+export type Product = "kms" | "ram" | "sts" | "rds" | "ecs" | "kvstore" | "polardb" | "eventbridge";
 
 /** API version of each product: the local cloud routes requests by it too. */
 export const PRODUCT_API_VERSIONS: Readonly<Record<Product, string>> = {
@@ -17,6 +17,8 @@ export const PRODUCT_API_VERSIONS: Readonly<Record<Product, string>> = {
   sts: "2015-04-01",
   rds: "2014-08-15",
   ecs: "2014-05-26",
+  kvstore: "2015-01-01",
+  polardb: "2017-08-01",
   eventbridge: "2020-04-01",
 };
 
@@ -26,6 +28,10 @@ const PUBLIC_HOSTS: Readonly<Record<Product, (region: string) => string>> = {
   sts: (region) => `sts.${region}.aliyuncs.com`,
   rds: (region) => `rds.${region}.aliyuncs.com`,
   ecs: (region) => `ecs.${region}.aliyuncs.com`,
+  // R-kvstore's central endpoint: the SDK maps the main regions to it; the region travels as RegionId.
+  kvstore: () => "r-kvstore.aliyuncs.com",
+  // PolarDB's central endpoint, as the SDK maps the main regions to it.
+  polardb: () => "polardb.aliyuncs.com",
   // The control plane's host (the official 2020-04-01 SDK's endpoint map), not the
   // per-account data plane `<account>.eventbridge.<region>.aliyuncs.com`: see eventbridge-client.ts.
   eventbridge: (region) => `eventbridge-console.${region}.aliyuncs.com`,

@@ -4,12 +4,15 @@
  * returns its actions; the server routes requests to it by API version.
  * A new product is one more line in `buildProducts`.
  */
+import { type AccountDescriptionRecord, AccountDescriptions } from "./account-descriptions.ts";
 import { createEcsProduct } from "./ecs/ecs-product.ts";
 import { openEventBridge } from "./eventbridge/eventbridge-product.ts";
 import { createFcProduct, type LocalFunctionCompute } from "./fc/fc-product.ts";
 import type { Identities } from "./identity.ts";
 import { createKmsProduct } from "./kms/kms-product.ts";
 import type { SecretRecord } from "./kms/secret-record.ts";
+import { createKvstoreProduct } from "./kvstore/kvstore-product.ts";
+import { createPolarDbProduct } from "./polardb/polardb-product.ts";
 import type { Product } from "./product.ts";
 import { openRam } from "./ram/open-ram.ts";
 import { createRdsProduct } from "./rds/rds-product.ts";
@@ -57,6 +60,20 @@ export async function buildProducts(deps: ProductDeps): Promise<BuiltProducts> {
       now: deps.options.now ?? Date.now,
     }),
     createRdsProduct({ ...deps, instances: () => deps.options.rdsInstances }),
+    createKvstoreProduct({
+      ...deps,
+      instances: () => deps.options.redisInstances,
+      descriptions: new AccountDescriptions(
+        await deps.openStore<AccountDescriptionRecord>("kvstore/account-descriptions"),
+      ),
+    }),
+    createPolarDbProduct({
+      ...deps,
+      clusters: () => deps.options.polardbClusters,
+      descriptions: new AccountDescriptions(
+        await deps.openStore<AccountDescriptionRecord>("polardb/account-descriptions"),
+      ),
+    }),
     await openEventBridge(deps),
   ];
   return { products, fc: functionCompute.fc };

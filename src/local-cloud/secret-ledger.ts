@@ -13,13 +13,16 @@
  * PutSecretValue (the whole text, or for a JSON object each string field
  * whose name says password, secret, token, key material or credential,
  * except fields such as `masterSecret` and `privilegedSecret` that name
- * another secret),
- * GetRandomPassword results, and every AccessKeySecret and SecurityToken
- * RAM or STS issues.
+ * another secret), GetRandomPassword results, every AccessKeySecret and
+ * SecurityToken RAM or STS issues, and every database account password an
+ * account action (RDS, PolarDB, Redis/Tair) set.
  */
 import { appendFileSync } from "node:fs";
 
 export const SECRET_LEDGER_ENV = "ROTOR_SECRET_LEDGER";
+
+/** The parameters through which account actions set a database account's password. */
+const ACCOUNT_PASSWORD_PARAMETERS = ["AccountPassword", "NewAccountPassword"] as const;
 
 /** Field names whose string values are secret; names, ids, hosts and ports are not. */
 const SECRET_FIELD = /(password|secret|token|private|passphrase|credential)/i;
@@ -51,6 +54,10 @@ export function openSecretLedger(file: string | undefined): SecretLedger {
       if (action === "CreateSecret" || action === "PutSecretValue") {
         const data = params.SecretData;
         if (data !== undefined) for (const value of secretsInData(data)) record(value);
+      }
+      for (const parameter of ACCOUNT_PASSWORD_PARAMETERS) {
+        const password = params[parameter];
+        if (password !== undefined) record(password);
       }
       for (const value of secretsInResult(result)) record(value);
     },

@@ -17,6 +17,8 @@ import type { SignedRequest } from "./auth/signed-request.ts";
 import type { LocalEcsInstances } from "./ecs/local-ecs-instance.ts";
 import type { LocalFunctionCompute } from "./fc/fc-product.ts";
 import { Identities, type RoleCredentials, type ServiceRoleRequest } from "./identity.ts";
+import type { LocalRedisInstances } from "./kvstore/local-redis-instance.ts";
+import type { LocalPolarDbClusters } from "./polardb/local-polardb-cluster.ts";
 import { authorizeCall } from "./policy/authorize.ts";
 import { isRawReply, type Product, RAW_REPLY } from "./product.ts";
 import { buildProducts } from "./products.ts";
@@ -56,6 +58,10 @@ export interface LocalCloudOptions {
   ecsInstances?: LocalEcsInstances | undefined;
   /** RDS instances the account actions manage: DBInstanceId → a real database server (see rds/local-rds-instance.ts). */
   rdsInstances?: LocalRdsInstances | undefined;
+  /** ApsaraDB for Redis/Tair instances the account actions manage: InstanceId → a real Redis server (see kvstore/local-redis-instance.ts). */
+  redisInstances?: LocalRedisInstances | undefined;
+  /** PolarDB clusters the account actions manage: DBClusterId (`pc-…`) → a real MySQL-family or PostgreSQL server (see polardb/local-polardb-cluster.ts). */
+  polardbClusters?: LocalPolarDbClusters | undefined;
 }
 
 export interface RunningLocalCloud {

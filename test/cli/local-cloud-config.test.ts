@@ -138,4 +138,114 @@ describe("the local cloud's setup from its config file and flags", () => {
 
     await expect(setup).rejects.toThrow("--rds-instance: instance rm-1 is given twice");
   });
+
+  it("reads PolarDB clusters and Redis instances from flags and the file, CA files beside it", async () => {
+    // Prepare
+    await writeFile(join(dir, "redis-ca.pem"), "-----BEGIN CERTIFICATE-----\nfile\n");
+    await writeFile(join(dir, "flag-ca.pem"), "-----BEGIN CERTIFICATE-----\nflag\n");
+    const configFile = join(dir, "databases.json");
+    await writeFile(
+      configFile,
+      JSON.stringify({
+        polardbClusters: {
+          "pc-file01": {
+            engine: "PostgreSQL",
+            host: "127.0.0.1",
+            port: 5433,
+            adminUser: "postgres",
+            adminPassword: "pg-admin-password",
+            adminDatabase: "postgres",
+          },
+        },
+        redisInstances: {
+          "r-file01": {
+            host: "127.0.0.1",
+            port: 6380,
+            adminPassword: "redis-admin-password",
+            tls: { caFile: "redis-ca.pem" },
+          },
+        },
+      }),
+      { mode: 0o600 },
+    );
+
+    // Act
+    const setup = await readLocalCloudSetup({
+      configFile,
+      polardbFlags: ["pc-flag01=mysql://root@127.0.0.1:3307?password-env=DB_ADMIN"],
+      redisFlags: [
+        "r-plain=redis://127.0.0.1?password-env=REDIS_ADMIN",
+        `r-tls=rediss://admin@localhost:6390?password-env=REDIS_ADMIN&ca-file=${join(dir, "flag-ca.pem")}`,
+      ],
+      env: { DB_ADMIN: "mariadb-admin-password", REDIS_ADMIN: "redis-flag-password" },
+    });
+
+    // Assess
+    expect(setup.polardbClusters).toEqual({
+      "pc-file01": {
+        engine: "PostgreSQL",
+        host: "127.0.0.1",
+        port: 5433,
+        adminUser: "postgres",
+        adminPassword: "pg-admin-password",
+        adminDatabase: "postgres",
+      },
+      "pc-flag01": {
+        engine: "MySQL",
+        host: "127.0.0.1",
+        port: 3307,
+        adminUser: "root",
+        adminPassword: "mariadb-admin-password",
+      },
+    });
+    expect(setup.redisInstances).toEqual({
+      "r-file01": {
+        host: "127.0.0.1",
+        port: 6380,
+        adminUser: "default",
+        adminPassword: "redis-admin-password",
+        tls: { ca: "-----BEGIN CERTIFICATE-----\nfile\n" },
+      },
+      "r-plain": {
+        host: "127.0.0.1",
+        port: 6379,
+        adminUser: "default",
+        adminPassword: "redis-flag-password",
+      },
+      "r-tls": {
+        host: "localhost",
+        port: 6390,
+        adminUser: "admin",
+        adminPassword: "redis-flag-password",
+        tls: { ca: "-----BEGIN CERTIFICATE-----\nflag\n" },
+      },
+    });
+  });
+
+  it("refuses a PolarDB cluster id that is not pc-…, a PolarDB edition it does not know, and a Redis URL holding a password", async () => {
+    // Act
+    const badId = readLocalCloudSetup({
+      polardbFlags: ["rm-1=mysql://root@127.0.0.1?password-env=P"],
+      env: { P: "p" },
+    });
+    const badEdition = readLocalCloudSetup({
+      polardbFlags: ["pc-1=mariadb://root@127.0.0.1?password-env=P"],
+      env: { P: "p" },
+    });
+    const inlinePassword = readLocalCloudSetup({
+      redisFlags: ["r-1=redis://default:Secret-in-url-1@127.0.0.1"],
+      env: {},
+    });
+    const caWithoutTls = readLocalCloudSetup({
+      redisFlags: ["r-1=redis://127.0.0.1?password-env=P&ca-file=/tmp/ca.pem"],
+      env: { P: "p" },
+    });
+
+    // Assess
+    await expect(badId).rejects.toThrow("--polardb-cluster rm-1: a PolarDB cluster id is pc-");
+    await expect(badEdition).rejects.toThrow('got the engine "mariadb"');
+    await expect(inlinePassword).rejects.toThrow("the URL holds a password");
+    await expect(inlinePassword).rejects.not.toThrow("Secret-in-url-1");
+    await expect(caWithoutTls).rejects.toThrow('unknown option "ca-file"');
+  });
 });

@@ -1,9 +1,11 @@
 /**
- * What `rotor local-cloud` serves besides KMS, RAM, STS and FC: the RDS
- * and ECS instances it stands in front of, and the environment of each
- * built-in function. They come from a JSON config file (`--config`) and
- * from flags, which add to it: `--rds-instance` and `--ecs-instance`
- * (local-cloud-instance-flags.ts) and `--function-env FUNCTION:NAME=VALUE`.
+ * What `rotor local-cloud` serves besides KMS, RAM, STS and FC: the RDS,
+ * Redis/Tair and ECS instances and PolarDB clusters it stands in front of,
+ * and the environment of each built-in function. They come from a JSON
+ * config file (`--config`) and from flags, which add to it:
+ * `--rds-instance`, `--polardb-cluster`, `--redis-instance` and
+ * `--ecs-instance` (local-cloud-instance-flags.ts) and
+ * `--function-env FUNCTION:NAME=VALUE`.
  *
  * The config file may hold passwords; the command warns when others can
  * read it. Errors name the flag or the field at fault, never a password.
@@ -14,18 +16,25 @@ import { z } from "zod";
 import type { Env } from "../../config/env.ts";
 import type { LocalEcsInstance } from "../../local-cloud/ecs/local-ecs-instance.ts";
 import { BUILT_IN_FUNCTION_NAMES } from "../../local-cloud/fc/built-in-functions.ts";
+import type { LocalRedisInstance } from "../../local-cloud/kvstore/local-redis-instance.ts";
+import type { LocalPolarDbCluster } from "../../local-cloud/polardb/local-polardb-cluster.ts";
 import type { LocalRdsInstance } from "../../local-cloud/rds/local-rds-instance.ts";
 import { UsageError } from "../parse-flags.ts";
 import {
   dropUndefined,
   ecsInstanceFlag,
   INSTANCE_ID,
+  POLARDB_CLUSTER_ID,
+  polardbClusterFlag,
   rdsInstanceFlag,
+  redisInstanceFlag,
   secretFile,
 } from "./local-cloud-instance-flags.ts";
 
 export interface LocalCloudSetup {
   rdsInstances: Record<string, LocalRdsInstance>;
+  polardbClusters: Record<string, LocalPolarDbCluster>;
+  redisInstances: Record<string, LocalRedisInstance>;
   ecsInstances: Record<string, LocalEcsInstance>;
   /** Each built-in function's own variables, by function name. */
   functionEnvironment: Record<string, Record<string, string>>;
@@ -36,6 +45,8 @@ export interface LocalCloudSetup {
 export interface LocalCloudSetupInput {
   configFile?: string | undefined;
   rdsFlags?: readonly string[] | undefined;
+  polardbFlags?: readonly string[] | undefined;
+  redisFlags?: readonly string[] | undefined;
   ecsFlags?: readonly string[] | undefined;
   functionEnvFlags?: readonly string[] | undefined;
   /** Where `password-env` variables are read. */
@@ -53,6 +64,35 @@ const rdsInstanceSchema = z
     adminUser: z.string().min(1),
     adminPassword: z.string().min(1),
     adminDatabase: z.string().min(1).optional(),
+  })
+  .strict();
+const polardbClusterSchema = z
+  .object({
+    engine: z.enum(["MySQL", "PostgreSQL"]),
+    host: z.string().min(1),
+    port,
+    adminUser: z.string().min(1),
+    adminPassword: z.string().min(1),
+    adminDatabase: z.string().min(1).optional(),
+  })
+  .strict();
+const redisInstanceSchema = z
+  .object({
+    host: z.string().min(1),
+    port,
+    adminUser: z.string().min(1).default("default"),
+    adminPassword: z.string().min(1),
+    tls: z
+      .object({
+        ca: z.string().min(1).optional(),
+        caFile: z.string().min(1).optional(),
+        servername: z.string().min(1).optional(),
+      })
+      .strict()
+      .refine((tls) => tls.ca === undefined || tls.caFile === undefined, {
+        message: "give at most one of ca and caFile",
+      })
+      .optional(),
   })
   .strict();
 const ecsInstanceSchema = z
@@ -76,6 +116,8 @@ const ecsInstanceSchema = z
 const configSchema = z
   .object({
     rdsInstances: z.record(z.string(), rdsInstanceSchema).optional(),
+    polardbClusters: z.record(z.string(), polardbClusterSchema).optional(),
+    redisInstances: z.record(z.string(), redisInstanceSchema).optional(),
     ecsInstances: z.record(z.string(), ecsInstanceSchema).optional(),
     functions: z
       .record(z.string(), z.object({ environment: z.record(z.string(), z.string()) }).strict())
@@ -87,6 +129,8 @@ const configSchema = z
 export async function readLocalCloudSetup(input: LocalCloudSetupInput): Promise<LocalCloudSetup> {
   const setup: LocalCloudSetup = {
     rdsInstances: {},
+    polardbClusters: {},
+    redisInstances: {},
     ecsInstances: {},
     functionEnvironment: {},
     warnings: [],
@@ -95,6 +139,14 @@ export async function readLocalCloudSetup(input: LocalCloudSetupInput): Promise<
   for (const flag of input.rdsFlags ?? []) {
     const [id, instance] = await rdsInstanceFlag(flag, input.env);
     addInstance(setup.rdsInstances, id, instance, "--rds-instance");
+  }
+  for (const flag of input.polardbFlags ?? []) {
+    const [id, cluster] = await polardbClusterFlag(flag, input.env);
+    addInstance(setup.polardbClusters, id, cluster, "--polardb-cluster");
+  }
+  for (const flag of input.redisFlags ?? []) {
+    const [id, instance] = await redisInstanceFlag(flag, input.env);
+    addInstance(setup.redisInstances, id, instance, "--redis-instance");
   }
   for (const flag of input.ecsFlags ?? []) {
     const [id, instance] = await ecsInstanceFlag(flag, input.env);
@@ -151,6 +203,33 @@ async function readConfigFile(path: string, setup: LocalCloudSetup): Promise<voi
   for (const [id, instance] of Object.entries(config.rdsInstances ?? {})) {
     addInstance(setup.rdsInstances, id, dropUndefined(instance), `${where}: rdsInstances`);
   }
+  for (const [id, cluster] of Object.entries(config.polardbClusters ?? {})) {
+    if (!POLARDB_CLUSTER_ID.test(id)) {
+      throw new UsageError(
+        `${where}: polardbClusters: ${JSON.stringify(id)} is not a PolarDB cluster id (pc- and lower-case letters and digits)`,
+      );
+    }
+    addInstance(setup.polardbClusters, id, dropUndefined(cluster), `${where}: polardbClusters`);
+  }
+  for (const [id, entry] of Object.entries(config.redisInstances ?? {})) {
+    const { tls, ...instance } = entry;
+    const ca =
+      tls?.caFile === undefined
+        ? tls?.ca
+        : await secretFile(
+            resolve(dirname(path), tls.caFile),
+            `${where}: redisInstances.${id}.tls.caFile`,
+          );
+    addInstance(
+      setup.redisInstances,
+      id,
+      dropUndefined({
+        ...instance,
+        tls: tls === undefined ? undefined : dropUndefined({ ca, servername: tls.servername }),
+      }),
+      `${where}: redisInstances`,
+    );
+  }
   for (const [id, entry] of Object.entries(config.ecsInstances ?? {})) {
     const { privateKeyFile, ...instance } = entry;
     const privateKey =
@@ -174,6 +253,8 @@ async function readConfigFile(path: string, setup: LocalCloudSetup): Promise<voi
   }
   const holdsSecrets =
     Object.keys(config.rdsInstances ?? {}).length > 0 ||
+    Object.keys(config.polardbClusters ?? {}).length > 0 ||
+    Object.keys(config.redisInstances ?? {}).length > 0 ||
     Object.values(config.ecsInstances ?? {}).some(
       (instance) => instance.password !== undefined || instance.privateKey !== undefined,
     );

@@ -2,6 +2,8 @@
  * The instance flags of `rotor local-cloud`, each an instance id and a URL:
  *
  *   --rds-instance ID=ENGINE://USER@HOST:PORT[/DATABASE]?password-env=VAR
+ *   --polardb-cluster pc-ID=EDITION://USER@HOST:PORT[/DATABASE]?password-env=VAR
+ *   --redis-instance ID=redis[s]://[USER@]HOST:PORT?password-env=VAR[&ca-file=PATH]
  *   --ecs-instance ID=ssh://USER@HOST:PORT?host-key=SHA256:…&password-env=VAR
  *
  * A password never sits on a command line (others can read it in the
@@ -13,43 +15,140 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Env } from "../../config/env.ts";
 import type { LocalEcsInstance } from "../../local-cloud/ecs/local-ecs-instance.ts";
+import type { LocalRedisInstance } from "../../local-cloud/kvstore/local-redis-instance.ts";
+import type { LocalPolarDbCluster } from "../../local-cloud/polardb/local-polardb-cluster.ts";
 import type { LocalRdsInstance } from "../../local-cloud/rds/local-rds-instance.ts";
 import { UsageError } from "../parse-flags.ts";
 
 /** What an instance id may look like: RDS's `rm-…`, `pgm-…`, ECS's `i-…` and local names. */
 export const INSTANCE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
-const ENGINES = {
+/** PolarDB cluster ids: `pc-` and lower-case letters and digits. */
+export const POLARDB_CLUSTER_ID = /^pc-[a-z0-9]{1,61}$/;
+
+const RDS_ENGINES = {
   mysql: "MySQL",
   mariadb: "MariaDB",
   postgresql: "PostgreSQL",
   postgres: "PostgreSQL",
 } as const;
+const POLARDB_EDITIONS = {
+  mysql: "MySQL",
+  postgresql: "PostgreSQL",
+  postgres: "PostgreSQL",
+} as const;
 const DEFAULT_PORTS = { MySQL: 3306, MariaDB: 3306, PostgreSQL: 5432 } as const;
+const REDIS_PORT = 6379;
 
 /** `ID=ENGINE://USER@HOST:PORT[/DATABASE]?password-env=VAR` (or `password-file=PATH`). */
 export async function rdsInstanceFlag(flag: string, env: Env): Promise<[string, LocalRdsInstance]> {
-  const usage =
-    "--rds-instance expects ID=ENGINE://USER@HOST:PORT[/DATABASE]?password-env=VAR (ENGINE mysql, mariadb or postgresql; or password-file=PATH)";
-  const { id, url, options } = instanceUrl(flag, "--rds-instance", usage);
-  const engine = ENGINES[url.protocol.slice(0, -1) as keyof typeof ENGINES];
-  if (engine === undefined)
-    throw new UsageError(`${usage}; got the engine ${JSON.stringify(url.protocol.slice(0, -1))}`);
-  const database = decoded(url.pathname.replace(/^\//, ""), `--rds-instance ${id}`);
-  if (database !== "" && engine !== "PostgreSQL") {
+  return databaseServerFlag(flag, env, {
+    name: "--rds-instance",
+    usage:
+      "--rds-instance expects ID=ENGINE://USER@HOST:PORT[/DATABASE]?password-env=VAR (ENGINE mysql, mariadb or postgresql; or password-file=PATH)",
+    engines: RDS_ENGINES,
+  });
+}
+
+/** `pc-ID=EDITION://USER@HOST:PORT[/DATABASE]?password-env=VAR` (or `password-file=PATH`). */
+export async function polardbClusterFlag(
+  flag: string,
+  env: Env,
+): Promise<[string, LocalPolarDbCluster]> {
+  const [id, cluster] = await databaseServerFlag(flag, env, {
+    name: "--polardb-cluster",
+    usage:
+      "--polardb-cluster expects pc-ID=EDITION://USER@HOST:PORT[/DATABASE]?password-env=VAR (EDITION mysql or postgresql; or password-file=PATH)",
+    engines: POLARDB_EDITIONS,
+  });
+  if (!POLARDB_CLUSTER_ID.test(id)) {
     throw new UsageError(
-      `--rds-instance ${id}: only a PostgreSQL instance names the administrator's database`,
+      `--polardb-cluster ${id}: a PolarDB cluster id is pc- and lower-case letters and digits`,
     );
   }
-  onlyOptions(options, ["password-env", "password-file"], `--rds-instance ${id}`);
+  return [id, cluster];
+}
+
+/**
+ * `ID=redis://[USER@]HOST:PORT?password-env=VAR` (or `password-file=PATH`);
+ * `rediss://` for TLS, trusting `ca-file=PATH` (default: the system's
+ * authorities). USER defaults to `default`.
+ */
+export async function redisInstanceFlag(
+  flag: string,
+  env: Env,
+): Promise<[string, LocalRedisInstance]> {
+  const usage =
+    "--redis-instance expects ID=redis://[USER@]HOST:PORT?password-env=VAR (or password-file=PATH; rediss:// for TLS, with ca-file=PATH)";
+  const { id, url, options } = instanceUrl(flag, "--redis-instance", usage);
+  const where = `--redis-instance ${id}`;
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
+    throw new UsageError(`${usage}; got ${JSON.stringify(url.protocol)}`);
+  }
+  const tls = url.protocol === "rediss:";
+  onlyOptions(
+    options,
+    tls ? ["password-env", "password-file", "ca-file"] : ["password-env", "password-file"],
+    where,
+  );
+  const caFile = options.get("ca-file");
+  const user = decoded(url.username, where);
+  return [
+    id,
+    dropUndefined({
+      host: url.hostname,
+      port: url.port === "" ? REDIS_PORT : Number(url.port),
+      adminUser: user === "" ? "default" : user,
+      adminPassword: await passwordOption(options, env, where),
+      tls: tls
+        ? dropUndefined({
+            ca:
+              caFile === undefined
+                ? undefined
+                : await secretFile(resolve(caFile), `${where}: ca-file`),
+          })
+        : undefined,
+    }),
+  ];
+}
+
+/** A database server and its administrator, as RDS instances and PolarDB clusters are given. */
+async function databaseServerFlag<Engine extends "MySQL" | "MariaDB" | "PostgreSQL">(
+  flag: string,
+  env: Env,
+  kind: { name: string; usage: string; engines: Readonly<Record<string, Engine>> },
+): Promise<
+  [
+    string,
+    {
+      engine: Engine;
+      host: string;
+      port: number;
+      adminUser: string;
+      adminPassword: string;
+      adminDatabase?: string;
+    },
+  ]
+> {
+  const { id, url, options } = instanceUrl(flag, kind.name, kind.usage);
+  const scheme = url.protocol.slice(0, -1);
+  const engine = Object.hasOwn(kind.engines, scheme) ? kind.engines[scheme] : undefined;
+  if (engine === undefined)
+    throw new UsageError(`${kind.usage}; got the engine ${JSON.stringify(scheme)}`);
+  const where = `${kind.name} ${id}`;
+  const database = decoded(url.pathname.replace(/^\//, ""), where);
+  if (database !== "" && engine !== "PostgreSQL") {
+    throw new UsageError(`${where}: only a PostgreSQL server names the administrator's database`);
+  }
+  onlyOptions(options, ["password-env", "password-file"], where);
   return [
     id,
     dropUndefined({
       engine,
       host: url.hostname,
       port: url.port === "" ? DEFAULT_PORTS[engine] : Number(url.port),
-      adminUser: userOf(url, `--rds-instance ${id}`),
-      adminPassword: await passwordOption(options, env, `--rds-instance ${id}`),
+      adminUser: userOf(url, where),
+      adminPassword: await passwordOption(options, env, where),
       adminDatabase: database === "" ? undefined : database,
     }),
   ];

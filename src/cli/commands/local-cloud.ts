@@ -10,18 +10,21 @@ import { type LocalCloudSetup, readLocalCloudSetup } from "./local-cloud-config.
 export const localCloudCommand: Command = {
   name: "local-cloud",
   summary:
-    "Run a local Alibaba Cloud (KMS, RAM, STS, FC with Rotor's functions, RDS, ECS, EventBridge) on 127.0.0.1",
+    "Run a local Alibaba Cloud (KMS, RAM, STS, FC with Rotor's functions, RDS, PolarDB, Redis/Tair, ECS, EventBridge) on 127.0.0.1",
   help: `Usage: rotor local-cloud [--port N] [--state DIR] [--region R] [--config FILE]
-                         [--rds-instance ID=URL]... [--ecs-instance ID=URL]...
+                         [--rds-instance ID=URL]... [--polardb-cluster ID=URL]...
+                         [--redis-instance ID=URL]... [--ecs-instance ID=URL]...
                          [--function-env FUNCTION:NAME=VALUE]... [--no-functions]
                          [--throttle SPEC] [--verbose]
 
 Serves Alibaba Cloud's OpenAPI on 127.0.0.1: KMS Secrets Manager
 (2016-01-20), RAM (2015-05-01) with access policies, STS (2015-04-01),
 Function Compute InvokeFunction (2023-03-30), ApsaraDB RDS accounts
-(2014-08-15), ECS Cloud Assistant (2014-05-26) and EventBridge (2020-04-01:
-event buses, PutEvents, QueryTracedEvents, QueryEvent; events are kept in
-the state folder, not delivered). Requests must be signed
+(2014-08-15), PolarDB accounts (2017-08-01), ApsaraDB for Redis/Tair
+accounts (R-kvstore 2015-01-01), ECS Cloud Assistant (2014-05-26) and
+EventBridge (2020-04-01: event buses, PutEvents, QueryTracedEvents,
+QueryEvent; events are kept in the state folder, not delivered). Requests
+must be signed
 (V3 ACS3-HMAC-SHA256 or V1 HMAC-SHA1, STS security tokens accepted), so the
 official SDKs work against it unchanged. Point clients at it with
 ROTOR_ENDPOINT=http://127.0.0.1:PORT.
@@ -44,14 +47,24 @@ Options:
   --state DIR      state folder (default .rotor/local-cloud); secret data is
                    encrypted at rest (AES-256-GCM, key in DIR/master.key, 0600)
   --region R       region the cloud answers as (default cn-hangzhou)
-  --config FILE    JSON: "rdsInstances", "ecsInstances" (as startLocalCloud
-                   takes them) and "functions": {"<function>": {"environment":
-                   {...}}}; see docs/local-cloud.md
+  --config FILE    JSON: "rdsInstances", "polardbClusters", "redisInstances",
+                   "ecsInstances" (as startLocalCloud takes them) and
+                   "functions": {"<function>": {"environment": {...}}};
+                   see docs/local-cloud.md
   --rds-instance ID=ENGINE://USER@HOST:PORT[/DATABASE]?password-env=VAR
                    an RDS instance: a MySQL, MariaDB or PostgreSQL server and
                    its administrator (ENGINE mysql, mariadb or postgresql;
                    DATABASE: PostgreSQL's administrator database); the
                    password from an environment variable, or password-file=PATH
+  --polardb-cluster pc-ID=EDITION://USER@HOST:PORT[/DATABASE]?password-env=VAR
+                   a PolarDB cluster: a MySQL-family or PostgreSQL server and
+                   its administrator (EDITION mysql or postgresql); the
+                   password from an environment variable, or password-file=PATH
+  --redis-instance ID=redis://[USER@]HOST:PORT?password-env=VAR
+                   a Redis/Tair instance: a Redis 6+ server with ACLs and a
+                   user that may run every command (default USER: default);
+                   rediss:// for TLS, trusting ca-file=PATH (or the system's
+                   authorities); the password as above
   --ecs-instance ID=ssh://USER@HOST:PORT?host-key=SHA256:...&password-env=VAR
                    an ECS instance for Cloud Assistant: a server reached over
                    SSH as a uid 0 USER, its host key pinned; the password from
@@ -85,6 +98,8 @@ cleanly (exit code 0).`,
       region: { type: "string" },
       config: { type: "string" },
       "rds-instance": { type: "string", multiple: true },
+      "polardb-cluster": { type: "string", multiple: true },
+      "redis-instance": { type: "string", multiple: true },
       "ecs-instance": { type: "string", multiple: true },
       "function-env": { type: "string", multiple: true },
       "no-functions": { type: "boolean" },
@@ -108,6 +123,8 @@ cleanly (exit code 0).`,
     const setup = await readLocalCloudSetup({
       configFile: values.config === undefined ? undefined : resolve(values.config),
       rdsFlags: values["rds-instance"],
+      polardbFlags: values["polardb-cluster"],
+      redisFlags: values["redis-instance"],
       ecsFlags: values["ecs-instance"],
       functionEnvFlags: values["function-env"],
       env: io.env,
@@ -128,6 +145,8 @@ cleanly (exit code 0).`,
         keyId && keySecret ? { accessKeyId: keyId, accessKeySecret: keySecret } : undefined,
       log: values.verbose ? (line) => io.err(line) : undefined,
       rdsInstances: setup.rdsInstances,
+      polardbClusters: setup.polardbClusters,
+      redisInstances: setup.redisInstances,
       ecsInstances: setup.ecsInstances,
     });
     try {
@@ -169,6 +188,13 @@ function servedLines(
   ];
   for (const [id, instance] of Object.entries(setup.rdsInstances)) {
     lines.push(`rds instance ${id}: ${instance.engine} at ${instance.host}:${instance.port}`);
+  }
+  for (const [id, cluster] of Object.entries(setup.polardbClusters)) {
+    lines.push(`polardb cluster ${id}: ${cluster.engine} at ${cluster.host}:${cluster.port}`);
+  }
+  for (const [id, instance] of Object.entries(setup.redisInstances)) {
+    const tls = instance.tls === undefined ? "" : " over TLS";
+    lines.push(`redis instance ${id}: ${instance.host}:${instance.port}${tls}`);
   }
   for (const [id, instance] of Object.entries(setup.ecsInstances)) {
     lines.push(`ecs instance ${id}: ${instance.userName}@${instance.host}:${instance.port}`);

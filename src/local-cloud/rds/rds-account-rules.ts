@@ -4,6 +4,7 @@
  * breaks them. Checked before the server behind the instance is touched, so
  * a refused request changes nothing.
  */
+import { accountPasswordProblem } from "../account-password-rules.ts";
 import { CloudApiError } from "../api-error.ts";
 import type { LocalRdsInstance } from "./local-rds-instance.ts";
 
@@ -24,9 +25,6 @@ export function accountPrivilegesFor(instance: LocalRdsInstance): readonly strin
 
 export const RDS_ACCOUNT_TYPES = ["Normal", "Super"] as const;
 export type RdsAccountType = (typeof RDS_ACCOUNT_TYPES)[number];
-
-/** The special characters RDS allows in an account password. */
-export const RDS_PASSWORD_SPECIALS = "!@#$%^&*()_+-=";
 
 /** Names RDS keeps for itself. */
 const RESERVED_ACCOUNT_NAMES = new Set([
@@ -91,6 +89,12 @@ export const rdsErrors = {
       "InvalidAccountType.Malformed",
       `The account ${name} is a Super account: it holds every privilege already.`,
     ),
+  accountOwnsObjects: (name: string) =>
+    new CloudApiError(
+      400,
+      "OperationDenied.AccountOwnsObjects",
+      `The account ${name} still owns database objects: give them another owner first.`,
+    ),
   internal: () =>
     new CloudApiError(
       500,
@@ -136,31 +140,12 @@ export function checkAccountName(instance: LocalRdsInstance, name: string): void
 }
 
 /**
- * Throws InvalidAccountPassword.Malformed unless the password is 8 to 32
- * characters of letters, digits and RDS's specials, with at least three of
- * the four kinds.
+ * Throws InvalidAccountPassword.Malformed unless the password keeps the
+ * rule Alibaba's database products share (account-password-rules.ts).
  */
 export function checkAccountPassword(password: string): void {
-  if (password.length < 8 || password.length > 32) {
-    throw rdsErrors.passwordMalformed("must be 8 to 32 characters long");
-  }
-  const kinds = [/[a-z]/, /[A-Z]/, /[0-9]/];
-  let present = kinds.filter((kind) => kind.test(password)).length;
-  let hasSpecial = false;
-  for (const character of password) {
-    if (RDS_PASSWORD_SPECIALS.includes(character)) hasSpecial = true;
-    else if (!/[A-Za-z0-9]/.test(character)) {
-      throw rdsErrors.passwordMalformed(
-        `may hold only letters, digits and the special characters ${RDS_PASSWORD_SPECIALS}`,
-      );
-    }
-  }
-  if (hasSpecial) present++;
-  if (present < 3) {
-    throw rdsErrors.passwordMalformed(
-      "must hold at least three of: upper-case letters, lower-case letters, digits, special characters",
-    );
-  }
+  const problem = accountPasswordProblem(password);
+  if (problem !== undefined) throw rdsErrors.passwordMalformed(problem);
 }
 
 /** RDS database names: 2 to 64 lower-case letters, digits, `_` or `-`, from a letter to a letter or digit. */
