@@ -1,6 +1,17 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * The `source` export condition first: every Rotor package's exports map
+ * names its TypeScript file under `source`, so the tests run the sources,
+ * never a build (tsconfig's customConditions does the same for the type
+ * checker). The rest are Vite's defaults for code run on Node; the tests
+ * run in Vite's server (ssr) environment, hence ssr.resolve.
+ */
+const SOURCE_CONDITIONS = ["source", "node", "development|production"];
+
 export default defineConfig({
+  resolve: { conditions: SOURCE_CONDITIONS },
+  ssr: { resolve: { conditions: SOURCE_CONDITIONS } },
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 60_000,

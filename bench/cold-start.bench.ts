@@ -36,6 +36,7 @@ function bundleLoader(file: string): string[] {
 /** Loads a function's sources through tsx; fails without a handler. */
 function sourcesLoader(entry: string, after = ""): string[] {
   return [
+    "--conditions=source",
     "--import",
     "tsx",
     "--input-type=module",

@@ -19,7 +19,7 @@
 import { randomUUID } from "node:crypto";
 import mysql from "mysql2/promise";
 import pg from "pg";
-import { KmsClient } from "../src/clients/kms-client.ts";
+import { KmsClient } from "../src/cloud-api/kms-client.ts";
 import { createJsonLogger } from "../src/engine/json-logger.ts";
 import { RotationEngine } from "../src/engine/rotation-engine.ts";
 import { otherAccount } from "../src/rotators/database/database-alternate-account.ts";

@@ -6,7 +6,7 @@
  * (validation, lock handling, audit lines): the target is at most 1.2.
  */
 import { randomUUID } from "node:crypto";
-import { KmsClient } from "../src/clients/kms-client.ts";
+import { KmsClient } from "../src/cloud-api/kms-client.ts";
 import { createJsonLogger } from "../src/engine/json-logger.ts";
 import { RotationEngine } from "../src/engine/rotation-engine.ts";
 import { startLocalCloud } from "../src/local-cloud/embedded.ts";

@@ -15,8 +15,8 @@
 import { join, resolve } from "node:path";
 import * as openapiModule from "@alicloud/openapi-client";
 import * as teaUtilModule from "@alicloud/tea-util";
-import { commonJsDefault } from "../src/clients/commonjs-default.ts";
-import { KmsClient } from "../src/clients/kms-client.ts";
+import { commonJsDefault } from "../src/cloud-api/commonjs-default.ts";
+import { KmsClient } from "../src/cloud-api/kms-client.ts";
 import { signV3 } from "../test/local-cloud/support/test-signer.ts";
 import type { BenchResult } from "./bench-result.ts";
 import { type ChildServer, startChildServer } from "./support/child-server.ts";

@@ -6,7 +6,7 @@
  * run: 1.0 means linear.
  */
 import { FcClient } from "../src/clients/fc-client.ts";
-import { KmsClient } from "../src/clients/kms-client.ts";
+import { KmsClient } from "../src/cloud-api/kms-client.ts";
 import { startLocalCloud } from "../src/local-cloud/embedded.ts";
 import { fanOut } from "../src/scheduler/fan-out.ts";
 import { planRotations } from "../src/scheduler/plan.ts";

@@ -8,7 +8,7 @@
  *   against an in-process local cloud.
  */
 import { SecretsClient } from "../src/client/secrets-client.ts";
-import { KmsClient } from "../src/clients/kms-client.ts";
+import { KmsClient } from "../src/cloud-api/kms-client.ts";
 import { startLocalCloud } from "../src/local-cloud/embedded.ts";
 import type { BenchResult } from "./bench-result.ts";
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../src/cli/main.ts";
-import { KmsClient } from "../src/clients/kms-client.ts";
+import { KmsClient } from "../src/cloud-api/kms-client.ts";
 import { type RunningLocalCloud, startLocalCloud } from "../src/local-cloud/embedded.ts";
 
 let cloud: RunningLocalCloud;

@@ -4,10 +4,10 @@
  * the deploy policy both run under (the campaign's cloud serves its own
  * instances only, so any instance is allowed).
  */
-import type { AccessKeyCredentials } from "../../src/clients/credentials.ts";
-import { EcsClient } from "../../src/clients/ecs-client.ts";
-import { RamClient } from "../../src/clients/ram-client.ts";
-import { StsClient } from "../../src/clients/sts-client.ts";
+import type { AccessKeyCredentials } from "../../src/cloud-api/credentials.ts";
+import { EcsClient } from "../../src/cloud-api/ecs-client.ts";
+import { RamClient } from "../../src/cloud-api/ram-client.ts";
+import { StsClient } from "../../src/cloud-api/sts-client.ts";
 import { type DeployPolicy, deployPolicyFromEnv } from "../../src/config/deploy-policy.ts";
 import type { AnyRotator } from "../../src/rotators/contract.ts";
 import { mysqlRotator } from "../../src/rotators/database/mysql-rotator.ts";

@@ -12,9 +12,9 @@
  *   Assistant (ecs-campaign-targets.ts).
  */
 import { randomBytes } from "node:crypto";
-import { KmsClient } from "../../src/clients/kms-client.ts";
-import { RamClient } from "../../src/clients/ram-client.ts";
-import { StsClient } from "../../src/clients/sts-client.ts";
+import { KmsClient } from "../../src/cloud-api/kms-client.ts";
+import { RamClient } from "../../src/cloud-api/ram-client.ts";
+import { StsClient } from "../../src/cloud-api/sts-client.ts";
 import {
   createApplicationAccount,
   createMasterSecret,

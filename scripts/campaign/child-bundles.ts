@@ -30,6 +30,8 @@ export async function buildChildBundles(): Promise<ChildBundles> {
     outdir: folder,
     outExtension: { ".js": ".mjs" },
     bundle: true,
+    // Rotor's packages from their TypeScript sources, not a build.
+    conditions: ["source"],
     platform: "node",
     target: "node20",
     format: "esm",

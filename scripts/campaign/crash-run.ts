@@ -10,7 +10,7 @@
  */
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { KmsClient } from "../../src/clients/kms-client.ts";
+import { KmsClient } from "../../src/cloud-api/kms-client.ts";
 import { RotationInProgressError } from "../../src/engine/engine-errors.ts";
 import { createJsonLogger } from "../../src/engine/json-logger.ts";
 import { RotationEngine, type RotationResult } from "../../src/engine/rotation-engine.ts";

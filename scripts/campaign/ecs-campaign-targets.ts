@@ -20,7 +20,7 @@
 import { randomBytes } from "node:crypto";
 import { chown, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { KmsClient } from "../../src/clients/kms-client.ts";
+import type { KmsClient } from "../../src/cloud-api/kms-client.ts";
 import { rotationKeyComment } from "../../src/rotators/ecs/ecs-authorized-keys.ts";
 import { generateSshKeyPair } from "../../src/rotators/ecs/ecs-key-pair.ts";
 import { canLogIn } from "../../src/rotators/ecs/ecs-ssh-session.ts";

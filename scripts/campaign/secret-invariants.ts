@@ -3,7 +3,7 @@
  * Each returns the problems found (empty: all hold); a problem names
  * versions and stages, never a value.
  */
-import type { KmsClient, VersionSummary } from "../../src/clients/kms-client.ts";
+import type { KmsClient, VersionSummary } from "../../src/cloud-api/kms-client.ts";
 
 /** Alibaba KMS keeps at most this many versions of a secret. */
 export const VERSION_CAP = 10;

@@ -67,6 +67,8 @@ export async function bundleFunctions(
       entryPoints: [join(REPO_ROOT, "functions", name, "index.ts")],
       outfile: file,
       bundle: true,
+      // Rotor's packages from their TypeScript sources (their exports' `source` condition).
+      conditions: ["source"],
       // FC's nodejs20 runtime requires index.js as CommonJS unless told otherwise.
       format: "cjs",
       platform: "node",

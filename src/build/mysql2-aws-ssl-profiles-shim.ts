@@ -9,7 +9,7 @@
  * this module fails with a message saying what to do instead of connecting
  * with the wrong authorities.
  */
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "@rotor/cloud-api";
 
 throw new ConfigError(
   'the TLS profile "Amazon RDS" is not supported by this function bundle: give the database\'s certificate authority as tls.ca in the secret value',

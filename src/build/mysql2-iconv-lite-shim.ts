@@ -24,7 +24,7 @@
  * iconv-lite; the MySQL function's bundle rotates a real MariaDB account with
  * non-ASCII names and passwords in test/deploy/function-bundles.test.ts.
  */
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "@rotor/cloud-api";
 
 /** iconv-lite's decoder interface, the part mysql2 calls. */
 export interface StringDecoderLike {

@@ -5,7 +5,7 @@
  * output is terminal-safe (terminal-safe-io.ts), and an error's message,
  * which may quote a target, is printed as one line.
  */
-import { RotorError } from "../errors.ts";
+import { RotorError } from "@rotor/cloud-api";
 import { scrubUntrustedText } from "../text/untrusted-text.ts";
 import { type CliIo, EXIT } from "./command.ts";
 import { COMMANDS } from "./commands/index.ts";

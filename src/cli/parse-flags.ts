@@ -4,7 +4,7 @@
  * command's usage line.
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { ValidationError } from "../errors.ts";
+import { ValidationError } from "@rotor/cloud-api";
 
 export class UsageError extends ValidationError {
   override name = "UsageError";

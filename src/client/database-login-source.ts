@@ -17,7 +17,7 @@
  * emergency ends the leaked account's sessions) is dropped by the pool, and
  * the next checkout opens a new one through this source.
  */
-import { ValidationError } from "../errors.ts";
+import { ValidationError } from "@rotor/cloud-api";
 import { type DatabaseEngine, type DatabaseLogin, readDatabaseLogin } from "./database-login.ts";
 import type { SecretVersion } from "./secret-version.ts";
 import type { SecretsClient } from "./secrets-client.ts";

@@ -6,7 +6,7 @@
  *
  * Errors name the secret, the version and the field, never a value.
  */
-import { ValidationError } from "../errors.ts";
+import { ValidationError } from "@rotor/cloud-api";
 import type { SecretVersion } from "./secret-version.ts";
 
 export type DatabaseEngine = "mysql" | "postgres";

@@ -2,7 +2,7 @@
  * What both pool factories (createMysqlPool, createPgPool) take besides their driver's own options, the checks
  * on it, and the login source built from it.
  */
-import { ConfigError, ValidationError } from "../errors.ts";
+import { ConfigError, ValidationError } from "@rotor/cloud-api";
 import type { DatabaseEngine } from "./database-login.ts";
 import { DatabaseLoginSource, DEFAULT_PENDING_STAGE } from "./database-login-source.ts";
 import { SecretsClient } from "./secrets-client.ts";

@@ -3,7 +3,7 @@
  * that keep working while their secret rotates. See docs/client.md.
  */
 
-export { ApiError, ConfigError, NetworkError, RotorError, ValidationError } from "../errors.ts";
+export { ApiError, ConfigError, NetworkError, RotorError, ValidationError } from "@rotor/cloud-api";
 export type { DatabaseEngine, DatabaseLogin, DatabaseTls } from "./database-login.ts";
 export { DATABASE_SECRET_SHAPE, readDatabaseLogin } from "./database-login.ts";
 export { DEFAULT_PENDING_STAGE } from "./database-login-source.ts";

@@ -13,7 +13,7 @@
  *
  * Timers are unref'd: a cache never keeps a process alive.
  */
-import { RotorError } from "../errors.ts";
+import { RotorError } from "@rotor/cloud-api";
 import type { SecretVersion } from "./secret-version.ts";
 import {
   type ResolvedCacheOptions,

@@ -4,7 +4,7 @@
  * `JSON.stringify(secret)` and error reporters that dump objects show the
  * version's names and ids but never the value.
  */
-import { ValidationError } from "../errors.ts";
+import { ValidationError } from "@rotor/cloud-api";
 
 export type SecretDataType = "text" | "binary";
 

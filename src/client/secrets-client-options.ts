@@ -3,10 +3,8 @@
  * bad option into a ConfigError naming it (before any call is made).
  */
 
-import type { AccessKeyCredentials } from "../clients/credentials.ts";
-import type { CallObserver, RetryPolicy } from "../clients/openapi-caller.ts";
-import type { Env } from "../config/env.ts";
-import { ConfigError } from "../errors.ts";
+import type { AccessKeyCredentials, CallObserver, Env, RetryPolicy } from "@rotor/cloud-api";
+import { ConfigError } from "@rotor/cloud-api";
 
 /** Where the client reports outages and recoveries. Lines never hold a secret value. */
 export interface ClientLogger {

@@ -2,20 +2,19 @@
  * The application side of rotation: read secrets from KMS Secrets Manager
  * through a cache that survives rotations and outages (see secret-cache.ts).
  *
- * Built on the project's KmsClient (src/clients), which signs with the
+ * Built on the project's KmsClient (@rotor/cloud-api), which signs with the
  * official `@alicloud/openapi-client` and already retries the codes Alibaba's
  * clients retry. Reusing it keeps one tested path for signing, endpoints
  * (ROTOR_ENDPOINT), credentials and error mapping, and stays small: it pulls
- * in src/clients, src/config and src/errors only — nothing of the rotators
- * or the local cloud (test/client/client-imports.test.ts checks this).
+ * in @rotor/cloud-api only — nothing of the rotators or the local cloud
+ * (test/client/client-imports.test.ts checks this).
  *
  * @example
  * const secrets = new SecretsClient(); // credential chain, ROTOR_ENDPOINT or public KMS
  * const apiKey = await secrets.getSecret("payments-api-key");
  * const db = await secrets.getSecretJson<{ AccountName: string }>("shop-db");
  */
-import { KmsClient } from "../clients/kms-client.ts";
-import { ValidationError } from "../errors.ts";
+import { KmsClient, ValidationError } from "@rotor/cloud-api";
 import { SecretCache, type SecretRequest } from "./secret-cache.ts";
 import { SecretVersion } from "./secret-version.ts";
 import { resolveCacheOptions, type SecretsClientOptions } from "./secrets-client-options.ts";

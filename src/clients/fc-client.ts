@@ -12,11 +12,17 @@ import * as fcModule from "@alicloud/fc20230330";
 import * as openapiCoreModule from "@alicloud/openapi-core";
 // The runtime's core alone: its index would load WebSocket, date and XML helpers too.
 import * as daraCore from "@darabonba/typescript/dist/core.js";
-import { type Env, readEnv } from "../config/env.ts";
-import { ApiError, ConfigError, NetworkError } from "../errors.ts";
-import { commonJsDefault } from "./commonjs-default.ts";
-import { type AccessKeyCredentials, credentialClient } from "./credentials.ts";
-import { parseEndpoint } from "./endpoints.ts";
+import {
+  type AccessKeyCredentials,
+  ApiError,
+  ConfigError,
+  commonJsDefault,
+  credentialClient,
+  type Env,
+  NetworkError,
+  parseEndpoint,
+  readEnv,
+} from "@rotor/cloud-api";
 
 const FcClientClass = commonJsDefault(fcModule);
 type SdkClient = InstanceType<typeof FcClientClass>;

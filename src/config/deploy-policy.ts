@@ -21,8 +21,7 @@
  * Lists are comma-separated; `*` alone allows every value. docs/security.md
  * explains each and how to set it in s.yaml.
  */
-import { ConfigError } from "../errors.ts";
-import { type Env, readEnv } from "./env.ts";
+import { ConfigError, type Env, readEnv } from "@rotor/cloud-api";
 
 /** A list setting: the values allowed, or "any" when `*` (or, where that is the default, nothing) is set. */
 export type Allowed =

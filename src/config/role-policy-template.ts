@@ -15,9 +15,10 @@
  * // "acs:rds:*:*:dbinstance/${ROTOR_RDS_INSTANCES}" →
  * // ["acs:rds:*:*:dbinstance/rm-a", "acs:rds:*:*:dbinstance/rm-b"]
  */
-import { ConfigError } from "../errors.ts";
+
+import type { Env } from "@rotor/cloud-api";
+import { ConfigError } from "@rotor/cloud-api";
 import { type Allowed, type DeployPolicy, deployPolicyFromEnv } from "./deploy-policy.ts";
-import type { Env } from "./env.ts";
 
 export interface RamPolicyStatement {
   Effect: string;

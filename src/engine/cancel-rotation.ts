@@ -9,8 +9,8 @@
  * (Rotor, a person, another tool): clearing it is the person's decision,
  * and the audit log records it.
  */
-import type { KmsClient } from "../clients/kms-client.ts";
-import { RotorError } from "../errors.ts";
+import type { KmsClient } from "@rotor/cloud-api";
+import { RotorError } from "@rotor/cloud-api";
 import { engineConfigFromTags } from "./engine-config.ts";
 import { RotationInProgressError } from "./engine-errors.ts";
 import type { JsonLogger } from "./json-logger.ts";

@@ -4,8 +4,9 @@
  * shorten the lease but never lengthen it beyond ROTOR_MAX_LEASE. Rotator
  * settings come from the same tags but are parsed by the rotator's schema.
  */
+
+import { ValidationError } from "@rotor/cloud-api";
 import { DEFAULT_DEPLOY_POLICY, type DeployPolicy } from "../config/deploy-policy.ts";
-import { ValidationError } from "../errors.ts";
 import { parseWindow } from "../scheduler/duration.ts";
 
 export const TAG_PREFIX = "rotor:";

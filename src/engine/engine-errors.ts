@@ -2,7 +2,7 @@
  * Why a rotation did not run or stopped. Each names the secret and, where
  * one exists, the rotation's token, never a value.
  */
-import { RotorError } from "../errors.ts";
+import { RotorError } from "@rotor/cloud-api";
 
 /**
  * The rotation can't start now because of something another invocation

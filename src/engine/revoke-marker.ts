@@ -53,7 +53,7 @@
  *
  * A dry run reads the marker but leaves it: it promises to change nothing.
  */
-import type { VersionSummary } from "../clients/kms-client.ts";
+import type { VersionSummary } from "@rotor/cloud-api";
 import { ACS_CURRENT, ACS_PREVIOUS } from "./stage-switch.ts";
 
 export const REVOKE_PENDING_TAG = "rotor:revoke-pending";

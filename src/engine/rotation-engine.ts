@@ -27,18 +27,22 @@
  */
 import { randomUUID } from "node:crypto";
 import {
+  ApiError,
+  ConfigError,
   KmsClient,
   type KmsClientOptions,
+  PolicyError,
+  RotorError,
   type SecretValue,
+  ValidationError,
   type VersionSummary,
-} from "../clients/kms-client.ts";
+} from "@rotor/cloud-api";
 import {
   allowsPrefix,
   type DeployPolicy,
   deployPolicyFromEnv,
   describeAllowed,
 } from "../config/deploy-policy.ts";
-import { ApiError, ConfigError, PolicyError, RotorError, ValidationError } from "../errors.ts";
 import type {
   AnyRotator,
   BeforeExternalCall,

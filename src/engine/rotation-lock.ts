@@ -87,7 +87,7 @@
  * to it, since KMS offers no compare-and-set on stages.
  */
 import { createHash } from "node:crypto";
-import type { VersionSummary } from "../clients/kms-client.ts";
+import type { VersionSummary } from "@rotor/cloud-api";
 
 export const LEASE_STAGE = "RotorLease";
 /** Tag a holder that stopped on an error writes: the lease it gives up (LeaseState.heldBy). */

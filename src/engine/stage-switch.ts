@@ -7,8 +7,8 @@
  * remove). ACSPrevious is set explicitly: whether KMS moves it along with
  * ACSCurrent is not documented.
  */
-import type { KmsClient } from "../clients/kms-client.ts";
-import { ApiError } from "../errors.ts";
+import type { KmsClient } from "@rotor/cloud-api";
+import { ApiError } from "@rotor/cloud-api";
 
 export const ACS_CURRENT = "ACSCurrent";
 export const ACS_PREVIOUS = "ACSPrevious";

@@ -9,7 +9,7 @@
  * export const handler = createRotationHandler({ rotators: [genericRotator] });
  */
 import middy from "@middy/core";
-import { readEnv } from "../config/env.ts";
+import { readEnv } from "@rotor/cloud-api";
 import type { AnyRotator } from "../rotators/contract.ts";
 import type { FcContext } from "./fc-context.ts";
 import { errorShaping } from "./middlewares/error-shaping.ts";

@@ -3,8 +3,7 @@
  * environment (the CLI's, which tests replace), or undefined to let the
  * Alibaba credential chain decide.
  */
-import { type Env, readEnv } from "../config/env.ts";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, type Env, readEnv } from "@rotor/cloud-api";
 import type { FcCredentials } from "./fc-context.ts";
 
 export function envCredentials(env: Env): FcCredentials | undefined {

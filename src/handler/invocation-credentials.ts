@@ -9,7 +9,7 @@
  * applies.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { AccessKeyCredentials } from "../clients/credentials.ts";
+import type { AccessKeyCredentials } from "@rotor/cloud-api";
 
 const invocation = new AsyncLocalStorage<AccessKeyCredentials | undefined>();
 

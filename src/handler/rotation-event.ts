@@ -9,9 +9,10 @@
  * as a Buffer (how FC delivers events), a string or an object. Anything
  * else is a ValidationError naming what is wrong, before any KMS call.
  */
+
+import { ValidationError } from "@rotor/cloud-api";
 import { z } from "zod";
 import type { RotationRequest } from "../engine/rotation-engine.ts";
-import { ValidationError } from "../errors.ts";
 import { STEPS } from "../rotators/contract.ts";
 
 const EXAMPLE =

@@ -3,7 +3,7 @@
  * who calls, until when, where to log. The middy handler is a thin layer
  * over it; tests and `rotor rotate` call it directly.
  */
-import type { KmsClientOptions } from "../clients/kms-client.ts";
+import type { KmsClientOptions } from "@rotor/cloud-api";
 import type { DeployPolicy } from "../config/deploy-policy.ts";
 import { RotationBlockedError, RotationInProgressError } from "../engine/engine-errors.ts";
 import type { JsonLogger } from "../engine/json-logger.ts";

@@ -10,8 +10,7 @@
  * sent: people read it in a chat client, which must get no control
  * character, forged line or bidi trick.
  */
-import { type Env, readEnv } from "../config/env.ts";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, type Env, readEnv } from "@rotor/cloud-api";
 import type { TagWeakening } from "../scheduler/tag-weakenings.ts";
 import { scrubUntrustedText } from "../text/untrusted-text.ts";
 

@@ -32,10 +32,11 @@
  *   },
  * });
  */
+
+import type { KmsClient } from "@rotor/cloud-api";
+import { ValidationError } from "@rotor/cloud-api";
 import type { z } from "zod";
-import type { KmsClient } from "../clients/kms-client.ts";
 import type { DeployPolicy } from "../config/deploy-policy.ts";
-import { ValidationError } from "../errors.ts";
 
 /** The four steps of a rotation, in order. */
 export const STEPS = ["createSecret", "setSecret", "testSecret", "finishSecret"] as const;

@@ -21,9 +21,9 @@
  * Random bytes (base64, hex) have no classes; their length, in bytes, is
  * raised to the floor's length.
  */
-import type { RandomPasswordPolicy } from "../clients/kms-client.ts";
+import type { RandomPasswordPolicy } from "@rotor/cloud-api";
+import { PolicyError } from "@rotor/cloud-api";
 import type { DeployPolicy } from "../config/deploy-policy.ts";
-import { PolicyError } from "../errors.ts";
 
 /** What GetRandomPassword draws from: its own classes, in its order. */
 export const PASSWORD_CLASSES = {

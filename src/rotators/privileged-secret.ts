@@ -4,8 +4,9 @@
  * function's deployment allows (ROTOR_MASTER_SECRET_PREFIXES), so a secret's
  * writer cannot point Rotor at another team's credentials by name.
  */
+
+import { PolicyError } from "@rotor/cloud-api";
 import { allowsPrefix, describeAllowed } from "../config/deploy-policy.ts";
-import { PolicyError } from "../errors.ts";
 import type { RotatorContext } from "./contract.ts";
 
 /**

@@ -6,7 +6,7 @@
  * credential leaves the function or anything changes; messages name
  * secrets, accounts, hosts and fields, never a value.
  */
-import { RotorError } from "../errors.ts";
+import { RotorError } from "@rotor/cloud-api";
 
 /** A master or privileged credential belongs to another target than the secret names. */
 export class TargetMismatchError extends RotorError {

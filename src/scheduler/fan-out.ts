@@ -11,9 +11,8 @@
  * task id it has already seen.
  */
 import { createHash } from "node:crypto";
+import { ApiError, isRetryable } from "@rotor/cloud-api";
 import type { AsyncInvokeOutcome } from "../clients/fc-client.ts";
-import { isRetryable } from "../clients/openapi-caller.ts";
-import { ApiError } from "../errors.ts";
 import type { PlanEntry } from "./plan.ts";
 import { isThrottling, mapBounded, RateLimiter } from "./rate-limiter.ts";
 

@@ -19,7 +19,7 @@
  * escape sequences, control characters and line breaks gone, and cut to
  * KMS's 256-character tag value limit.
  */
-import type { KmsClient } from "../clients/kms-client.ts";
+import type { KmsClient } from "@rotor/cloud-api";
 import { scrubUntrustedText } from "../text/untrusted-text.ts";
 
 export const OUTCOME_TAGS = {

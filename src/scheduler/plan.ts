@@ -6,10 +6,10 @@
  * is the last rotation, and the ACSPrevious version is the one a
  * `rotor:grace-period` duration protects); it never reads a secret's value.
  */
-import type { KmsClient } from "../clients/kms-client.ts";
+import type { KmsClient } from "@rotor/cloud-api";
+import { ApiError } from "@rotor/cloud-api";
 import { DEFAULT_DEPLOY_POLICY, type DeployPolicy } from "../config/deploy-policy.ts";
 import { type GraceState, readGraceState } from "../engine/grace-period.ts";
-import { ApiError } from "../errors.ts";
 import { BUILT_IN_KINDS, functionForKind, isBuiltInKind } from "../rotators/rotator-kinds.ts";
 import { previousOccurrence } from "./cron.ts";
 import { dueVerdict } from "./due.ts";

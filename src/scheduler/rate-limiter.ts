@@ -1,4 +1,4 @@
-import { ApiError } from "../errors.ts";
+import { ApiError } from "@rotor/cloud-api";
 
 /**
  * Keeps our own calls under a QPS budget, so a scheduler planning 10,000

@@ -8,7 +8,7 @@
  * Whether the requests that failed make the run a failure is decided by
  * scheduler-run-failure.ts.
  */
-import type { KmsClient } from "../clients/kms-client.ts";
+import type { KmsClient } from "@rotor/cloud-api";
 import type { DeployPolicy } from "../config/deploy-policy.ts";
 import type { Notifier } from "../notify/webhook-notifier.ts";
 import { type AsyncInvoker, type FanOutResult, fanOut, sendInvocations } from "./fan-out.ts";

@@ -8,7 +8,7 @@
  * retries among many that went through are warnings: the summary lists
  * them, and the next run asks again.
  */
-import { RotorError } from "../errors.ts";
+import { RotorError } from "@rotor/cloud-api";
 import type { FanOutResult } from "./fan-out.ts";
 import type { SchedulerSummary } from "./run-scheduler.ts";
 

@@ -15,7 +15,8 @@
  *
  * Reading only tags (and, when given, the versions' stages): no value.
  */
-import type { VersionSummary } from "../clients/kms-client.ts";
+import type { VersionSummary } from "@rotor/cloud-api";
+import { PolicyError } from "@rotor/cloud-api";
 import type { DeployPolicy } from "../config/deploy-policy.ts";
 import {
   DEFAULT_ENGINE_CONFIG,
@@ -26,7 +27,6 @@ import {
 } from "../engine/engine-config.ts";
 import { GRACE_PERIOD_TAG, parseGracePeriod } from "../engine/grace-period.ts";
 import { REVOKE_PENDING_TAG, REVOKE_STAGE } from "../engine/revoke-marker.ts";
-import { PolicyError } from "../errors.ts";
 import {
   DEFAULT_EXCLUDED_CHARACTERS,
   genericConfigSchema,

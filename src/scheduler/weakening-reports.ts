@@ -16,7 +16,7 @@
  * reports again: too often rather than never.
  */
 import { createHash } from "node:crypto";
-import type { KmsClient } from "../clients/kms-client.ts";
+import type { KmsClient } from "@rotor/cloud-api";
 import type { Notifier } from "../notify/webhook-notifier.ts";
 import type { PlanEntry } from "./plan.ts";
 

@@ -29,8 +29,8 @@ import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { RotorError } from "@rotor/cloud-api";
 import pg from "pg";
-import { RotorError } from "../errors.ts";
 import {
   copyBinariesOpenToAll,
   folderClosedTo,

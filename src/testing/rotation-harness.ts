@@ -5,7 +5,7 @@
  * for the leak scan, and the consistency check every rotation must pass.
  */
 import { randomUUID } from "node:crypto";
-import { KmsClient, type VersionSummary } from "../clients/kms-client.ts";
+import { KmsClient, type VersionSummary } from "@rotor/cloud-api";
 import type { DeployPolicy } from "../config/deploy-policy.ts";
 import { createJsonLogger } from "../engine/json-logger.ts";
 import { type EngineOptions, RotationEngine } from "../engine/rotation-engine.ts";

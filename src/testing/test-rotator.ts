@@ -19,11 +19,12 @@
  * emergency, at one secret; bad secret values refused with a clear error
  * and no write; and finally that no log line holds a secret value.
  */
+
+import { ValidationError } from "@rotor/cloud-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DeployPolicy } from "../config/deploy-policy.ts";
 import { RotationBlockedError, RotationInProgressError } from "../engine/engine-errors.ts";
 import type { RotationResult } from "../engine/rotation-engine.ts";
-import { ValidationError } from "../errors.ts";
 import { type AnyRotator, STEPS } from "../rotators/contract.ts";
 import { faultInjector, InjectedCrash } from "./fault-injector.ts";
 import { type RotationHarness, startRotationHarness } from "./rotation-harness.ts";

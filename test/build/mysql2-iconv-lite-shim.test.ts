@@ -14,7 +14,7 @@ import {
   getDecoder,
   getEncoder,
 } from "../../src/build/mysql2-iconv-lite-shim.ts";
-import { ConfigError } from "../../src/errors.ts";
+import { ConfigError } from "../../src/cloud-api/errors.ts";
 
 interface IconvLite {
   getDecoder(encoding: string, options?: object): { write(b: Buffer): string; end(): unknown };

@@ -12,7 +12,7 @@ import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.ts";
-import { type CloudEventInput, EventBridgeClient } from "../../src/clients/eventbridge-client.ts";
+import { type CloudEventInput, EventBridgeClient } from "../../src/cloud-api/eventbridge-client.ts";
 import { startTestCloud, type TestCloud, uniqueName } from "../support/local-cloud.ts";
 
 const ROTOR_BIN = resolve(import.meta.dirname, "../../bin/rotor.mjs");

@@ -9,8 +9,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/main.ts";
-import { KmsClient } from "../../src/clients/kms-client.ts";
-import { RamClient } from "../../src/clients/ram-client.ts";
+import { KmsClient } from "../../src/cloud-api/kms-client.ts";
+import { RamClient } from "../../src/cloud-api/ram-client.ts";
 import { type RunningLocalCloud, startLocalCloud } from "../../src/local-cloud/embedded.ts";
 import { createRamUserSecret } from "../rotators/ram-access-key/ram-user-secret.ts";
 

@@ -3,7 +3,7 @@
  * serves the built-in functions as Function Compute would, each running as
  * its own role with its template's policy, and the RDS and ECS instances its
  * config file or flags register. Against it the functions run through
- * `rotor invoke` and through the FC SDK client (src/clients/fc-client.ts):
+ * `rotor invoke` and through the FC SDK client (src/cloud-api/fc-client.ts):
  * the scheduler fans a due secret out to the served rotate-generic, and
  * fails (exit code, error result, notification) when its fan-out does; an
  * RDS rotation on a real MariaDB and a Cloud Assistant rotation on a real
@@ -18,9 +18,9 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.ts";
 import { FcClient } from "../../src/clients/fc-client.ts";
-import { KmsClient } from "../../src/clients/kms-client.ts";
-import { RamClient } from "../../src/clients/ram-client.ts";
-import { RdsClient } from "../../src/clients/rds-client.ts";
+import { KmsClient } from "../../src/cloud-api/kms-client.ts";
+import { RamClient } from "../../src/cloud-api/ram-client.ts";
+import { RdsClient } from "../../src/cloud-api/rds-client.ts";
 import { type CliCloud, readAccount, startCliCloud } from "../local-cloud/support/cli-cloud.ts";
 import { mariaDbBacking, type RdsBackingServer } from "../local-cloud-rds/rds-backing-servers.ts";
 import { type RunningMariaDb, skipUnlessMariaDb, startMariaDb } from "../support/mariadb.ts";

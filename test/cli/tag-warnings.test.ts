@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.ts";
-import { KmsClient } from "../../src/clients/kms-client.ts";
+import { KmsClient } from "../../src/cloud-api/kms-client.ts";
 import { startLocalCloud } from "../../src/local-cloud/embedded.ts";
 import type { RunningLocalCloud } from "../../src/local-cloud/server.ts";
 

@@ -7,7 +7,7 @@ import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { readDatabaseLogin } from "../../src/client/database-login.ts";
 import { SecretVersion } from "../../src/client/secret-version.ts";
-import { ValidationError } from "../../src/errors.ts";
+import { ValidationError } from "../../src/cloud-api/errors.ts";
 
 const PASSWORD = "s3cret-Password-xyz";
 

@@ -6,7 +6,7 @@ import mysql from "mysql2/promise";
 import { describe, expect, it } from "vitest";
 import { createMysqlPool } from "../../src/client/mysql-pool.ts";
 import { SecretsClient } from "../../src/client/secrets-client.ts";
-import { ConfigError, ValidationError } from "../../src/errors.ts";
+import { ConfigError, ValidationError } from "../../src/cloud-api/errors.ts";
 import { skipUnlessMariaDb, startMariaDb } from "../support/mariadb.ts";
 import { type AdminDatabase, describeRotationSurvival } from "./support/rotation-survival.ts";
 

@@ -6,7 +6,7 @@ import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { createPgPool } from "../../src/client/pg-pool.ts";
 import { SecretsClient } from "../../src/client/secrets-client.ts";
-import { ConfigError } from "../../src/errors.ts";
+import { ConfigError } from "../../src/cloud-api/errors.ts";
 import { skipUnlessPostgres, startPostgres } from "../support/postgres.ts";
 import { type AdminDatabase, describeRotationSurvival } from "./support/rotation-survival.ts";
 

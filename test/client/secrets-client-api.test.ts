@@ -6,8 +6,8 @@
 import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SecretsClient } from "../../src/client/secrets-client.ts";
-import type { CallRecord } from "../../src/clients/openapi-caller.ts";
-import { ApiError, ConfigError, ValidationError } from "../../src/errors.ts";
+import { ApiError, ConfigError, ValidationError } from "../../src/cloud-api/errors.ts";
+import type { CallRecord } from "../../src/cloud-api/openapi-caller.ts";
 import {
   type ClientTestCloud,
   newVersionId,

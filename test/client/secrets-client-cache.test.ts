@@ -7,8 +7,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { SecretsClient } from "../../src/client/secrets-client.ts";
 import type { SecretsClientOptions } from "../../src/client/secrets-client-options.ts";
-import type { CallRecord } from "../../src/clients/openapi-caller.ts";
-import { ApiError } from "../../src/errors.ts";
+import { ApiError } from "../../src/cloud-api/errors.ts";
+import type { CallRecord } from "../../src/cloud-api/openapi-caller.ts";
 import {
   type ClientTestCloud,
   newVersionId,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ConfigError } from "../../src/cloud-api/errors.ts";
 import {
   allowsExactly,
   allowsPrefix,
@@ -6,7 +7,6 @@ import {
   deployPolicyFromEnv,
   describeAllowed,
 } from "../../src/config/deploy-policy.ts";
-import { ConfigError } from "../../src/errors.ts";
 
 describe("deploy policy from the function's environment", () => {
   it("is the safe default when nothing is set", () => {

@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.ts";
+import { ConfigError } from "../../src/cloud-api/errors.ts";
 import { type RamPolicyDocument, renderRolePolicy } from "../../src/config/role-policy-template.ts";
-import { ConfigError } from "../../src/errors.ts";
 
 /** How a template names the variable (written apart, as it is not a template literal). */
 const RDS_INSTANCES = "$" + "{ROTOR_RDS_INSTANCES}";

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { REPO_ROOT } from "../../src/build/bundle-functions.ts";
-import { KmsClient } from "../../src/clients/kms-client.ts";
+import { KmsClient } from "../../src/cloud-api/kms-client.ts";
 import { type RunningLocalCloud, startLocalCloud } from "../../src/local-cloud/embedded.ts";
 import { functionModule } from "../../src/local-cloud/fc/local-function.ts";
 import { invokeForOutcome } from "./support/invoke-for-outcome.ts";

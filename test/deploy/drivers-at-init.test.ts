@@ -29,7 +29,7 @@ const drivers = ${JSON.stringify(DRIVERS)}.filter((driver) =>
 process.stdout.write(JSON.stringify(drivers));`;
   const { stdout } = await run(
     process.execPath,
-    ["--import", "tsx", "--input-type=module", "-e", script],
+    ["--conditions=source", "--import", "tsx", "--input-type=module", "-e", script],
     { cwd: REPO_ROOT },
   );
   return JSON.parse(stdout) as string[];

@@ -9,8 +9,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EventBridgeClient } from "../../src/clients/eventbridge-client.ts";
-import { RamClient } from "../../src/clients/ram-client.ts";
+import { EventBridgeClient } from "../../src/cloud-api/eventbridge-client.ts";
+import { RamClient } from "../../src/cloud-api/ram-client.ts";
 import { apiFailureOf } from "../support/api-failure.ts";
 import { startTestCloud, type TestCloud } from "../support/local-cloud.ts";
 import { templateJson } from "./support/policy-proof.ts";

@@ -12,7 +12,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FcClient } from "../../src/clients/fc-client.ts";
-import { KmsClient } from "../../src/clients/kms-client.ts";
+import { KmsClient } from "../../src/cloud-api/kms-client.ts";
 import { type RunningLocalCloud, startLocalCloud } from "../../src/local-cloud/embedded.ts";
 import { functionModule } from "../../src/local-cloud/fc/local-function.ts";
 import {

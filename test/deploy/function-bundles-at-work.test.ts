@@ -12,8 +12,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleFunctions, type FunctionBundle } from "../../src/build/bundle-functions.ts";
-import { RamClient } from "../../src/clients/ram-client.ts";
-import { StsClient } from "../../src/clients/sts-client.ts";
+import { RamClient } from "../../src/cloud-api/ram-client.ts";
+import { StsClient } from "../../src/cloud-api/sts-client.ts";
 import { generateSshKeyPair } from "../../src/rotators/ecs/ecs-key-pair.ts";
 import {
   canLogin,

@@ -23,7 +23,7 @@ import {
   functionNames,
 } from "../../src/build/bundle-functions.ts";
 import { MAX_BUNDLE_BYTES, oversizedBundles } from "../../src/build/bundle-size-limit.ts";
-import { KmsClient } from "../../src/clients/kms-client.ts";
+import { KmsClient } from "../../src/cloud-api/kms-client.ts";
 import { type RunningLocalCloud, startLocalCloud } from "../../src/local-cloud/embedded.ts";
 import { type RunningMariaDb, skipUnlessMariaDb, startMariaDb } from "../support/mariadb.ts";
 import { type BundleInvoker, bundleInvoker } from "./support/bundle-invoker.ts";

@@ -8,8 +8,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KmsClient } from "../../src/clients/kms-client.ts";
-import { RamClient } from "../../src/clients/ram-client.ts";
+import { KmsClient } from "../../src/cloud-api/kms-client.ts";
+import { RamClient } from "../../src/cloud-api/ram-client.ts";
 import { type RunningLocalCloud, startLocalCloud } from "../../src/local-cloud/embedded.ts";
 import { createRamUserSecret } from "../rotators/ram-access-key/ram-user-secret.ts";
 import { invokeForOutcome } from "./support/invoke-for-outcome.ts";

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KmsClient } from "../../src/clients/kms-client.ts";
+import { KmsClient } from "../../src/cloud-api/kms-client.ts";
 import { type RunningLocalCloud, startLocalCloud } from "../../src/local-cloud/embedded.ts";
 import { invokeForOutcome } from "./support/invoke-for-outcome.ts";
 import {

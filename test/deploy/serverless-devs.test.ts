@@ -19,7 +19,7 @@ import * as ajvModule from "ajv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { functionNames, REPO_ROOT } from "../../src/build/bundle-functions.ts";
-import { commonJsDefault } from "../../src/clients/commonjs-default.ts";
+import { commonJsDefault } from "../../src/cloud-api/commonjs-default.ts";
 
 const run = promisify(execFile);
 const Ajv = commonJsDefault(ajvModule as never) as unknown as new (

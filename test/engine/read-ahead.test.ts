@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ApiError } from "../../src/errors.ts";
+import { ApiError } from "../../src/cloud-api/errors.ts";
 import type { ExternalCall } from "../../src/rotators/contract.ts";
 import { defineRotator, jsonSecretValue } from "../../src/rotators/contract.ts";
 import { type RotationHarness, startRotationHarness } from "../../src/testing/rotation-harness.ts";

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ValidationError } from "../../src/errors.ts";
+import { ValidationError } from "../../src/cloud-api/errors.ts";
 import { defineRotator, jsonSecretValue } from "../../src/rotators/contract.ts";
 import { type RotationHarness, startRotationHarness } from "../../src/testing/rotation-harness.ts";
 

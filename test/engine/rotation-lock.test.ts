@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { VersionSummary } from "../../src/clients/kms-client.ts";
+import type { VersionSummary } from "../../src/cloud-api/kms-client.ts";
 import {
   isRotorPendingId,
   leaseClaimId,

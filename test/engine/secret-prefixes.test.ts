@@ -5,8 +5,8 @@
  * no value, and no failure record written on it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PolicyError } from "../../src/cloud-api/errors.ts";
 import { DEFAULT_DEPLOY_POLICY, type DeployPolicy } from "../../src/config/deploy-policy.ts";
-import { PolicyError } from "../../src/errors.ts";
 import { faultInjector } from "../../src/testing/fault-injector.ts";
 import { type RotationHarness, startRotationHarness } from "../../src/testing/rotation-harness.ts";
 

@@ -8,9 +8,9 @@
 import { randomUUID } from "node:crypto";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KmsClient } from "../../src/clients/kms-client.ts";
-import { OpenApiCaller } from "../../src/clients/openapi-caller.ts";
-import { ApiError } from "../../src/errors.ts";
+import { ApiError } from "../../src/cloud-api/errors.ts";
+import { KmsClient } from "../../src/cloud-api/kms-client.ts";
+import { OpenApiCaller } from "../../src/cloud-api/openapi-caller.ts";
 import { type RunningLocalCloud, startLocalCloud } from "../../src/local-cloud/embedded.ts";
 
 const ACTIONS = [

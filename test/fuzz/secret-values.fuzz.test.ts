@@ -6,7 +6,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "../../src/errors.ts";
+import { ValidationError } from "../../src/cloud-api/errors.ts";
 import type { AnyRotator } from "../../src/rotators/contract.ts";
 import { BUILT_IN_ROTATORS } from "../../src/rotators/registry.ts";
 

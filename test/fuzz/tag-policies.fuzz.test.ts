@@ -5,8 +5,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { ValidationError } from "../../src/cloud-api/errors.ts";
 import { engineConfigFromTags, rotorTags } from "../../src/engine/engine-config.ts";
-import { ValidationError } from "../../src/errors.ts";
 import type { AnyRotator } from "../../src/rotators/contract.ts";
 import { BUILT_IN_ROTATORS } from "../../src/rotators/registry.ts";
 import { isPolicyProblem, readRotationPolicy } from "../../src/scheduler/rotation-policy.ts";

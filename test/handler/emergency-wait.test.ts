@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { KmsClient } from "../../src/clients/kms-client.ts";
+import { KmsClient } from "../../src/cloud-api/kms-client.ts";
 import { createJsonLogger } from "../../src/engine/json-logger.ts";
 import { runRotation } from "../../src/handler/run-rotation.ts";
 import { startLocalCloud } from "../../src/local-cloud/embedded.ts";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KmsClient } from "../../src/clients/kms-client.ts";
+import { KmsClient } from "../../src/cloud-api/kms-client.ts";
 import { createJsonLogger } from "../../src/engine/json-logger.ts";
 import { createRotationHandler } from "../../src/handler/create-rotation-handler.ts";
 import type { FcContext } from "../../src/handler/fc-context.ts";

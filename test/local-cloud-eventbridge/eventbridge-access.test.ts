@@ -6,9 +6,9 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AccessKeyCredentials } from "../../src/clients/credentials.ts";
-import { EventBridgeClient } from "../../src/clients/eventbridge-client.ts";
-import { RamClient } from "../../src/clients/ram-client.ts";
+import type { AccessKeyCredentials } from "../../src/cloud-api/credentials.ts";
+import { EventBridgeClient } from "../../src/cloud-api/eventbridge-client.ts";
+import { RamClient } from "../../src/cloud-api/ram-client.ts";
 import { apiFailureOf } from "../support/api-failure.ts";
 import { startTestCloud, type TestCloud, uniqueName } from "../support/local-cloud.ts";
 import { accessKeyAllowedOnly } from "../support/ram-user-key.ts";

@@ -9,8 +9,8 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { AccessKeyCredentials } from "../../src/clients/credentials.ts";
-import { EventBridgeClient } from "../../src/clients/eventbridge-client.ts";
+import type { AccessKeyCredentials } from "../../src/cloud-api/credentials.ts";
+import { EventBridgeClient } from "../../src/cloud-api/eventbridge-client.ts";
 import { startLocalCloud } from "../../src/local-cloud/embedded.ts";
 import { readAccount, startCliCloud } from "../local-cloud/support/cli-cloud.ts";
 

@@ -9,15 +9,15 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ValidationError } from "../../src/cloud-api/errors.ts";
 import {
   type CloudEventInput,
   EventBridgeClient,
   MAX_CALL_BYTES,
   MAX_EVENT_BYTES,
-} from "../../src/clients/eventbridge-client.ts";
-import type { CallRecord } from "../../src/clients/openapi-caller.ts";
-import type { WireObject } from "../../src/clients/response-fields.ts";
-import { ValidationError } from "../../src/errors.ts";
+} from "../../src/cloud-api/eventbridge-client.ts";
+import type { CallRecord } from "../../src/cloud-api/openapi-caller.ts";
+import type { WireObject } from "../../src/cloud-api/response-fields.ts";
 import { apiFailureOf } from "../support/api-failure.ts";
 import { startTestCloud, type TestCloud, uniqueName } from "../support/local-cloud.ts";
 

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EventBridgeClient } from "../../src/clients/eventbridge-client.ts";
+import { EventBridgeClient } from "../../src/cloud-api/eventbridge-client.ts";
 import { apiFailureOf } from "../support/api-failure.ts";
 import { startTestCloud, type TestCloud, uniqueName } from "../support/local-cloud.ts";
 

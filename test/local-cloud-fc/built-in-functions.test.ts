@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { REPO_ROOT } from "../../src/build/bundle-functions.ts";
 import { FcClient } from "../../src/clients/fc-client.ts";
-import { RamClient } from "../../src/clients/ram-client.ts";
+import { RamClient } from "../../src/cloud-api/ram-client.ts";
 import {
   BUILT_IN_FUNCTIONS,
   serveBuiltInFunctions,

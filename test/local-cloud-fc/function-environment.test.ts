@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FcClient } from "../../src/clients/fc-client.ts";
-import { RamClient } from "../../src/clients/ram-client.ts";
+import { RamClient } from "../../src/cloud-api/ram-client.ts";
 import { startLocalCloud } from "../../src/local-cloud/embedded.ts";
 import type { RunningLocalCloud } from "../../src/local-cloud/server.ts";
 

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KvstoreClient } from "../../src/clients/kvstore-client.ts";
+import { KvstoreClient } from "../../src/cloud-api/kvstore-client.ts";
 import { startLocalCloud } from "../../src/local-cloud/embedded.ts";
 import { officialRpcCall } from "../support/official-rpc-call.ts";
 import { type RunningRedis, skipUnlessRedis, startRedis } from "../support/redis.ts";

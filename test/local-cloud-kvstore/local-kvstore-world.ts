@@ -7,7 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
-import { KvstoreClient, type KvstoreClientOptions } from "../../src/clients/kvstore-client.ts";
+import { KvstoreClient, type KvstoreClientOptions } from "../../src/cloud-api/kvstore-client.ts";
 import type { LocalRedisInstance } from "../../src/local-cloud/kvstore/local-redis-instance.ts";
 import { useSuiteWorld } from "../local-cloud-rds/local-rds-world.ts";
 import { startTestCloud, type TestCloud } from "../support/local-cloud.ts";

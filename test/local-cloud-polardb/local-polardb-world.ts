@@ -6,7 +6,7 @@
  * a PolarDB cluster is the same kind of server.
  */
 import { randomBytes } from "node:crypto";
-import { PolarDbClient, type PolarDbClientOptions } from "../../src/clients/polardb-client.ts";
+import { PolarDbClient, type PolarDbClientOptions } from "../../src/cloud-api/polardb-client.ts";
 import type { LocalPolarDbCluster } from "../../src/local-cloud/polardb/local-polardb-cluster.ts";
 import { useSuiteWorld } from "../local-cloud-rds/local-rds-world.ts";
 import {

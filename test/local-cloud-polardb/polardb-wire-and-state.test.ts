@@ -9,7 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PolarDbClient } from "../../src/clients/polardb-client.ts";
+import { PolarDbClient } from "../../src/cloud-api/polardb-client.ts";
 import { startLocalCloud } from "../../src/local-cloud/embedded.ts";
 import type { LocalPolarDbCluster } from "../../src/local-cloud/polardb/local-polardb-cluster.ts";
 import { mariaDbBacking, type RdsBackingServer } from "../local-cloud-rds/rds-backing-servers.ts";

@@ -7,8 +7,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RamClient } from "../../src/clients/ram-client.ts";
-import { StsClient } from "../../src/clients/sts-client.ts";
+import { RamClient } from "../../src/cloud-api/ram-client.ts";
+import { StsClient } from "../../src/cloud-api/sts-client.ts";
 import { startLocalCloud } from "../../src/local-cloud/embedded.ts";
 import {
   failureOf,

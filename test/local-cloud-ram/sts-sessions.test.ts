@@ -6,8 +6,8 @@
  */
 import * as kmsModule from "@alicloud/kms20160120";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { commonJsDefault } from "../../src/clients/commonjs-default.ts";
-import type { AccessKeyCredentials } from "../../src/clients/credentials.ts";
+import { commonJsDefault } from "../../src/cloud-api/commonjs-default.ts";
+import type { AccessKeyCredentials } from "../../src/cloud-api/credentials.ts";
 import {
   accountTrust,
   allowPolicy,

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll } from "vitest";
-import { RdsClient, type RdsClientOptions } from "../../src/clients/rds-client.ts";
+import { RdsClient, type RdsClientOptions } from "../../src/cloud-api/rds-client.ts";
 import { startTestCloud, type TestCloud } from "../support/local-cloud.ts";
 import type { RdsBackingServer } from "./rds-backing-servers.ts";
 

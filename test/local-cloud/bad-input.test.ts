@@ -5,9 +5,9 @@
  * largest valid value passes). Error messages never quote a secret value.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import type { KmsClient } from "../../src/clients/kms-client.ts";
-import type { QueryValue } from "../../src/clients/openapi-caller.ts";
-import { ApiError } from "../../src/errors.ts";
+import { ApiError } from "../../src/cloud-api/errors.ts";
+import type { KmsClient } from "../../src/cloud-api/kms-client.ts";
+import type { QueryValue } from "../../src/cloud-api/openapi-caller.ts";
 import { useLocalCloud } from "../support/local-cloud.ts";
 
 const cloud = useLocalCloud({ inMemory: true });

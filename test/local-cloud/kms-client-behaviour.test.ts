@@ -5,9 +5,9 @@
  */
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
-import { KmsClient } from "../../src/clients/kms-client.ts";
-import type { CallRecord } from "../../src/clients/openapi-caller.ts";
-import { ApiError, NetworkError } from "../../src/errors.ts";
+import { ApiError, NetworkError } from "../../src/cloud-api/errors.ts";
+import { KmsClient } from "../../src/cloud-api/kms-client.ts";
+import type { CallRecord } from "../../src/cloud-api/openapi-caller.ts";
 import { startTestCloud, uniqueName, useLocalCloud } from "../support/local-cloud.ts";
 
 const cloud = useLocalCloud({ inMemory: true });

@@ -7,7 +7,7 @@
  * checks the secret is exactly as it was.
  */
 import { describe, expect, it } from "vitest";
-import type { KmsClient } from "../../src/clients/kms-client.ts";
+import type { KmsClient } from "../../src/cloud-api/kms-client.ts";
 import { uniqueName, useLocalCloud } from "../support/local-cloud.ts";
 import { type RawRequest, type SignInput, sendRaw, signV1, signV3 } from "./support/test-signer.ts";
 

@@ -7,8 +7,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { KmsClient, VersionSummary } from "../../src/clients/kms-client.ts";
-import { ApiError } from "../../src/errors.ts";
+import { ApiError } from "../../src/cloud-api/errors.ts";
+import type { KmsClient, VersionSummary } from "../../src/cloud-api/kms-client.ts";
 import { uniqueName, useLocalCloud } from "../support/local-cloud.ts";
 
 const cloud = useLocalCloud();

@@ -19,7 +19,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FcClient } from "../../src/clients/fc-client.ts";
-import { RamClient } from "../../src/clients/ram-client.ts";
+import { RamClient } from "../../src/cloud-api/ram-client.ts";
 import { DEFAULT_ENGINE_CONFIG, LAST_FAILURE_TAG } from "../../src/engine/engine-config.ts";
 import { createRotationHandler } from "../../src/handler/create-rotation-handler.ts";
 import type { FcCredentials } from "../../src/local-cloud/fc/local-function.ts";

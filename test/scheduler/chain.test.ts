@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { FcClient } from "../../src/clients/fc-client.ts";
-import { KmsClient } from "../../src/clients/kms-client.ts";
+import { KmsClient } from "../../src/cloud-api/kms-client.ts";
 import { createRotationHandler } from "../../src/handler/create-rotation-handler.ts";
 import { startLocalCloud } from "../../src/local-cloud/embedded.ts";
 import { functionModule } from "../../src/local-cloud/fc/local-function.ts";

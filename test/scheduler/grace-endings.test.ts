@@ -6,10 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FcClient } from "../../src/clients/fc-client.ts";
-import { KmsClient } from "../../src/clients/kms-client.ts";
-import { RamClient } from "../../src/clients/ram-client.ts";
-import { StsClient } from "../../src/clients/sts-client.ts";
-import { ApiError } from "../../src/errors.ts";
+import { ApiError } from "../../src/cloud-api/errors.ts";
+import { KmsClient } from "../../src/cloud-api/kms-client.ts";
+import { RamClient } from "../../src/cloud-api/ram-client.ts";
+import { StsClient } from "../../src/cloud-api/sts-client.ts";
 import { startLocalCloud } from "../../src/local-cloud/embedded.ts";
 import { functionModule } from "../../src/local-cloud/fc/local-function.ts";
 import type { RunningLocalCloud } from "../../src/local-cloud/server.ts";

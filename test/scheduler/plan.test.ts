@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KmsClient } from "../../src/clients/kms-client.ts";
+import { KmsClient } from "../../src/cloud-api/kms-client.ts";
 import { startLocalCloud } from "../../src/local-cloud/embedded.ts";
 import type { RunningLocalCloud } from "../../src/local-cloud/server.ts";
 import { planRotations } from "../../src/scheduler/plan.ts";

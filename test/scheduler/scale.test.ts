@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FcClient } from "../../src/clients/fc-client.ts";
-import { KmsClient } from "../../src/clients/kms-client.ts";
+import { KmsClient } from "../../src/cloud-api/kms-client.ts";
 import { startLocalCloud } from "../../src/local-cloud/embedded.ts";
 import type { RunningLocalCloud } from "../../src/local-cloud/server.ts";
 import { mapBounded } from "../../src/scheduler/rate-limiter.ts";

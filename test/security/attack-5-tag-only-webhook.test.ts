@@ -16,7 +16,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { KmsClient } from "../../src/clients/kms-client.ts";
+import type { KmsClient } from "../../src/cloud-api/kms-client.ts";
 import {
   issueServerCertificate,
   type TestCertificates,

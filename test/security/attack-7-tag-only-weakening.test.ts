@@ -13,10 +13,10 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { KmsClient } from "../../src/clients/kms-client.ts";
-import { RamClient } from "../../src/clients/ram-client.ts";
-import { StsClient } from "../../src/clients/sts-client.ts";
-import { ApiError } from "../../src/errors.ts";
+import { ApiError } from "../../src/cloud-api/errors.ts";
+import type { KmsClient } from "../../src/cloud-api/kms-client.ts";
+import { RamClient } from "../../src/cloud-api/ram-client.ts";
+import { StsClient } from "../../src/cloud-api/sts-client.ts";
 import { WEAKENING_REPORTED_TAG } from "../../src/scheduler/weakening-reports.ts";
 import { createRamUserSecret } from "../rotators/ram-access-key/ram-user-secret.ts";
 import { type RogueServer, startRogueServer } from "../support/rogue-http-server.ts";

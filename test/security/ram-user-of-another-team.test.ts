@@ -10,9 +10,9 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RamClient } from "../../src/clients/ram-client.ts";
-import { StsClient } from "../../src/clients/sts-client.ts";
-import { ApiError } from "../../src/errors.ts";
+import { ApiError } from "../../src/cloud-api/errors.ts";
+import { RamClient } from "../../src/cloud-api/ram-client.ts";
+import { StsClient } from "../../src/cloud-api/sts-client.ts";
 import type { RamAccessKeyValue } from "../../src/rotators/ram-access-key/ram-access-key-value.ts";
 import { invokeForOutcome } from "../deploy/support/invoke-for-outcome.ts";
 import { startTestCloud, type TestCloud } from "../support/local-cloud.ts";

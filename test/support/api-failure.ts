@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import { ApiError } from "../../src/errors.ts";
+import { ApiError } from "../../src/cloud-api/errors.ts";
 
 /** The ApiError a call fails with (the test fails if it succeeds or fails otherwise). */
 export async function apiFailureOf(call: Promise<unknown>): Promise<ApiError> {

@@ -16,7 +16,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
-import { KmsClient, type KmsClientOptions } from "../../src/clients/kms-client.ts";
+import { KmsClient, type KmsClientOptions } from "../../src/cloud-api/kms-client.ts";
 import {
   type LocalCloudOptions,
   type RunningLocalCloud,

@@ -7,7 +7,7 @@
  */
 import * as openapiModule from "@alicloud/openapi-client";
 import * as teaUtilModule from "@alicloud/tea-util";
-import { commonJsDefault } from "../../src/clients/commonjs-default.ts";
+import { commonJsDefault } from "../../src/cloud-api/commonjs-default.ts";
 
 const OpenApiClient = commonJsDefault(openapiModule);
 

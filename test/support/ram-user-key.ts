@@ -4,7 +4,7 @@
  * works, anything else is refused).
  */
 import { randomUUID } from "node:crypto";
-import { RamClient } from "../../src/clients/ram-client.ts";
+import { RamClient } from "../../src/cloud-api/ram-client.ts";
 import type { RunningLocalCloud } from "../../src/local-cloud/server.ts";
 
 export interface AllowStatement {

@@ -1,4 +1,4 @@
-import { KmsClient } from "../../clients/kms-client.ts";
+import { KmsClient } from "@rotor/cloud-api";
 import { deployPolicyFromEnv } from "../../config/deploy-policy.ts";
 import { cancelRotation } from "../../engine/cancel-rotation.ts";
 import { createJsonLogger } from "../../engine/json-logger.ts";

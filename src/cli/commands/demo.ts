@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { KmsClient } from "../../clients/kms-client.ts";
+import { KmsClient } from "@rotor/cloud-api";
 import { startLocalCloud } from "../../local-cloud/embedded.ts";
 import { type CliIo, type Command, EXIT } from "../command.ts";
 import { parseFlags } from "../parse-flags.ts";

@@ -1,4 +1,4 @@
-import { EventBridgeClient } from "../../clients/eventbridge-client.ts";
+import { EventBridgeClient } from "@rotor/cloud-api";
 import { envCredentials } from "../../handler/env-credentials.ts";
 import { escapeControlsInJson, scrubUntrustedText } from "../../text/untrusted-text.ts";
 import { type BusEvent, followBusEvents, readBusEvents } from "../bus-event-reader.ts";

@@ -1,4 +1,4 @@
-import { KmsClient } from "../../clients/kms-client.ts";
+import { KmsClient } from "@rotor/cloud-api";
 import { LAST_FAILURE_TAG } from "../../engine/engine-config.ts";
 import { envCredentials } from "../../handler/env-credentials.ts";
 import { OUTCOME_TAGS } from "../../scheduler/outcome-tags.ts";

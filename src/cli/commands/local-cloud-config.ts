@@ -12,8 +12,8 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
+import type { Env } from "@rotor/cloud-api";
 import { z } from "zod";
-import type { Env } from "../../config/env.ts";
 import type { LocalEcsInstance } from "../../local-cloud/ecs/local-ecs-instance.ts";
 import { BUILT_IN_FUNCTION_NAMES } from "../../local-cloud/fc/built-in-functions.ts";
 import type { LocalRedisInstance } from "../../local-cloud/kvstore/local-redis-instance.ts";

@@ -13,7 +13,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { Env } from "../../config/env.ts";
+import type { Env } from "@rotor/cloud-api";
 import type { LocalEcsInstance } from "../../local-cloud/ecs/local-ecs-instance.ts";
 import type { LocalRedisInstance } from "../../local-cloud/kvstore/local-redis-instance.ts";
 import type { LocalPolarDbCluster } from "../../local-cloud/polardb/local-polardb-cluster.ts";

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { readEnv } from "../../config/env.ts";
+import { readEnv } from "@rotor/cloud-api";
 import { startLocalCloud } from "../../local-cloud/embedded.ts";
 import { serveBuiltInFunctions } from "../../local-cloud/fc/built-in-functions.ts";
 import { parseThrottleSpec } from "../../local-cloud/throttle.ts";

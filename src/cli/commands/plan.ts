@@ -1,4 +1,4 @@
-import { KmsClient } from "../../clients/kms-client.ts";
+import { KmsClient } from "@rotor/cloud-api";
 import { deployPolicyFromEnv } from "../../config/deploy-policy.ts";
 import { type PlanEntry, planRotations } from "../../scheduler/plan.ts";
 import { type Command, EXIT } from "../command.ts";

@@ -4,10 +4,9 @@
  * secret's failure never stops the others; the summary names each failure
  * and the exit code says whether all went through.
  */
-import { KmsClient } from "../../clients/kms-client.ts";
+import { ApiError, KmsClient } from "@rotor/cloud-api";
 import { deployPolicyFromEnv } from "../../config/deploy-policy.ts";
 import { createJsonLogger } from "../../engine/json-logger.ts";
-import { ApiError } from "../../errors.ts";
 import { envCredentials } from "../../handler/env-credentials.ts";
 import { runRotation } from "../../handler/run-rotation.ts";
 import { rotatorRegistry } from "../../rotators/registry.ts";

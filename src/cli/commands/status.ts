@@ -1,4 +1,4 @@
-import { KmsClient } from "../../clients/kms-client.ts";
+import { KmsClient } from "@rotor/cloud-api";
 import {
   DEFAULT_DEPLOY_POLICY,
   type DeployPolicy,

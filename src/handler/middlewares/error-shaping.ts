@@ -5,8 +5,9 @@
  * thrown, so FC marks the invocation failed and CloudFlow or async retries
  * see it.
  */
+
+import { RotorError } from "@rotor/cloud-api";
 import { describeError } from "../../engine/rotation-engine.ts";
-import { RotorError } from "../../errors.ts";
 import { type RotationMiddyRequest, state } from "./handler-state.ts";
 
 export class RotationFailed extends Error {

@@ -4,7 +4,7 @@
  * (ALIBABA_CLOUD_* variables) applies then. Half-filled credentials are a
  * configuration error named as such. The keys are marked secret for the logger.
  */
-import { ConfigError } from "../../errors.ts";
+import { ConfigError } from "@rotor/cloud-api";
 import { type RotationMiddyRequest, state } from "./handler-state.ts";
 
 export function fcCredentials() {

@@ -5,9 +5,9 @@
  * one invocation) rather than on `request.internal`.
  */
 import type { Request } from "@middy/core";
+import { RotorError } from "@rotor/cloud-api";
 import type { JsonLogger } from "../../engine/json-logger.ts";
 import type { RotationRequest } from "../../engine/rotation-engine.ts";
-import { RotorError } from "../../errors.ts";
 import type { FcContext, FcCredentials } from "../fc-context.ts";
 
 export interface HandlerState {

@@ -26,9 +26,8 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { RamClient } from "../../clients/ram-client.ts";
+import { ApiError, RamClient } from "@rotor/cloud-api";
 import { renderRolePolicy } from "../../config/role-policy-template.ts";
-import { ApiError } from "../../errors.ts";
 import type { RunningLocalCloud } from "../server.ts";
 import { functionModule, type LocalFunction } from "./local-function.ts";
 

@@ -5,7 +5,7 @@
  * errors are never attached as `cause`; only their code and their message,
  * with every secret cut out, travel on.
  */
-import { RotorError } from "../../errors.ts";
+import { RotorError } from "@rotor/cloud-api";
 
 /** Where a statement or login went, for messages. */
 export interface DatabaseEndpointName {

@@ -10,8 +10,9 @@
  *   "engine": "mysql", "host": "10.0.0.5", "port": 3306,
  *   "tls": { "ca": "-----BEGIN CERTIFICATE-----…" } }
  */
+
+import { ValidationError } from "@rotor/cloud-api";
 import { z } from "zod";
-import { ValidationError } from "../../errors.ts";
 import { describeIssues, type RotatorContext } from "../contract.ts";
 import { readPrivilegedSecret } from "../privileged-secret.ts";
 import { sameHost, targetMismatch } from "../trust-boundary-errors.ts";

@@ -20,9 +20,10 @@
  * The engine (src/engine) owns stages, the token, locking and retries; this
  * file only says what each step does on the database.
  */
+
+import { ApiError, ValidationError } from "@rotor/cloud-api";
 import { z } from "zod";
 import { allowsPrefix } from "../../config/deploy-policy.ts";
-import { ApiError, ValidationError } from "../../errors.ts";
 import { defineRotator, type Rotator, type RotatorContext } from "../contract.ts";
 import { CredentialNotProvenError } from "../trust-boundary-errors.ts";
 import {

@@ -12,8 +12,9 @@
  * column, routine and proxy privileges, roles and default roles), checked
  * against SHOW GRANTS before its password is set.
  */
+
+import { ValidationError } from "@rotor/cloud-api";
 import type mysql from "mysql2/promise";
-import { ValidationError } from "../../errors.ts";
 import type {
   AlternateAccounts,
   DatabaseAccounts,

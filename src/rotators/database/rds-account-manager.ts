@@ -12,8 +12,7 @@
  * account is given, on each database, the named privilege the current
  * account holds there.
  */
-import { type RdsAccount, type RdsAccountPrivilege, RdsClient } from "../../clients/rds-client.ts";
-import { ApiError } from "../../errors.ts";
+import { ApiError, type RdsAccount, type RdsAccountPrivilege, RdsClient } from "@rotor/cloud-api";
 import { invocationCredentials } from "../../handler/invocation-credentials.ts";
 import type { AlternateAccounts, DatabaseSession, ExternalRunner } from "./database-accounts.ts";
 import { DatabaseRotationRefusedError } from "./database-errors.ts";

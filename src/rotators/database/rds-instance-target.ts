@@ -7,9 +7,9 @@
  * itself, never a server the secret's writer runs. Both are checked before
  * any login and before any account changes.
  */
-import type { RdsClient } from "../../clients/rds-client.ts";
+import type { RdsClient } from "@rotor/cloud-api";
+import { PolicyError } from "@rotor/cloud-api";
 import { allowsExactly, describeAllowed } from "../../config/deploy-policy.ts";
-import { PolicyError } from "../../errors.ts";
 import type { RotatorContext } from "../contract.ts";
 import { sameHost, TargetMismatchError } from "../trust-boundary-errors.ts";
 import type { ExternalRunner } from "./database-accounts.ts";

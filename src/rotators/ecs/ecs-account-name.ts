@@ -4,7 +4,7 @@
  * shell or chpasswd could read as syntax (spaces, quotes, `:`, `$(`, newlines)
  * is refused up front rather than escaped.
  */
-import { ValidationError } from "../../errors.ts";
+import { ValidationError } from "@rotor/cloud-api";
 
 /** The portable POSIX user name set useradd itself accepts by default. */
 const ACCOUNT_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;

@@ -5,7 +5,7 @@
  * Every other line, including keys of other owners, comments and blank lines,
  * is kept byte for byte.
  */
-import { ValidationError } from "../../errors.ts";
+import { ValidationError } from "@rotor/cloud-api";
 
 const VERSION_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const OWNER = /^[A-Za-z0-9_/+=.@-]{1,192}$/;

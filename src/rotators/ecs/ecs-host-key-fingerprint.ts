@@ -5,7 +5,7 @@
  * "accept any key" switch.
  */
 import { createHash } from "node:crypto";
-import { ValidationError } from "../../errors.ts";
+import { ValidationError } from "@rotor/cloud-api";
 
 const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
 

@@ -8,7 +8,7 @@
  * heldKeyIn is what such a root session checks before it edits the file:
  * the secret must hold a key the user logs in with now.
  */
-import { RotorError, ValidationError } from "../../errors.ts";
+import { RotorError, ValidationError } from "@rotor/cloud-api";
 import { CredentialNotProvenError } from "../trust-boundary-errors.ts";
 import { parsePublicKeyLine } from "./ecs-authorized-keys.ts";
 import { readAuthorizedKeys } from "./ecs-remote-authorized-keys.ts";

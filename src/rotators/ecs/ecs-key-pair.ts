@@ -4,7 +4,7 @@
  * public key as one authorized_keys line whose comment tags the rotation.
  * ssh2's key generator writes both formats from node:crypto keys.
  */
-import { ValidationError } from "../../errors.ts";
+import { ValidationError } from "@rotor/cloud-api";
 import { loadSsh2 } from "./ssh2-driver.ts";
 
 export const KEY_ALGORITHMS = ["ed25519", "rsa-3072", "rsa-4096"] as const;

@@ -3,7 +3,7 @@
  * chpasswd's stdin: never on a command line and never inside a shell string,
  * so neither `ps`, shell history nor shell parsing ever sees it.
  */
-import { ValidationError } from "../../errors.ts";
+import { ValidationError } from "@rotor/cloud-api";
 import { parseAccountName } from "./ecs-account-name.ts";
 import { EcsCommandError } from "./ecs-ssh-errors.ts";
 import type { SshSession } from "./ecs-ssh-session.ts";

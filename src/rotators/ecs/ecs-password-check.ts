@@ -9,7 +9,7 @@
  * heldPassword is what a root login or Cloud Assistant runs before it
  * changes a password: the secret must hold the account's password now.
  */
-import { RotorError } from "../../errors.ts";
+import { RotorError } from "@rotor/cloud-api";
 import { CredentialNotProvenError } from "../trust-boundary-errors.ts";
 import { parseAccountName } from "./ecs-account-name.ts";
 import { checkPasswordValue } from "./ecs-password-change.ts";

@@ -9,7 +9,7 @@
  * has the content that was read, and atomically (temporary file + rename),
  * so a concurrent edit by someone else is never lost.
  */
-import { RotorError } from "../../errors.ts";
+import { RotorError } from "@rotor/cloud-api";
 import { parseAccountName } from "./ecs-account-name.ts";
 import { EcsCommandError } from "./ecs-ssh-errors.ts";
 import type { SshSession } from "./ecs-ssh-session.ts";

@@ -3,7 +3,7 @@
  * rotation step never applies a value that someone pointed at another
  * account (AWS's "pending user must be the current user's" check).
  */
-import { ValidationError } from "../../errors.ts";
+import { ValidationError } from "@rotor/cloud-api";
 import type { SshTargetFields } from "./ecs-ssh-login.ts";
 
 export function checkSameTarget(

@@ -4,7 +4,7 @@
  * server is not the one we pinned" or "no answer" (stop everything).
  * Messages name the host, port and user, never a password or key.
  */
-import { RotorError } from "../../errors.ts";
+import { RotorError } from "@rotor/cloud-api";
 
 /** Where a connection went, for error messages. */
 export interface SshEndpointName {

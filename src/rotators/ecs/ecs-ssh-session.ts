@@ -5,8 +5,8 @@
  * history would see it).
  */
 
+import { ValidationError } from "@rotor/cloud-api";
 import type { Client, ClientChannel } from "ssh2";
-import { ValidationError } from "../../errors.ts";
 import { fingerprintOfHostKey } from "./ecs-host-key-fingerprint.ts";
 import {
   EcsConnectionError,

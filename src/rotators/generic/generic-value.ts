@@ -3,7 +3,7 @@
  * fields is the credential. A value that parses as a JSON object is JSON;
  * anything else is text, kept exactly as stored.
  */
-import { ValidationError } from "../../errors.ts";
+import { ValidationError } from "@rotor/cloud-api";
 import type { SecretValueCodec } from "../contract.ts";
 
 export type GenericValue =

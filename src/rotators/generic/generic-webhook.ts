@@ -14,8 +14,7 @@
  * 4xx are final.
  */
 import { createHmac } from "node:crypto";
-import { readEnv } from "../../config/env.ts";
-import { RotorError } from "../../errors.ts";
+import { RotorError, readEnv } from "@rotor/cloud-api";
 import type { RotatorContext } from "../contract.ts";
 import { readPrivilegedSecret } from "../privileged-secret.ts";
 import type { GenericConfig } from "./generic-config.ts";

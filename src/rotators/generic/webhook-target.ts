@@ -14,8 +14,8 @@
  */
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
+import { ConfigError, PolicyError } from "@rotor/cloud-api";
 import { type DeployPolicy, describeAllowed } from "../../config/deploy-policy.ts";
-import { ConfigError, PolicyError } from "../../errors.ts";
 import type { GenericConfig } from "./generic-config.ts";
 import { addressKind } from "./webhook-address.ts";
 

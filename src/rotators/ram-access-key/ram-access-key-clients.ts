@@ -4,9 +4,7 @@
  * role (ram-access-key-invocation.ts); tests pass clients pointed at a
  * local cloud.
  */
-import type { AccessKeyCredentials } from "../../clients/credentials.ts";
-import type { RamClient } from "../../clients/ram-client.ts";
-import type { StsClient } from "../../clients/sts-client.ts";
+import type { AccessKeyCredentials, RamClient, StsClient } from "@rotor/cloud-api";
 
 export interface RamAccessKeyClients {
   /** RAM as the rotation function's identity (needs ram:*AccessKey* on the user). */

@@ -2,8 +2,9 @@
  * Why a RAM AccessKey rotation cannot go on. Messages name the user, the
  * key ids and the reason, never a key's secret.
  */
+
+import { RotorError } from "@rotor/cloud-api";
 import { RotationBlockedError } from "../../engine/engine-errors.ts";
-import { RotorError } from "../../errors.ts";
 
 /** The user has no free key slot, and no key may be removed yet; the message says which key blocks and why. */
 export class AccessKeySlotsBusyError extends RotorError {

@@ -3,8 +3,7 @@
  * src/handler/invocation-credentials.ts): the function role's keys on FC,
  * the standard Alibaba credential chain elsewhere.
  */
-import { RamClient } from "../../clients/ram-client.ts";
-import { StsClient } from "../../clients/sts-client.ts";
+import { RamClient, StsClient } from "@rotor/cloud-api";
 import { invocationCredentials } from "../../handler/invocation-credentials.ts";
 import type { RamAccessKeyClients } from "./ram-access-key-clients.ts";
 

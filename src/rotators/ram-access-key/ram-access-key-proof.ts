@@ -7,9 +7,9 @@
  * with a key id that is not that user's or a key it cannot sign with,
  * yields nothing: the other user's keys stay as they are.
  */
-import type { AccessKeySummary } from "../../clients/ram-client.ts";
+import type { AccessKeySummary } from "@rotor/cloud-api";
+import { ApiError, PolicyError } from "@rotor/cloud-api";
 import { allowsPrefix, describeAllowed } from "../../config/deploy-policy.ts";
-import { ApiError, PolicyError } from "../../errors.ts";
 import type { RotatorContext } from "../contract.ts";
 import { CredentialNotProvenError } from "../trust-boundary-errors.ts";
 import type { RamAccessKeyClients } from "./ram-access-key-clients.ts";

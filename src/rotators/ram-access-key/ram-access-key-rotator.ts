@@ -23,9 +23,9 @@
  *   rotation deletes it.
  */
 
-import type { AccessKeySummary, NewAccessKey } from "../../clients/ram-client.ts";
+import type { AccessKeySummary, NewAccessKey } from "@rotor/cloud-api";
+import { ApiError } from "@rotor/cloud-api";
 import { engineConfigFromTags } from "../../engine/engine-config.ts";
-import { ApiError } from "../../errors.ts";
 import { defineRotator, type Rotator, type RotatorContext } from "../contract.ts";
 import type { RamAccessKeyClients } from "./ram-access-key-clients.ts";
 import { type RamAccessKeyConfig, ramAccessKeyConfigSchema } from "./ram-access-key-config.ts";

@@ -8,9 +8,7 @@
  * and announced the same way, its error saying so: the previous value may
  * still be usable.
  */
-import { KmsClient } from "../../clients/kms-client.ts";
-import { readEnv } from "../../config/env.ts";
-import { ValidationError } from "../../errors.ts";
+import { KmsClient, readEnv, ValidationError } from "@rotor/cloud-api";
 import type { FcContext } from "../../handler/fc-context.ts";
 import { type Notifier, notifierFromEnv } from "../../notify/webhook-notifier.ts";
 import { boundedError, recordOutcome } from "../outcome-tags.ts";

@@ -12,10 +12,10 @@
  * thrown as SchedulerRunError, so FC records the invocation as failed and
  * `rotor invoke scheduler` exits 1.
  */
+
+import { KmsClient, readEnv } from "@rotor/cloud-api";
 import { FcClient } from "../../clients/fc-client.ts";
-import { KmsClient } from "../../clients/kms-client.ts";
 import { deployPolicyFromEnv } from "../../config/deploy-policy.ts";
-import { readEnv } from "../../config/env.ts";
 import type { FcContext } from "../../handler/fc-context.ts";
 import { type Notifier, notifierFromEnv } from "../../notify/webhook-notifier.ts";
 import { runScheduler, type SchedulerSummary } from "../run-scheduler.ts";

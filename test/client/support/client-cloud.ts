@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { KmsClient } from "../../../src/clients/kms-client.ts";
+import { KmsClient } from "../../../src/cloud-api/kms-client.ts";
 import { type RunningLocalCloud, startLocalCloud } from "../../../src/local-cloud/embedded.ts";
 
 export interface ClientTestCloud {

@@ -51,7 +51,7 @@ export function startPoolApp(options: {
   credentials: { accessKeyId: string; accessKeySecret: string };
 }): PoolAppProcess {
   const child: ChildProcess = fork(APP, [], {
-    execArgv: ["--import", "tsx"],
+    execArgv: ["--conditions=source", "--import", "tsx"],
     stdio: ["ignore", "ignore", "pipe", "ipc"],
     env: {
       ...process.env,

@@ -8,7 +8,7 @@ import { Readable } from "node:stream";
 import * as fcModule from "@alicloud/fc20230330";
 import * as openapiCoreModule from "@alicloud/openapi-core";
 import * as daraModule from "@darabonba/typescript";
-import { commonJsDefault } from "../../../src/clients/commonjs-default.ts";
+import { commonJsDefault } from "../../../src/cloud-api/commonjs-default.ts";
 import type { RunningLocalCloud } from "../../../src/local-cloud/server.ts";
 
 const FcSdk = commonJsDefault(fcModule);

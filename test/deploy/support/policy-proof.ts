@@ -7,8 +7,8 @@ import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { REPO_ROOT } from "../../../src/build/bundle-functions.ts";
-import { RamClient } from "../../../src/clients/ram-client.ts";
-import type { Env } from "../../../src/config/env.ts";
+import type { Env } from "../../../src/cloud-api/env.ts";
+import { RamClient } from "../../../src/cloud-api/ram-client.ts";
 import {
   type RamPolicyDocument,
   renderRolePolicy,

@@ -5,7 +5,7 @@
  * database, and how to make a database and try a login there (the same
  * server-side access the RDS product tests use, rds-backing-servers.ts).
  */
-import type { RdsAccountPrivilege } from "../../../src/clients/rds-client.ts";
+import type { RdsAccountPrivilege } from "../../../src/cloud-api/rds-client.ts";
 import {
   mariaDbBacking,
   postgresBacking,

@@ -9,11 +9,11 @@ import { join } from "node:path";
 import * as openapiModule from "@alicloud/openapi-client";
 import * as ramModule from "@alicloud/ram20150501";
 import * as stsModule from "@alicloud/sts20150401";
-import { commonJsDefault } from "../../../src/clients/commonjs-default.ts";
-import type { AccessKeyCredentials } from "../../../src/clients/credentials.ts";
-import { KmsClient } from "../../../src/clients/kms-client.ts";
-import { RamClient } from "../../../src/clients/ram-client.ts";
-import { StsClient } from "../../../src/clients/sts-client.ts";
+import { commonJsDefault } from "../../../src/cloud-api/commonjs-default.ts";
+import type { AccessKeyCredentials } from "../../../src/cloud-api/credentials.ts";
+import { KmsClient } from "../../../src/cloud-api/kms-client.ts";
+import { RamClient } from "../../../src/cloud-api/ram-client.ts";
+import { StsClient } from "../../../src/cloud-api/sts-client.ts";
 import {
   type LocalCloudOptions,
   type RunningLocalCloud,

@@ -5,13 +5,14 @@
  * typed method cannot express (paging by hand, managed secret types,
  * malformed JSON on purpose) goes through the same client's `caller.call`.
  */
+
+import { ApiError } from "../../../src/cloud-api/errors.ts";
 import {
   KmsClient,
   type SecretDataType,
   type SecretFilter,
   type Tag,
-} from "../../../src/clients/kms-client.ts";
-import { ApiError } from "../../../src/errors.ts";
+} from "../../../src/cloud-api/kms-client.ts";
 import { type KmsDriverFactory, type WireBody, WireError } from "./kms-driver.ts";
 
 type Params = Readonly<Record<string, string>>;

@@ -13,7 +13,7 @@
  */
 import * as kmsModule from "@alicloud/kms20160120";
 import * as teaUtilModule from "@alicloud/tea-util";
-import { commonJsDefault } from "../../../src/clients/commonjs-default.ts";
+import { commonJsDefault } from "../../../src/cloud-api/commonjs-default.ts";
 import { envelopeOf, type KmsDriverFactory, type WireBody, WireError } from "./kms-driver.ts";
 
 const KmsSdkClient = commonJsDefault(kmsModule);

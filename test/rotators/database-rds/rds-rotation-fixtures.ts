@@ -8,7 +8,7 @@
  * local cloud.
  */
 import { randomUUID } from "node:crypto";
-import type { RdsClient } from "../../../src/clients/rds-client.ts";
+import type { RdsClient } from "../../../src/cloud-api/rds-client.ts";
 import { createJsonLogger } from "../../../src/engine/json-logger.ts";
 import { RotationEngine } from "../../../src/engine/rotation-engine.ts";
 import type { ExternalCall } from "../../../src/rotators/contract.ts";

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import mysql from "mysql2/promise";
 import pg from "pg";
-import type { KmsClient } from "../../../src/clients/kms-client.ts";
+import type { KmsClient } from "../../../src/cloud-api/kms-client.ts";
 import type { DatabaseSecretValue } from "../../../src/rotators/database/database-secret-value.ts";
 import type { RunningMariaDb } from "../../support/mariadb.ts";
 import type { RunningPostgres } from "../../support/postgres.ts";

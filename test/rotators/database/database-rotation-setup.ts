@@ -4,7 +4,7 @@
  * brings its own).
  */
 import { randomUUID } from "node:crypto";
-import { KmsClient } from "../../../src/clients/kms-client.ts";
+import { KmsClient } from "../../../src/cloud-api/kms-client.ts";
 import type { DeployPolicy } from "../../../src/config/deploy-policy.ts";
 import { createJsonLogger } from "../../../src/engine/json-logger.ts";
 import { RotationEngine } from "../../../src/engine/rotation-engine.ts";

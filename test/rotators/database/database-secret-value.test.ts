@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "../../../src/errors.ts";
+import { ValidationError } from "../../../src/cloud-api/errors.ts";
 import {
   accountPair,
   assertIsAlternate,

@@ -7,7 +7,7 @@
  * is stored as ACSPrevious, and the turn after an emergency rotation.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PolicyError, ValidationError } from "../../../src/errors.ts";
+import { PolicyError, ValidationError } from "../../../src/cloud-api/errors.ts";
 import {
   CredentialNotProvenError,
   TargetMismatchError,

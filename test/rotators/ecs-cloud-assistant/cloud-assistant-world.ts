@@ -5,7 +5,7 @@
  * at that cloud, and an engine per rotator with every log line kept.
  */
 import { afterAll, beforeAll } from "vitest";
-import { EcsClient, type EcsClientOptions } from "../../../src/clients/ecs-client.ts";
+import { EcsClient, type EcsClientOptions } from "../../../src/cloud-api/ecs-client.ts";
 import type { RotationEngine } from "../../../src/engine/rotation-engine.ts";
 import type { LocalEcsInstance } from "../../../src/local-cloud/ecs/local-ecs-instance.ts";
 import type { AnyRotator, BeforeExternalCall } from "../../../src/rotators/contract.ts";

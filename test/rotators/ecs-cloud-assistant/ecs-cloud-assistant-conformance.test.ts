@@ -1,7 +1,7 @@
 import { chown, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe } from "vitest";
-import type { EcsClient } from "../../../src/clients/ecs-client.ts";
+import type { EcsClient } from "../../../src/cloud-api/ecs-client.ts";
 import { createEcsCloudAssistantPasswordRotator } from "../../../src/rotators/ecs/cloud-assistant/ecs-cloud-assistant-password-rotator.ts";
 import { createEcsCloudAssistantSshKeyRotator } from "../../../src/rotators/ecs/cloud-assistant/ecs-cloud-assistant-ssh-key-rotator.ts";
 import { generateSshKeyPair } from "../../../src/rotators/ecs/ecs-key-pair.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "../../../src/errors.ts";
+import { ValidationError } from "../../../src/cloud-api/errors.ts";
 import { createEcsCloudAssistantPasswordRotator } from "../../../src/rotators/ecs/cloud-assistant/ecs-cloud-assistant-password-rotator.ts";
 import { chooseTransport } from "../../../src/rotators/ecs/cloud-assistant/ecs-transport-choice.ts";
 import {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "../../../src/errors.ts";
+import { ValidationError } from "../../../src/cloud-api/errors.ts";
 import {
   parsePublicKeyLine,
   rotationKeyComment,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "../../../src/errors.ts";
+import { ValidationError } from "../../../src/cloud-api/errors.ts";
 import { generateSshKeyPair } from "../../../src/rotators/ecs/ecs-key-pair.ts";
 import { ecsPasswordRotator } from "../../../src/rotators/ecs/ecs-password-rotator.ts";
 import { TargetMismatchError } from "../../../src/rotators/trust-boundary-errors.ts";

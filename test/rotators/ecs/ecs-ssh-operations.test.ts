@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { chown, lstat, mkdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ValidationError } from "../../../src/errors.ts";
+import { ValidationError } from "../../../src/cloud-api/errors.ts";
 import { parseAccountName } from "../../../src/rotators/ecs/ecs-account-name.ts";
 import { withKey, withoutRotationKeys } from "../../../src/rotators/ecs/ecs-authorized-keys.ts";
 import { generateSshKeyPair } from "../../../src/rotators/ecs/ecs-key-pair.ts";

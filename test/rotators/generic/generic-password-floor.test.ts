@@ -8,8 +8,8 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PolicyError } from "../../../src/cloud-api/errors.ts";
 import { DEFAULT_DEPLOY_POLICY, type DeployPolicy } from "../../../src/config/deploy-policy.ts";
-import { PolicyError } from "../../../src/errors.ts";
 import {
   FLOOR_BITS_PER_CHARACTER,
   flooredPasswordRequest,

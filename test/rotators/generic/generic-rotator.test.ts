@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PolicyError } from "../../../src/errors.ts";
+import { PolicyError } from "../../../src/cloud-api/errors.ts";
 import { DEFAULT_EXCLUDED_CHARACTERS } from "../../../src/rotators/generic/generic-config.ts";
 import { faultInjector } from "../../../src/testing/fault-injector.ts";
 import {

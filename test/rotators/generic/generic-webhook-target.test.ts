@@ -8,12 +8,12 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PolicyError } from "../../../src/cloud-api/errors.ts";
 import {
   type Allowed,
   DEFAULT_DEPLOY_POLICY,
   type DeployPolicy,
 } from "../../../src/config/deploy-policy.ts";
-import { PolicyError } from "../../../src/errors.ts";
 import { postPinned } from "../../../src/rotators/generic/webhook-request.ts";
 import { resolveWebhookAddress } from "../../../src/rotators/generic/webhook-target.ts";
 import {

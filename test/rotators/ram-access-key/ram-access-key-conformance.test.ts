@@ -5,8 +5,8 @@
  * any log line), against RAM and STS of the local cloud.
  */
 import { randomUUID } from "node:crypto";
-import { RamClient } from "../../../src/clients/ram-client.ts";
-import { StsClient } from "../../../src/clients/sts-client.ts";
+import { RamClient } from "../../../src/cloud-api/ram-client.ts";
+import { StsClient } from "../../../src/cloud-api/sts-client.ts";
 import type { RunningLocalCloud } from "../../../src/local-cloud/embedded.ts";
 import { createRamAccessKeyRotator } from "../../../src/rotators/ram-access-key/ram-access-key-rotator.ts";
 import { testRotator } from "../../../src/testing/test-rotator.ts";

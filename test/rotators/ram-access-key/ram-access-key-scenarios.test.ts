@@ -8,13 +8,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AccessKeyCredentials } from "../../../src/clients/credentials.ts";
-import { RamClient } from "../../../src/clients/ram-client.ts";
-import { StsClient } from "../../../src/clients/sts-client.ts";
+import type { AccessKeyCredentials } from "../../../src/cloud-api/credentials.ts";
+import { ApiError } from "../../../src/cloud-api/errors.ts";
+import { RamClient } from "../../../src/cloud-api/ram-client.ts";
+import { StsClient } from "../../../src/cloud-api/sts-client.ts";
 import { RotationBlockedError } from "../../../src/engine/engine-errors.ts";
 import { createJsonLogger } from "../../../src/engine/json-logger.ts";
 import { RotationEngine } from "../../../src/engine/rotation-engine.ts";
-import { ApiError } from "../../../src/errors.ts";
 import {
   AccessKeySlotsBusyError,
   AccessKeyTargetError,

@@ -3,8 +3,8 @@
  * and a KMS secret holding that key, tagged for the ram-access-key rotator.
  */
 import { randomUUID } from "node:crypto";
-import type { KmsClient } from "../../../src/clients/kms-client.ts";
-import type { RamClient } from "../../../src/clients/ram-client.ts";
+import type { KmsClient } from "../../../src/cloud-api/kms-client.ts";
+import type { RamClient } from "../../../src/cloud-api/ram-client.ts";
 import type { RamAccessKeyValue } from "../../../src/rotators/ram-access-key/ram-access-key-value.ts";
 
 export interface RamUserSecretOptions {

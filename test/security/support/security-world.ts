@@ -16,7 +16,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { REPO_ROOT } from "../../../src/build/bundle-functions.ts";
 import { FcClient } from "../../../src/clients/fc-client.ts";
-import { KmsClient, type VersionSummary } from "../../../src/clients/kms-client.ts";
+import { KmsClient, type VersionSummary } from "../../../src/cloud-api/kms-client.ts";
 import { type RunningLocalCloud, startLocalCloud } from "../../../src/local-cloud/embedded.ts";
 import { functionModule } from "../../../src/local-cloud/fc/local-function.ts";
 import {

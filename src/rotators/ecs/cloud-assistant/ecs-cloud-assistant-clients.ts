@@ -5,7 +5,7 @@
  * the function role's keys from context.credentials; elsewhere the
  * standard credential chain), see src/handler/invocation-credentials.ts.
  */
-import { EcsClient } from "../../../clients/ecs-client.ts";
+import { EcsClient } from "@rotor/cloud-api";
 import { invocationCredentials } from "../../../handler/invocation-credentials.ts";
 
 export interface EcsCloudAssistantClients {

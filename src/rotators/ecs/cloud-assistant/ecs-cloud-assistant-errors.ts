@@ -5,7 +5,7 @@
  * step's time ran out. Messages name the instance and the invocation, never
  * a value.
  */
-import { RotorError } from "../../../errors.ts";
+import { RotorError } from "@rotor/cloud-api";
 
 /** Cloud Assistant could not run the command to its end (timeout, agent down, file not delivered). */
 export class EcsCloudAssistantError extends RotorError {

@@ -4,7 +4,7 @@
  * not asked about every 100 ms), and give up at the step's deadline rather
  * than let the function be killed mid-wait.
  */
-import { FINAL_INVOCATION_STATUSES } from "../../../clients/ecs-client.ts";
+import { FINAL_INVOCATION_STATUSES } from "@rotor/cloud-api";
 import { EcsCloudAssistantDeadlineError } from "./ecs-cloud-assistant-errors.ts";
 
 export interface PollClock {

@@ -21,7 +21,7 @@
  * 0600 root-owned file in /run, which a reboot clears.
  */
 import { randomBytes } from "node:crypto";
-import type { EcsClient } from "../../../clients/ecs-client.ts";
+import type { EcsClient } from "@rotor/cloud-api";
 import type { CommandResult, SshSession } from "../ecs-ssh-session.ts";
 import { EcsCloudAssistantError } from "./ecs-cloud-assistant-errors.ts";
 import { type PollClock, pollUntilFinished } from "./ecs-cloud-assistant-poll.ts";

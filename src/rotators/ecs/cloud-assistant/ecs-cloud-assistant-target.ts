@@ -5,8 +5,9 @@
  * any instance the function's role may reach, so only instances the
  * deployment lists (ROTOR_ECS_INSTANCES) get a session at all.
  */
+
+import { PolicyError, ValidationError } from "@rotor/cloud-api";
 import { allowsExactly, describeAllowed } from "../../../config/deploy-policy.ts";
-import { PolicyError, ValidationError } from "../../../errors.ts";
 import type { RotatorContext } from "../../contract.ts";
 import type { SshSession } from "../ecs-ssh-session.ts";
 import type { EcsCloudAssistantClients } from "./ecs-cloud-assistant-clients.ts";

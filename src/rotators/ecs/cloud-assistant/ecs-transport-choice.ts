@@ -5,7 +5,7 @@
  * naming both is refused rather than guessed at, and a rotation never
  * switches transport between its current and pending values.
  */
-import { ValidationError } from "../../../errors.ts";
+import { ValidationError } from "@rotor/cloud-api";
 import type { Rotator, SecretValueCodec } from "../../contract.ts";
 
 const CLOUD_ASSISTANT_FIELDS = ["InstanceId", "RegionId"] as const;

@@ -3,7 +3,7 @@
  * the shared ROTOR_ENDPOINT, then the product's public endpoint.
  */
 import { describe, expect, it } from "vitest";
-import { PRODUCT_API_VERSIONS, resolveEndpoint } from "../../src/clients/endpoints.ts";
+import { PRODUCT_API_VERSIONS, resolveEndpoint } from "../../src/cloud-api/endpoints.ts";
 
 describe("product endpoints", () => {
   it("sends Redis/Tair (R-kvstore) calls to its own variable, the shared one, or its public endpoint", () => {

@@ -33,7 +33,7 @@
  * Endpoint: ROTOR_ENDPOINT_EVENTBRIDGE, else ROTOR_ENDPOINT, else the
  * control plane's public endpoint (endpoints.ts).
  */
-import { ApiError, ValidationError } from "../errors.ts";
+import { ApiError, ValidationError } from "./errors.ts";
 import { type CallerOptions, OpenApiCaller } from "./openapi-caller.ts";
 import { optionalStr, str, type WireObject } from "./response-fields.ts";
 

@@ -2,7 +2,7 @@
  * Every environment variable Rotor reads goes through here, so the full list
  * is in one place and a missing value fails with the variable's name.
  */
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "./errors.ts";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 

@@ -9,11 +9,11 @@
  */
 import * as openapiModule from "@alicloud/openapi-client";
 import * as teaUtilModule from "@alicloud/tea-util";
-import type { Env } from "../config/env.ts";
-import { ApiError, NetworkError } from "../errors.ts";
 import { commonJsDefault } from "./commonjs-default.ts";
 import { type AccessKeyCredentials, credentialClient } from "./credentials.ts";
 import { PRODUCT_API_VERSIONS, type Product, resolveEndpoint } from "./endpoints.ts";
+import type { Env } from "./env.ts";
+import { ApiError, NetworkError } from "./errors.ts";
 
 /** Codes worth another attempt: the server said "not now", not "no". */
 export const RETRYABLE_CODES: ReadonlySet<string> = new Set([

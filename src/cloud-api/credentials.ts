@@ -5,8 +5,8 @@
  * role, …) decides, exactly as in every official SDK.
  */
 import * as credentialsModule from "@alicloud/credentials";
-import { type Env, readEnv } from "../config/env.ts";
 import { commonJsDefault } from "./commonjs-default.ts";
+import { type Env, readEnv } from "./env.ts";
 
 export interface AccessKeyCredentials {
   accessKeyId: string;

@@ -5,8 +5,8 @@
  * public endpoint for the region.
  */
 
-import { type Env, readEnv } from "../config/env.ts";
-import { ConfigError } from "../errors.ts";
+import { type Env, readEnv } from "./env.ts";
+import { ConfigError } from "./errors.ts";
 
 export type Product = "kms" | "ram" | "sts" | "rds" | "ecs" | "kvstore" | "polardb" | "eventbridge";
 
