@@ -1,6 +1,9 @@
 /**
- * `rotor/client`: read rotated secrets in an application, and database pools
- * that keep working while their secret rotates. See docs/client.md.
+ * `@rotor/client`: read rotated secrets in an application. The database
+ * pools that keep working while their secret rotates are entry points of
+ * their own, `@rotor/client/mysql` and `@rotor/client/pg`, so that reading
+ * a secret loads neither driver (both are optional peer dependencies).
+ * See docs/client.md.
  */
 
 export { ApiError, ConfigError, NetworkError, RotorError, ValidationError } from "@rotor/cloud-api";
@@ -8,8 +11,6 @@ export type { DatabaseEngine, DatabaseLogin, DatabaseTls } from "./database-logi
 export { DATABASE_SECRET_SHAPE, readDatabaseLogin } from "./database-login.ts";
 export { DEFAULT_PENDING_STAGE } from "./database-login-source.ts";
 export type { SecretPoolOptions } from "./database-pool-options.ts";
-export { createMysqlPool, MYSQL_LOGIN_REFUSED, type MysqlPoolOptions } from "./mysql-pool.ts";
-export { createPgPool, PG_LOGIN_REFUSED, type PgPoolOptions } from "./pg-pool.ts";
 export { type SecretDataType, SecretVersion } from "./secret-version.ts";
 export { ACS_CURRENT, type SecretSelector, SecretsClient } from "./secrets-client.ts";
 export {

@@ -1,32 +1,60 @@
 /**
- * `rotor/client` must stay small and importable on its own: an application
+ * `@rotor/client` must stay small and importable on its own: an application
  * that reads secrets loads none of the rotators, the rotation engine or the
- * local cloud. esbuild resolves the real import graph of the entry file.
+ * local cloud, and reading a secret loads no database driver (the pools are
+ * entry points of their own, `@rotor/client/mysql` and `@rotor/client/pg`).
+ * esbuild resolves the real import graph of each entry file, leaving every
+ * package (the client's own dependencies included) outside.
  */
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 
-describe("rotor/client import graph", () => {
-  it("reaches no rotator, engine, scheduler or local-cloud file", async () => {
+/** The files an entry reaches inside the repository, and the packages it imports. */
+async function importGraph(entry: string): Promise<{ sources: string[]; packages: string[] }> {
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    metafile: true,
+    platform: "node",
+    format: "esm",
+    packages: "external",
+    logLevel: "silent",
+  });
+  const inputs = result.metafile.inputs;
+  const packages = new Set<string>();
+  for (const input of Object.values(inputs)) {
+    for (const imported of input.imports) {
+      if (imported.external && !imported.path.startsWith("node:")) packages.add(imported.path);
+    }
+  }
+  return { sources: Object.keys(inputs), packages: [...packages].sort() };
+}
+
+const outsideTheClient = (sources: string[]) =>
+  sources.filter((path) => !path.startsWith("src/client/"));
+
+describe("@rotor/client import graph", () => {
+  it("reaches no rotator, engine, scheduler or local-cloud file, and no driver, from its root", async () => {
     // Act
-    const result = await build({
-      entryPoints: ["src/client/index.ts"],
-      bundle: true,
-      write: false,
-      metafile: true,
-      platform: "node",
-      format: "esm",
-      packages: "external",
-      logLevel: "silent",
-    });
-    const sources = Object.keys(result.metafile.inputs);
+    const { sources, packages } = await importGraph("src/client/index.ts");
 
     // Assess
     expect(sources).toContain("src/client/secrets-client.ts");
-    expect(sources).toContain("src/client/pg-pool.ts");
-    const forbidden = sources.filter((path) =>
-      /^src\/(rotators|engine|scheduler|local-cloud|cli)\//.test(path),
-    );
-    expect(forbidden).toEqual([]);
+    expect(outsideTheClient(sources)).toEqual([]);
+    expect(packages).toEqual(["@rotor/cloud-api"]);
+  });
+
+  it.each([
+    ["src/client/mysql-pool.ts", ["@rotor/cloud-api", "mysql2"]],
+    ["src/client/pg-pool.ts", ["@rotor/cloud-api", "pg"]],
+  ])("loads only its own driver from the pool entry %s", async (entry, expected) => {
+    // Act
+    const { sources, packages } = await importGraph(entry);
+
+    // Assess
+    expect(sources).toContain(entry);
+    expect(outsideTheClient(sources)).toEqual([]);
+    expect(packages).toEqual(expected);
   });
 });

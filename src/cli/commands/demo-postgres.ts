@@ -7,10 +7,10 @@
  * felt at once; the count of failed logins is the point of the act.
  */
 import { randomBytes } from "node:crypto";
+import { SecretsClient } from "@rotor/client";
+import { createPgPool } from "@rotor/client/pg";
 import type { KmsClient } from "@rotor/cloud-api";
 import pg from "pg";
-import { createPgPool } from "../../client/pg-pool.ts";
-import { SecretsClient } from "../../client/secrets-client.ts";
 import type { RunningLocalCloud } from "../../local-cloud/server.ts";
 import { startPostgres } from "../../testing/embedded-postgres-server.ts";
 import type { CliIo } from "../command.ts";
