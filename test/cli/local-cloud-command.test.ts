@@ -21,8 +21,8 @@ import { FcClient } from "../../src/clients/fc-client.ts";
 import { KmsClient } from "../../src/cloud-api/kms-client.ts";
 import { RamClient } from "../../src/cloud-api/ram-client.ts";
 import { RdsClient } from "../../src/cloud-api/rds-client.ts";
+import { mariaDbBacking, type RdsBackingServer } from "../local-cloud/rds/rds-backing-servers.ts";
 import { type CliCloud, readAccount, startCliCloud } from "../local-cloud/support/cli-cloud.ts";
-import { mariaDbBacking, type RdsBackingServer } from "../local-cloud-rds/rds-backing-servers.ts";
 import { type RunningMariaDb, skipUnlessMariaDb, startMariaDb } from "../support/mariadb.ts";
 import {
   type NotificationReceiver,

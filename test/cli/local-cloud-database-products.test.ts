@@ -11,8 +11,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KvstoreClient } from "../../src/cloud-api/kvstore-client.ts";
 import { PolarDbClient } from "../../src/cloud-api/polardb-client.ts";
+import { mariaDbBacking, type RdsBackingServer } from "../local-cloud/rds/rds-backing-servers.ts";
 import { type CliCloud, readAccount, startCliCloud } from "../local-cloud/support/cli-cloud.ts";
-import { mariaDbBacking, type RdsBackingServer } from "../local-cloud-rds/rds-backing-servers.ts";
 import { type RunningMariaDb, skipUnlessMariaDb, startMariaDb } from "../support/mariadb.ts";
 import { type RunningRedis, skipUnlessRedis, startRedis } from "../support/redis.ts";
 

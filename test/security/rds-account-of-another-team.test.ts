@@ -15,7 +15,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RdsClient } from "../../src/cloud-api/rds-client.ts";
 import { invokeForOutcome } from "../deploy/support/invoke-for-outcome.ts";
-import { mariaDbBacking, type RdsBackingServer } from "../local-cloud-rds/rds-backing-servers.ts";
+import { mariaDbBacking, type RdsBackingServer } from "../local-cloud/rds/rds-backing-servers.ts";
 import { startTestCloud, type TestCloud } from "../support/local-cloud.ts";
 import { type RunningMariaDb, skipUnlessMariaDb, startMariaDb } from "../support/mariadb.ts";
 import {

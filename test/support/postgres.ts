@@ -1,16 +1,16 @@
 /**
  * PostgreSQL for the test suites: the server itself lives in
- * src/testing/embedded-postgres-server.ts (the demo starts it too); this
+ * src/local-cloud/embedded-postgres-server.ts (the demo starts it too); this
  * adds the suites' rule for a missing server.
  */
-import { postgresMissing } from "../../src/testing/embedded-postgres-server.ts";
+import { postgresMissing } from "../../src/local-cloud/embedded-postgres-server.ts";
 
 export {
   hydrateLibrarySymlinks,
   postgresMissing,
   type RunningPostgres,
   startPostgres,
-} from "../../src/testing/embedded-postgres-server.ts";
+} from "../../src/local-cloud/embedded-postgres-server.ts";
 
 /**
  * True when the suite should be skipped. Under CI=true a missing server is a

@@ -9,10 +9,10 @@
 import { randomBytes } from "node:crypto";
 import { SecretsClient } from "@rotor/client";
 import { createPgPool } from "@rotor/client/pg";
-import type { KmsClient } from "@rotor/cloud-api";
+import { type KmsClient, RotorError } from "@rotor/cloud-api";
+import type { RunningLocalCloud } from "@rotor/local-cloud";
+import { PostgresStartError, startPostgres } from "@rotor/local-cloud/postgres";
 import pg from "pg";
-import type { RunningLocalCloud } from "../../local-cloud/server.ts";
-import { startPostgres } from "../../testing/embedded-postgres-server.ts";
 import type { CliIo } from "../command.ts";
 
 const APP_SECRET = "demo/MyAppPostgres";
@@ -28,7 +28,12 @@ export async function postgresAct(input: {
 }): Promise<{ logins: number; failed: number }> {
   const { kms, io } = input;
   io.out("starting PostgreSQL (embedded-postgres) on 127.0.0.1…");
-  const db = await startPostgres();
+  const db = await startPostgres().catch((error: unknown) => {
+    // Reported like Rotor's own errors: one line naming the cause, no stack.
+    throw error instanceof PostgresStartError
+      ? new RotorError(error.message, { cause: error })
+      : error;
+  });
   const secrets = new SecretsClient({
     endpoint: input.cloud.endpoint,
     credentials: input.cloud.credentials,

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KmsClient } from "@rotor/cloud-api";
-import { startLocalCloud } from "../../local-cloud/embedded.ts";
+import { startLocalCloud } from "@rotor/local-cloud";
 import { type CliIo, type Command, EXIT } from "../command.ts";
 import { parseFlags } from "../parse-flags.ts";
 import { invokeFunction } from "./invoke.ts";

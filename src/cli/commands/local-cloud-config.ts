@@ -13,12 +13,14 @@
 import { readFile, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { Env } from "@rotor/cloud-api";
+import type {
+  LocalEcsInstance,
+  LocalPolarDbCluster,
+  LocalRdsInstance,
+  LocalRedisInstance,
+} from "@rotor/local-cloud";
 import { z } from "zod";
-import type { LocalEcsInstance } from "../../local-cloud/ecs/local-ecs-instance.ts";
-import { BUILT_IN_FUNCTION_NAMES } from "../../local-cloud/fc/built-in-functions.ts";
-import type { LocalRedisInstance } from "../../local-cloud/kvstore/local-redis-instance.ts";
-import type { LocalPolarDbCluster } from "../../local-cloud/polardb/local-polardb-cluster.ts";
-import type { LocalRdsInstance } from "../../local-cloud/rds/local-rds-instance.ts";
+import { BUILT_IN_FUNCTION_NAMES } from "../built-in-functions.ts";
 import { UsageError } from "../parse-flags.ts";
 import {
   dropUndefined,

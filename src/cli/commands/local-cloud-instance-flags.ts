@@ -14,10 +14,12 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Env } from "@rotor/cloud-api";
-import type { LocalEcsInstance } from "../../local-cloud/ecs/local-ecs-instance.ts";
-import type { LocalRedisInstance } from "../../local-cloud/kvstore/local-redis-instance.ts";
-import type { LocalPolarDbCluster } from "../../local-cloud/polardb/local-polardb-cluster.ts";
-import type { LocalRdsInstance } from "../../local-cloud/rds/local-rds-instance.ts";
+import type {
+  LocalEcsInstance,
+  LocalPolarDbCluster,
+  LocalRdsInstance,
+  LocalRedisInstance,
+} from "@rotor/local-cloud";
 import { UsageError } from "../parse-flags.ts";
 
 /** What an instance id may look like: RDS's `rm-…`, `pgm-…`, ECS's `i-…` and local names. */

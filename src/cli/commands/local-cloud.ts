@@ -1,8 +1,7 @@
 import { resolve } from "node:path";
 import { readEnv } from "@rotor/cloud-api";
-import { startLocalCloud } from "../../local-cloud/embedded.ts";
-import { serveBuiltInFunctions } from "../../local-cloud/fc/built-in-functions.ts";
-import { parseThrottleSpec } from "../../local-cloud/throttle.ts";
+import { parseThrottleSpec, startLocalCloud } from "@rotor/local-cloud";
+import { serveBuiltInFunctions } from "../built-in-functions.ts";
 import { type Command, EXIT } from "../command.ts";
 import { integerFlag, parseFlags, UsageError } from "../parse-flags.ts";
 import { type LocalCloudSetup, readLocalCloudSetup } from "./local-cloud-config.ts";

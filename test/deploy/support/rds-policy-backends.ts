@@ -10,7 +10,7 @@ import {
   mariaDbBacking,
   postgresBacking,
   type RdsBackingServer,
-} from "../../local-cloud-rds/rds-backing-servers.ts";
+} from "../../local-cloud/rds/rds-backing-servers.ts";
 import { startMariaDb } from "../../support/mariadb.ts";
 import { startPostgres } from "../../support/postgres.ts";
 

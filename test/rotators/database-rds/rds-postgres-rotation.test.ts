@@ -7,7 +7,7 @@
  * before every external call then a resume.
  */
 import { describe, expect, it } from "vitest";
-import { privilegesOf } from "../../local-cloud-rds/local-rds-world.ts";
+import { privilegesOf } from "../../local-cloud/rds/local-rds-world.ts";
 import { crashBefore, LATER } from "../../support/crash-before.ts";
 import { rdsRotationCases } from "./rds-rotation-cases.ts";
 import {

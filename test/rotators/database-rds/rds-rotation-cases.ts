@@ -7,7 +7,7 @@
  * next to that engine's own cases.
  */
 import { expect, it } from "vitest";
-import { type LocalRdsWorld, privilegesOf } from "../../local-cloud-rds/local-rds-world.ts";
+import { type LocalRdsWorld, privilegesOf } from "../../local-cloud/rds/local-rds-world.ts";
 import { accessKeyAllowedOnly } from "../../support/ram-user-key.ts";
 import {
   createRdsApplicationAccount,

@@ -17,16 +17,16 @@ import { createDatabaseRotator } from "../../../src/rotators/database/database-r
 import type { DatabaseSecretValue } from "../../../src/rotators/database/database-secret-value.ts";
 import { mysqlAccounts } from "../../../src/rotators/database/mysql-accounts.ts";
 import { postgresAccounts } from "../../../src/rotators/database/postgres-accounts.ts";
-import { type LocalRds, useLocalRds } from "../../local-cloud-rds/local-rds.ts";
+import { type LocalRds, useLocalRds } from "../../local-cloud/rds/local-rds.ts";
 import {
   type LocalPostgresRds,
   useLocalPostgresRds,
-} from "../../local-cloud-rds/local-rds-postgres.ts";
+} from "../../local-cloud/rds/local-rds-postgres.ts";
 import {
   type LocalRdsWorld,
   rdsAccountName,
   rdsPassword,
-} from "../../local-cloud-rds/local-rds-world.ts";
+} from "../../local-cloud/rds/local-rds-world.ts";
 import { ANY_INSTANCE } from "../../support/deploy-policies.ts";
 import { skipUnlessMariaDb } from "../../support/mariadb.ts";
 import { skipUnlessPostgres } from "../../support/postgres.ts";
