@@ -20,18 +20,18 @@ import { randomUUID } from "node:crypto";
 import mysql from "mysql2/promise";
 import pg from "pg";
 import { KmsClient } from "../src/cloud-api/kms-client.ts";
-import { createJsonLogger } from "../src/engine/json-logger.ts";
-import { RotationEngine } from "../src/engine/rotation-engine.ts";
-import { otherAccount } from "../src/rotators/database/database-alternate-account.ts";
+import { createJsonLogger } from "../src/core/engine/json-logger.ts";
+import { RotationEngine } from "../src/core/engine/rotation-engine.ts";
+import { otherAccount } from "../src/core/rotators/database/database-alternate-account.ts";
 import {
   DATABASE_PASSWORD_POLICIES,
   generateDatabasePassword,
-} from "../src/rotators/database/database-password-policy.ts";
-import type { DatabaseSecretValue } from "../src/rotators/database/database-secret-value.ts";
-import { mysqlConnectionOptions } from "../src/rotators/database/mysql-accounts.ts";
-import { mysqlRotator } from "../src/rotators/database/mysql-rotator.ts";
-import { postgresClientConfig } from "../src/rotators/database/postgres-accounts.ts";
-import { postgresRotator } from "../src/rotators/database/postgres-rotator.ts";
+} from "../src/core/rotators/database/database-password-policy.ts";
+import type { DatabaseSecretValue } from "../src/core/rotators/database/database-secret-value.ts";
+import { mysqlConnectionOptions } from "../src/core/rotators/database/mysql-accounts.ts";
+import { mysqlRotator } from "../src/core/rotators/database/mysql-rotator.ts";
+import { postgresClientConfig } from "../src/core/rotators/database/postgres-accounts.ts";
+import { postgresRotator } from "../src/core/rotators/database/postgres-rotator.ts";
 import { startMariaDb } from "../test/support/mariadb.ts";
 import { startPostgres } from "../test/support/postgres.ts";
 import type { BenchResult } from "./bench-result.ts";

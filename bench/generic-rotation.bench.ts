@@ -7,11 +7,11 @@
  */
 import { randomUUID } from "node:crypto";
 import { KmsClient } from "../src/cloud-api/kms-client.ts";
-import { createJsonLogger } from "../src/engine/json-logger.ts";
-import { RotationEngine } from "../src/engine/rotation-engine.ts";
+import { createJsonLogger } from "../src/core/engine/json-logger.ts";
+import { RotationEngine } from "../src/core/engine/rotation-engine.ts";
+import { DEFAULT_EXCLUDED_CHARACTERS } from "../src/core/rotators/generic/generic-config.ts";
+import { rotatorRegistry } from "../src/core/rotators/registry.ts";
 import { startLocalCloud } from "../src/local-cloud/embedded.ts";
-import { DEFAULT_EXCLUDED_CHARACTERS } from "../src/rotators/generic/generic-config.ts";
-import { rotatorRegistry } from "../src/rotators/registry.ts";
 import type { BenchResult } from "./bench-result.ts";
 
 const ROUNDS = 40;

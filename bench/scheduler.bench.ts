@@ -5,12 +5,13 @@
  * cost at 10,000 against the per-secret cost at 1,000 measured in the same
  * run: 1.0 means linear.
  */
-import { FcClient } from "../src/clients/fc-client.ts";
+
 import { KmsClient } from "../src/cloud-api/kms-client.ts";
+import { fanOut } from "../src/core/scheduler/fan-out.ts";
+import { FcClient } from "../src/core/scheduler/fc-client.ts";
+import { planRotations } from "../src/core/scheduler/plan.ts";
+import { mapBounded } from "../src/core/scheduler/rate-limiter.ts";
 import { startLocalCloud } from "../src/local-cloud/embedded.ts";
-import { fanOut } from "../src/scheduler/fan-out.ts";
-import { planRotations } from "../src/scheduler/plan.ts";
-import { mapBounded } from "../src/scheduler/rate-limiter.ts";
 import type { BenchResult } from "./bench-result.ts";
 
 interface ScaleRun {

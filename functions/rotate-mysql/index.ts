@@ -1,7 +1,4 @@
 // FC entry point of the MySQL/MariaDB rotator's function (runtime nodejs20, handler index.handler).
 // The function needs a network path to the database (vpcConfig) and KMS read access to the
 // master secret named in the rotated secret's value.
-import { createRotationHandler } from "../../src/handler/create-rotation-handler.ts";
-import { mysqlRotator } from "../../src/rotators/database/mysql-rotator.ts";
-
-export const handler = createRotationHandler({ rotators: [mysqlRotator] });
+export { handler } from "@rotor/core/functions/rotate-mysql";

@@ -1,7 +1,4 @@
 // FC entry point of the PostgreSQL rotator's function (runtime nodejs20, handler index.handler).
 // The function needs a network path to the database (vpcConfig) and KMS read access to the
 // master secret named in the rotated secret's value.
-import { createRotationHandler } from "../../src/handler/create-rotation-handler.ts";
-import { postgresRotator } from "../../src/rotators/database/postgres-rotator.ts";
-
-export const handler = createRotationHandler({ rotators: [postgresRotator] });
+export { handler } from "@rotor/core/functions/rotate-postgres";

@@ -3,7 +3,7 @@
  * target, and how to tell that a value works there.
  *
  * - generic: a webhook service on loopback that accepts the values it was
- *   told to set (test/rotators/generic/webhook-receiver.ts);
+ *   told to set (test/core/rotators/generic/webhook-receiver.ts);
  * - ram-access-key: a RAM user of the local cloud; a value works when STS
  *   GetCallerIdentity signed with it names that user;
  * - mysql / postgres: a real MariaDB or PostgreSQL server, dual-account
@@ -20,8 +20,8 @@ import {
   createMasterSecret,
   type TestServer,
   verifyLogin,
-} from "../../test/rotators/database/database-fixtures.ts";
-import { startWebhookReceiver } from "../../test/rotators/generic/webhook-receiver.ts";
+} from "../../test/core/rotators/database/database-fixtures.ts";
+import { startWebhookReceiver } from "../../test/core/rotators/generic/webhook-receiver.ts";
 import { startMariaDb } from "../../test/support/mariadb.ts";
 import { startPostgres } from "../../test/support/postgres.ts";
 import type { CloudAddress } from "./campaign-rotators.ts";

@@ -11,9 +11,9 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { KmsClient } from "../../src/cloud-api/kms-client.ts";
-import { RotationInProgressError } from "../../src/engine/engine-errors.ts";
-import { createJsonLogger } from "../../src/engine/json-logger.ts";
-import { RotationEngine, type RotationResult } from "../../src/engine/rotation-engine.ts";
+import { RotationInProgressError } from "../../src/core/engine/engine-errors.ts";
+import { createJsonLogger } from "../../src/core/engine/json-logger.ts";
+import { RotationEngine, type RotationResult } from "../../src/core/engine/rotation-engine.ts";
 import { campaignPolicy, campaignRotators } from "./campaign-rotators.ts";
 import type { CampaignTarget } from "./campaign-targets.ts";
 import type { CloudProcess } from "./cloud-process.ts";

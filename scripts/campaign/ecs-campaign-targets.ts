@@ -21,9 +21,9 @@ import { randomBytes } from "node:crypto";
 import { chown, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { KmsClient } from "../../src/cloud-api/kms-client.ts";
-import { rotationKeyComment } from "../../src/rotators/ecs/ecs-authorized-keys.ts";
-import { generateSshKeyPair } from "../../src/rotators/ecs/ecs-key-pair.ts";
-import { canLogIn } from "../../src/rotators/ecs/ecs-ssh-session.ts";
+import { rotationKeyComment } from "../../src/core/rotators/ecs/ecs-authorized-keys.ts";
+import { generateSshKeyPair } from "../../src/core/rotators/ecs/ecs-key-pair.ts";
+import { canLogIn } from "../../src/core/rotators/ecs/ecs-ssh-session.ts";
 import type { TestUser } from "../../test/support/sshd.ts";
 import type { CampaignSshd } from "./campaign-sshd.ts";
 

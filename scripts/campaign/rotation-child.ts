@@ -7,8 +7,8 @@
  *
  * Usage: node rotation-child.js '<json: endpoint, credentials, secretName>'
  */
-import { createJsonLogger } from "../../src/engine/json-logger.ts";
-import { RotationEngine } from "../../src/engine/rotation-engine.ts";
+import { createJsonLogger } from "../../src/core/engine/json-logger.ts";
+import { RotationEngine } from "../../src/core/engine/rotation-engine.ts";
 import { type CloudAddress, campaignPolicy, campaignRotators } from "./campaign-rotators.ts";
 
 export interface RotationChildInput extends CloudAddress {

@@ -29,7 +29,7 @@ import { pathToFileURL } from "node:url";
 import { ApiError, RamClient } from "@rotor/cloud-api";
 import type { RunningLocalCloud } from "@rotor/local-cloud";
 import { functionModule, type LocalFunction } from "@rotor/local-cloud";
-import { renderRolePolicy } from "../config/role-policy-template.ts";
+import { renderRolePolicy } from "./role-policy-template.ts";
 
 /** The repository's root, where functions/ and templates/ are. */
 const REPOSITORY = resolve(import.meta.dirname, "../..");

@@ -6,7 +6,7 @@
  * which may quote a target, is printed as one line.
  */
 import { RotorError } from "@rotor/cloud-api";
-import { scrubUntrustedText } from "../text/untrusted-text.ts";
+import { scrubUntrustedText } from "@rotor/core";
 import { type CliIo, EXIT } from "./command.ts";
 import { COMMANDS } from "./commands/index.ts";
 import { UsageError } from "./parse-flags.ts";

@@ -4,10 +4,10 @@
  * messages, a function's log lines), and a terminal acts on what it is
  * sent: an escape sequence can clear the screen, retitle the window or
  * plant a link, a bidi control can make a line read backwards. Each line is
- * scrubbed (src/text/untrusted-text.ts); the line breaks the command itself
+ * scrubbed (src/core/contract/untrusted-text.ts); the line breaks the command itself
  * wrote (help text, pretty-printed JSON) stay.
  */
-import { scrubUntrustedText } from "../text/untrusted-text.ts";
+import { scrubUntrustedText } from "@rotor/core";
 import type { CliIo } from "./command.ts";
 
 export function terminalSafeIo(io: CliIo): CliIo {

@@ -20,7 +20,7 @@ export class ConfigError extends RotorError {
 
 /**
  * What a secret's value or tags ask for lies outside what the function's
- * deployment allows (src/config/deploy-policy.ts): refused before anything
+ * deployment allows (src/core/contract/deploy-policy.ts): refused before anything
  * is read from or sent to the target.
  */
 export class PolicyError extends RotorError {

@@ -4,7 +4,7 @@
  * on, throws as if the process had died there: that call and every later
  * one never happen.
  */
-import type { BeforeExternalCall, ExternalCall } from "../rotators/contract.ts";
+import type { BeforeExternalCall, ExternalCall } from "@rotor/core";
 
 export class InjectedCrash extends Error {
   override name = "InjectedCrash";

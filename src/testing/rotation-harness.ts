@@ -6,12 +6,10 @@
  */
 import { randomUUID } from "node:crypto";
 import { KmsClient, type VersionSummary } from "@rotor/cloud-api";
+import type { AnyRotator, BeforeExternalCall, DeployPolicy } from "@rotor/core";
+import { createJsonLogger, type EngineOptions, RotationEngine } from "@rotor/core/engine";
+import { rotatorRegistry } from "@rotor/core/rotators";
 import { type RunningLocalCloud, startLocalCloud } from "@rotor/local-cloud";
-import type { DeployPolicy } from "../config/deploy-policy.ts";
-import { createJsonLogger } from "../engine/json-logger.ts";
-import { type EngineOptions, RotationEngine } from "../engine/rotation-engine.ts";
-import type { AnyRotator, BeforeExternalCall } from "../rotators/contract.ts";
-import { rotatorRegistry } from "../rotators/registry.ts";
 
 export interface EngineOverrides {
   beforeExternalCall?: BeforeExternalCall | undefined;

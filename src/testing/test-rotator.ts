@@ -21,11 +21,11 @@
  */
 
 import { ValidationError } from "@rotor/cloud-api";
+import type { DeployPolicy } from "@rotor/core";
+import { type AnyRotator, STEPS } from "@rotor/core";
+import type { RotationResult } from "@rotor/core/engine";
+import { RotationBlockedError, RotationInProgressError } from "@rotor/core/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DeployPolicy } from "../config/deploy-policy.ts";
-import { RotationBlockedError, RotationInProgressError } from "../engine/engine-errors.ts";
-import type { RotationResult } from "../engine/rotation-engine.ts";
-import { type AnyRotator, STEPS } from "../rotators/contract.ts";
 import { faultInjector, InjectedCrash } from "./fault-injector.ts";
 import { type RotationHarness, startRotationHarness } from "./rotation-harness.ts";
 

@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { REPO_ROOT } from "../../src/build/bundle-functions.ts";
 import { BUILT_IN_FUNCTIONS, serveBuiltInFunctions } from "../../src/cli/built-in-functions.ts";
-import { FcClient } from "../../src/clients/fc-client.ts";
 import { RamClient } from "../../src/cloud-api/ram-client.ts";
+import { FcClient } from "../../src/core/scheduler/fc-client.ts";
 import { startTestCloud, type TestCloud, uniqueName } from "../support/local-cloud.ts";
 
 interface SYamlProps {

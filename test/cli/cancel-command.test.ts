@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.ts";
 import { KmsClient } from "../../src/cloud-api/kms-client.ts";
-import { cancelRotation } from "../../src/engine/cancel-rotation.ts";
-import { pendingVersionId } from "../../src/engine/rotation-lock.ts";
+import { cancelRotation } from "../../src/core/engine/cancel-rotation.ts";
+import { pendingVersionId } from "../../src/core/engine/rotation-lock.ts";
 import { startLocalCloud } from "../../src/local-cloud/embedded.ts";
 import type { RunningLocalCloud } from "../../src/local-cloud/server.ts";
 

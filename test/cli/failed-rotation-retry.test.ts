@@ -13,7 +13,7 @@ import { type RunningLocalCloud, startLocalCloud } from "../../src/local-cloud/e
 import {
   startWebhookReceiver,
   type WebhookReceiver,
-} from "../rotators/generic/webhook-receiver.ts";
+} from "../core/rotators/generic/webhook-receiver.ts";
 
 describe("rotor rotate after a failed rotation", () => {
   let cloud: RunningLocalCloud;

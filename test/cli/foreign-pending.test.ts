@@ -12,7 +12,7 @@ import { main } from "../../src/cli/main.ts";
 import { KmsClient } from "../../src/cloud-api/kms-client.ts";
 import { RamClient } from "../../src/cloud-api/ram-client.ts";
 import { type RunningLocalCloud, startLocalCloud } from "../../src/local-cloud/embedded.ts";
-import { createRamUserSecret } from "../rotators/ram-access-key/ram-user-secret.ts";
+import { createRamUserSecret } from "../core/rotators/ram-access-key/ram-user-secret.ts";
 
 const HOUR_MS = 60 * 60 * 1000;
 

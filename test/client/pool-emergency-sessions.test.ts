@@ -14,11 +14,11 @@ import {
   createMasterSecret,
   type TestServer,
   uniqueSuffix,
-} from "../rotators/database/database-fixtures.ts";
+} from "../core/rotators/database/database-fixtures.ts";
 import {
   type DatabaseRotationSetup,
   startDatabaseRotationSetup,
-} from "../rotators/database/database-rotation-setup.ts";
+} from "../core/rotators/database/database-rotation-setup.ts";
 import { type RunningMariaDb, skipUnlessMariaDb, startMariaDb } from "../support/mariadb.ts";
 import { type RunningPostgres, skipUnlessPostgres, startPostgres } from "../support/postgres.ts";
 import { AppRequestError, type PoolAppProcess, startPoolApp } from "./support/pool-app-process.ts";

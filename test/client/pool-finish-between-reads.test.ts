@@ -12,11 +12,11 @@ import { DEFAULT_PENDING_STAGE } from "../../src/client/database-login-source.ts
 import {
   createApplicationAccount,
   type TestServer,
-} from "../rotators/database/database-fixtures.ts";
+} from "../core/rotators/database/database-fixtures.ts";
 import {
   type DatabaseRotationSetup,
   startDatabaseRotationSetup,
-} from "../rotators/database/database-rotation-setup.ts";
+} from "../core/rotators/database/database-rotation-setup.ts";
 import { type RunningMariaDb, skipUnlessMariaDb, startMariaDb } from "../support/mariadb.ts";
 import { type RunningPostgres, skipUnlessPostgres, startPostgres } from "../support/postgres.ts";
 import { probePool } from "./support/engine-pools.ts";

@@ -51,7 +51,7 @@ describe("function init", () => {
     // Act
     const loaded = await driversLoadedBy(
       "rotate-ecs-ssh-key",
-      `const { loadSsh2 } = await import(${JSON.stringify(join(REPO_ROOT, "src/rotators/ecs/ssh2-driver.ts"))});
+      `const { loadSsh2 } = await import(${JSON.stringify(join(REPO_ROOT, "src/core/rotators/ecs/ssh2-driver.ts"))});
 await loadSsh2();`,
     );
     // Assess

@@ -11,14 +11,14 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FcClient } from "../../src/clients/fc-client.ts";
 import { KmsClient } from "../../src/cloud-api/kms-client.ts";
+import { FcClient } from "../../src/core/scheduler/fc-client.ts";
 import { type RunningLocalCloud, startLocalCloud } from "../../src/local-cloud/embedded.ts";
 import { functionModule } from "../../src/local-cloud/fc/local-function.ts";
 import {
   startWebhookReceiver,
   type WebhookReceiver,
-} from "../rotators/generic/webhook-receiver.ts";
+} from "../core/rotators/generic/webhook-receiver.ts";
 
 describe("a failing rotation under FC's async retries and onFailure", () => {
   let cloud: RunningLocalCloud;

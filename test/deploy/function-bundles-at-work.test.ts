@@ -14,16 +14,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleFunctions, type FunctionBundle } from "../../src/build/bundle-functions.ts";
 import { RamClient } from "../../src/cloud-api/ram-client.ts";
 import { StsClient } from "../../src/cloud-api/sts-client.ts";
-import { generateSshKeyPair } from "../../src/rotators/ecs/ecs-key-pair.ts";
+import { generateSshKeyPair } from "../../src/core/rotators/ecs/ecs-key-pair.ts";
 import {
   canLogin,
   createApplicationAccount,
   createMasterSecret,
   type TestServer,
   uniqueSuffix,
-} from "../rotators/database/database-fixtures.ts";
-import { installKey } from "../rotators/ecs/ecs-rotation-setup.ts";
-import { createRamUserSecret } from "../rotators/ram-access-key/ram-user-secret.ts";
+} from "../core/rotators/database/database-fixtures.ts";
+import { installKey } from "../core/rotators/ecs/ecs-rotation-setup.ts";
+import { createRamUserSecret } from "../core/rotators/ram-access-key/ram-user-secret.ts";
 import { startTestCloud, type TestCloud, uniqueName } from "../support/local-cloud.ts";
 import { type RunningPostgres, skipUnlessPostgres, startPostgres } from "../support/postgres.ts";
 import { type SshdServer, sshdSkipReason, startSshd } from "../support/sshd.ts";

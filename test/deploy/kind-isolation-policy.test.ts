@@ -11,11 +11,11 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FcClient } from "../../src/clients/fc-client.ts";
 import type { AccessKeyCredentials } from "../../src/cloud-api/credentials.ts";
 import { KmsClient } from "../../src/cloud-api/kms-client.ts";
 import { RamClient } from "../../src/cloud-api/ram-client.ts";
 import { StsClient } from "../../src/cloud-api/sts-client.ts";
+import { FcClient } from "../../src/core/scheduler/fc-client.ts";
 import { startTestCloud, type TestCloud } from "../support/local-cloud.ts";
 import { type PolicyDocument, renderedPolicy, templateJson } from "./support/policy-proof.ts";
 

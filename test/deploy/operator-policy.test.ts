@@ -9,9 +9,9 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.ts";
-import { FcClient } from "../../src/clients/fc-client.ts";
 import { RamClient } from "../../src/cloud-api/ram-client.ts";
 import { StsClient } from "../../src/cloud-api/sts-client.ts";
+import { FcClient } from "../../src/core/scheduler/fc-client.ts";
 import { startTestCloud, type TestCloud } from "../support/local-cloud.ts";
 import {
   actionsOf,

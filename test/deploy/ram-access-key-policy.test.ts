@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KmsClient } from "../../src/cloud-api/kms-client.ts";
 import { RamClient } from "../../src/cloud-api/ram-client.ts";
 import { type RunningLocalCloud, startLocalCloud } from "../../src/local-cloud/embedded.ts";
-import { createRamUserSecret } from "../rotators/ram-access-key/ram-user-secret.ts";
+import { createRamUserSecret } from "../core/rotators/ram-access-key/ram-user-secret.ts";
 import { invokeForOutcome } from "./support/invoke-for-outcome.ts";
 import {
   actionsOf,

@@ -16,7 +16,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RdsClient } from "../../src/cloud-api/rds-client.ts";
-import type { DatabaseSecretValue } from "../../src/rotators/database/database-secret-value.ts";
+import type { DatabaseSecretValue } from "../../src/core/rotators/database/database-secret-value.ts";
 import { startTestCloud, type TestCloud } from "../support/local-cloud.ts";
 import { skipUnlessMariaDb } from "../support/mariadb.ts";
 import { skipUnlessPostgres } from "../support/postgres.ts";

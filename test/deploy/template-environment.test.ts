@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { REPO_ROOT } from "../../src/build/bundle-functions.ts";
-import { deployPolicyFromEnv } from "../../src/config/deploy-policy.ts";
+import { deployPolicyFromEnv } from "../../src/core/contract/deploy-policy.ts";
 import { actionsOf, type PolicyDocument, templateJson } from "./support/policy-proof.ts";
 
 interface SYaml {

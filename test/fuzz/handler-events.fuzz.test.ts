@@ -9,8 +9,8 @@ import { randomUUID } from "node:crypto";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KmsClient } from "../../src/cloud-api/kms-client.ts";
-import { createRotationHandler } from "../../src/handler/create-rotation-handler.ts";
-import type { FcContext } from "../../src/handler/fc-context.ts";
+import { createRotationHandler } from "../../src/core/functions/create-rotation-handler.ts";
+import type { FcContext } from "../../src/core/functions/fc-context.ts";
 import { type RunningLocalCloud, startLocalCloud } from "../../src/local-cloud/embedded.ts";
 
 const HANG_LIMIT_MS = 30_000;

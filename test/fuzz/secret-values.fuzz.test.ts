@@ -7,8 +7,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../src/cloud-api/errors.ts";
-import type { AnyRotator } from "../../src/rotators/contract.ts";
-import { BUILT_IN_ROTATORS } from "../../src/rotators/registry.ts";
+import type { AnyRotator } from "../../src/core/contract/rotator-contract.ts";
+import { BUILT_IN_ROTATORS } from "../../src/core/rotators/registry.ts";
 
 const rotators: AnyRotator[] = Object.values(BUILT_IN_ROTATORS);
 

@@ -6,10 +6,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../src/cloud-api/errors.ts";
-import { engineConfigFromTags, rotorTags } from "../../src/engine/engine-config.ts";
-import type { AnyRotator } from "../../src/rotators/contract.ts";
-import { BUILT_IN_ROTATORS } from "../../src/rotators/registry.ts";
-import { isPolicyProblem, readRotationPolicy } from "../../src/scheduler/rotation-policy.ts";
+import type { AnyRotator } from "../../src/core/contract/rotator-contract.ts";
+import { engineConfigFromTags, rotorTags } from "../../src/core/engine/engine-config.ts";
+import { BUILT_IN_ROTATORS } from "../../src/core/rotators/registry.ts";
+import { isPolicyProblem, readRotationPolicy } from "../../src/core/scheduler/rotation-policy.ts";
 
 const KNOWN_TAGS = [
   "rotor:enabled",

@@ -16,7 +16,7 @@ import {
   checkRotated,
   listVersions,
 } from "../../scripts/campaign/secret-invariants.ts";
-import { generateSshKeyPair } from "../../src/rotators/ecs/ecs-key-pair.ts";
+import { generateSshKeyPair } from "../../src/core/rotators/ecs/ecs-key-pair.ts";
 import { uniqueName, useLocalCloud } from "../support/local-cloud.ts";
 import { skipUnlessMariaDb } from "../support/mariadb.ts";
 import { sshdSkipReason } from "../support/sshd.ts";

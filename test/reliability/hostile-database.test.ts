@@ -8,17 +8,17 @@
 import { randomBytes } from "node:crypto";
 import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DatabaseSecretValue } from "../../src/rotators/database/database-secret-value.ts";
+import type { DatabaseSecretValue } from "../../src/core/rotators/database/database-secret-value.ts";
 import {
   canLogin,
   createApplicationAccount,
   createMasterSecret,
   type TestServer,
-} from "../rotators/database/database-fixtures.ts";
+} from "../core/rotators/database/database-fixtures.ts";
 import {
   type DatabaseRotationSetup,
   startDatabaseRotationSetup,
-} from "../rotators/database/database-rotation-setup.ts";
+} from "../core/rotators/database/database-rotation-setup.ts";
 import { type RunningMariaDb, skipUnlessMariaDb, startMariaDb } from "../support/mariadb.ts";
 import { type FaultProxy, startFaultProxy } from "./fault-proxy.ts";
 

@@ -8,10 +8,10 @@
 import { chown, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateSshKeyPair } from "../../src/rotators/ecs/ecs-key-pair.ts";
-import { ecsPasswordRotator } from "../../src/rotators/ecs/ecs-password-rotator.ts";
-import { ecsSshKeyRotator } from "../../src/rotators/ecs/ecs-ssh-key-rotator.ts";
-import { useEcsRotationWorld } from "../rotators/ecs/ecs-rotation-setup.ts";
+import { generateSshKeyPair } from "../../src/core/rotators/ecs/ecs-key-pair.ts";
+import { ecsPasswordRotator } from "../../src/core/rotators/ecs/ecs-password-rotator.ts";
+import { ecsSshKeyRotator } from "../../src/core/rotators/ecs/ecs-ssh-key-rotator.ts";
+import { useEcsRotationWorld } from "../core/rotators/ecs/ecs-rotation-setup.ts";
 import { sshdSkipReason } from "../support/sshd.ts";
 import { type FaultProxy, startFaultProxy } from "./fault-proxy.ts";
 

@@ -6,9 +6,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createJsonLogger } from "../../src/engine/json-logger.ts";
-import { RotationEngine } from "../../src/engine/rotation-engine.ts";
-import { rotatorRegistry } from "../../src/rotators/registry.ts";
+import { createJsonLogger } from "../../src/core/engine/json-logger.ts";
+import { RotationEngine } from "../../src/core/engine/rotation-engine.ts";
+import { rotatorRegistry } from "../../src/core/rotators/registry.ts";
 import { type RotationHarness, startRotationHarness } from "../../src/testing/rotation-harness.ts";
 
 const METACHARACTERS = `'"\\;$(rm -rf /)\`id\`|&<>*?%_{}[]\n\t`;

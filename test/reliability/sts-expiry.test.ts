@@ -18,16 +18,16 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FcClient } from "../../src/clients/fc-client.ts";
 import { RamClient } from "../../src/cloud-api/ram-client.ts";
-import { DEFAULT_ENGINE_CONFIG, LAST_FAILURE_TAG } from "../../src/engine/engine-config.ts";
-import { createRotationHandler } from "../../src/handler/create-rotation-handler.ts";
+import { DEFAULT_ENGINE_CONFIG, LAST_FAILURE_TAG } from "../../src/core/engine/engine-config.ts";
+import { createRotationHandler } from "../../src/core/functions/create-rotation-handler.ts";
+import { genericRotator } from "../../src/core/rotators/generic/generic-rotator.ts";
+import { FcClient } from "../../src/core/scheduler/fc-client.ts";
 import type { FcCredentials } from "../../src/local-cloud/fc/local-function.ts";
-import { genericRotator } from "../../src/rotators/generic/generic-rotator.ts";
 import {
   startWebhookReceiver,
   type WebhookReceiver,
-} from "../rotators/generic/webhook-receiver.ts";
+} from "../core/rotators/generic/webhook-receiver.ts";
 import { startTestCloud, type TestCloud, uniqueName } from "../support/local-cloud.ts";
 
 /** FC's role keys last an hour (the local FC asks for the default 3600 s). */

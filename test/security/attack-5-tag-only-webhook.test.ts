@@ -20,7 +20,7 @@ import type { KmsClient } from "../../src/cloud-api/kms-client.ts";
 import {
   issueServerCertificate,
   type TestCertificates,
-} from "../rotators/database/self-signed-certificate.ts";
+} from "../core/rotators/database/self-signed-certificate.ts";
 import { type RogueServer, startRogueServer } from "../support/rogue-http-server.ts";
 import {
   type Credentials,

@@ -11,8 +11,8 @@
  */
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateSshKeyPair } from "../../src/core/rotators/ecs/ecs-key-pair.ts";
 import type { LocalEcsInstance } from "../../src/local-cloud/ecs/local-ecs-instance.ts";
-import { generateSshKeyPair } from "../../src/rotators/ecs/ecs-key-pair.ts";
 import { invokeForOutcome } from "../deploy/support/invoke-for-outcome.ts";
 import { startTestCloud, type TestCloud } from "../support/local-cloud.ts";
 import { type SshdServer, sshdSkipReason, startSshd, type TestUser } from "../support/sshd.ts";

@@ -10,8 +10,8 @@
  * connection, and the victims' logins still work.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { asAdmin, canLogin, type TestServer } from "../core/rotators/database/database-fixtures.ts";
 import { invokeForOutcome } from "../deploy/support/invoke-for-outcome.ts";
-import { asAdmin, canLogin, type TestServer } from "../rotators/database/database-fixtures.ts";
 import { startTestCloud, type TestCloud } from "../support/local-cloud.ts";
 import { skipUnlessMariaDb, startMariaDb } from "../support/mariadb.ts";
 import { type SshdServer, sshdSkipReason, startSshd } from "../support/sshd.ts";

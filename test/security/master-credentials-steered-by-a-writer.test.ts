@@ -9,14 +9,14 @@
  * connection, and the victims' passwords and keys still work.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateSshKeyPair } from "../../src/rotators/ecs/ecs-key-pair.ts";
-import { invokeForOutcome } from "../deploy/support/invoke-for-outcome.ts";
+import { generateSshKeyPair } from "../../src/core/rotators/ecs/ecs-key-pair.ts";
 import {
   asAdmin,
   canLogin,
   createApplicationAccount,
   type TestServer,
-} from "../rotators/database/database-fixtures.ts";
+} from "../core/rotators/database/database-fixtures.ts";
+import { invokeForOutcome } from "../deploy/support/invoke-for-outcome.ts";
 import { startTestCloud, type TestCloud } from "../support/local-cloud.ts";
 import { skipUnlessMariaDb, startMariaDb } from "../support/mariadb.ts";
 import { skipUnlessPostgres, startPostgres } from "../support/postgres.ts";

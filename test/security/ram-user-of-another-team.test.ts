@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiError } from "../../src/cloud-api/errors.ts";
 import { RamClient } from "../../src/cloud-api/ram-client.ts";
 import { StsClient } from "../../src/cloud-api/sts-client.ts";
-import type { RamAccessKeyValue } from "../../src/rotators/ram-access-key/ram-access-key-value.ts";
+import type { RamAccessKeyValue } from "../../src/core/rotators/ram-access-key/ram-access-key-value.ts";
 import { invokeForOutcome } from "../deploy/support/invoke-for-outcome.ts";
 import { startTestCloud, type TestCloud } from "../support/local-cloud.ts";
 import {

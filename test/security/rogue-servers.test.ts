@@ -6,9 +6,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mysqlAccounts } from "../../src/rotators/database/mysql-accounts.ts";
-import { postgresAccounts } from "../../src/rotators/database/postgres-accounts.ts";
-import { openSshSession } from "../../src/rotators/ecs/ecs-ssh-session.ts";
+import { mysqlAccounts } from "../../src/core/rotators/database/mysql-accounts.ts";
+import { postgresAccounts } from "../../src/core/rotators/database/postgres-accounts.ts";
+import { openSshSession } from "../../src/core/rotators/ecs/ecs-ssh-session.ts";
 import { startRogueMysql } from "./support/rogue-mysql.ts";
 import { startRoguePostgres } from "./support/rogue-postgres.ts";
 import type { RogueServer } from "./support/rogue-record.ts";

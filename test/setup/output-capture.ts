@@ -4,7 +4,7 @@
  * after the whole suite (test/setup/leak-scan-global.ts):
  *
  * - writes to process.stdout and process.stderr, and console output;
- * - every line a JSON logger writes (src/engine/json-logger.ts), wherever
+ * - every line a JSON logger writes (src/core/engine/json-logger.ts), wherever
  *   its sink sends it (often an array a test inspects);
  * - every line a `rotor` command prints through the CLI (src/cli/main.ts),
  *   even when a test captures it;
@@ -71,8 +71,8 @@ afterEach(({ task }) => {
   }
 });
 
-vi.mock("../../src/engine/json-logger.ts", async (importOriginal) => {
-  const original = await importOriginal<typeof import("../../src/engine/json-logger.ts")>();
+vi.mock("../../src/core/engine/json-logger.ts", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../../src/core/engine/json-logger.ts")>();
   return {
     ...original,
     createJsonLogger: (

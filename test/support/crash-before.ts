@@ -3,7 +3,7 @@
  * engine's `beforeExternalCall` that counts the external calls and, from a
  * chosen one on, throws as if the process had died just before it.
  */
-import type { ExternalCall } from "../../src/rotators/contract.ts";
+import type { ExternalCall } from "../../src/core/contract/rotator-contract.ts";
 
 /** Past every lease: the resuming invocation acts as a much later one. */
 export const LATER = 24 * 60 * 60 * 1000;

@@ -7,7 +7,7 @@ import {
   type Allowed,
   DEFAULT_DEPLOY_POLICY,
   type DeployPolicy,
-} from "../../src/config/deploy-policy.ts";
+} from "../../src/core/contract/deploy-policy.ts";
 
 /** Every value allowed, as `*` in the environment. */
 export const ANY_VALUE: Allowed = { any: true };

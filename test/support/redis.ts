@@ -23,7 +23,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type RedisOptions as ClientOptions, Redis } from "ioredis";
-import { issueServerCertificate } from "../rotators/database/self-signed-certificate.ts";
+import { issueServerCertificate } from "../core/rotators/database/self-signed-certificate.ts";
 
 const REDIS_SERVER = "/usr/bin/redis-server";
 const READY_TIMEOUT_MS = 30_000;

@@ -12,7 +12,7 @@ import {
 } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import type { TestCertificates } from "../rotators/database/self-signed-certificate.ts";
+import type { TestCertificates } from "../core/rotators/database/self-signed-certificate.ts";
 
 export interface RecordedRequest {
   method: string;

@@ -4,7 +4,7 @@
  * rotator's own SSH login (host key pinned), so a refusal means the server
  * refused.
  */
-import { canLogIn } from "../../src/rotators/ecs/ecs-ssh-session.ts";
+import { canLogIn } from "../../src/core/rotators/ecs/ecs-ssh-session.ts";
 import type { SshdServer } from "./sshd.ts";
 
 export type SshdLoginCheck = (

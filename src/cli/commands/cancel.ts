@@ -1,10 +1,8 @@
 import { KmsClient } from "@rotor/cloud-api";
-import { deployPolicyFromEnv } from "../../config/deploy-policy.ts";
-import { cancelRotation } from "../../engine/cancel-rotation.ts";
-import { createJsonLogger } from "../../engine/json-logger.ts";
-import { envCredentials } from "../../handler/env-credentials.ts";
-import { runRotation } from "../../handler/run-rotation.ts";
-import { rotatorRegistry } from "../../rotators/registry.ts";
+import { deployPolicyFromEnv } from "@rotor/core";
+import { cancelRotation, createJsonLogger } from "@rotor/core/engine";
+import { envCredentials, runRotation } from "@rotor/core/functions";
+import { rotatorRegistry } from "@rotor/core/rotators";
 import { type Command, EXIT } from "../command.ts";
 import { parseFlags, UsageError } from "../parse-flags.ts";
 

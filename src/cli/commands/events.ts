@@ -1,6 +1,6 @@
 import { EventBridgeClient } from "@rotor/cloud-api";
-import { envCredentials } from "../../handler/env-credentials.ts";
-import { escapeControlsInJson, scrubUntrustedText } from "../../text/untrusted-text.ts";
+import { escapeControlsInJson, scrubUntrustedText } from "@rotor/core";
+import { envCredentials } from "@rotor/core/functions";
 import { type BusEvent, followBusEvents, readBusEvents } from "../bus-event-reader.ts";
 import { type CliIo, type Command, EXIT } from "../command.ts";
 import { parseFlags, UsageError } from "../parse-flags.ts";

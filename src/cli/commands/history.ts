@@ -1,8 +1,8 @@
 import { KmsClient } from "@rotor/cloud-api";
-import { LAST_FAILURE_TAG } from "../../engine/engine-config.ts";
-import { envCredentials } from "../../handler/env-credentials.ts";
-import { OUTCOME_TAGS } from "../../scheduler/outcome-tags.ts";
-import { scrubUntrustedText } from "../../text/untrusted-text.ts";
+import { scrubUntrustedText } from "@rotor/core";
+import { LAST_FAILURE_TAG } from "@rotor/core/engine";
+import { envCredentials } from "@rotor/core/functions";
+import { OUTCOME_TAGS } from "@rotor/core/scheduler";
 import { type Command, EXIT } from "../command.ts";
 import { parseFlags, UsageError } from "../parse-flags.ts";
 

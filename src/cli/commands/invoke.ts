@@ -3,8 +3,8 @@ import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type Env, RotorError, readEnv } from "@rotor/cloud-api";
-import { envCredentials } from "../../handler/env-credentials.ts";
-import type { FcContext } from "../../handler/fc-context.ts";
+import type { FcContext } from "@rotor/core/functions";
+import { envCredentials } from "@rotor/core/functions";
 import { type CliIo, type Command, EXIT } from "../command.ts";
 import { integerFlag, parseFlags, UsageError } from "../parse-flags.ts";
 

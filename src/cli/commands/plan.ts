@@ -1,6 +1,6 @@
 import { KmsClient } from "@rotor/cloud-api";
-import { deployPolicyFromEnv } from "../../config/deploy-policy.ts";
-import { type PlanEntry, planRotations } from "../../scheduler/plan.ts";
+import { deployPolicyFromEnv } from "@rotor/core";
+import { type PlanEntry, planRotations } from "@rotor/core/scheduler";
 import { type Command, EXIT } from "../command.ts";
 import { integerFlag, parseFlags } from "../parse-flags.ts";
 import { progressReporter } from "../progress.ts";

@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type RamPolicyDocument, renderRolePolicy } from "../../config/role-policy-template.ts";
 import { type Command, EXIT } from "../command.ts";
 import { parseFlags, UsageError } from "../parse-flags.ts";
+import { type RamPolicyDocument, renderRolePolicy } from "../role-policy-template.ts";
 
 /** The project's templates/ folder, where `rotor policy <name>` finds `<name>/policy.json`. */
 const TEMPLATES_DIR = join(dirname(fileURLToPath(import.meta.url)), "../../../templates");

@@ -5,12 +5,11 @@
  * and the exit code says whether all went through.
  */
 import { ApiError, KmsClient } from "@rotor/cloud-api";
-import { deployPolicyFromEnv } from "../../config/deploy-policy.ts";
-import { createJsonLogger } from "../../engine/json-logger.ts";
-import { envCredentials } from "../../handler/env-credentials.ts";
-import { runRotation } from "../../handler/run-rotation.ts";
-import { rotatorRegistry } from "../../rotators/registry.ts";
-import { mapBounded } from "../../scheduler/rate-limiter.ts";
+import { deployPolicyFromEnv } from "@rotor/core";
+import { createJsonLogger } from "@rotor/core/engine";
+import { envCredentials, runRotation } from "@rotor/core/functions";
+import { rotatorRegistry } from "@rotor/core/rotators";
+import { mapBounded } from "@rotor/core/scheduler";
 import { type CliIo, EXIT } from "../command.ts";
 import { UsageError } from "../parse-flags.ts";
 import { progressReporter } from "../progress.ts";

@@ -1,10 +1,8 @@
-import { deployPolicyFromEnv } from "../../config/deploy-policy.ts";
-import { createJsonLogger } from "../../engine/json-logger.ts";
-import type { RotationRequest } from "../../engine/rotation-engine.ts";
-import { envCredentials } from "../../handler/env-credentials.ts";
-import { runRotation } from "../../handler/run-rotation.ts";
-import { STEPS, type Step } from "../../rotators/contract.ts";
-import { rotatorRegistry } from "../../rotators/registry.ts";
+import { deployPolicyFromEnv, STEPS, type Step } from "@rotor/core";
+import type { RotationRequest } from "@rotor/core/engine";
+import { createJsonLogger } from "@rotor/core/engine";
+import { envCredentials, runRotation } from "@rotor/core/functions";
+import { rotatorRegistry } from "@rotor/core/rotators";
 import { type Command, EXIT } from "../command.ts";
 import { integerFlag, parseFlags, UsageError } from "../parse-flags.ts";
 import { rotateByTag } from "./rotate-by-tag.ts";

@@ -3,12 +3,11 @@ import {
   DEFAULT_DEPLOY_POLICY,
   type DeployPolicy,
   deployPolicyFromEnv,
-} from "../../config/deploy-policy.ts";
-import { engineConfigFromTags, LAST_FAILURE_TAG, ROTATOR_TAG } from "../../engine/engine-config.ts";
-import { leaseOf } from "../../engine/rotation-lock.ts";
-import { envCredentials } from "../../handler/env-credentials.ts";
-import { type TagWeakening, tagWeakenings } from "../../scheduler/tag-weakenings.ts";
-import { scrubUntrustedText } from "../../text/untrusted-text.ts";
+  scrubUntrustedText,
+} from "@rotor/core";
+import { engineConfigFromTags, LAST_FAILURE_TAG, leaseOf, ROTATOR_TAG } from "@rotor/core/engine";
+import { envCredentials } from "@rotor/core/functions";
+import { type TagWeakening, tagWeakenings } from "@rotor/core/scheduler";
 import { type Command, EXIT } from "../command.ts";
 import { parseFlags, UsageError } from "../parse-flags.ts";
 

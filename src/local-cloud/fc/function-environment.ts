@@ -4,7 +4,7 @@
  * (`FC_REGION`, `FC_ACCOUNT_ID`, `FC_FUNCTION_NAME`) and its role's keys
  * (`ALIBABA_CLOUD_ACCESS_KEY_ID`, `_SECRET`, `_SECURITY_TOKEN`). Here every
  * function shares one process, and settings such as the deploy policy
- * (src/config/deploy-policy.ts) must not leak from one function to another
+ * (src/core/contract/deploy-policy.ts) must not leak from one function to another
  * or from the shell that started the local cloud.
  *
  * So process.env is replaced, once, by a view: inside an invocation

@@ -9,7 +9,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { generateSshKeyPair } from "../../../src/rotators/ecs/ecs-key-pair.ts";
+import { generateSshKeyPair } from "../../../src/core/rotators/ecs/ecs-key-pair.ts";
 import { sshdSkipReason, type TestUser } from "../../support/sshd.ts";
 import { type EcsPolicyWorld, type EcsTransport, useEcsPolicyWorld } from "./ecs-policy-world.ts";
 import { type InvocationOutcome, invokeForOutcome } from "./invoke-for-outcome.ts";

@@ -7,12 +7,9 @@ import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { REPO_ROOT } from "../../../src/build/bundle-functions.ts";
+import { type RamPolicyDocument, renderRolePolicy } from "../../../src/cli/role-policy-template.ts";
 import type { Env } from "../../../src/cloud-api/env.ts";
 import { RamClient } from "../../../src/cloud-api/ram-client.ts";
-import {
-  type RamPolicyDocument,
-  renderRolePolicy,
-} from "../../../src/config/role-policy-template.ts";
 import { functionModule } from "../../../src/local-cloud/fc/local-function.ts";
 import type { RunningLocalCloud } from "../../../src/local-cloud/server.ts";
 
@@ -21,7 +18,7 @@ export const DENIED = /Forbidden\.NoPermission/;
 
 /**
  * Actions a rotation that goes through untroubled never calls; the engine
- * needs them on its recovery paths (src/engine/rotation-engine.ts):
+ * needs them on its recovery paths (src/core/engine/rotation-engine.ts):
  * ListSecretVersionIds when a pending version id is already taken (a rival
  * or an abandoned rotation), TagResource to record a failure
  * (rotor:last-failure), UntagResource to clear that record after a success.

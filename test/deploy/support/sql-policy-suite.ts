@@ -20,11 +20,11 @@ import {
   createMasterSecret,
   type TestServer,
   uniqueSuffix,
-} from "../../rotators/database/database-fixtures.ts";
+} from "../../core/rotators/database/database-fixtures.ts";
 import {
   type DatabaseRotationSetup,
   startDatabaseRotationSetup,
-} from "../../rotators/database/database-rotation-setup.ts";
+} from "../../core/rotators/database/database-rotation-setup.ts";
 import { invokeForOutcome } from "./invoke-for-outcome.ts";
 import {
   actionsARotationCalls,

@@ -5,8 +5,8 @@
  * and Alibaba Cloud settings, even while their invocations interleave.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FcClient } from "../../../src/clients/fc-client.ts";
 import { RamClient } from "../../../src/cloud-api/ram-client.ts";
+import { FcClient } from "../../../src/core/scheduler/fc-client.ts";
 import { startLocalCloud } from "../../../src/local-cloud/embedded.ts";
 import type { RunningLocalCloud } from "../../../src/local-cloud/server.ts";
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FcClient } from "../../../src/clients/fc-client.ts";
+import { FcClient } from "../../../src/core/scheduler/fc-client.ts";
 import { startLocalCloud } from "../../../src/local-cloud/embedded.ts";
 import type { FcContext } from "../../../src/local-cloud/fc/local-function.ts";
 import type { RunningLocalCloud } from "../../../src/local-cloud/server.ts";

@@ -7,7 +7,7 @@
  * with exit status 0, as if they had worked.
  */
 import ssh2 from "ssh2";
-import { fingerprintOfHostKey } from "../../../src/rotators/ecs/ecs-host-key-fingerprint.ts";
+import { fingerprintOfHostKey } from "../../../src/core/rotators/ecs/ecs-host-key-fingerprint.ts";
 import { type RogueServer, rogueLog } from "./rogue-record.ts";
 
 export interface RogueSshServer extends RogueServer {

@@ -1,0 +1,81 @@
+/**
+ * A function role's RAM policy (templates/<function>/policy.json) made
+ * concrete for one deployment. RDS and ECS instance ids are not known when
+ * the templates are written, so a template's Resource may name
+ * `${ROTOR_RDS_INSTANCES}` or `${ROTOR_ECS_INSTANCES}`: the same variables
+ * s.yaml hands the function (src/core/contract/deploy-policy.ts), so the role and
+ * the function's own check allow the same instances. Each such resource
+ * becomes one resource per instance (`*` when the variable is `*`); a
+ * statement left with no resource is dropped, so with no instance named the
+ * role gets no RDS or Cloud Assistant right at all. Unrendered, a
+ * placeholder matches no instance: a template used as it is fails closed.
+ *
+ * @example
+ * renderRolePolicy(template, { ROTOR_RDS_INSTANCES: "rm-a,rm-b" })
+ * // "acs:rds:*:*:dbinstance/${ROTOR_RDS_INSTANCES}" →
+ * // ["acs:rds:*:*:dbinstance/rm-a", "acs:rds:*:*:dbinstance/rm-b"]
+ */
+
+import type { Env } from "@rotor/cloud-api";
+import { ConfigError } from "@rotor/cloud-api";
+import { type Allowed, type DeployPolicy, deployPolicyFromEnv } from "@rotor/core";
+
+export interface RamPolicyStatement {
+  Effect: string;
+  Action: string | string[];
+  Resource: string | string[];
+}
+
+export interface RamPolicyDocument {
+  Version: string;
+  Statement: RamPolicyStatement[];
+}
+
+/** The variables a template may name, and the part of the deploy policy each fills in. */
+const PLACEHOLDERS: Readonly<Record<string, (policy: DeployPolicy) => Allowed>> = {
+  ROTOR_RDS_INSTANCES: (policy) => policy.rdsInstances,
+  ROTOR_ECS_INSTANCES: (policy) => policy.ecsInstances,
+};
+
+/** What an RDS or ECS instance id may hold: nothing a RAM resource would read as a wildcard. */
+const INSTANCE_ID = /^[A-Za-z0-9-]{1,64}$/;
+
+export function renderRolePolicy(template: RamPolicyDocument, env: Env): RamPolicyDocument {
+  const policy = deployPolicyFromEnv(env);
+  const statements = template.Statement.map((statement) => {
+    const resources = (
+      Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]
+    ).flatMap((resource) => expand(resource, policy));
+    return { ...statement, Resource: resources.length === 1 ? resources[0] : resources };
+  }).filter(
+    (statement): statement is RamPolicyStatement =>
+      statement.Resource !== undefined && statement.Resource.length > 0,
+  );
+  return { ...template, Statement: statements };
+}
+
+function expand(resource: string, policy: DeployPolicy): string[] {
+  const names = [...resource.matchAll(/\$\{([^}]*)\}/g)].map((match) => match[1] ?? "");
+  if (names.length === 0) return [resource];
+  const [name, ...more] = names;
+  const allowedOf = name === undefined ? undefined : PLACEHOLDERS[name];
+  if (!allowedOf || more.length > 0) {
+    throw new ConfigError(
+      `Policy resource ${JSON.stringify(resource)}: a resource may name one of ${Object.keys(
+        PLACEHOLDERS,
+      )
+        .map((each) => `\${${each}}`)
+        .join(", ")}`,
+    );
+  }
+  const allowed = allowedOf(policy);
+  if (allowed.any) return [resource.replace(`\${${name}}`, "*")];
+  for (const id of allowed.values) {
+    if (!INSTANCE_ID.test(id)) {
+      throw new ConfigError(
+        `Environment variable ${name}: ${JSON.stringify(id)} is not an instance id (letters, digits and -)`,
+      );
+    }
+  }
+  return allowed.values.map((id) => resource.replace(`\${${name}}`, id));
+}

@@ -1,0 +1,122 @@
+/**
+ * The value of a database secret. `AccountName` and `AccountPassword` stay at
+ * the top level because Alibaba's own clients (the JDBC secrets client, RDS
+ * secrets) read exactly these two keys; the connection and the rotation's
+ * settings sit beside them.
+ *
+ * @example
+ * {
+ *   "AccountName": "app", "AccountPassword": "…",
+ *   "engine": "mysql", "host": "10.0.0.5", "port": 3306, "database": "shop",
+ *   "tls": { "ca": "-----BEGIN CERTIFICATE-----…" },
+ *   "masterSecret": "shop-db-admin"
+ * }
+ */
+import { z } from "zod";
+import { jsonSecretValue } from "../../contract/rotator-contract.ts";
+
+export const DATABASE_ENGINES = ["mysql", "postgres"] as const;
+export type DatabaseEngineName = (typeof DATABASE_ENGINES)[number];
+
+/** The alternate account's default suffix, as in Alibaba's rotation tutorial. */
+export const DEFAULT_ALTERNATE_SUFFIX = "_rt";
+
+/** Control characters and NUL have no place in an account name: refused, never sent. */
+const accountName = z
+  .string()
+  .min(1)
+  .refine((name) => ![...name].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), {
+    message: "must not contain control characters",
+  });
+
+export const tlsSettings = z.strictObject({
+  /** PEM certificate(s) of the authority that signed the server's certificate; default: Node's bundled roots. */
+  ca: z.string().min(1).optional(),
+  /** Check the server's certificate and name. Turn off only for a server you reach over a private link. */
+  verify: z.boolean().default(true),
+  /** The name to check the certificate against, when it differs from host. */
+  serverName: z.string().min(1).optional(),
+});
+
+export const databaseSecretValueSchema = z.object({
+  AccountName: accountName,
+  AccountPassword: z.string().min(1),
+  engine: z.enum(DATABASE_ENGINES),
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+  /** Database to connect to (PostgreSQL default `postgres`; MySQL: none). */
+  database: z.string().min(1).optional(),
+  /**
+   * TLS for every connection of the rotation. Absent: plain TCP. Present:
+   * TLS is required and the server verified by default; never a plaintext
+   * fallback.
+   */
+  tls: tlsSettings.optional(),
+  /**
+   * Name of the KMS secret holding an administrator's login and the server
+   * it belongs to (database-master-secret.ts); the secret's engine, host
+   * and port must be that server's.
+   */
+  masterSecret: z.string().min(1).optional(),
+  /** `dual` (the default with a master secret): two accounts used in turn. `single`: the account changes its own password. */
+  mode: z.enum(["dual", "single"]).optional(),
+  /** Dual mode: the alternate account is the name plus this suffix (default `_rt`). */
+  alternateSuffix: z.string().min(1).optional(),
+  /** Dual mode: two pre-created accounts to use in turn instead of a suffix. */
+  accounts: z.tuple([accountName, accountName]).optional(),
+  /**
+   * An ApsaraDB RDS instance (e.g. `rm-uf6wjk5xxxxxxx`): accounts are then
+   * managed through the RDS OpenAPI instead of SQL, and dual mode needs no
+   * master secret (see rds-account-manager.ts).
+   */
+  DBInstanceId: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,64}$/, "must be an RDS instance id")
+    .optional(),
+  /** The RDS instance's region; default the function's region. */
+  RegionId: z
+    .string()
+    .regex(/^[a-z0-9-]{1,64}$/, "must be a region id")
+    .optional(),
+});
+
+export type DatabaseSecretValue = z.infer<typeof databaseSecretValueSchema>;
+
+export const DATABASE_SECRET_SHAPE =
+  '{"AccountName":"…","AccountPassword":"…","engine":"mysql"|"postgres","host":"…","port":3306,' +
+  '"database"?:"…","tls"?:{"ca"?:"PEM","verify"?:true,"serverName"?:"…"},"masterSecret"?:"…",' +
+  '"mode"?:"dual"|"single","alternateSuffix"?:"_rt","accounts"?:["…","…"],' +
+  '"DBInstanceId"?:"rm-…","RegionId"?:"…"}';
+
+/** Reads and writes database secret values; only AccountPassword is sensitive. */
+export const databaseSecretValue = jsonSecretValue(
+  databaseSecretValueSchema.superRefine((value, ctx) => {
+    if (value.mode === "dual" && !value.masterSecret && !value.DBInstanceId) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["masterSecret"],
+        message:
+          'is required in mode "dual" (the secret naming an administrator account), unless DBInstanceId names an RDS instance',
+      });
+    }
+    if (value.accounts) {
+      const [first, second] = value.accounts;
+      if (first === second) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["accounts"],
+          message: "must name two different accounts",
+        });
+      } else if (!value.accounts.includes(value.AccountName)) {
+        ctx.addIssue({ code: "custom", path: ["accounts"], message: "must include AccountName" });
+      }
+    }
+  }),
+  DATABASE_SECRET_SHAPE,
+  ["AccountPassword"],
+);
+
+/** Which way the secret rotates: dual-account when a master secret is given, unless told otherwise. */
+export function rotationMode(value: DatabaseSecretValue): "dual" | "single" {
+  return value.mode ?? (value.masterSecret ? "dual" : "single");
+}

@@ -1,0 +1,176 @@
+/**
+ * The scheduler's plan: every secret Rotor manages (those tagged
+ * `rotor:rotator`), its rotator and function, last and next rotation, and
+ * whether it is due now. It makes one ListSecrets call per 100 secrets and
+ * one ListSecretVersionIds per secret (the ACSCurrent version's CreateTime
+ * is the last rotation, and the ACSPrevious version is the one a
+ * `rotor:grace-period` duration protects); it never reads a secret's value.
+ */
+import type { KmsClient } from "@rotor/cloud-api";
+import { ApiError } from "@rotor/cloud-api";
+import { DEFAULT_DEPLOY_POLICY, type DeployPolicy } from "../contract/deploy-policy.ts";
+import { type GraceState, readGraceState } from "../engine/grace-period.ts";
+import { BUILT_IN_KINDS, functionForKind, isBuiltInKind } from "../rotators/rotator-kinds.ts";
+import { previousOccurrence } from "./cron.ts";
+import { dueVerdict } from "./due.ts";
+import { callWithinBudget, mapBounded, RateLimiter } from "./rate-limiter.ts";
+import { isPolicyProblem, type PolicyProblem, readRotationPolicy } from "./rotation-policy.ts";
+import { type TagWeakening, tagWeakenings } from "./tag-weakenings.ts";
+
+export const ROTATOR_TAG = "rotor:rotator";
+export const FUNCTION_TAG = "rotor:function";
+
+export type PlanStatus =
+  | "due"
+  | "scheduled"
+  | "unscheduled"
+  | "disabled"
+  | "invalid"
+  | "unreadable";
+
+export interface PlanEntry {
+  secretName: string;
+  rotator: string;
+  /** The FC function that rotates it: `rotor:function`, or the one functions/ ships for its kind. */
+  functionName: string;
+  lastRotation: number | undefined;
+  nextRotation: number | undefined;
+  status: PlanStatus;
+  /** Why: the verdict's reason, or the policy problem naming its tag. */
+  reason: string;
+  problem?: PolicyProblem | undefined;
+  /** For schedule policies, when the current (or last) window opened. */
+  windowStart?: number | undefined;
+  /** The ACSPrevious value's grace period, when `rotor:grace-period` is a duration. */
+  grace?: GraceState | undefined;
+  /** Tags that turn the rotation off or weaken it (tag-weakenings.ts); empty when none. */
+  weakenings: TagWeakening[];
+  /** Every tag of the secret, as listed. */
+  tags: Readonly<Record<string, string>>;
+  /** The ACSCurrent version, when its versions could be listed. */
+  currentVersionId?: string | undefined;
+}
+
+export interface PlanOptions {
+  kms: KmsClient;
+  now?: number;
+  /** Parallel ListSecretVersionIds calls (default 8). */
+  concurrency?: number;
+  /** Our own budget of KMS calls per second (default 100, below KMS's per-API quota). */
+  kmsQps?: number;
+  /** The limits tags may only narrow (the grace floor, the longest lease…); default: Rotor's defaults. */
+  policy?: DeployPolicy | undefined;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export async function planRotations(options: PlanOptions): Promise<PlanEntry[]> {
+  const now = options.now ?? Date.now();
+  const limits = options.policy ?? DEFAULT_DEPLOY_POLICY;
+  const limiter = new RateLimiter(options.kmsQps ?? 100);
+  const secrets: { name: string; tags: Record<string, string> }[] = [];
+  for (let page = 1; ; page++) {
+    const { secrets: batch, totalCount } = await callWithinBudget(limiter, () =>
+      options.kms.listSecrets({
+        filters: [{ key: "TagKey", values: [ROTATOR_TAG] }],
+        fetchTags: true,
+        pageNumber: page,
+        pageSize: 100,
+      }),
+    );
+    for (const secret of batch) {
+      if (secret.plannedDeleteTime !== undefined) continue;
+      secrets.push({
+        name: secret.secretName,
+        tags: Object.fromEntries(secret.tags.map((t) => [t.key, t.value])),
+      });
+    }
+    if (batch.length === 0 || page * 100 >= totalCount) break;
+  }
+  return mapBounded(
+    secrets,
+    options.concurrency ?? 8,
+    async (secret): Promise<PlanEntry> => {
+      const rotator = secret.tags[ROTATOR_TAG] ?? "";
+      const functionName =
+        secret.tags[FUNCTION_TAG] ?? (isBuiltInKind(rotator) ? functionForKind(rotator) : "");
+      const base = {
+        secretName: secret.name,
+        rotator,
+        functionName,
+        tags: secret.tags,
+        weakenings: tagWeakenings(secret.name, secret.tags, limits),
+      };
+      const policy = functionName === "" ? unknownKind(rotator) : readRotationPolicy(secret.tags);
+      if (isPolicyProblem(policy)) {
+        return {
+          ...base,
+          lastRotation: undefined,
+          nextRotation: undefined,
+          status: "invalid",
+          reason: `${policy.tag}: ${policy.message}`,
+          problem: policy,
+        };
+      }
+      let lastRotation: number | undefined;
+      let previousVersionId: string | undefined;
+      let currentVersionId: string | undefined;
+      let weakenings = base.weakenings;
+      try {
+        const { versions } = await callWithinBudget(limiter, () =>
+          options.kms.listSecretVersionIds({ secretName: secret.name }),
+        );
+        // The versions' stages tell a revoke marker Rotor wrote from a forged one.
+        weakenings = tagWeakenings(secret.name, secret.tags, limits, versions);
+        const current = versions.find((version) => version.versionStages.includes("ACSCurrent"));
+        lastRotation = current ? Date.parse(current.createTime) : undefined;
+        currentVersionId = current?.versionId;
+        previousVersionId = versions.find((version) =>
+          version.versionStages.includes("ACSPrevious"),
+        )?.versionId;
+      } catch (error) {
+        const why =
+          error instanceof ApiError
+            ? `${error.code} (request ${error.requestId ?? "?"})`
+            : (error as Error).name;
+        return {
+          ...base,
+          lastRotation: undefined,
+          nextRotation: undefined,
+          status: "unreadable",
+          reason: `cannot list versions: ${why}`,
+        };
+      }
+      const verdict = dueVerdict(policy, lastRotation ?? 0, now);
+      const status: PlanStatus = verdict.due
+        ? "due"
+        : !policy.enabled
+          ? "disabled"
+          : verdict.nextRotation === undefined
+            ? "unscheduled"
+            : "scheduled";
+      const windowStart = policy.schedule
+        ? previousOccurrence(policy.schedule.cron, now, policy.schedule.zone)
+        : undefined;
+      return {
+        ...base,
+        weakenings,
+        currentVersionId,
+        lastRotation,
+        nextRotation: verdict.nextRotation,
+        status,
+        reason: verdict.reason,
+        windowStart,
+        grace: readGraceState(secret.tags, previousVersionId, lastRotation, limits.minGraceMs),
+      };
+    },
+    options.onProgress,
+  );
+}
+
+/** No function ships for a kind of one's own: sending it to `rotate-<kind>` would find none. */
+function unknownKind(rotator: string): PolicyProblem {
+  return {
+    tag: ROTATOR_TAG,
+    message: `${JSON.stringify(rotator)} is not a built-in kind (${BUILT_IN_KINDS.join(", ")}); name the function that runs it in ${FUNCTION_TAG}`,
+  };
+}

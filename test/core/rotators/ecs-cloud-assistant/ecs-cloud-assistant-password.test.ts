@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { createEcsCloudAssistantPasswordRotator } from "../../../../src/core/rotators/ecs/cloud-assistant/ecs-cloud-assistant-password-rotator.ts";
+import { sshdSkipReason } from "../../../support/sshd.ts";
+import { useCloudAssistantWorld } from "./cloud-assistant-world.ts";
+
+describe.skipIf(sshdSkipReason())(
+  "ecs-password-cloud-assistant rotator through the local ECS product",
+  () => {
+    const world = useCloudAssistantWorld();
+
+    it("rotates a password twice: only the newest logs in, and no password reaches a log", async () => {
+      // Prepare
+      const w = world();
+      const user = await w.sshd.createUser();
+      const rotator = createEcsCloudAssistantPasswordRotator(w.clients);
+      const secretName = await w.createSecret(rotator.kind, {
+        UserName: user.name,
+        Password: user.password,
+      });
+      const engine = w.engine(rotator);
+      // Act
+      const first = await engine.rotate({ secretName });
+      const firstPassword = (await w.valueAt(secretName, "ACSCurrent")).Password as string;
+      await engine.rotate({ secretName });
+      const secondPassword = (await w.valueAt(secretName, "ACSCurrent")).Password as string;
+      // Assess
+      expect(first.outcome).toBe("rotated");
+      expect(secondPassword).not.toBe(firstPassword);
+      expect(await w.canLogIn(user.name, { password: secondPassword })).toBe(true);
+      expect(await w.canLogIn(user.name, { password: firstPassword })).toBe(false);
+      expect(await w.canLogIn(user.name, { password: user.password })).toBe(false);
+      const logs = w.logLines.join("\n");
+      for (const password of [user.password, firstPassword, secondPassword]) {
+        expect(logs).not.toContain(password);
+      }
+    }, 120_000);
+  },
+);
