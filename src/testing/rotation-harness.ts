@@ -5,8 +5,8 @@
  * for the leak scan, and the consistency check every rotation must pass.
  */
 import { randomUUID } from "node:crypto";
-import { KmsClient, type VersionSummary } from "@rotor/cloud-api";
 import type { AnyRotator, BeforeExternalCall, DeployPolicy } from "@rotor/core";
+import { KmsClient, type VersionSummary } from "@rotor/core/cloud-api";
 import { createJsonLogger, type EngineOptions, RotationEngine } from "@rotor/core/engine";
 import { rotatorRegistry } from "@rotor/core/rotators";
 import { type RunningLocalCloud, startLocalCloud } from "@rotor/local-cloud";

@@ -2,7 +2,7 @@
  * The conformance suite every rotator must pass, built-in or a user's own:
  *
  * ```ts
- * import { testRotator } from "rotor/src/testing/test-rotator.ts";
+ * import { testRotator } from "@rotor/testing";
  * testRotator({
  *   rotator: myRotator,
  *   async prepare(harness) {
@@ -20,9 +20,8 @@
  * and no write; and finally that no log line holds a secret value.
  */
 
-import { ValidationError } from "@rotor/cloud-api";
 import type { DeployPolicy } from "@rotor/core";
-import { type AnyRotator, STEPS } from "@rotor/core";
+import { type AnyRotator, STEPS, ValidationError } from "@rotor/core";
 import type { RotationResult } from "@rotor/core/engine";
 import { RotationBlockedError, RotationInProgressError } from "@rotor/core/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
