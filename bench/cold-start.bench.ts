@@ -17,8 +17,8 @@ import { spawnSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bundleFunctions, REPO_ROOT } from "../src/build/bundle-functions.ts";
-import { MAX_BUNDLE_BYTES } from "../src/build/bundle-size-limit.ts";
+import { bundleFunctions, REPO_ROOT } from "../scripts/build/bundle-functions.ts";
+import { MAX_BUNDLE_BYTES } from "../scripts/build/bundle-size-limit.ts";
 import type { BenchResult } from "./bench-result.ts";
 
 const ROUNDS = 11;

@@ -2,10 +2,10 @@
  * `npm run build`: one bundle per function in functions/, under dist/<name>/,
  * and each bundle's size. `npm run build -- rotate-mysql scheduler` builds
  * only those. Exits with 1 when a bundle is over the size limit
- * (src/build/bundle-size-limit.ts), naming it and its size.
+ * (scripts/build/bundle-size-limit.ts), naming it and its size.
  */
-import { bundleFunctions } from "../src/build/bundle-functions.ts";
-import { formatKiB, MAX_BUNDLE_BYTES, oversizedBundles } from "../src/build/bundle-size-limit.ts";
+import { bundleFunctions } from "./build/bundle-functions.ts";
+import { formatKiB, MAX_BUNDLE_BYTES, oversizedBundles } from "./build/bundle-size-limit.ts";
 
 const only = process.argv.slice(2);
 const bundles = await bundleFunctions(only.length > 0 ? { only } : {});

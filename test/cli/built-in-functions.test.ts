@@ -9,7 +9,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { REPO_ROOT } from "../../src/build/bundle-functions.ts";
+import { REPO_ROOT } from "../../scripts/build/bundle-functions.ts";
 import { BUILT_IN_FUNCTIONS, serveBuiltInFunctions } from "../../src/cli/built-in-functions.ts";
 import { RamClient } from "../../src/cloud-api/ram-client.ts";
 import { FcClient } from "../../src/core/scheduler/fc-client.ts";

@@ -1,6 +1,6 @@
 /**
  * Every RAM policy that README, docs/ and templates/ READMEs show is its
- * template's text (src/build/doc-policies.ts), so a function deployed with
+ * template's text (scripts/build/doc-policies.ts), so a function deployed with
  * what a page shows gets exactly the permissions the tests prove; a
  * template changed later fails here until the docs follow
  * (`node --import tsx scripts/sync-doc-policies.ts` rewrites them).
@@ -9,8 +9,8 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../../src/build/bundle-functions.ts";
-import { docPolicyProblems, syncDocPolicies } from "../../src/build/doc-policies.ts";
+import { REPO_ROOT } from "../../scripts/build/bundle-functions.ts";
+import { docPolicyProblems, syncDocPolicies } from "../../scripts/build/doc-policies.ts";
 
 const RAM_KEY_DOC = "docs/ram-access-key-rotator.md";
 const RAM_KEY_TEMPLATE = "templates/rotate-ram-access-key/policy.json";

@@ -11,7 +11,7 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { functionNames, REPO_ROOT } from "../../src/build/bundle-functions.ts";
+import { functionNames, REPO_ROOT } from "../../scripts/build/bundle-functions.ts";
 
 const run = promisify(execFile);
 const DRIVERS = ["mysql2", "pg", "ssh2"];

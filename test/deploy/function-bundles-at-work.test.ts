@@ -11,7 +11,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bundleFunctions, type FunctionBundle } from "../../src/build/bundle-functions.ts";
+import { bundleFunctions, type FunctionBundle } from "../../scripts/build/bundle-functions.ts";
 import { RamClient } from "../../src/cloud-api/ram-client.ts";
 import { StsClient } from "../../src/cloud-api/sts-client.ts";
 import { generateSshKeyPair } from "../../src/core/rotators/ecs/ecs-key-pair.ts";

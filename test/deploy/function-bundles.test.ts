@@ -7,7 +7,7 @@
  * which carries stand-ins for most of the FC SDK and its runtime, invokes
  * a due secret's rotation function through the local FC; the MySQL
  * function's bundle, which carries stand-ins for two of mysql2's
- * dependencies (src/build/bundle-substitutions.ts), rotates an account with
+ * dependencies (scripts/build/bundle-substitutions.ts), rotates an account with
  * non-ASCII names and passwords on a real MariaDB. The other bundles'
  * rotations run in function-bundles-at-work.test.ts.
  */
@@ -21,8 +21,8 @@ import {
   bundleFunctions,
   type FunctionBundle,
   functionNames,
-} from "../../src/build/bundle-functions.ts";
-import { MAX_BUNDLE_BYTES, oversizedBundles } from "../../src/build/bundle-size-limit.ts";
+} from "../../scripts/build/bundle-functions.ts";
+import { MAX_BUNDLE_BYTES, oversizedBundles } from "../../scripts/build/bundle-size-limit.ts";
 import { KmsClient } from "../../src/cloud-api/kms-client.ts";
 import { type RunningLocalCloud, startLocalCloud } from "../../src/local-cloud/embedded.ts";
 import { type RunningMariaDb, skipUnlessMariaDb, startMariaDb } from "../support/mariadb.ts";

@@ -18,7 +18,7 @@ import { promisify } from "node:util";
 import * as ajvModule from "ajv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { functionNames, REPO_ROOT } from "../../src/build/bundle-functions.ts";
+import { functionNames, REPO_ROOT } from "../../scripts/build/bundle-functions.ts";
 import { commonJsDefault } from "../../src/cloud-api/commonjs-default.ts";
 
 const run = promisify(execFile);

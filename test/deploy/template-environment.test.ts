@@ -12,7 +12,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { REPO_ROOT } from "../../src/build/bundle-functions.ts";
+import { REPO_ROOT } from "../../scripts/build/bundle-functions.ts";
 import { deployPolicyFromEnv } from "../../src/core/contract/deploy-policy.ts";
 import { actionsOf, type PolicyDocument, templateJson } from "./support/policy-proof.ts";
 

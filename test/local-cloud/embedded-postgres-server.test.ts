@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../../src/build/bundle-functions.ts";
+import { REPO_ROOT } from "../../scripts/build/bundle-functions.ts";
 import {
   installedNativeDir,
   PostgresStartError,

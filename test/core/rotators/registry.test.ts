@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { REPO_ROOT } from "../../../src/build/bundle-functions.ts";
+import { REPO_ROOT } from "../../../scripts/build/bundle-functions.ts";
 import { defineRotator, textSecretValue } from "../../../src/core/contract/rotator-contract.ts";
 import { BUILT_IN_ROTATORS, rotatorRegistry } from "../../../src/core/rotators/registry.ts";
 import {

@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import type { FunctionBundle } from "../../../src/build/bundle-functions.ts";
+import type { FunctionBundle } from "../../../scripts/build/bundle-functions.ts";
 import type { RunningLocalCloud } from "../../../src/local-cloud/embedded.ts";
 
 const run = promisify(execFile);

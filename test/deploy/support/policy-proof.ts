@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { REPO_ROOT } from "../../../src/build/bundle-functions.ts";
+import { REPO_ROOT } from "../../../scripts/build/bundle-functions.ts";
 import { type RamPolicyDocument, renderRolePolicy } from "../../../src/cli/role-policy-template.ts";
 import type { Env } from "../../../src/cloud-api/env.ts";
 import { RamClient } from "../../../src/cloud-api/ram-client.ts";

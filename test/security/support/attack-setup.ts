@@ -8,7 +8,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { REPO_ROOT } from "../../../src/build/bundle-functions.ts";
+import { REPO_ROOT } from "../../../scripts/build/bundle-functions.ts";
 import { KmsClient } from "../../../src/cloud-api/kms-client.ts";
 import { functionModule } from "../../../src/local-cloud/fc/local-function.ts";
 import type { RunningLocalCloud } from "../../../src/local-cloud/server.ts";

@@ -14,7 +14,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { REPO_ROOT } from "../../../src/build/bundle-functions.ts";
+import { REPO_ROOT } from "../../../scripts/build/bundle-functions.ts";
 import { KmsClient, type VersionSummary } from "../../../src/cloud-api/kms-client.ts";
 import { FcClient } from "../../../src/core/scheduler/fc-client.ts";
 import { type RunningLocalCloud, startLocalCloud } from "../../../src/local-cloud/embedded.ts";

@@ -7,7 +7,7 @@
  */
 "use strict";
 
-const SHIM = "src/build/fc20230330-models-shim.cjs";
+const SHIM = "scripts/build/fc20230330-models-shim.cjs";
 
 const models = {
   __esModule: true,

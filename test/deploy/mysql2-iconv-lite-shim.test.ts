@@ -13,7 +13,7 @@ import {
   ASCII_COMPATIBLE_ENCODINGS,
   getDecoder,
   getEncoder,
-} from "../../src/build/mysql2-iconv-lite-shim.ts";
+} from "../../scripts/build/mysql2-iconv-lite-shim.ts";
 import { ConfigError } from "../../src/cloud-api/errors.ts";
 
 interface IconvLite {

@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../../src/build/bundle-functions.ts";
-import { zodNamespaceImportPlugin } from "../../src/build/zod-namespace-import.ts";
+import { REPO_ROOT } from "../../scripts/build/bundle-functions.ts";
+import { zodNamespaceImportPlugin } from "../../scripts/build/zod-namespace-import.ts";
 
 const run = promisify(execFile);
 

@@ -20,7 +20,7 @@ const stream = require("@darabonba/typescript/dist/stream.js");
 const form = require("@darabonba/typescript/dist/form.js");
 const url = require("@darabonba/typescript/dist/url.js");
 
-const SHIM = "src/build/darabonba-typescript-shim.cjs";
+const SHIM = "scripts/build/darabonba-typescript-shim.cjs";
 
 function notBundled(what) {
   const why = /WebSocket/.test(what)

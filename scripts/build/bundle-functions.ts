@@ -18,7 +18,7 @@ import { build } from "esbuild";
 import { bundleSubstitutionsPlugin } from "./bundle-substitutions.ts";
 import { zodNamespaceImportPlugin } from "./zod-namespace-import.ts";
 
-/** The repository root (this file sits in src/build/). */
+/** The repository root (this file sits in scripts/build/). */
 export const REPO_ROOT = resolve(import.meta.dirname, "../..");
 
 export interface BundleFunctionsOptions {

@@ -20,7 +20,7 @@
  * an unknown name) throws a ConfigError naming the character set, never the
  * text (which may hold a password).
  *
- * test/build/mysql2-iconv-lite-shim.test.ts checks both against the real
+ * test/deploy/mysql2-iconv-lite-shim.test.ts checks both against the real
  * iconv-lite; the MySQL function's bundle rotates a real MariaDB account with
  * non-ASCII names and passwords in test/deploy/function-bundles.test.ts.
  */
