@@ -27,7 +27,7 @@ export async function startLocalCloudProcess(): Promise<LocalCloudProcess> {
   delete env.ALIBABA_CLOUD_ACCESS_KEY_ID;
   delete env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
   const server = await startChildServer(
-    [join(ROOT, "bin/rotor.mjs"), "local-cloud", "--port", "0", "--state", stateDir],
+    [join(ROOT, "src/cli/bin/rotor.mjs"), "local-cloud", "--port", "0", "--state", stateDir],
     env,
   ).catch(async (error: unknown) => {
     await rm(stateDir, { recursive: true, force: true });

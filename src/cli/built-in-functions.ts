@@ -1,6 +1,7 @@
 /**
- * Rotor's own functions (functions/<name>/index.ts) deployed to a local
- * cloud's Function Compute the way s.yaml deploys them to the real one:
+ * Rotor's built-in functions (@rotor/core/functions/<name>, what
+ * functions/<name>/index.ts deploys) on a local cloud's Function Compute
+ * the way s.yaml deploys them to the real one:
  * the same timeouts, memory and asynchronous invocation configs (rotation
  * functions retry twice, then hand the failure to on-failure), and each
  * function running as its own RAM role, `rotor-<function>`, trusted by
@@ -23,16 +24,11 @@
  * });
  */
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import { ApiError, RamClient } from "@rotor/cloud-api";
-import type { RunningLocalCloud } from "@rotor/local-cloud";
-import { functionModule, type LocalFunction } from "@rotor/local-cloud";
+import { join } from "node:path";
+import { ApiError, RamClient } from "@rotor/core/cloud-api";
+import type { FcHandler, LocalFunction, RunningLocalCloud } from "@rotor/local-cloud";
+import { readPolicyTemplate } from "./policy-templates.ts";
 import { renderRolePolicy } from "./role-policy-template.ts";
-
-/** The repository's root, where functions/ and templates/ are. */
-const REPOSITORY = resolve(import.meta.dirname, "../..");
 
 /** What s.yaml sets for one function, besides its code, role and environment. */
 interface BuiltInFunction {
@@ -40,6 +36,11 @@ interface BuiltInFunction {
   timeoutSeconds: number;
   memoryMB: number;
   async: NonNullable<LocalFunction["async"]>;
+  /**
+   * Loads the function's module from @rotor/core, on its first invocation:
+   * a static import() each, so that a bundler or the type checker sees it.
+   */
+  load: () => Promise<{ handler: unknown }>;
 }
 
 /** Every rotation function: two asynchronous retries, then the onFailure destination. */
@@ -47,17 +48,79 @@ const ROTATION_ASYNC = { maxRetries: 2, onFailure: "on-failure" };
 
 /** The functions and their settings, as in s.yaml (a test keeps the two the same). */
 export const BUILT_IN_FUNCTIONS: readonly BuiltInFunction[] = [
-  { name: "rotate-generic", timeoutSeconds: 120, memoryMB: 256, async: ROTATION_ASYNC },
-  { name: "rotate-mysql", timeoutSeconds: 300, memoryMB: 512, async: ROTATION_ASYNC },
-  { name: "rotate-postgres", timeoutSeconds: 300, memoryMB: 512, async: ROTATION_ASYNC },
-  { name: "rotate-ram-access-key", timeoutSeconds: 120, memoryMB: 256, async: ROTATION_ASYNC },
-  { name: "rotate-ecs-password", timeoutSeconds: 300, memoryMB: 512, async: ROTATION_ASYNC },
-  { name: "rotate-ecs-ssh-key", timeoutSeconds: 300, memoryMB: 512, async: ROTATION_ASYNC },
-  { name: "on-failure", timeoutSeconds: 60, memoryMB: 256, async: { maxRetries: 3 } },
-  { name: "scheduler", timeoutSeconds: 900, memoryMB: 512, async: { maxRetries: 0 } },
+  {
+    name: "rotate-generic",
+    timeoutSeconds: 120,
+    memoryMB: 256,
+    async: ROTATION_ASYNC,
+    load: () => import("@rotor/core/functions/rotate-generic"),
+  },
+  {
+    name: "rotate-mysql",
+    timeoutSeconds: 300,
+    memoryMB: 512,
+    async: ROTATION_ASYNC,
+    load: () => import("@rotor/core/functions/rotate-mysql"),
+  },
+  {
+    name: "rotate-postgres",
+    timeoutSeconds: 300,
+    memoryMB: 512,
+    async: ROTATION_ASYNC,
+    load: () => import("@rotor/core/functions/rotate-postgres"),
+  },
+  {
+    name: "rotate-ram-access-key",
+    timeoutSeconds: 120,
+    memoryMB: 256,
+    async: ROTATION_ASYNC,
+    load: () => import("@rotor/core/functions/rotate-ram-access-key"),
+  },
+  {
+    name: "rotate-ecs-password",
+    timeoutSeconds: 300,
+    memoryMB: 512,
+    async: ROTATION_ASYNC,
+    load: () => import("@rotor/core/functions/rotate-ecs-password"),
+  },
+  {
+    name: "rotate-ecs-ssh-key",
+    timeoutSeconds: 300,
+    memoryMB: 512,
+    async: ROTATION_ASYNC,
+    load: () => import("@rotor/core/functions/rotate-ecs-ssh-key"),
+  },
+  {
+    name: "on-failure",
+    timeoutSeconds: 60,
+    memoryMB: 256,
+    async: { maxRetries: 3 },
+    load: () => import("@rotor/core/functions/on-failure"),
+  },
+  {
+    name: "scheduler",
+    timeoutSeconds: 900,
+    memoryMB: 512,
+    async: { maxRetries: 0 },
+    load: () => import("@rotor/core/functions/scheduler"),
+  },
 ];
 
 export const BUILT_IN_FUNCTION_NAMES: readonly string[] = BUILT_IN_FUNCTIONS.map((fn) => fn.name);
+
+/** A built-in function's FC handler, loaded from @rotor/core; undefined for another name. */
+export async function loadBuiltInHandler(name: string): Promise<FcHandler | undefined> {
+  const fn = BUILT_IN_FUNCTIONS.find((each) => each.name === name);
+  return fn === undefined ? undefined : handlerOf(fn);
+}
+
+async function handlerOf(fn: BuiltInFunction): Promise<FcHandler> {
+  const { handler } = await fn.load();
+  if (typeof handler !== "function") {
+    throw new Error(`@rotor/core/functions/${fn.name} does not export a handler function`);
+  }
+  return handler as FcHandler;
+}
 
 /** s.yaml's default role names: `<ROTOR_ROLE_PREFIX><function>`. */
 const ROLE_PREFIX = "rotor-";
@@ -97,9 +160,7 @@ export async function serveBuiltInFunctions(
     const policyName = await grantTemplatePolicy(ram, fn.name, roleName, trustPolicy, environment);
     cloud.fc.deploy({
       name: fn.name,
-      handler: functionModule(
-        pathToFileURL(join(REPOSITORY, "functions", fn.name, "index.ts")).href,
-      ),
+      handler: { load: () => handlerOf(fn) },
       handlerName: "index.handler",
       timeoutSeconds: fn.timeoutSeconds,
       memoryMB: fn.memoryMB,
@@ -158,7 +219,7 @@ async function grantTemplatePolicy(
 
 /** A template file's text, its JSON made compact (RAM keeps documents as sent). */
 async function readTemplate(path: string): Promise<string> {
-  const text = await readFile(join(REPOSITORY, "templates", path), "utf8");
+  const text = await readPolicyTemplate(path);
   return JSON.stringify(JSON.parse(text));
 }
 

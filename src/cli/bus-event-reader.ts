@@ -6,7 +6,7 @@
  * bus polls the same way; windows overlap so an event that arrives late
  * or while the clocks disagree is still seen, and once only.
  */
-import type { EventBridgeClient } from "@rotor/cloud-api";
+import type { EventBridgeClient } from "@rotor/core/cloud-api";
 
 /** An event as `rotor events` shows it: the CloudEvent's own fields. */
 export interface BusEvent {

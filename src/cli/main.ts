@@ -5,8 +5,9 @@
  * output is terminal-safe (terminal-safe-io.ts), and an error's message,
  * which may quote a target, is printed as one line.
  */
-import { RotorError } from "@rotor/cloud-api";
+
 import { scrubUntrustedText } from "@rotor/core";
+import { RotorError } from "@rotor/core/cloud-api";
 import { type CliIo, EXIT } from "./command.ts";
 import { COMMANDS } from "./commands/index.ts";
 import { UsageError } from "./parse-flags.ts";

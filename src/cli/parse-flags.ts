@@ -4,17 +4,22 @@
  * command's usage line.
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { ValidationError } from "@rotor/cloud-api";
+import { ValidationError } from "@rotor/core/cloud-api";
 
 export class UsageError extends ValidationError {
   override name = "UsageError";
 }
 
+/** What parseArgs returns for these options (named, so the package's declarations can say it). */
+type ParsedFlags<T extends NonNullable<ParseArgsConfig["options"]>> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: boolean }>
+>;
+
 export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(
   args: string[],
   options: T,
   allowPositionals = false,
-) {
+): ParsedFlags<T> {
   try {
     return parseArgs({ args, options, strict: true, allowPositionals });
   } catch (error) {

@@ -16,9 +16,9 @@
  * // ["acs:rds:*:*:dbinstance/rm-a", "acs:rds:*:*:dbinstance/rm-b"]
  */
 
-import type { Env } from "@rotor/cloud-api";
-import { ConfigError } from "@rotor/cloud-api";
 import { type Allowed, type DeployPolicy, deployPolicyFromEnv } from "@rotor/core";
+import type { Env } from "@rotor/core/cloud-api";
+import { ConfigError } from "@rotor/core/cloud-api";
 
 export interface RamPolicyStatement {
   Effect: string;

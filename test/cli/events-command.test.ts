@@ -2,7 +2,7 @@
  * `rotor events` prints what a bus of the local cloud received, read
  * through EventBridge's query API: oldest first, as text lines or JSON,
  * narrowed by --since, --type and --source, the event's own fields only,
- * text the event carries scrubbed; --follow (bin/rotor.mjs in a child
+ * text the event carries scrubbed; --follow (src/cli/bin/rotor.mjs in a child
  * process, as users run it) prints each event as it arrives, once, until
  * interrupted.
  */
@@ -15,7 +15,7 @@ import { main } from "../../src/cli/main.ts";
 import { type CloudEventInput, EventBridgeClient } from "../../src/cloud-api/eventbridge-client.ts";
 import { startTestCloud, type TestCloud, uniqueName } from "../support/local-cloud.ts";
 
-const ROTOR_BIN = resolve(import.meta.dirname, "../../bin/rotor.mjs");
+const ROTOR_BIN = resolve(import.meta.dirname, "../../src/cli/bin/rotor.mjs");
 const HOUR_MS = 3_600_000;
 
 /** The cloud's clock offset from the real time: tests move it to publish "in the past". */

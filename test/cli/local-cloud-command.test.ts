@@ -1,9 +1,9 @@
 /**
- * `rotor local-cloud` as users run it (bin/rotor.mjs in a child process)
+ * `rotor local-cloud` as users run it (src/cli/bin/rotor.mjs in a child process)
  * serves the built-in functions as Function Compute would, each running as
  * its own role with its template's policy, and the RDS and ECS instances its
  * config file or flags register. Against it the functions run through
- * `rotor invoke` and through the FC SDK client (src/cloud-api/fc-client.ts):
+ * `rotor invoke` and through the FC SDK client (src/core/scheduler/fc-client.ts):
  * the scheduler fans a due secret out to the served rotate-generic, and
  * fails (exit code, error result, notification) when its fan-out does; an
  * RDS rotation on a real MariaDB and a Cloud Assistant rotation on a real
@@ -31,7 +31,7 @@ import {
 import { type SshdServer, sshdSkipReason, startSshd } from "../support/sshd.ts";
 import { type SshdLoginCheck, sshdLoginCheck } from "../support/sshd-login-check.ts";
 
-const ROTOR_BIN = resolve(import.meta.dirname, "../../bin/rotor.mjs");
+const ROTOR_BIN = resolve(import.meta.dirname, "../../src/cli/bin/rotor.mjs");
 const BUILT_IN_FUNCTIONS = [
   "rotate-generic",
   "rotate-mysql",

@@ -82,7 +82,7 @@ describe.skipIf(skip)("the embedded PostgreSQL server", () => {
     async () => {
       const folder = await privateFolder();
 
-      const demo = run(process.execPath, [join(REPO_ROOT, "bin/rotor.mjs"), "demo"], {
+      const demo = run(process.execPath, [join(REPO_ROOT, "src/cli/bin/rotor.mjs"), "demo"], {
         cwd: REPO_ROOT,
         env: { ...process.env, TMPDIR: folder },
         timeout: 120_000,

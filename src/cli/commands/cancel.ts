@@ -1,5 +1,5 @@
-import { KmsClient } from "@rotor/cloud-api";
 import { deployPolicyFromEnv } from "@rotor/core";
+import { KmsClient } from "@rotor/core/cloud-api";
 import { cancelRotation, createJsonLogger } from "@rotor/core/engine";
 import { envCredentials, runRotation } from "@rotor/core/functions";
 import { rotatorRegistry } from "@rotor/core/rotators";

@@ -9,7 +9,7 @@
 import { randomBytes } from "node:crypto";
 import { SecretsClient } from "@rotor/client";
 import { createPgPool } from "@rotor/client/pg";
-import { type KmsClient, RotorError } from "@rotor/cloud-api";
+import { type KmsClient, RotorError } from "@rotor/core/cloud-api";
 import type { RunningLocalCloud } from "@rotor/local-cloud";
 import { PostgresStartError, startPostgres } from "@rotor/local-cloud/postgres";
 import pg from "pg";

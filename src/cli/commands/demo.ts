@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { KmsClient } from "@rotor/cloud-api";
+import { KmsClient } from "@rotor/core/cloud-api";
 import { startLocalCloud } from "@rotor/local-cloud";
 import { type CliIo, type Command, EXIT } from "../command.ts";
 import { parseFlags } from "../parse-flags.ts";

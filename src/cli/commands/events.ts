@@ -1,5 +1,5 @@
-import { EventBridgeClient } from "@rotor/cloud-api";
 import { escapeControlsInJson, scrubUntrustedText } from "@rotor/core";
+import { EventBridgeClient } from "@rotor/core/cloud-api";
 import { envCredentials } from "@rotor/core/functions";
 import { type BusEvent, followBusEvents, readBusEvents } from "../bus-event-reader.ts";
 import { type CliIo, type Command, EXIT } from "../command.ts";

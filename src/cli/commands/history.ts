@@ -1,5 +1,5 @@
-import { KmsClient } from "@rotor/cloud-api";
 import { scrubUntrustedText } from "@rotor/core";
+import { KmsClient } from "@rotor/core/cloud-api";
 import { LAST_FAILURE_TAG } from "@rotor/core/engine";
 import { envCredentials } from "@rotor/core/functions";
 import { OUTCOME_TAGS } from "@rotor/core/scheduler";

@@ -1,25 +1,29 @@
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { dirname, isAbsolute, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { type Env, RotorError, readEnv } from "@rotor/cloud-api";
+import { isAbsolute, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { type Env, RotorError, readEnv } from "@rotor/core/cloud-api";
 import type { FcContext } from "@rotor/core/functions";
 import { envCredentials } from "@rotor/core/functions";
+import { BUILT_IN_FUNCTION_NAMES, loadBuiltInHandler } from "../built-in-functions.ts";
 import { type CliIo, type Command, EXIT } from "../command.ts";
 import { integerFlag, parseFlags, UsageError } from "../parse-flags.ts";
 
-/** The project's functions/ folder, where `rotor invoke <name>` finds `<name>/index.ts`. */
-const FUNCTIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), "../../../functions");
+/** An FC 3.0 handler, as a built-in function or a user's entry file exports it. */
+type FunctionHandler = (event: Buffer, context: FcContext) => Promise<unknown> | unknown;
 
 /** Variables a function reads at run time that `invoke` hands over from the CLI's environment. */
 const FORWARDED_ENV = /^(ROTOR_ENDPOINT(_[A-Z]+)?|ALIBABA_CLOUD_REGION_ID)$/;
 
 export const invokeCommand: Command = {
   name: "invoke",
-  summary: "Run a function from functions/ locally with an FC-shaped event and context",
+  summary: "Run a built-in function locally with an FC-shaped event and context",
   help: `Usage: rotor invoke <function> --event <json|@file> [--timeout SECONDS]
 
-Runs functions/<function>/index.ts's handler in this process the way
+Runs a built-in function's handler (rotate-generic, rotate-mysql,
+rotate-postgres, rotate-ram-access-key, rotate-ecs-password,
+rotate-ecs-ssh-key, on-failure, scheduler), or the handler export of the
+entry file at an absolute path, in this process the way
 Function Compute 3.0 would: the event as a Buffer, and a context with a
 request id, the function's name and timeout, the region, and credentials
 taken from ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET / _SECURITY_TOKEN.
@@ -45,7 +49,7 @@ Exit codes: 0 the function returned, 1 it threw (its error is printed), 2 bad co
     );
     const [functionName, ...extra] = positionals;
     if (functionName === undefined)
-      throw new UsageError("name the function to invoke (a folder of functions/)");
+      throw new UsageError("name the function to invoke (a built-in function or an absolute path)");
     if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
     if (values.event === undefined)
       throw new UsageError("--event is required (JSON text or @file)");
@@ -81,26 +85,15 @@ export async function invokeFunction(input: {
   io: CliIo;
 }): Promise<unknown> {
   const { functionName, io } = input;
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(functionName) && !isAbsolute(functionName)) {
+  const handler = isAbsolute(functionName)
+    ? await entryFileHandler(functionName)
+    : // The built-in handlers read no context logger (the local cloud's FC adds one).
+      ((await loadBuiltInHandler(functionName)) as FunctionHandler | undefined);
+  if (handler === undefined) {
     throw new UsageError(
-      `function names are lowercase folders of functions/, got ${JSON.stringify(functionName)}`,
+      `no function ${functionName}: the built-in functions are ${BUILT_IN_FUNCTION_NAMES.join(", ")}; give your own by the absolute path of its entry file`,
     );
   }
-  const entry = isAbsolute(functionName)
-    ? functionName
-    : join(FUNCTIONS_DIR, functionName, "index.ts");
-  let module: { handler?: unknown };
-  try {
-    module = (await import(pathToFileURL(entry).href)) as { handler?: unknown };
-  } catch (error) {
-    throw new UsageError(
-      `no function ${functionName} (${entry}): ${(error as Error).message.split("\n")[0]}`,
-    );
-  }
-  if (typeof module.handler !== "function") {
-    throw new UsageError(`${entry} exports no handler function`);
-  }
-  const handler = module.handler as (event: Buffer, context: FcContext) => Promise<unknown>;
   const region = readEnv("ALIBABA_CLOUD_REGION_ID", io.env) ?? "cn-hangzhou";
   const context: FcContext = {
     requestId: randomUUID(),
@@ -119,6 +112,20 @@ export async function invokeFunction(input: {
       );
     }
   });
+}
+
+/** The `handler` export of an entry file of the user's own. */
+async function entryFileHandler(entry: string): Promise<FunctionHandler> {
+  let module: { handler?: unknown };
+  try {
+    module = (await import(pathToFileURL(entry).href)) as { handler?: unknown };
+  } catch (error) {
+    throw new UsageError(`no function ${entry}: ${(error as Error).message.split("\n")[0]}`);
+  }
+  if (typeof module.handler !== "function") {
+    throw new UsageError(`${entry} exports no handler function`);
+  }
+  return module.handler as FunctionHandler;
 }
 
 /**

@@ -12,7 +12,7 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import type { Env } from "@rotor/cloud-api";
+import type { Env } from "@rotor/core/cloud-api";
 import type {
   LocalEcsInstance,
   LocalPolarDbCluster,

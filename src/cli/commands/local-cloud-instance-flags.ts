@@ -13,7 +13,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { Env } from "@rotor/cloud-api";
+import type { Env } from "@rotor/core/cloud-api";
 import type {
   LocalEcsInstance,
   LocalPolarDbCluster,

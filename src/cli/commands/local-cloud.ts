@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { readEnv } from "@rotor/cloud-api";
+import { readEnv } from "@rotor/core/cloud-api";
 import { parseThrottleSpec, startLocalCloud } from "@rotor/local-cloud";
 import { serveBuiltInFunctions } from "../built-in-functions.ts";
 import { type Command, EXIT } from "../command.ts";
@@ -28,12 +28,12 @@ must be signed
 official SDKs work against it unchanged. Point clients at it with
 ROTOR_ENDPOINT=http://127.0.0.1:PORT.
 
-Function Compute serves Rotor's functions (functions/): rotate-generic,
+Function Compute serves Rotor's built-in functions: rotate-generic,
 rotate-mysql, rotate-postgres, rotate-ram-access-key, rotate-ecs-password,
 rotate-ecs-ssh-key, on-failure and scheduler, with s.yaml's timeouts and
 retries (a rotation's last failure goes to on-failure). Each runs as the
 RAM role rotor-<function>, created on start, trusted by fc.aliyuncs.com and
-holding templates/<function>/policy.json: as deployed, they rotate secrets
+holding its policy template (rotor policy <function>): as deployed, they rotate secrets
 named rotor/... (attach more policies to a role through RAM, or edit the
 template, to allow more). Each function's environment is ROTOR_ENDPOINT
 (this cloud) plus what --config or --function-env sets for it, e.g. the

@@ -1,5 +1,5 @@
-import { KmsClient } from "@rotor/cloud-api";
 import { deployPolicyFromEnv } from "@rotor/core";
+import { KmsClient } from "@rotor/core/cloud-api";
 import { type PlanEntry, planRotations } from "@rotor/core/scheduler";
 import { type Command, EXIT } from "../command.ts";
 import { integerFlag, parseFlags } from "../parse-flags.ts";

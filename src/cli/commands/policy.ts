@@ -1,22 +1,18 @@
-import { readFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { type Command, EXIT } from "../command.ts";
 import { parseFlags, UsageError } from "../parse-flags.ts";
+import { readPolicyTemplate } from "../policy-templates.ts";
 import { type RamPolicyDocument, renderRolePolicy } from "../role-policy-template.ts";
-
-/** The project's templates/ folder, where `rotor policy <name>` finds `<name>/policy.json`. */
-const TEMPLATES_DIR = join(dirname(fileURLToPath(import.meta.url)), "../../../templates");
 
 export const policyCommand: Command = {
   name: "policy",
   summary: "Print a function role's RAM policy with this deployment's instances filled in",
   help: `Usage: rotor policy <template>
 
-Prints templates/<template>/policy.json (rotate-generic, rotate-mysql,
-rotate-postgres, rotate-ram-access-key, rotate-ecs-password,
-rotate-ecs-ssh-key, scheduler, on-failure, operator) as the RAM policy to
-create for one deployment. A Resource naming \${ROTOR_RDS_INSTANCES} or
+Prints the policy template <template>/policy.json (rotate-generic,
+rotate-mysql, rotate-postgres, rotate-ram-access-key, rotate-ecs-password,
+rotate-ecs-ssh-key, scheduler, on-failure, operator: the repository's
+templates/, which the rotor package carries) as the RAM policy to create
+for one deployment. A Resource naming \${ROTOR_RDS_INSTANCES} or
 \${ROTOR_ECS_INSTANCES} becomes one resource per instance id in that
 environment variable (comma-separated; * allows every instance), the same
 variable s.yaml gives the function, so the role and the function allow the
@@ -36,14 +32,14 @@ Exit codes: 0 printed, 1 a variable is malformed, 2 bad command line.`,
   async run(args, io) {
     const { positionals } = parseFlags(args, {}, true);
     const [name, ...extra] = positionals;
-    if (name === undefined) throw new UsageError("name the template (a folder of templates/)");
+    if (name === undefined) throw new UsageError("name the template (rotate-generic, operator, …)");
     if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
     if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) {
       throw new UsageError(
-        `template names are lowercase folders of templates/, got ${JSON.stringify(name)}`,
+        `template names are lowercase words and dashes, got ${JSON.stringify(name)}`,
       );
     }
-    const text = await readFile(join(TEMPLATES_DIR, name, "policy.json"), "utf8").catch(() => {
+    const text = await readPolicyTemplate(`${name}/policy.json`).catch(() => {
       throw new UsageError(`no policy template ${name} (templates/${name}/policy.json)`);
     });
     const template = JSON.parse(text) as RamPolicyDocument;

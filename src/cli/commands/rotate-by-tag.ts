@@ -4,8 +4,9 @@
  * secret's failure never stops the others; the summary names each failure
  * and the exit code says whether all went through.
  */
-import { ApiError, KmsClient } from "@rotor/cloud-api";
+
 import { deployPolicyFromEnv } from "@rotor/core";
+import { ApiError, KmsClient } from "@rotor/core/cloud-api";
 import { createJsonLogger } from "@rotor/core/engine";
 import { envCredentials, runRotation } from "@rotor/core/functions";
 import { rotatorRegistry } from "@rotor/core/rotators";

@@ -1,10 +1,10 @@
-import { KmsClient } from "@rotor/cloud-api";
 import {
   DEFAULT_DEPLOY_POLICY,
   type DeployPolicy,
   deployPolicyFromEnv,
   scrubUntrustedText,
 } from "@rotor/core";
+import { KmsClient } from "@rotor/core/cloud-api";
 import { engineConfigFromTags, LAST_FAILURE_TAG, leaseOf, ROTATOR_TAG } from "@rotor/core/engine";
 import { envCredentials } from "@rotor/core/functions";
 import { type TagWeakening, tagWeakenings } from "@rotor/core/scheduler";

@@ -1,5 +1,5 @@
 /**
- * The local cloud as users run it: `node bin/rotor.mjs local-cloud` in a
+ * The local cloud as users run it: `rotor local-cloud` (src/cli/bin/rotor.mjs) in a
  * child process, so tests can SIGKILL it mid-write and start it again on
  * the same state folder.
  */
@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 
-const ROTOR_BIN = resolve(import.meta.dirname, "../../../bin/rotor.mjs");
+const ROTOR_BIN = resolve(import.meta.dirname, "../../../src/cli/bin/rotor.mjs");
 const STARTUP_TIMEOUT_MS = 60_000;
 
 export interface CliCloud {
@@ -25,12 +25,14 @@ export interface CliCloud {
 
 /**
  * Starts `rotor local-cloud --port 0 --state <stateDir>` and waits for its
- * credentials line. `extraEnv` adds variables to the child's environment.
+ * credentials line. `extraEnv` adds variables to the child's environment;
+ * `rotorBin` is the command to run (default: the repository's, on its sources).
  */
 export async function startCliCloud(
   stateDir: string,
   extraArgs: string[] = [],
   extraEnv: Record<string, string> = {},
+  rotorBin = ROTOR_BIN,
 ): Promise<CliCloud> {
   const env = { ...process.env, ...extraEnv };
   // The cloud must keep its own generated key in the state folder.
@@ -38,7 +40,7 @@ export async function startCliCloud(
   delete env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
   const child = spawn(
     process.execPath,
-    [ROTOR_BIN, "local-cloud", "--port", "0", "--state", stateDir, ...extraArgs],
+    [rotorBin, "local-cloud", "--port", "0", "--state", stateDir, ...extraArgs],
     { env, stdio: ["ignore", "pipe", "pipe"] },
   );
   const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { main } from "../src/cli/main.ts";
+import { main } from "../../src/cli/main.ts";
 
 function capture() {
   const out: string[] = [];

@@ -3,9 +3,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../src/cli/main.ts";
-import { KmsClient } from "../src/cloud-api/kms-client.ts";
-import { type RunningLocalCloud, startLocalCloud } from "../src/local-cloud/embedded.ts";
+import { main } from "../../src/cli/main.ts";
+import { KmsClient } from "../../src/cloud-api/kms-client.ts";
+import { type RunningLocalCloud, startLocalCloud } from "../../src/local-cloud/embedded.ts";
 
 let cloud: RunningLocalCloud;
 let admin: KmsClient;

