@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // The `rotor` command. Installed, it runs the package's build (dist/) on
 // plain Node. In the repository, where the TypeScript sources sit beside
-// this folder, it runs them with no build step: tsx (a development
-// dependency of the repository) compiles them as they load, and the
-// `source` export condition points each Rotor package at its .ts files.
+// this folder, it runs them with no build step: tsx (an optional peer
+// dependency, which the repository installs) compiles them as they load,
+// and the `source` export condition points each Rotor package at its .ts
+// files.
 import { existsSync } from "node:fs";
 import { register } from "node:module";
 

@@ -2,10 +2,11 @@
  * Rotor's packages as a user installs them: each built (its `npm run
  * build`), packed by `npm pack`, and unpacked into node_modules of a fresh
  * folder outside the repository. The third-party packages they declare
- * (dependencies and peer dependencies) are linked in from the repository's
- * node_modules, at the top as npm hoists them, and nothing else is: tsx is
- * not there, so the installed code runs on plain Node or not at all, and
- * an import of a package the code does not declare fails.
+ * (dependencies, and peer dependencies that are not optional) are linked in
+ * from the repository's node_modules, at the top as npm hoists them, and
+ * nothing else is: tsx (an optional peer of the CLI) is not there, so the
+ * installed code runs on plain Node or not at all, and an import of a
+ * package the code does not declare fails.
  */
 import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
@@ -39,6 +40,7 @@ interface PackageJson {
   name: string;
   dependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
   optionalDependencies?: Record<string, string>;
 }
 
@@ -84,10 +86,10 @@ export async function installPackedPackages(): Promise<PackedInstall> {
       folder: installed,
     };
     const manifest = await readJson<PackageJson>(join(installed, "package.json"));
-    for (const name of [
-      ...Object.keys(manifest.dependencies ?? {}),
-      ...Object.keys(manifest.peerDependencies ?? {}),
-    ]) {
+    const requiredPeers = Object.keys(manifest.peerDependencies ?? {}).filter(
+      (peer) => !manifest.peerDependenciesMeta?.[peer]?.optional,
+    );
+    for (const name of [...Object.keys(manifest.dependencies ?? {}), ...requiredPeers]) {
       declared.add(name);
     }
   }
