@@ -8,9 +8,11 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import ts from "typescript";
 
-export const REPO_ROOT = resolve(import.meta.dirname, "../..");
+// From import.meta.url, which Vite keeps true when a config file bundles this module.
+export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const SRC = join(REPO_ROOT, "src");
 
 export interface PackageInfo {
