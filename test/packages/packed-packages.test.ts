@@ -44,10 +44,9 @@ describe("the packages installed from their tarballs", () => {
         (file) =>
           !["package.json", "README.md"].includes(file) &&
           !/^dist\/.+\.(js|d\.ts)$/.test(file) &&
-          !(
-            name === "rotor" &&
-            (/^bin\/[\w-]+\.mjs$/.test(file) || /^dist\/templates\//.test(file))
-          ),
+          // The commands' launchers, and the CLI's copies of the policy templates.
+          !(["rotor", "@rotor/local-cloud"].includes(name) && /^bin\/[\w-]+\.mjs$/.test(file)) &&
+          !(name === "rotor" && /^dist\/templates\//.test(file)),
       );
       expect({ name, unexpected }).toEqual({ name, unexpected: [] });
       expect(files).toContain("README.md");
@@ -86,14 +85,19 @@ describe("the packages installed from their tarballs", () => {
     }
   });
 
-  it("run rotor --help, rotor policy and rotor demo --no-postgres", async () => {
+  it("run rotor --help, rotor policy, rotor demo --no-postgres and rotor-local-cloud --help", async () => {
     // Act
     const help = await install.node([install.rotorBin, "--help"]);
+    const localCloudHelp = await install.node([
+      join(install.folder, "node_modules/@rotor/local-cloud/bin/rotor-local-cloud.mjs"),
+      "--help",
+    ]);
     const policy = await install.node([install.rotorBin, "policy", "operator"]);
     const demo = await install.node([install.rotorBin, "demo", "--no-postgres"]);
 
     // Assess
     expect(help.stdout).toContain("Usage: rotor <command>");
+    expect(localCloudHelp.stdout).toContain("Usage: rotor-local-cloud");
     expect(JSON.parse(policy.stdout)).toEqual(
       JSON.parse(await readFile(join(REPO_ROOT, "templates/operator/policy.json"), "utf8")),
     );
