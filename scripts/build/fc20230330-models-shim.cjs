@@ -2,7 +2,7 @@
  * What the function bundles give @alicloud/fc20230330's client in place of
  * its models index (see bundle-substitutions.ts). The index defines all 846
  * request and response classes of the FC API at load, about 470 KiB; Rotor
- * calls one operation, InvokeFunction (src/cloud-api/fc-client.ts), and these
+ * calls one operation, InvokeFunction (src/core/scheduler/fc-client.ts), and these
  * are its three classes. Any other model fails with a message naming it.
  */
 "use strict";
