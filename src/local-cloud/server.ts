@@ -26,6 +26,12 @@ import { openSecretLedger } from "./secret-ledger.ts";
 import { StateCipher } from "./state/encryption.ts";
 import { RecordStore } from "./state/record-store.ts";
 import { Throttle } from "./throttle.ts";
+import {
+  type QuotaOptions,
+  type QuotaPreset,
+  resolveQuotas,
+} from "./throttling/alibaba-kms-quotas.ts";
+import { CallStats, type CallStatsSnapshot } from "./throttling/call-stats.ts";
 
 export interface LocalCloudOptions {
   /** Folder for durable, encrypted state. Undefined: memory only, gone on close. */
@@ -37,6 +43,13 @@ export interface LocalCloudOptions {
   rootCredentials?: { accessKeyId: string; accessKeySecret: string } | undefined;
   /** Simulated throttling: action (or `*`) → requests per second. */
   throttle?: Readonly<Record<string, number>> | undefined;
+  /**
+   * A quota preset: `"alibaba"` limits KMS calls per group of actions as
+   * Alibaba's shared gateway does per account and region (see
+   * throttling/alibaba-kms-quotas.ts); the object form scales or replaces
+   * limits. Applies together with `throttle`.
+   */
+  quotas?: QuotaPreset | QuotaOptions | undefined;
   /** See KmsOptions.currentMovesPrevious. Default true. */
   currentMovesPrevious?: boolean | undefined;
   /**
@@ -78,8 +91,19 @@ export interface RunningLocalCloud {
   assumeRoleForService(request: ServiceRoleRequest): Promise<RoleCredentials>;
   /** The local Function Compute: deploy functions here, then invoke them through the FC API. */
   fc: LocalFunctionCompute;
+  /**
+   * Calls, throttled calls and peak rates per action and quota group, the
+   * process's memory and the state's size (also served at GET /.rotor/stats).
+   */
+  callStats(): CallStatsSnapshot;
+  /** Starts the counts and peaks again (also POST /.rotor/stats/reset). */
+  resetCallStats(): void;
   close(): Promise<void>;
 }
+
+/** Local-only paths beside the API: not Alibaba's, never authenticated, never secret. */
+const STATS_PATH = "/.rotor/stats";
+const STATS_RESET_PATH = "/.rotor/stats/reset";
 
 /** Query strings carry every parameter (SecretData up to 30 KB, percent-encoded up to 3x). */
 const MAX_HEADER_BYTES = 512 * 1024;
@@ -96,6 +120,8 @@ export async function createLocalCloud(
     await mkdir(stateDir, { recursive: true, mode: 0o700 });
     cipher = await StateCipher.open(stateDir);
   }
+  const quotas = options.quotas === undefined ? undefined : resolveQuotas(options.quotas);
+  const loadStarted = performance.now();
   const root = await loadRootAccount(stateDir, options.rootCredentials);
   const identities = new Identities(root);
   const ledger = openSecretLedger(options.secretLedgerFile);
@@ -107,12 +133,18 @@ export async function createLocalCloud(
     rootCredentials: { accessKeyId: root.accessKeyId, accessKeySecret: root.accessKeySecret },
     identities,
     options,
+    quotas,
     openStore: (name) =>
       RecordStore.open(stateDir === undefined ? undefined : join(stateDir, name), cipher),
   });
   for (const product of built.products) products.set(product.apiVersion, product);
+  const loadMs = performance.now() - loadStarted;
   const nonces = new NonceRegistry();
-  const throttle = options.throttle ? new Throttle(options.throttle) : undefined;
+  const throttle = new Throttle(options.throttle, quotas);
+  const stats = new CallStats(quotas?.preset, quotas?.groups ?? [], () => ({
+    secrets: built.secretCount(),
+    loadMs: Math.round(loadMs),
+  }));
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = randomUUID().toUpperCase();
@@ -148,11 +180,15 @@ export async function createLocalCloud(
         );
       const handler = Object.hasOwn(product.actions, action) ? product.actions[action] : undefined;
       if (!handler) throw cloudErrors.unknownAction(action, version);
-      if (
-        throttle &&
-        !throttle.allow(action, Date.now()) /* real time: a simulated clock may stand still */
-      )
-        throw cloudErrors.throttled(action);
+      // Real time: a simulated clock may stand still.
+      const throttledAt = Date.now();
+      const verdict = throttle.admit(product.code, action, throttledAt);
+      stats.record(
+        { product: product.code, action, group: verdict.group },
+        verdict.admitted,
+        throttledAt,
+      );
+      if (!verdict.admitted) throw cloudErrors.throttled(action, verdict.group);
       const result = await handler({
         action,
         params,
@@ -205,7 +241,8 @@ export async function createLocalCloud(
   const server = createServer(
     { maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: 30_000 },
     (req, res) => {
-      void handle(req, res);
+      if (req.url === STATS_PATH || req.url === STATS_RESET_PATH) serveStats(req, res, stats);
+      else void handle(req, res);
     },
   );
   await new Promise<void>((resolve, reject) => {
@@ -227,6 +264,8 @@ export async function createLocalCloud(
     stateDir,
     fc: built.fc,
     assumeRoleForService: (request) => identities.assumeRoleForService(request),
+    callStats: () => stats.snapshot(),
+    resetCallStats: () => stats.reset(),
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -236,6 +275,22 @@ export async function createLocalCloud(
       return closing;
     },
   };
+}
+
+/** GET /.rotor/stats answers the counts; POST /.rotor/stats/reset restarts them. */
+function serveStats(req: IncomingMessage, res: ServerResponse, stats: CallStats): void {
+  req.resume();
+  if (req.url === STATS_PATH && req.method === "GET") {
+    send(res, 200, stats.snapshot() as unknown as Record<string, unknown>);
+  } else if (req.url === STATS_RESET_PATH && req.method === "POST") {
+    stats.reset();
+    send(res, 200, { reset: true });
+  } else {
+    send(res, 405, {
+      Code: "MethodNotAllowed",
+      Message: `use GET ${STATS_PATH} or POST ${STATS_RESET_PATH}`,
+    });
+  }
 }
 
 function hostIdFor(productCode: string, region: string): string {
@@ -297,7 +352,7 @@ function send(res: ServerResponse, status: number, body: Record<string, unknown>
   res.writeHead(status, {
     "content-type": "application/json;charset=utf-8",
     "content-length": Buffer.byteLength(text),
-    "x-acs-request-id": String(body.RequestId),
+    ...(body.RequestId === undefined ? {} : { "x-acs-request-id": String(body.RequestId) }),
   });
   res.end(text);
 }

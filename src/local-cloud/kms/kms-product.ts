@@ -65,6 +65,11 @@ export interface KmsOptions {
    * prove that callers set ACSPrevious themselves.
    */
   currentMovesPrevious: boolean;
+  /**
+   * At most this many secrets may match ListSecrets' tag filters (the quota
+   * preset's cap, as Alibaba documents it); undefined: no cap.
+   */
+  tagFilterMatchLimit?: number | undefined;
 }
 
 export function createKmsProduct(options: KmsOptions): Product {
@@ -368,8 +373,17 @@ export function createKmsProduct(options: KmsOptions): Product {
       const pageSize = optionalInteger(ctx.params, "PageSize", { min: 1, max: 100 }) ?? 10;
       const filters = parseFilters(ctx.params);
       ctx.authorize("kms:ListSecrets", collectionArn);
-      const matching = [...store.values()]
-        .filter((record) => !isPurged(record, ctx.now) && filters.every((filter) => filter(record)))
+      const live = [...store.values()].filter((record) => !isPurged(record, ctx.now));
+      const tagFilters = filters.filter((filter) => filter.byTag);
+      if (options.tagFilterMatchLimit !== undefined && tagFilters.length > 0) {
+        const tagged = live.filter((record) =>
+          tagFilters.every((filter) => filter.matches(record)),
+        );
+        if (tagged.length > options.tagFilterMatchLimit)
+          throw tagFilterLimitExceeded(options.tagFilterMatchLimit);
+      }
+      const matching = live
+        .filter((record) => filters.every((filter) => filter.matches(record)))
         .sort((a, b) => a.createTime - b.createTime || (a.name < b.name ? -1 : 1));
       const page = matching.slice((pageNumber - 1) * pageSize, pageNumber * pageSize);
       return {
@@ -620,14 +634,29 @@ const FILTER_MATCHERS: Record<(typeof FILTER_KEYS)[number], (values: string[]) =
     SecretType: (values) => (record) => values.includes(record.type),
   };
 
+interface SecretFilter {
+  /** A TagKey or TagValue entry: these count toward the tag filter cap. */
+  byTag: boolean;
+  matches: SecretPredicate;
+}
+
+/** UNCONFIRMED code: Alibaba documents the cap, not what KMS answers beyond it. */
+function tagFilterLimitExceeded(limit: number): CloudApiError {
+  return new CloudApiError(
+    400,
+    "Rejected.LimitExceeded",
+    `A ListSecrets tag filter may match at most ${limit} secrets; narrow it (e.g. with a SecretName filter) or list without the tag filter.`,
+  );
+}
+
 /** Filters: entries are AND-ed, the values of one entry OR-ed. Names and descriptions match by substring. */
-function parseFilters(params: RawParams): SecretPredicate[] {
+function parseFilters(params: RawParams): SecretFilter[] {
   const filters = optionalJson(params, "Filters");
   if (filters === undefined) return [];
   const shape = 'expected a JSON array like [{"Key":"TagKey","Values":["rotor:rotator"]}]';
   if (!Array.isArray(filters) || filters.length > 10)
     throw cloudErrors.invalidParameter("Filters", shape);
-  return filters.map((filter: unknown): SecretPredicate => {
+  return filters.map((filter: unknown): SecretFilter => {
     const entry = filter as { Key?: unknown; Values?: unknown };
     if (
       typeof entry !== "object" ||
@@ -643,8 +672,11 @@ function parseFilters(params: RawParams): SecretPredicate[] {
         `${shape}; Key is one of ${FILTER_KEYS.join(", ")}`,
       );
     }
-    const values = entry.Values as string[];
-    return FILTER_MATCHERS[entry.Key as (typeof FILTER_KEYS)[number]](values);
+    const key = entry.Key as (typeof FILTER_KEYS)[number];
+    return {
+      byTag: key === "TagKey" || key === "TagValue",
+      matches: FILTER_MATCHERS[key](entry.Values as string[]),
+    };
   });
 }
 
