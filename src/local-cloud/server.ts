@@ -25,6 +25,7 @@ import { loadRootAccount } from "./root-account.ts";
 import { openSecretLedger } from "./secret-ledger.ts";
 import { StateCipher } from "./state/encryption.ts";
 import { RecordStore } from "./state/record-store.ts";
+import { lockStateFolder } from "./state/state-lock.ts";
 import { Throttle } from "./throttle.ts";
 import {
   type QuotaOptions,
@@ -115,28 +116,31 @@ export async function createLocalCloud(
   const region = options.region ?? "cn-hangzhou";
   const now = options.now ?? Date.now;
   const stateDir = options.stateDir;
-  let cipher: StateCipher | undefined;
-  if (stateDir !== undefined) {
-    await mkdir(stateDir, { recursive: true, mode: 0o700 });
-    cipher = await StateCipher.open(stateDir);
-  }
   const quotas = options.quotas === undefined ? undefined : resolveQuotas(options.quotas);
   const loadStarted = performance.now();
-  const root = await loadRootAccount(stateDir, options.rootCredentials);
-  const identities = new Identities(root);
+  const state = await openStateFolder(stateDir);
+  let root: Awaited<ReturnType<typeof loadRootAccount>>;
+  let identities: Identities;
+  let built: Awaited<ReturnType<typeof buildProducts>>;
+  try {
+    root = await loadRootAccount(stateDir, options.rootCredentials);
+    identities = new Identities(root);
+    built = await buildProducts({
+      region,
+      accountId: root.accountId,
+      rootCredentials: { accessKeyId: root.accessKeyId, accessKeySecret: root.accessKeySecret },
+      identities,
+      options,
+      quotas,
+      openStore: state.openStore,
+    });
+  } catch (error) {
+    await state.release();
+    throw error;
+  }
   const ledger = openSecretLedger(options.secretLedgerFile);
   ledger.record(root.accessKeySecret);
   const products = new Map<string, Product>();
-  const built = await buildProducts({
-    region,
-    accountId: root.accountId,
-    rootCredentials: { accessKeyId: root.accessKeyId, accessKeySecret: root.accessKeySecret },
-    identities,
-    options,
-    quotas,
-    openStore: (name) =>
-      RecordStore.open(stateDir === undefined ? undefined : join(stateDir, name), cipher),
-  });
   for (const product of built.products) products.set(product.apiVersion, product);
   const loadMs = performance.now() - loadStarted;
   const nonces = new NonceRegistry();
@@ -251,6 +255,9 @@ export async function createLocalCloud(
       server.off("error", reject);
       resolve();
     });
+  }).catch(async (error: unknown) => {
+    await state.release();
+    throw error;
   });
   const port = (server.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;
@@ -271,9 +278,44 @@ export async function createLocalCloud(
         server.close(() => resolve());
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 1000).unref();
-      });
+      }).then(() => state.release());
       return closing;
     },
+  };
+}
+
+/**
+ * The state folder, locked to this cloud (state/state-lock.ts), with its
+ * cipher; its stores are closed and the lock released together.
+ */
+async function openStateFolder(stateDir: string | undefined): Promise<{
+  openStore<T>(name: string): Promise<RecordStore<T>>;
+  release(): Promise<void>;
+}> {
+  if (stateDir === undefined) {
+    return { openStore: () => RecordStore.open(undefined, undefined), release: async () => {} };
+  }
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  const unlock = await lockStateFolder(stateDir);
+  const opened: RecordStore<unknown>[] = [];
+  const release = async () => {
+    for (const store of opened.splice(0)) await store.close().catch(() => {});
+    await unlock();
+  };
+  let cipher: StateCipher;
+  try {
+    cipher = await StateCipher.open(stateDir);
+  } catch (error) {
+    await release();
+    throw error;
+  }
+  return {
+    async openStore<T>(name: string) {
+      const store = await RecordStore.open<T>(join(stateDir, name), cipher);
+      opened.push(store as RecordStore<unknown>);
+      return store;
+    },
+    release,
   };
 }
 
