@@ -24,6 +24,7 @@ export type ChangeListener<T> = (
 export class RecordStore<T> {
   private readonly records = new Map<string, T>();
   private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly listeners: ChangeListener<T>[] = [];
   private log: RecordLog<T> | undefined;
 
   private constructor() {}
@@ -53,6 +54,11 @@ export class RecordStore<T> {
 
   values(): IterableIterator<T> {
     return this.records.values();
+  }
+
+  /** Calls `listener` with every change from now on (what is held now: `values()`). */
+  subscribe(listener: ChangeListener<T>): void {
+    this.listeners.push(listener);
   }
 
   get size(): number {
@@ -94,8 +100,10 @@ export class RecordStore<T> {
   /** Memory follows the log: called on load and once each frame is durable. */
   private apply(entries: LogEntry<T>[]): void {
     for (const [key, record] of entries) {
+      const previous = this.records.get(key);
       if (record === null) this.records.delete(key);
       else this.records.set(key, record);
+      for (const listener of this.listeners) listener(key, record ?? undefined, previous);
     }
   }
 }
