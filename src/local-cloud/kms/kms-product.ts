@@ -377,18 +377,16 @@ export function createKmsProduct(options: KmsOptions): Product {
       const filters = parseFilters(ctx.params);
       ctx.authorize("kms:ListSecrets", collectionArn);
       const cap = options.tagFilterMatchLimit;
-      const capped = cap !== undefined && filters.some(isTagFilter);
-      const listing = index.list(filters, ctx.now, { countTagMatches: capped });
-      if (capped && (listing.tagMatches ?? 0) > cap) throw tagFilterLimitExceeded(cap);
-      const page = listing.names
-        .slice((pageNumber - 1) * pageSize, pageNumber * pageSize)
-        .flatMap((name) => store.get(name) ?? []);
+      if (cap !== undefined && filters.some(isTagFilter)) {
+        if (index.countTagMatches(filters, ctx.now) > cap) throw tagFilterLimitExceeded(cap);
+      }
+      const page = index.page(filters, ctx.now, pageNumber, pageSize);
       return {
         PageNumber: pageNumber,
         PageSize: pageSize,
-        TotalCount: listing.names.length,
+        TotalCount: page.totalCount,
         SecretList: {
-          Secret: page.map((record) => ({
+          Secret: page.records.map((record) => ({
             SecretName: record.name,
             SecretType: record.type,
             CreateTime: isoSeconds(record.createTime),

@@ -27,19 +27,37 @@ export function isTagFilter(filter: ListFilter): boolean {
   return filter.key === "TagKey" || filter.key === "TagValue";
 }
 
-export function matchesFilter(record: SecretRecord, filter: ListFilter): boolean {
-  const { values } = filter;
+/**
+ * One predicate for all of a listing's filters, built once: a scan of the
+ * whole account calls it for every secret.
+ */
+export function compileFilters(filters: readonly ListFilter[]): (record: SecretRecord) => boolean {
+  const tests = filters.map(compileFilter);
+  return (record) => {
+    for (const test of tests) if (!test(record)) return false;
+    return true;
+  };
+}
+
+function compileFilter(filter: ListFilter): (record: SecretRecord) => boolean {
+  const values = new Set(filter.values);
   switch (filter.key) {
     case "SecretName":
-      return values.some((value) => record.name.includes(value));
+      return (record) => filter.values.some((value) => record.name.includes(value));
     case "Description":
-      return values.some((value) => record.description.includes(value));
+      return (record) => filter.values.some((value) => record.description.includes(value));
     case "TagKey":
-      return record.tags.some((tag) => values.includes(tag.key));
+      return (record) => {
+        for (const tag of record.tags) if (values.has(tag.key)) return true;
+        return false;
+      };
     case "TagValue":
-      return record.tags.some((tag) => values.includes(tag.value));
+      return (record) => {
+        for (const tag of record.tags) if (values.has(tag.value)) return true;
+        return false;
+      };
     case "SecretType":
-      return values.includes(record.type);
+      return (record) => values.has(record.type);
   }
 }
 

@@ -1,192 +1,148 @@
 /**
  * What ListSecrets needs to answer a page without reading every secret:
- * the secrets in listing order (creation time, then name), sets of names
- * by tag key, tag value and secret type, and the last listings' results.
+ * the secrets in listing order (creation time, then name), the names by
+ * tag key, tag value and secret type, the secrets in a recovery window,
+ * and the listings of recent calls (secret-listing.ts), fed by the store's
+ * changes once they are durable.
  *
- * A listing is computed once and cached; the pages of a scan slice it, and
- * only the page's own records are read (for their current times and
- * tags). A cached listing stays valid until a change that could alter it:
- * a secret created or deleted, a deletion scheduled or undone (any
- * listing), a tag changed (listings filtered by tag), a description
- * changed (listings filtered by description), or a matching secret's
- * recovery window ending. New versions and stage moves change none.
- *
- * Computing a listing uses the smallest of its tag or type sets when that
- * set is small, and otherwise one pass over the ordered secrets with set
- * lookups, so no listing sorts the whole account.
+ * A page costs what it shows: its listing scans the account only as far
+ * as the page reaches (or resumes the scan a previous page left), or
+ * takes the few secrets a rare tag or type names from its set. TotalCount
+ * needs no scan when the listing has no filter or one exact value of a tag
+ * key, tag value or type (the set's size); other filters count by
+ * finishing the scan once. A change to a secret is applied to every
+ * listing kept, so a listing is never recomputed.
  */
 import type { RecordStore } from "../state/record-store.ts";
-import { isTagFilter, type ListFilter, matchesFilter } from "./list-filters.ts";
+import { isTagFilter, type ListFilter } from "./list-filters.ts";
+import { comparePositions, lowerBound, type Position, SecretListing } from "./secret-listing.ts";
 import type { SecretRecord } from "./secret-record.ts";
 
-export interface Listing {
-  /** Names of the matching secrets, in listing order. */
-  names: readonly string[];
-  /** How many live secrets the tag entries alone match (when asked for). */
-  tagMatches: number | undefined;
-}
+/** Listings kept for later pages and counts: the most recently used. */
+const KEPT_LISTINGS = 16;
+/** A set this much smaller than the account is sorted rather than scanned for. */
+const FEW_CANDIDATES_SHARE = 16;
 
-interface Position {
-  name: string;
-  createTime: number;
-}
-
-/** What a cached listing was computed from. */
-interface Generations {
-  order: number;
-  tags: number;
-  descriptions: number;
-}
-
-interface CachedListing extends Listing, Generations {
-  computedAt: number;
-  /** The earliest recovery-window end among its secrets: from then it would shrink. */
-  validUntil: number;
-}
-
-const CACHED_LISTINGS = 16;
-/** Below a sixteenth of the account, collecting a set's secrets and sorting them beats a full pass. */
-const SMALL_SET_SHARE = 16;
-
-function compare(a: Position, b: Position): number {
-  return a.createTime - b.createTime || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-}
-
-function isLive(record: SecretRecord, now: number): boolean {
-  return record.plannedDeleteTime === undefined || record.plannedDeleteTime > now;
+export interface ListingPage {
+  /** The page's secrets, as they are now. */
+  records: SecretRecord[];
+  totalCount: number;
 }
 
 export class SecretIndex {
-  private ordered: Position[] = [];
+  private readonly ordered: Position[] = [];
+  private readonly positions = new Map<string, Position>();
   private readonly sets = {
     TagKey: new Map<string, Set<string>>(),
     TagValue: new Map<string, Set<string>>(),
     SecretType: new Map<string, Set<string>>(),
   };
-  private readonly generations: Generations = { order: 0, tags: 0, descriptions: 0 };
-  private readonly cache = new Map<string, CachedListing>();
+  /** Secrets in a recovery window → when it ends. */
+  private readonly windows = new Map<string, number>();
+  private readonly listings = new Map<string, SecretListing>();
 
   constructor(private readonly store: RecordStore<SecretRecord>) {
     for (const record of store.values()) {
-      this.ordered.push({ name: record.name, createTime: record.createTime });
+      const position = { name: record.name, createTime: record.createTime, record };
+      this.ordered.push(position);
+      this.positions.set(record.name, position);
       this.addToSets(record);
+      if (record.plannedDeleteTime !== undefined) {
+        this.windows.set(record.name, record.plannedDeleteTime);
+      }
     }
-    this.ordered.sort(compare);
+    this.ordered.sort(comparePositions);
     store.subscribe((name, record, previous) => this.change(name, record, previous));
   }
 
-  /** The secrets matching every filter at `now`, in listing order. */
-  list(
+  /** Page `pageNumber` (1-based) of the live secrets matching every filter at `now`. */
+  page(
     filters: readonly ListFilter[],
     now: number,
-    options: { countTagMatches: boolean },
-  ): Listing {
-    const key = JSON.stringify(filters);
-    const cached = this.cache.get(key);
-    if (
-      cached &&
-      this.isCurrent(cached, filters, now) &&
-      (!options.countTagMatches || cached.tagMatches !== undefined)
-    ) {
-      // Most recently used last, so the oldest goes first when the cache is full.
-      this.cache.delete(key);
-      this.cache.set(key, cached);
-      return cached;
-    }
-    const computed: CachedListing = {
-      ...this.generations,
-      ...this.compute(filters, now),
-      tagMatches: options.countTagMatches ? this.countTagMatches(filters, now) : undefined,
-      computedAt: now,
-    };
-    this.cache.delete(key);
-    this.cache.set(key, computed);
-    if (this.cache.size > CACHED_LISTINGS) {
-      this.cache.delete(this.cache.keys().next().value as string);
-    }
-    return computed;
+    pageNumber: number,
+    pageSize: number,
+  ): ListingPage {
+    const expired = this.expired(now);
+    const listing = this.listing(filters);
+    const start = (pageNumber - 1) * pageSize;
+    const records = listing
+      .slice(start, start + pageSize, expired)
+      .map((position) => position.record);
+    return { records, totalCount: this.countOf(filters, expired) ?? listing.count(expired) };
   }
 
-  private isCurrent(cached: CachedListing, filters: readonly ListFilter[], now: number): boolean {
-    if (cached.order !== this.generations.order) return false;
-    if (now < cached.computedAt || now >= cached.validUntil) return false;
-    if (filters.some(isTagFilter) && cached.tags !== this.generations.tags) return false;
-    const byDescription = filters.some((filter) => filter.key === "Description");
-    return !byDescription || cached.descriptions === this.generations.descriptions;
-  }
-
-  private compute(
-    filters: readonly ListFilter[],
-    now: number,
-  ): { names: string[]; validUntil: number } {
-    const matched: SecretRecord[] = [];
-    const smallest = this.smallestIndexedSet(filters);
-    const accept = (record: SecretRecord | undefined) => {
-      if (record && isLive(record, now) && filters.every((f) => this.matches(record, f))) {
-        matched.push(record);
-      }
-    };
-    if (smallest && smallest.size * SMALL_SET_SHARE < this.ordered.length) {
-      for (const name of smallest) accept(this.store.get(name));
-      matched.sort(compare);
-    } else {
-      for (const position of this.ordered) accept(this.store.get(position.name));
-    }
-    let validUntil = Number.POSITIVE_INFINITY;
-    for (const record of matched) {
-      if (record.plannedDeleteTime !== undefined && record.plannedDeleteTime < validUntil) {
-        validUntil = record.plannedDeleteTime;
-      }
-    }
-    return { names: matched.map((record) => record.name), validUntil };
-  }
-
-  /** Live secrets matching every TagKey and TagValue entry (the others aside). */
-  private countTagMatches(filters: readonly ListFilter[], now: number): number {
+  /** How many live secrets the TagKey and TagValue entries alone match at `now`. */
+  countTagMatches(filters: readonly ListFilter[], now: number): number {
     const tagFilters = filters.filter(isTagFilter);
-    const smallest = this.smallestIndexedSet(tagFilters);
-    if (!smallest) return 0;
-    let count = 0;
-    for (const name of smallest) {
-      const record = this.store.get(name);
-      if (record && isLive(record, now) && tagFilters.every((f) => this.matches(record, f))) {
-        count += 1;
-      }
-    }
-    return count;
+    const expired = this.expired(now);
+    return this.countOf(tagFilters, expired) ?? this.listing(tagFilters).count(expired);
   }
 
-  /** A filter on an indexed key is a set lookup; the rest look at the record. */
-  private matches(record: SecretRecord, filter: ListFilter): boolean {
-    if (filter.key === "SecretName" || filter.key === "Description") {
-      return matchesFilter(record, filter);
+  /** The kept listing of these filters, or a new one. */
+  private listing(filters: readonly ListFilter[]): SecretListing {
+    const key = JSON.stringify(filters);
+    let listing = this.listings.get(key);
+    if (listing) {
+      this.listings.delete(key);
+    } else {
+      listing = new SecretListing(filters, {
+        ordered: () => this.ordered,
+        fewCandidates: (listed) => this.fewCandidates(listed),
+      });
     }
-    const sets = this.sets[filter.key];
-    return filter.values.some((value) => sets.get(value)?.has(record.name) === true);
+    // Most recently used last, so the least recently used goes first.
+    this.listings.set(key, listing);
+    if (this.listings.size > KEPT_LISTINGS) {
+      this.listings.delete(this.listings.keys().next().value as string);
+    }
+    return listing;
   }
 
   /**
-   * The smallest union of names an indexed filter entry allows, or undefined
-   * without one. May be the index's own set: read it, never change it.
+   * The count the index knows without a scan: no filter, or one filter with
+   * one value of an indexed key. Undefined otherwise.
    */
-  private smallestIndexedSet(filters: readonly ListFilter[]): Set<string> | undefined {
-    let smallest: Set<string> | undefined;
+  private countOf(
+    filters: readonly ListFilter[],
+    expired: ReadonlySet<string>,
+  ): number | undefined {
+    if (filters.length === 0) return this.store.size - expired.size;
+    const [only] = filters;
+    if (filters.length > 1 || !only || only.values.length !== 1) return undefined;
+    if (only.key === "SecretName" || only.key === "Description") return undefined;
+    const set = this.sets[only.key].get(only.values[0] as string);
+    if (!set) return 0;
+    let gone = 0;
+    for (const name of expired) if (set.has(name)) gone += 1;
+    return set.size - gone;
+  }
+
+  /** The secrets of the smallest indexed set a filter allows, when it is small. */
+  private fewCandidates(filters: readonly ListFilter[]): Position[] | undefined {
+    let fewest: Set<string>[] | undefined;
+    let fewestBound = Number.POSITIVE_INFINITY;
     for (const filter of filters) {
       if (filter.key === "SecretName" || filter.key === "Description") continue;
-      const sets = this.sets[filter.key];
-      let union: Set<string>;
-      if (filter.values.length === 1) {
-        union = sets.get(filter.values[0] as string) ?? new Set();
-      } else {
-        union = new Set();
-        for (const value of filter.values) {
-          for (const name of sets.get(value) ?? []) union.add(name);
-          if (smallest && union.size >= smallest.size) break;
-        }
+      const byValue = this.sets[filter.key];
+      const sets = filter.values.flatMap((value) => byValue.get(value) ?? []);
+      // At most this many: a secret may carry several of the values.
+      const bound = sets.reduce((sum, set) => sum + set.size, 0);
+      if (bound < fewestBound) {
+        fewest = sets;
+        fewestBound = bound;
       }
-      if (!smallest || union.size < smallest.size) smallest = union;
     }
-    return smallest;
+    if (!fewest || fewestBound * FEW_CANDIDATES_SHARE >= this.ordered.length) return undefined;
+    const names = new Set<string>();
+    for (const set of fewest) for (const name of set) names.add(name);
+    return [...names].flatMap((name) => this.positions.get(name) ?? []);
+  }
+
+  /** Secrets whose recovery window has ended by `now`: KMS no longer has them. */
+  private expired(now: number): Set<string> {
+    const expired = new Set<string>();
+    for (const [name, end] of this.windows) if (end <= now) expired.add(name);
+    return expired;
   }
 
   private change(
@@ -194,39 +150,27 @@ export class SecretIndex {
     record: SecretRecord | undefined,
     previous: SecretRecord | undefined,
   ): void {
-    const moved = record?.createTime !== previous?.createTime;
-    if (previous && moved) this.removePosition({ name, createTime: previous.createTime });
-    if (record && moved) this.insertPosition({ name, createTime: record.createTime });
-    if (moved || record?.plannedDeleteTime !== previous?.plannedDeleteTime) {
-      this.generations.order += 1;
+    const before = this.positions.get(name);
+    let after: Position | undefined;
+    if (record && before && before.createTime === record.createTime) {
+      before.record = record;
+      after = before;
+    } else {
+      if (before) this.ordered.splice(lowerBound(this.ordered, before), 1);
+      this.positions.delete(name);
+      if (record) {
+        after = { name, createTime: record.createTime, record };
+        this.ordered.splice(lowerBound(this.ordered, after), 0, after);
+        this.positions.set(name, after);
+      }
     }
     if (tagsOf(record) !== tagsOf(previous) || record?.type !== previous?.type) {
       if (previous) this.removeFromSets(previous);
       if (record) this.addToSets(record);
-      this.generations.tags += 1;
     }
-    if (record?.description !== previous?.description) this.generations.descriptions += 1;
-  }
-
-  private insertPosition(position: Position): void {
-    this.ordered.splice(this.lowerBound(position), 0, position);
-  }
-
-  private removePosition(position: Position): void {
-    const at = this.lowerBound(position);
-    if (this.ordered[at]?.name === position.name) this.ordered.splice(at, 1);
-  }
-
-  /** The first index whose position is not before `position`. */
-  private lowerBound(position: Position): number {
-    let low = 0;
-    let high = this.ordered.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (compare(this.ordered[middle] as Position, position) < 0) low = middle + 1;
-      else high = middle;
-    }
-    return low;
+    if (record?.plannedDeleteTime === undefined) this.windows.delete(name);
+    else this.windows.set(name, record.plannedDeleteTime);
+    for (const listing of this.listings.values()) listing.change(after, before);
   }
 
   private addToSets(record: SecretRecord): void {
