@@ -266,6 +266,11 @@ describe("one local cloud per state folder", () => {
     const kms = new KmsClient({ endpoint: afterKill.endpoint, credentials: afterKill.credentials });
     await kms.createSecret({ secretName: "after-kill", secretData: "v", versionId: "v1" });
 
+    expect(cli.startupLines).toContainEqual(
+      expect.stringMatching(
+        /^state: 0 secrets, opened in \d+ ms; memory: \d+ MB RSS, \d+ MB heap$/,
+      ),
+    );
     expect(inProcess).toContain("in use by another local cloud in this process");
     expect(whileCliRuns).toContain(`in use by process ${cli.child.pid}`);
     expect((await kms.getSecretValue({ secretName: "after-kill" })).secretData).toBe("v");

@@ -8,6 +8,7 @@ import {
   type QuotaOptions,
   resolveQuotas,
 } from "../../local-cloud/throttling/alibaba-kms-quotas.ts";
+import type { CallStatsSnapshot } from "../../local-cloud/throttling/call-stats.ts";
 import { type Command, EXIT } from "../command.ts";
 import { integerFlag, parseFlags, UsageError } from "../parse-flags.ts";
 import { type LocalCloudSetup, readLocalCloudSetup } from "./local-cloud-config.ts";
@@ -86,9 +87,14 @@ ALIBABA_CLOUD_ACCESS_KEY_SECRET when both are set, otherwise one generated on
 first start and kept in DIR/account.json.
 
 On start it prints "rotor local-cloud listening on http://127.0.0.1:PORT",
-then the region and account, the functions and instances it serves, and last
+then the region and account, the functions and instances it serves, the
+quotas, the state's size and the process's memory, and last
 "credentials: ..."; from then on it is ready. SIGINT or SIGTERM stops it
-cleanly (exit code 0).`,
+cleanly (exit code 0).
+
+GET /.rotor/stats (local, unsigned) reports calls, throttled calls and the
+busiest second per action and quota group, the memory and the state's
+size; POST /.rotor/stats/reset starts the counts again.`,
 
   async run(args, io) {
     const { values } = parseFlags(args, {
@@ -156,6 +162,7 @@ cleanly (exit code 0).`,
       );
       for (const line of servedLines(functions, setup)) io.out(line);
       if (quotas) io.out(quotaLine(quotas));
+      io.out(stateLine(cloud.callStats()));
       io.out(`credentials: ${cloud.credentialsSource}`);
     } catch (error) {
       await cloud.close();
@@ -195,6 +202,12 @@ function quotaOptions(
     const message = (error as Error).message;
     throw new UsageError(message.startsWith("--quotas") ? message : `--quotas: ${message}`);
   }
+}
+
+/** One start-up line: how much the state holds, how long it took to open, the memory in use. */
+function stateLine({ state, memory }: CallStatsSnapshot): string {
+  const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+  return `state: ${state.secrets} secrets, opened in ${state.loadMs} ms; memory: ${mb(memory.rssBytes)} MB RSS, ${mb(memory.heapUsedBytes)} MB heap`;
 }
 
 /** One start-up line: the quota groups in force, estimates marked. */
