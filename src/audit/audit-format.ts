@@ -2,12 +2,20 @@
  * How an audit writes times, ages and policies, the same in every form
  * (table, Markdown, JSON, the findings' sentences).
  */
-import type { AuditPolicy } from "./secret-audit.ts";
+import type { AuditPolicy, SecretAudit } from "./secret-audit.ts";
 
 /** ISO 8601 to the second (`2024-01-01T02:00:00Z`), or undefined. */
 export function isoTime(epochMs: number | undefined): string | undefined {
   if (epochMs === undefined) return undefined;
   return new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** The last rotation's time, `never` when the value never changed, undefined when unknown. */
+export function lastRotationText(secret: SecretAudit): string | undefined {
+  if (secret.lastRotation !== undefined) return isoTime(secret.lastRotation);
+  return secret.findings.some((finding) => finding.status === "never-rotated")
+    ? "never"
+    : undefined;
 }
 
 const MINUTE = 60_000;

@@ -10,7 +10,7 @@
  * backticks show as written), so no text in it is anything but text.
  */
 import type { AccountAudit } from "./account-audit.ts";
-import { isoTime, policyText, spanText } from "./audit-format.ts";
+import { isoTime, lastRotationText, policyText, spanText } from "./audit-format.ts";
 import { countByStatus, everyFinding, STATUS_ORDER } from "./audit-summary.ts";
 
 export function renderAuditMarkdown(audit: AccountAudit): string {
@@ -56,7 +56,7 @@ export function renderAuditMarkdown(audit: AccountAudit): string {
         secret.secretType,
         secret.rotator ?? "",
         policyText(secret.policy) ?? "",
-        isoTime(secret.lastRotation) ?? "never",
+        lastRotationText(secret) ?? "",
         secret.lastRotation === undefined ? "" : spanText(audit.auditedAt - secret.lastRotation),
         isoTime(secret.nextDue) ?? "",
         secret.status,

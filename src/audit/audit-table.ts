@@ -4,7 +4,7 @@
  * pressing first.
  */
 import type { AccountAudit } from "./account-audit.ts";
-import { isoTime, policyText, spanText } from "./audit-format.ts";
+import { isoTime, lastRotationText, policyText, spanText } from "./audit-format.ts";
 import { everyFinding, summaryLine } from "./audit-summary.ts";
 
 const HEADER = [
@@ -24,7 +24,7 @@ export function renderAuditTable(audit: AccountAudit): string {
     secret.secretType,
     secret.rotator ?? "-",
     policyText(secret.policy) ?? "-",
-    isoTime(secret.lastRotation) ?? "-",
+    lastRotationText(secret) ?? "-",
     secret.lastRotation === undefined ? "-" : spanText(audit.auditedAt - secret.lastRotation),
     isoTime(secret.nextDue) ?? "-",
     secret.status,

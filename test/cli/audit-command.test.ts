@@ -637,7 +637,10 @@ describe("rotor audit over an account of a few thousand secrets", () => {
       /^real\/late-1\s+Generic\s+generic\s+every 30d\s+\S+Z\s+40d\s+\S+Z\s+overdue$/,
     );
     expect(rows.find((row) => row.startsWith("real/rds "))).toMatch(
-      /^real\/rds\s+Rds\s+kms\s+every 30d\s+-\s+-\s+\S+Z\s+never-rotated$/,
+      /^real\/rds\s+Rds\s+kms\s+every 30d\s+never\s+-\s+\S+Z\s+never-rotated$/,
+    );
+    expect(rows.find((row) => row.startsWith("real/unmanaged-1 "))).toMatch(
+      /^real\/unmanaged-1\s+Generic\s+-\s+-\s+-\s+-\s+-\s+unmanaged$/,
     );
     const todo = lines.slice(lines.indexOf("") + 1);
     expect(todo[0]).toMatch(/^What to do \(\d+ problem\(s\), the most pressing first\):$/);
@@ -667,6 +670,10 @@ describe("rotor audit over an account of a few thousand secrets", () => {
     ).toBe(true);
     const everySecret = lines.slice(lines.indexOf("## Every secret") + 4);
     expect(everySecret).toHaveLength(expected.size);
+    expect(everySecret).toContain("| real/unmanaged-1 | Generic |  |  |  |  |  | unmanaged |");
+    expect(everySecret).toContain(
+      "| real/polardb | PolarDB | kms | off | never |  |  | disabled |",
+    );
     const bait = lines.filter((line) => line.includes("evil.example"));
     expect(bait.length).toBeGreaterThan(0);
     for (const line of bait) {
