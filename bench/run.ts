@@ -4,8 +4,12 @@
  * Each module exports `default async function run(): Promise<BenchResult>`
  * and measures its own baselines in the same run, so ratios compare like
  * with like on whatever machine this is.
+ *
+ * `npm run bench -- <name>...` runs only the modules whose file name
+ * contains one of the names; the report keeps the other sections as they
+ * were, each with the date and load it was measured at.
  */
-import { readdir, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -14,10 +18,26 @@ import type { BenchModule, BenchResult } from "./bench-result.ts";
 const BENCH_DIR = import.meta.dirname;
 const REPORT_PATH = resolve(BENCH_DIR, "../docs/benchmarks.md");
 
+interface Section {
+  file: string;
+  /** The section's Markdown, from its `## ` heading on. */
+  text: string;
+}
+
 async function main(): Promise<void> {
   const files = (await readdir(BENCH_DIR)).filter((name) => name.endsWith(".bench.ts")).sort();
-  const results: { file: string; result: BenchResult }[] = [];
-  for (const file of files) {
+  const names = process.argv.slice(2);
+  const selected =
+    names.length === 0 ? files : files.filter((f) => names.some((n) => f.includes(n)));
+  if (selected.length === 0) {
+    process.stderr.write(
+      `no benchmark matches ${names.join(", ")}; they are: ${files.join(", ")}\n`,
+    );
+    process.exitCode = 2;
+    return;
+  }
+  const fresh = new Map<string, Section>();
+  for (const file of selected) {
     process.stdout.write(`running ${file}…\n`);
     let result: BenchResult;
     try {
@@ -33,12 +53,49 @@ async function main(): Promise<void> {
         numbers: {},
       };
     }
-    results.push({ file, result });
+    const measured = measuredLine(new Date(), loadavg());
+    fresh.set(file, { file, text: renderSection(file, result, measured) });
     process.stdout.write(`${[`## ${result.name}`, ...result.lines].join("\n")}\n\n`);
   }
-  const report = renderReport(results);
-  await writeFile(REPORT_PATH, report);
+  const kept = selected.length === files.length ? new Map<string, Section>() : await keptSections();
+  const sections = files.flatMap((file) => {
+    const section = fresh.get(file) ?? kept.get(file);
+    return section ? [section] : [];
+  });
+  await writeFile(REPORT_PATH, renderReport(sections));
   process.stdout.write(`report written to ${REPORT_PATH}\n`);
+}
+
+function measuredLine(when: Date, load: number[]): string {
+  const date = when.toISOString().replace(/\.\d{3}Z$/, "Z");
+  // Other work on the same cores slows every number; the load says how much there was.
+  return `_Measured ${date}, load average ${load.map((l) => l.toFixed(1)).join(", ")} (1, 5, 15 min)._`;
+}
+
+/**
+ * The sections of the report on disk, by module file. A section written
+ * before sections carried their own date gets the report's date and load.
+ */
+async function keptSections(): Promise<Map<string, Section>> {
+  const report = await readFile(REPORT_PATH, "utf8").catch(() => "");
+  const runOn = /^Run on (\S+):$/m.exec(report)?.[1];
+  const load = /^- Load average when the report was written: ([\d., ]+) \(1, 5, 15 min\)$/m.exec(
+    report,
+  )?.[1];
+  const oldMeasured = runOn
+    ? `_Measured ${runOn}, load average ${load ?? "unknown"} (1, 5, 15 min)._`
+    : undefined;
+  const sections = new Map<string, Section>();
+  for (const chunk of report.split(/^(?=## )/m).slice(1)) {
+    const file = /^`bench\/([\w.-]+\.bench\.ts)`/m.exec(chunk)?.[1];
+    if (!file) continue;
+    let text = chunk.trimEnd();
+    if (!text.includes("_Measured ") && oldMeasured) {
+      text = text.replace(/^(`bench\/[^\n]*)$/m, `$1\n\n${oldMeasured}`);
+    }
+    sections.set(file, { file, text });
+  }
+  return sections;
 }
 
 function machine(): string[] {
@@ -47,18 +104,16 @@ function machine(): string[] {
     `- CPU: ${cores.length} cores, ${cores[0]?.model.trim() ?? "unknown model"}`,
     `- Memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
     `- Node.js ${process.version} on ${process.platform}/${process.arch}`,
-    // Other work on the same cores slows every number; the load says how much there was.
-    `- Load average when the report was written: ${loadavg()
-      .map((load) => load.toFixed(1))
-      .join(", ")} (1, 5, 15 min)`,
   ];
 }
 
-function renderReport(results: { file: string; result: BenchResult }[]): string {
-  const sections = results.flatMap(({ file, result }) => [
+function renderSection(file: string, result: BenchResult, measured: string): string {
+  return [
     `## ${result.name}`,
     "",
     `\`bench/${file}\`: ${result.description}`,
+    "",
+    measured,
     "",
     ...result.lines,
     "",
@@ -67,8 +122,10 @@ function renderReport(results: { file: string; result: BenchResult }[]): string 
     ...Object.entries(result.numbers).map(
       ([name, value]) => `| ${name} | ${formatNumber(value)} |`,
     ),
-    "",
-  ]);
+  ].join("\n");
+}
+
+function renderReport(sections: Section[]): string {
   return [
     "# Benchmarks",
     "",
@@ -81,11 +138,16 @@ function renderReport(results: { file: string; result: BenchResult }[]): string 
     "name, a description of what was run, result lines and key numbers. It",
     "must bound its own run in count and time and use loopback only.",
     "",
-    `Run on ${new Date().toISOString().replace(/\.\d{3}Z$/, "Z")}:`,
+    "`npm run bench -- <name>...` runs only the benchmarks whose file name",
+    "contains a name (e.g. `npm run bench -- local-cloud-scale`) and keeps",
+    "the other sections as they were; each section says when it was measured",
+    "and how loaded the machine was.",
+    "",
+    "Machine:",
     "",
     ...machine(),
     "",
-    ...sections,
+    ...sections.flatMap((section) => [section.text, ""]),
   ].join("\n");
 }
 

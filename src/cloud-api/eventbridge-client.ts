@@ -158,7 +158,7 @@ export class EventBridgeClient {
       const body = await this.caller.call<WireObject>(
         "PutEvents",
         {},
-        { EventBusName: busName, EventList: JSON.stringify(batch) },
+        { body: { EventBusName: busName, EventList: JSON.stringify(batch) } },
       );
       checkSucceeded("PutEvents", body);
       result.requestIds.push(str(body.RequestId));

@@ -1,9 +1,11 @@
 /**
  * One RPC-style Alibaba Cloud OpenAPI call, done the way Rotor needs it:
  * signed by the official `@alicloud/openapi-client` (never by hand), with a
- * timeout on every call, retries with exponential backoff and full jitter on
- * the codes Alibaba's own clients retry, and errors turned into ApiError or
- * NetworkError with the SDK error as `cause`.
+ * timeout on every call, retries with exponential backoff and jitter
+ * (retry-policy.ts) where the action's retry rule allows them
+ * (retry-rules.ts: throttled calls always, calls whose outcome is unknown
+ * only when idempotent), and errors turned into ApiError or NetworkError
+ * with the SDK error as `cause`.
  *
  * Product clients (KMS, RAM, …) are thin typed layers over `call`.
  */
@@ -13,30 +15,15 @@ import { commonJsDefault } from "./commonjs-default.ts";
 import { type AccessKeyCredentials, credentialClient } from "./credentials.ts";
 import { PRODUCT_API_VERSIONS, type Product, resolveEndpoint } from "./endpoints.ts";
 import type { Env } from "./env.ts";
-import { ApiError, NetworkError } from "./errors.ts";
+import { ApiError } from "./errors.ts";
+import { type RetryPolicy, resolveRetryPolicy } from "./retry-policy.ts";
+import { type RetryRule, retryRuleFor } from "./retry-rules.ts";
+import { toRotorError } from "./sdk-error.ts";
+import { withRetries } from "./with-retries.ts";
 
-/** Codes worth another attempt: the server said "not now", not "no". */
-export const RETRYABLE_CODES: ReadonlySet<string> = new Set([
-  "Rejected.Throttling",
-  "Throttling",
-  "Throttling.User",
-  "Throttling.Api",
-  // EventBridge's throttling answer (429).
-  "TooManyRequests",
-  "ServiceUnavailableTemporary",
-  "ServiceUnavailable",
-  "InternalFailure",
-  "InternalError",
-]);
-
-export interface RetryPolicy {
-  /** Total attempts, the first included. */
-  attempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
-
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 200, maxDelayMs: 10_000 };
+// Kept here for the callers that import them with the caller.
+export { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from "./retry-policy.ts";
+export { isTransient as isRetryable, type RetryRule } from "./retry-rules.ts";
 
 /** What an observer learns about each attempt (no parameter values: they may hold secrets). */
 export interface CallRecord {
@@ -60,6 +47,7 @@ export interface CallerOptions {
   credentials?: AccessKeyCredentials | undefined;
   /** Overrides ROTOR_ENDPOINT and the public endpoint, e.g. `http://127.0.0.1:8765`. */
   endpoint?: string | undefined;
+  /** Over ROTOR_RETRY_* from `env`, over DEFAULT_RETRY. */
   retry?: Partial<RetryPolicy> | undefined;
   /** Per-call read timeout. */
   timeoutMs?: number | undefined;
@@ -97,7 +85,7 @@ export class OpenApiCaller {
         regionId: this.region,
       }),
     );
-    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.retry = resolveRetryPolicy(env, options.retry);
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
     this.observer = options.observer;
@@ -107,12 +95,13 @@ export class OpenApiCaller {
    * Calls `action` with `query` and, for actions whose official SDK sends
    * their parameters in a form body (EventBridge's PutEvents), `body`
    * (undefined values are left out of both) and returns the JSON body.
-   * Throws ApiError or NetworkError after the last attempt.
+   * Throws ApiError or NetworkError after the last attempt. `retryRule`
+   * overrides the action's own (retry-rules.ts).
    */
   async call<T = Record<string, unknown>>(
     action: string,
     query: Record<string, QueryValue>,
-    body?: Record<string, QueryValue>,
+    options: { body?: Record<string, QueryValue>; retryRule?: RetryRule } = {},
   ): Promise<T> {
     const params = new openapiModule.Params({
       action,
@@ -127,7 +116,7 @@ export class OpenApiCaller {
     });
     const request = new openapiModule.OpenApiRequest({
       query: toQuery(query),
-      body: body === undefined ? undefined : toQuery(body),
+      body: options.body === undefined ? undefined : toQuery(options.body),
     });
     const runtime = new teaUtilModule.RuntimeOptions({
       autoretry: false,
@@ -137,25 +126,28 @@ export class OpenApiCaller {
       // shared agent, and a later SDK honouring the flag would build a new
       // agent per call and leak idle sockets.
     });
-    for (let attempt = 1; ; attempt++) {
-      const record: CallRecord = { product: this.product, action, attempt };
-      await this.observer?.before?.(record);
-      try {
-        const response = (await this.client.callApi(params, request, runtime)) as {
-          body: T & { RequestId?: string };
-        };
-        this.observer?.after?.(record, { requestId: response.body.RequestId });
-        return response.body;
-      } catch (sdkError) {
-        const error = toRotorError(action, sdkError);
-        this.observer?.after?.(record, {
-          requestId: error instanceof ApiError ? error.requestId : undefined,
-          error,
-        });
-        if (!isRetryable(error) || attempt >= this.retry.attempts) throw error;
-        await sleep(backoffDelay(attempt, this.retry));
-      }
-    }
+    return withRetries({
+      rule: options.retryRule ?? retryRuleFor(this.product, action, query),
+      policy: this.retry,
+      attempt: async (attempt) => {
+        const record: CallRecord = { product: this.product, action, attempt };
+        await this.observer?.before?.(record);
+        try {
+          const response = (await this.client.callApi(params, request, runtime)) as {
+            body: T & { RequestId?: string };
+          };
+          this.observer?.after?.(record, { requestId: response.body.RequestId });
+          return response.body;
+        } catch (sdkError) {
+          const error = toRotorError(action, sdkError);
+          this.observer?.after?.(record, {
+            requestId: error instanceof ApiError ? error.requestId : undefined,
+            error,
+          });
+          throw error;
+        }
+      },
+    });
   }
 }
 
@@ -165,43 +157,4 @@ function toQuery(query: Record<string, QueryValue>): Record<string, string> {
     if (value !== undefined) out[key] = String(value);
   }
   return out;
-}
-
-export function isRetryable(error: unknown): boolean {
-  if (error instanceof NetworkError) return true;
-  return error instanceof ApiError && RETRYABLE_CODES.has(error.code);
-}
-
-/** Full jitter: a random delay up to min(max, base·2^(attempt-1)). */
-export function backoffDelay(attempt: number, policy: RetryPolicy): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  return Math.floor(Math.random() * ceiling);
-}
-
-interface TeaErrorShape {
-  code?: unknown;
-  message?: unknown;
-  statusCode?: unknown;
-  data?: { statusCode?: unknown; RequestId?: unknown; Message?: unknown; Code?: unknown };
-}
-
-/** Turns whatever the SDK threw into ApiError (the server answered) or NetworkError. */
-function toRotorError(action: string, sdkError: unknown): Error {
-  const shape = (
-    typeof sdkError === "object" && sdkError !== null ? sdkError : {}
-  ) as TeaErrorShape;
-  const statusCode = Number(shape.data?.statusCode ?? shape.statusCode);
-  if (Number.isInteger(statusCode) && statusCode >= 400) {
-    const code = String(shape.data?.Code ?? shape.code ?? "Unknown");
-    const message = String(shape.data?.Message ?? "no message");
-    const requestId =
-      shape.data?.RequestId === undefined ? undefined : String(shape.data.RequestId);
-    return new ApiError({ action, code, statusCode, message, requestId, cause: sdkError });
-  }
-  const detail = String(shape.code ?? (sdkError instanceof Error ? sdkError.message : sdkError));
-  return new NetworkError(action, detail, sdkError);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -30,11 +30,12 @@ export const cloudErrors = {
       "Forbidden.ResourceNotFound",
       `The specified resource is not found: ${what}`,
     ),
-  throttled: (action: string) =>
+  /** KMS answers "QPS Limit Exceeded"; the rest says which limit, for whoever reads the log. */
+  throttled: (action: string, group?: string) =>
     new CloudApiError(
       429,
       "Rejected.Throttling",
-      `Request was denied due to request throttling (${action}).`,
+      `QPS Limit Exceeded: ${action} is over ${group === undefined ? "its limit" : `the quota of ${group}`}.`,
     ),
   unknownAction: (action: string, version: string) =>
     new CloudApiError(

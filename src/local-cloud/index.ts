@@ -22,5 +22,16 @@ export type { RoleCredentials, ServiceRoleRequest } from "./identity.ts";
 export type { LocalRedisInstance, LocalRedisInstances } from "./kvstore/local-redis-instance.ts";
 export type { LocalPolarDbCluster, LocalPolarDbClusters } from "./polardb/local-polardb-cluster.ts";
 export type { LocalRdsInstance, LocalRdsInstances } from "./rds/local-rds-instance.ts";
+export { type SeedOptions, seedSecrets } from "./seed-secrets.ts";
 export type { LocalCloudOptions, RunningLocalCloud } from "./server.ts";
 export { parseThrottleSpec } from "./throttle.ts";
+export {
+  ALIBABA_KMS_QUOTAS,
+  parseQuotaSpec,
+  type QuotaGroup,
+  type QuotaOptions,
+  type QuotaPreset,
+  type ResolvedQuotas,
+  resolveQuotas,
+} from "./throttling/alibaba-kms-quotas.ts";
+export type { CallCounts, CallStatsSnapshot, GroupCounts } from "./throttling/call-stats.ts";

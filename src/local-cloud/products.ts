@@ -19,6 +19,7 @@ import { createRdsProduct } from "./rds/rds-product.ts";
 import type { LocalCloudOptions } from "./server.ts";
 import type { RecordStore } from "./state/record-store.ts";
 import { openSts } from "./sts/open-sts.ts";
+import type { ResolvedQuotas } from "./throttling/alibaba-kms-quotas.ts";
 
 export interface ProductDeps {
   region: string;
@@ -26,6 +27,8 @@ export interface ProductDeps {
   rootCredentials: { accessKeyId: string; accessKeySecret: string };
   identities: Identities;
   options: LocalCloudOptions;
+  /** The quota preset in force, options applied; undefined without quotas. */
+  quotas: ResolvedQuotas | undefined;
   /** A durable store under `<state>/<name>` (in memory without a state folder). */
   openStore<T>(name: string): Promise<RecordStore<T>>;
 }
@@ -34,6 +37,8 @@ export interface BuiltProducts {
   products: Product[];
   /** The local Function Compute, where functions are deployed. */
   fc: LocalFunctionCompute;
+  /** How many secrets KMS holds (those in a recovery window included). */
+  secretCount(): number;
 }
 
 export async function buildProducts(deps: ProductDeps): Promise<BuiltProducts> {
@@ -44,14 +49,16 @@ export async function buildProducts(deps: ProductDeps): Promise<BuiltProducts> {
     rootCredentials: deps.rootCredentials,
   });
   const ram = await openRam(deps);
+  const secrets = await deps.openStore<SecretRecord>("kms/secrets");
   const products = [
     ram.product,
     await openSts(deps, ram.directory),
     createKmsProduct({
       region: deps.region,
       accountId: deps.accountId,
-      store: await deps.openStore<SecretRecord>("kms/secrets"),
+      store: secrets,
       currentMovesPrevious: deps.options.currentMovesPrevious ?? true,
+      tagFilterMatchLimit: deps.quotas?.tagFilterMatchLimit,
     }),
     functionCompute.product,
     createEcsProduct({
@@ -76,5 +83,5 @@ export async function buildProducts(deps: ProductDeps): Promise<BuiltProducts> {
     }),
     await openEventBridge(deps),
   ];
-  return { products, fc: functionCompute.fc };
+  return { products, fc: functionCompute.fc, secretCount: () => secrets.size };
 }

@@ -27,7 +27,14 @@ import { loadRootAccount } from "./root-account.ts";
 import { openSecretLedger } from "./secret-ledger.ts";
 import { StateCipher } from "./state/encryption.ts";
 import { RecordStore } from "./state/record-store.ts";
+import { lockStateFolder } from "./state/state-lock.ts";
 import { Throttle } from "./throttle.ts";
+import {
+  type QuotaOptions,
+  type QuotaPreset,
+  resolveQuotas,
+} from "./throttling/alibaba-kms-quotas.ts";
+import { CallStats, type CallStatsSnapshot } from "./throttling/call-stats.ts";
 
 export interface LocalCloudOptions {
   /** Folder for durable, encrypted state. Undefined: memory only, gone on close. */
@@ -39,6 +46,13 @@ export interface LocalCloudOptions {
   rootCredentials?: { accessKeyId: string; accessKeySecret: string } | undefined;
   /** Simulated throttling: action (or `*`) → requests per second. */
   throttle?: Readonly<Record<string, number>> | undefined;
+  /**
+   * A quota preset: `"alibaba"` limits KMS calls per group of actions as
+   * Alibaba's shared gateway does per account and region (see
+   * throttling/alibaba-kms-quotas.ts); the object form scales or replaces
+   * limits. Applies together with `throttle`.
+   */
+  quotas?: QuotaPreset | QuotaOptions | undefined;
   /** See KmsOptions.currentMovesPrevious. Default true. */
   currentMovesPrevious?: boolean | undefined;
   /**
@@ -84,8 +98,19 @@ export interface RunningLocalCloud {
   assumeRoleForService(request: ServiceRoleRequest): Promise<RoleCredentials>;
   /** The local Function Compute: deploy functions here, then invoke them through the FC API. */
   fc: LocalFunctionCompute;
+  /**
+   * Calls, throttled calls and peak rates per action and quota group, the
+   * process's memory and the state's size (also served at GET /.rotor/stats).
+   */
+  callStats(): CallStatsSnapshot;
+  /** Starts the counts and peaks again (also POST /.rotor/stats/reset). */
+  resetCallStats(): void;
   close(): Promise<void>;
 }
+
+/** Local-only paths beside the API: not Alibaba's, never authenticated, never secret. */
+const STATS_PATH = "/.rotor/stats";
+const STATS_RESET_PATH = "/.rotor/stats/reset";
 
 /** Query strings carry every parameter (SecretData up to 30 KB, percent-encoded up to 3x). */
 const MAX_HEADER_BYTES = 512 * 1024;
@@ -98,28 +123,39 @@ export async function createLocalCloud(
   const region = options.region ?? "cn-hangzhou";
   const now = options.now ?? Date.now;
   const stateDir = options.stateDir;
-  let cipher: StateCipher | undefined;
-  if (stateDir !== undefined) {
-    await mkdir(stateDir, { recursive: true, mode: 0o700 });
-    cipher = await StateCipher.open(stateDir);
+  const quotas = options.quotas === undefined ? undefined : resolveQuotas(options.quotas);
+  const loadStarted = performance.now();
+  const state = await openStateFolder(stateDir);
+  let root: Awaited<ReturnType<typeof loadRootAccount>>;
+  let identities: Identities;
+  let built: Awaited<ReturnType<typeof buildProducts>>;
+  try {
+    root = await loadRootAccount(stateDir, options.rootCredentials);
+    identities = new Identities(root);
+    built = await buildProducts({
+      region,
+      accountId: root.accountId,
+      rootCredentials: { accessKeyId: root.accessKeyId, accessKeySecret: root.accessKeySecret },
+      identities,
+      options,
+      quotas,
+      openStore: state.openStore,
+    });
+  } catch (error) {
+    await state.release();
+    throw error;
   }
-  const root = await loadRootAccount(stateDir, options.rootCredentials);
-  const identities = new Identities(root);
   const ledger = openSecretLedger(options.secretLedgerFile);
   ledger.record(root.accessKeySecret);
   const products = new Map<string, Product>();
-  const built = await buildProducts({
-    region,
-    accountId: root.accountId,
-    rootCredentials: { accessKeyId: root.accessKeyId, accessKeySecret: root.accessKeySecret },
-    identities,
-    options,
-    openStore: (name) =>
-      RecordStore.open(stateDir === undefined ? undefined : join(stateDir, name), cipher),
-  });
   for (const product of built.products) products.set(product.apiVersion, product);
+  const loadMs = performance.now() - loadStarted;
   const nonces = new NonceRegistry();
-  const throttle = options.throttle ? new Throttle(options.throttle) : undefined;
+  const throttle = new Throttle(options.throttle, quotas);
+  const stats = new CallStats(quotas?.preset, quotas?.groups ?? [], () => ({
+    secrets: built.secretCount(),
+    loadMs: Math.round(loadMs),
+  }));
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = randomUUID().toUpperCase();
@@ -155,11 +191,15 @@ export async function createLocalCloud(
         );
       const handler = Object.hasOwn(product.actions, action) ? product.actions[action] : undefined;
       if (!handler) throw cloudErrors.unknownAction(action, version);
-      if (
-        throttle &&
-        !throttle.allow(action, Date.now()) /* real time: a simulated clock may stand still */
-      )
-        throw cloudErrors.throttled(action);
+      // Real time: a simulated clock may stand still.
+      const throttledAt = Date.now();
+      const verdict = throttle.admit(product.code, action, throttledAt);
+      stats.record(
+        { product: product.code, action, group: verdict.group },
+        verdict.admitted,
+        throttledAt,
+      );
+      if (!verdict.admitted) throw cloudErrors.throttled(action, verdict.group);
       const result = await handler({
         action,
         params,
@@ -212,7 +252,8 @@ export async function createLocalCloud(
   const server = createServer(
     { maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: 30_000 },
     (req, res) => {
-      void handle(req, res);
+      if (req.url === STATS_PATH || req.url === STATS_RESET_PATH) serveStats(req, res, stats);
+      else void handle(req, res);
     },
   );
   await new Promise<void>((resolve, reject) => {
@@ -221,6 +262,9 @@ export async function createLocalCloud(
       server.off("error", reject);
       resolve();
     });
+  }).catch(async (error: unknown) => {
+    await state.release();
+    throw error;
   });
   const port = (server.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;
@@ -234,15 +278,68 @@ export async function createLocalCloud(
     stateDir,
     fc: built.fc,
     assumeRoleForService: (request) => identities.assumeRoleForService(request),
+    callStats: () => stats.snapshot(),
+    resetCallStats: () => stats.reset(),
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 1000).unref();
-      });
+      }).then(() => state.release());
       return closing;
     },
   };
+}
+
+/**
+ * The state folder, locked to this cloud (state/state-lock.ts), with its
+ * cipher; its stores are closed and the lock released together.
+ */
+async function openStateFolder(stateDir: string | undefined): Promise<{
+  openStore<T>(name: string): Promise<RecordStore<T>>;
+  release(): Promise<void>;
+}> {
+  if (stateDir === undefined) {
+    return { openStore: () => RecordStore.open(undefined, undefined), release: async () => {} };
+  }
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  const unlock = await lockStateFolder(stateDir);
+  const opened: RecordStore<unknown>[] = [];
+  const release = async () => {
+    for (const store of opened.splice(0)) await store.close().catch(() => {});
+    await unlock();
+  };
+  let cipher: StateCipher;
+  try {
+    cipher = await StateCipher.open(stateDir);
+  } catch (error) {
+    await release();
+    throw error;
+  }
+  return {
+    async openStore<T>(name: string) {
+      const store = await RecordStore.open<T>(join(stateDir, name), cipher);
+      opened.push(store as RecordStore<unknown>);
+      return store;
+    },
+    release,
+  };
+}
+
+/** GET /.rotor/stats answers the counts; POST /.rotor/stats/reset restarts them. */
+function serveStats(req: IncomingMessage, res: ServerResponse, stats: CallStats): void {
+  req.resume();
+  if (req.url === STATS_PATH && req.method === "GET") {
+    send(res, 200, stats.snapshot() as unknown as Record<string, unknown>);
+  } else if (req.url === STATS_RESET_PATH && req.method === "POST") {
+    stats.reset();
+    send(res, 200, { reset: true });
+  } else {
+    send(res, 405, {
+      Code: "MethodNotAllowed",
+      Message: `use GET ${STATS_PATH} or POST ${STATS_RESET_PATH}`,
+    });
+  }
 }
 
 function hostIdFor(productCode: string, region: string): string {
@@ -304,7 +401,7 @@ function send(res: ServerResponse, status: number, body: Record<string, unknown>
   res.writeHead(status, {
     "content-type": "application/json;charset=utf-8",
     "content-length": Buffer.byteLength(text),
-    "x-acs-request-id": String(body.RequestId),
+    ...(body.RequestId === undefined ? {} : { "x-acs-request-id": String(body.RequestId) }),
   });
   res.end(text);
 }

@@ -12,7 +12,7 @@
  * more characters. Any hit fails the run, naming the capture file, the line
  * and the ledger line, never the value. Set ROTOR_LEAK_SCAN=off to skip.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describeHits, readLedger, scanCaptures } from "../leak-scan/leak-scanner.ts";
@@ -25,8 +25,10 @@ export default function setup(): (() => void) | undefined {
   mkdirSync(captureDir);
   process.env.ROTOR_LEAK_CAPTURE_DIR = captureDir;
   process.env.ROTOR_SECRET_LEDGER = ledgerFile;
+  const restoreStreams = captureMainProcess(join(captureDir, "main-process.log"));
 
   return function scanForLeaks() {
+    restoreStreams();
     const ledger = readLedger(ledgerFile);
     const hits = scanCaptures(captureDir, ledger);
     if (hits.length > 0) {
@@ -38,5 +40,28 @@ export default function setup(): (() => void) | undefined {
       `Leak scan: ${ledger.size} secret values checked against ${files.length} capture files, no leak found`,
     );
     rmSync(folder, { recursive: true, force: true });
+  };
+}
+
+/**
+ * Copies everything this process (vitest's own, where globalSetup runs)
+ * writes to stdout and stderr into `file`. The workers capture their own
+ * output, but some text reaches people only through this process: the
+ * unhandled errors a worker reports, printed here with every property of
+ * the error object. Returns the function that stops the copying.
+ */
+function captureMainProcess(file: string): () => void {
+  const restores = [process.stdout, process.stderr].map((stream) => {
+    const write = stream.write;
+    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+      appendFileSync(file, typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array));
+      return (write as (...args: unknown[]) => boolean).call(stream, chunk, ...rest);
+    }) as typeof stream.write;
+    return () => {
+      stream.write = write;
+    };
+  });
+  return () => {
+    for (const restore of restores) restore();
   };
 }

@@ -4,6 +4,11 @@
  * invocation per due secret; an async task id makes a repeated fan-out of
  * the same work a no-op (FC refuses a task id it has seen).
  *
+ * Throttled invocations are retried with backoff and jitter, as every
+ * Rotor client's calls are (retry-policy.ts). An invocation whose outcome
+ * is unknown (the connection cut, a server error) is retried only when it
+ * carries a task id: without one a repeat could run the function twice.
+ *
  * Endpoint: ROTOR_ENDPOINT_FC, else ROTOR_ENDPOINT, else FC's public
  * endpoint `<account>.<region>.fc.aliyuncs.com`.
  */
@@ -19,9 +24,12 @@ import {
   commonJsDefault,
   credentialClient,
   type Env,
-  NetworkError,
   parseEndpoint,
+  type RetryPolicy,
   readEnv,
+  resolveRetryPolicy,
+  toRotorError,
+  withRetries,
 } from "@rotor/cloud-api";
 
 const FcClientClass = commonJsDefault(fcModule);
@@ -34,6 +42,8 @@ export interface FcClientOptions {
   endpoint?: string | undefined;
   env?: Env | undefined;
   timeoutMs?: number | undefined;
+  /** Over ROTOR_RETRY_* from `env`, over DEFAULT_RETRY. */
+  retry?: Partial<RetryPolicy> | undefined;
 }
 
 export type AsyncInvokeOutcome =
@@ -43,6 +53,7 @@ export type AsyncInvokeOutcome =
 export class FcClient {
   private readonly client: SdkClient;
   private readonly timeoutMs: number;
+  private readonly retry: RetryPolicy;
 
   constructor(options: FcClientOptions = {}) {
     const env = options.env ?? process.env;
@@ -74,6 +85,7 @@ export class FcClient {
       }),
     );
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.retry = resolveRetryPolicy(env, options.retry);
   }
 
   /**
@@ -89,22 +101,32 @@ export class FcClient {
       xFcInvocationType: "Async",
       xFcAsyncTaskId: taskId,
     });
-    try {
-      const response = await this.client.invokeFunctionWithOptions(
-        functionName,
-        new fcModule.InvokeFunctionRequest({
-          body: Readable.from([Buffer.from(JSON.stringify(event))]),
-        }),
-        headers,
-        this.runtime(),
-      );
-      return { status: "accepted", requestId: String(response.headers?.["x-fc-request-id"] ?? "") };
-    } catch (error) {
-      const mapped = toRotorError("InvokeFunction", error);
-      if (mapped instanceof ApiError && mapped.code === "AsyncTaskAlreadyExists")
-        return { status: "duplicate" };
-      throw mapped;
-    }
+    return withRetries({
+      // FC runs a task id at most once: a repeat answers AsyncTaskAlreadyExists.
+      rule: taskId === undefined ? "not-idempotent" : "idempotent",
+      policy: this.retry,
+      attempt: async (): Promise<AsyncInvokeOutcome> => {
+        try {
+          const response = await this.client.invokeFunctionWithOptions(
+            functionName,
+            new fcModule.InvokeFunctionRequest({
+              body: Readable.from([Buffer.from(JSON.stringify(event))]),
+            }),
+            headers,
+            this.runtime(),
+          );
+          return {
+            status: "accepted",
+            requestId: String(response.headers?.["x-fc-request-id"] ?? ""),
+          };
+        } catch (error) {
+          const mapped = toRotorError("InvokeFunction", error);
+          if (mapped instanceof ApiError && mapped.code === "AsyncTaskAlreadyExists")
+            return { status: "duplicate" };
+          throw mapped;
+        }
+      },
+    });
   }
 
   /**
@@ -112,6 +134,15 @@ export class FcClient {
    * an ApiError. `timeoutMs` (default 10 s) bounds the whole run.
    */
   async invokeSync(functionName: string, event: unknown): Promise<string> {
+    return withRetries({
+      // A repeat would run the function again.
+      rule: "not-idempotent",
+      policy: this.retry,
+      attempt: () => this.invokeSyncOnce(functionName, event),
+    });
+  }
+
+  private async invokeSyncOnce(functionName: string, event: unknown): Promise<string> {
     try {
       const response = await this.client.invokeFunctionWithOptions(
         functionName,
@@ -151,24 +182,4 @@ export class FcClient {
       connectTimeout: connectTimeoutMs,
     });
   }
-}
-
-function toRotorError(action: string, error: unknown): Error {
-  const shape = (error ?? {}) as {
-    code?: unknown;
-    statusCode?: unknown;
-    data?: { statusCode?: unknown; Code?: unknown; Message?: unknown; RequestId?: unknown };
-  };
-  const statusCode = Number(shape.data?.statusCode ?? shape.statusCode);
-  if (Number.isInteger(statusCode) && statusCode >= 400) {
-    return new ApiError({
-      action,
-      code: String(shape.data?.Code ?? shape.code ?? "Unknown"),
-      statusCode,
-      message: String(shape.data?.Message ?? "no message"),
-      requestId: shape.data?.RequestId === undefined ? undefined : String(shape.data.RequestId),
-      cause: error,
-    });
-  }
-  return new NetworkError(action, String(shape.code ?? (error as Error)?.message ?? error), error);
 }

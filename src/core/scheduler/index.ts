@@ -8,6 +8,7 @@ export * from "./fan-out.ts";
 export * from "./fc-client.ts";
 export * from "./grace-endings.ts";
 export * from "./outcome-tags.ts";
+export * from "./overdue.ts";
 export * from "./plan.ts";
 export * from "./rate-limiter.ts";
 export * from "./rotation-policy.ts";

@@ -29,16 +29,8 @@ export async function writeFileAtomic(path: string, data: Buffer): Promise<void>
   await syncFolder(dirname(path));
 }
 
-export async function removeFileDurably(path: string): Promise<void> {
-  try {
-    await unlink(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-  }
-  await syncFolder(dirname(path));
-}
-
-async function syncFolder(folder: string): Promise<void> {
+/** Makes a folder's entries (a file created, renamed or removed in it) durable. */
+export async function syncFolder(folder: string): Promise<void> {
   const handle = await open(folder, "r");
   try {
     await handle.sync();

@@ -1,37 +1,50 @@
 /**
- * A durable keyed store of JSON records, one encrypted file per record, for
- * every product of the local cloud (secrets, RAM users, …). Updates to one
- * key run one after another; an update is applied in memory only after its
- * file is safely on disk, so an acknowledged write is never lost and a
- * failed one changes nothing.
+ * A durable keyed store of JSON records for every product of the local
+ * cloud (secrets, RAM users, …): every record in memory, every change in an
+ * encrypted append-only log on disk (record-log.ts). Updates to one key run
+ * one after another; an update is applied in memory only once it is safely
+ * on disk, so an acknowledged write is never lost and a failed one changes
+ * nothing.
  *
  * With no folder it keeps records in memory only (fast tests, benchmarks).
  */
-import { createHash } from "node:crypto";
-import { mkdir, readdir, readFile, unlink } from "node:fs/promises";
-import { join } from "node:path";
-import { removeFileDurably, TEMP_SUFFIX, writeFileAtomic } from "./atomic-file.ts";
 import type { StateCipher } from "./encryption.ts";
+import { type LogEntry, RecordLog } from "./record-log.ts";
 
 /** What an update function returns: the new record, `undefined` to delete, or NO_CHANGE. */
 export const NO_CHANGE: unique symbol = Symbol("no change");
 
+/** Told each change once it is durable (and in memory): an index kept beside the store. */
+export type ChangeListener<T> = (
+  key: string,
+  record: T | undefined,
+  previous: T | undefined,
+) => void;
+
 export class RecordStore<T> {
   private readonly records = new Map<string, T>();
   private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly listeners: ChangeListener<T>[] = [];
+  private log: RecordLog<T> | undefined;
 
-  private constructor(
-    private readonly folder: string | undefined,
-    private readonly cipher: StateCipher | undefined,
-  ) {}
+  private constructor() {}
 
   /** Opens (and loads) a store in `folder`, or an in-memory one when folder is undefined. */
   static async open<T>(
     folder: string | undefined,
     cipher: StateCipher | undefined,
+    tuning: { minCompactionBytes?: number } = {},
   ): Promise<RecordStore<T>> {
-    const store = new RecordStore<T>(folder, cipher);
-    if (folder !== undefined) await store.load(folder);
+    const store = new RecordStore<T>();
+    if (folder !== undefined && cipher !== undefined) {
+      store.log = await RecordLog.open<T>({
+        ...tuning,
+        folder,
+        cipher,
+        apply: (entries) => store.apply(entries),
+        live: () => store.records.entries(),
+      });
+    }
     return store;
   }
 
@@ -41,6 +54,11 @@ export class RecordStore<T> {
 
   values(): IterableIterator<T> {
     return this.records.values();
+  }
+
+  /** Calls `listener` with every change from now on (what is held now: `values()`). */
+  subscribe(listener: ChangeListener<T>): void {
+    this.listeners.push(listener);
   }
 
   get size(): number {
@@ -61,9 +79,9 @@ export class RecordStore<T> {
       const current = this.records.get(key);
       const { next, result } = change(current === undefined ? undefined : structuredClone(current));
       if (next === NO_CHANGE) return result;
-      await this.persist(key, next);
-      if (next === undefined) this.records.delete(key);
-      else this.records.set(key, next);
+      const entries: LogEntry<T>[] = [[key, next ?? null]];
+      if (this.log) await this.log.append(entries);
+      else this.apply(entries);
       return result;
     });
     const settled = run.catch(() => {});
@@ -74,43 +92,18 @@ export class RecordStore<T> {
     return run;
   }
 
-  private fileFor(key: string): string {
-    // Keys (secret names) may hold `/` and be long: the file is named by hash.
-    return join(this.folder ?? "", `${createHash("sha256").update(key).digest("hex")}.rec`);
+  /** Finishes pending writes and closes the log. */
+  async close(): Promise<void> {
+    await this.log?.close();
   }
 
-  private async persist(key: string, next: T | undefined): Promise<void> {
-    if (this.folder === undefined || this.cipher === undefined) return;
-    const file = this.fileFor(key);
-    if (next === undefined) {
-      await removeFileDurably(file);
-      return;
-    }
-    const plaintext = Buffer.from(JSON.stringify({ key, record: next }));
-    await writeFileAtomic(
-      file,
-      this.cipher.encrypt(plaintext, file.slice(file.lastIndexOf("/") + 1)),
-    );
-  }
-
-  private async load(folder: string): Promise<void> {
-    await mkdir(folder, { recursive: true, mode: 0o700 });
-    for (const name of await readdir(folder)) {
-      const path = join(folder, name);
-      if (name.endsWith(TEMP_SUFFIX)) {
-        // A write that crashed before its rename: never acknowledged, so drop it.
-        await unlink(path).catch(() => {});
-        continue;
-      }
-      if (!name.endsWith(".rec") || this.cipher === undefined) continue;
-      const sealed = await readFile(path);
-      let parsed: { key: string; record: T };
-      try {
-        parsed = JSON.parse(this.cipher.decrypt(sealed, name).toString("utf8"));
-      } catch (error) {
-        throw new Error(`cannot read state file ${path}: ${(error as Error).message}`);
-      }
-      this.records.set(parsed.key, parsed.record);
+  /** Memory follows the log: called on load and once each frame is durable. */
+  private apply(entries: LogEntry<T>[]): void {
+    for (const [key, record] of entries) {
+      const previous = this.records.get(key);
+      if (record === null) this.records.delete(key);
+      else this.records.set(key, record);
+      for (const listener of this.listeners) listener(key, record ?? undefined, previous);
     }
   }
 }

@@ -61,7 +61,7 @@ function rawPutEvents(busName: string, eventList: string): Promise<WireObject> {
   return eventBridge.caller.call<WireObject>(
     "PutEvents",
     {},
-    { EventBusName: busName, EventList: eventList },
+    { body: { EventBusName: busName, EventList: eventList } },
   );
 }
 
@@ -232,7 +232,7 @@ describe("PutEvents", () => {
     const busName = await newBus();
     const missingBus = await apiFailureOf(eventBridge.putEvents("no-such-bus", [rotationEvent()]));
     const noList = await apiFailureOf(
-      eventBridge.caller.call("PutEvents", {}, { EventBusName: busName }),
+      eventBridge.caller.call("PutEvents", {}, { body: { EventBusName: busName } }),
     );
     const notAList = await apiFailureOf(rawPutEvents(busName, '{"Id":"x"}'));
     const empty = await apiFailureOf(rawPutEvents(busName, "[]"));

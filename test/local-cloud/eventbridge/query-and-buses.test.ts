@@ -178,8 +178,10 @@ describe("QueryEvent", () => {
       "PutEvents",
       {},
       {
-        EventBusName: busName,
-        EventList: JSON.stringify([{ Id: id, Source: "rotor", Type: "t" }]),
+        body: {
+          EventBusName: busName,
+          EventList: JSON.stringify([{ Id: id, Source: "rotor", Type: "t" }]),
+        },
       },
     );
 
