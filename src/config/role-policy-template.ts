@@ -9,6 +9,8 @@
  * statement left with no resource is dropped, so with no instance named the
  * role gets no RDS or Cloud Assistant right at all. Unrendered, a
  * placeholder matches no instance: a template used as it is fails closed.
+ * `${ROTOR_EVENT_BUS}` names the event bus the function publishes to
+ * (event-bus.ts) the same way: unset, the role gets no EventBridge right.
  *
  * @example
  * renderRolePolicy(template, { ROTOR_RDS_INSTANCES: "rm-a,rm-b" })
@@ -18,6 +20,7 @@
 import { ConfigError } from "../errors.ts";
 import { type Allowed, type DeployPolicy, deployPolicyFromEnv } from "./deploy-policy.ts";
 import type { Env } from "./env.ts";
+import { EVENT_BUS_ENV, eventBusFromEnv } from "./event-bus.ts";
 
 export interface RamPolicyStatement {
   Effect: string;
@@ -31,9 +34,14 @@ export interface RamPolicyDocument {
 }
 
 /** The variables a template may name, and the part of the deploy policy each fills in. */
-const PLACEHOLDERS: Readonly<Record<string, (policy: DeployPolicy) => Allowed>> = {
+const PLACEHOLDERS: Readonly<Record<string, (policy: DeployPolicy, env: Env) => Allowed>> = {
   ROTOR_RDS_INSTANCES: (policy) => policy.rdsInstances,
   ROTOR_ECS_INSTANCES: (policy) => policy.ecsInstances,
+  // One bus or none: `*` is not a bus name, so no role is rendered to publish everywhere.
+  [EVENT_BUS_ENV]: (_policy, env) => {
+    const bus = eventBusFromEnv(env);
+    return { any: false, values: bus === undefined ? [] : [bus] };
+  },
 };
 
 /** What an RDS or ECS instance id may hold: nothing a RAM resource would read as a wildcard. */
@@ -44,7 +52,7 @@ export function renderRolePolicy(template: RamPolicyDocument, env: Env): RamPoli
   const statements = template.Statement.map((statement) => {
     const resources = (
       Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]
-    ).flatMap((resource) => expand(resource, policy));
+    ).flatMap((resource) => expand(resource, policy, env));
     return { ...statement, Resource: resources.length === 1 ? resources[0] : resources };
   }).filter(
     (statement): statement is RamPolicyStatement =>
@@ -53,7 +61,7 @@ export function renderRolePolicy(template: RamPolicyDocument, env: Env): RamPoli
   return { ...template, Statement: statements };
 }
 
-function expand(resource: string, policy: DeployPolicy): string[] {
+function expand(resource: string, policy: DeployPolicy, env: Env): string[] {
   const names = [...resource.matchAll(/\$\{([^}]*)\}/g)].map((match) => match[1] ?? "");
   if (names.length === 0) return [resource];
   const [name, ...more] = names;
@@ -67,10 +75,11 @@ function expand(resource: string, policy: DeployPolicy): string[] {
         .join(", ")}`,
     );
   }
-  const allowed = allowedOf(policy);
+  const allowed = allowedOf(policy, env);
   if (allowed.any) return [resource.replace(`\${${name}}`, "*")];
   for (const id of allowed.values) {
-    if (!INSTANCE_ID.test(id)) {
+    // A bus name was checked where it was read (event-bus.ts); it may be longer than an id.
+    if (name !== EVENT_BUS_ENV && !INSTANCE_ID.test(id)) {
       throw new ConfigError(
         `Environment variable ${name}: ${JSON.stringify(id)} is not an instance id (letters, digits and -)`,
       );

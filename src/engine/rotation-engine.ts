@@ -39,6 +39,7 @@ import {
   describeAllowed,
 } from "../config/deploy-policy.ts";
 import { ApiError, ConfigError, PolicyError, RotorError, ValidationError } from "../errors.ts";
+import type { RotorEventSink } from "../notify/rotor-events.ts";
 import type {
   AnyRotator,
   BeforeExternalCall,
@@ -66,6 +67,7 @@ import {
 import { GRACE_ENDED_TAG } from "./grace-period.ts";
 import type { JsonLogger } from "./json-logger.ts";
 import { REVOKE_PENDING_TAG, REVOKE_STAGE, revokeMarkerState } from "./revoke-marker.ts";
+import { RotationEventTrail } from "./rotation-event-trail.ts";
 import {
   isRotorPendingId,
   LEASE_RELEASED_TAG,
@@ -145,6 +147,8 @@ export interface EngineOptions {
   sleep?: ((ms: number) => Promise<void>) | undefined;
   /** Base delay between testSecret attempts, doubled each time. Default 1 s. */
   testRetryDelayMs?: number | undefined;
+  /** Where the rotation's events go (rotation-event-trail.ts); none: nothing is announced. */
+  events?: RotorEventSink | undefined;
 }
 
 /** What one invocation knows about the rotation it works on. */
@@ -171,6 +175,8 @@ interface Rotation {
   readAhead?: ReadonlyMap<string, Promise<SecretValue>> | undefined;
   /** Run when the invocation ends (RotatorContext.onInvocationEnd). */
   endHooks: EndHook[];
+  /** What the invocation announces. */
+  trail: RotationEventTrail;
 }
 
 /** Work a rotator asked to run when the invocation ends, such as closing a connection. */
@@ -188,6 +194,8 @@ export class RotationEngine {
   private readonly holder = randomUUID();
   /** Request ids of the KMS calls made since the last audit line. */
   private requestIds: string[] = [];
+  /** Request ids of the KMS calls made since rotate() was called, for its events. */
+  private invocationRequestIds: string[] = [];
 
   constructor(options: EngineOptions) {
     this.options = options;
@@ -203,7 +211,10 @@ export class RotationEngine {
           await outer?.before?.(call);
         },
         after: (call, outcome) => {
-          if (outcome.requestId) this.requestIds.push(outcome.requestId);
+          if (outcome.requestId) {
+            this.requestIds.push(outcome.requestId);
+            this.invocationRequestIds.push(outcome.requestId);
+          }
           outer?.after?.(call, outcome);
         },
       },
@@ -216,6 +227,16 @@ export class RotationEngine {
     this.checkSecretPrefix(request.secretName);
     const started = this.now();
     let failedStep: Step | "load" = "load";
+    this.invocationRequestIds = [];
+    const trail = new RotationEventTrail({
+      sink: this.options.events,
+      secretName: request.secretName,
+      emergency: request.emergency === true,
+      rotates: !request.dryRun && !request.endGracePeriod,
+      now: this.now,
+      startedAt: started,
+      requestIds: () => [...this.invocationRequestIds],
+    });
     // A rotation without a token, and a dry run, start from ACSCurrent: read
     // it while the tags load (two independent reads), saving a round trip.
     const fromCurrent = request.versionId === undefined && !request.endGracePeriod;
@@ -229,7 +250,7 @@ export class RotationEngine {
     // The lease this invocation holds, once it holds one (rotation-lock.ts): given up if it fails.
     let heldLease: string | undefined;
     try {
-      const setup = await this.load(request, endHooks);
+      const setup = await this.load(request, endHooks, trail);
       if (request.dryRun) {
         failedStep = "testSecret";
         return await this.dryRun(setup, currentRead);
@@ -260,9 +281,11 @@ export class RotationEngine {
       if (failureRecorded && result.steps.includes("finishSecret")) {
         await this.clearFailure(request.secretName);
       }
+      if (result.steps.includes("finishSecret")) trail.succeeded(result);
       return result;
     } catch (error) {
       await this.recordFailure(request, failedStep, error, started, heldLease);
+      trail.failed(failedStep, error);
       throw error;
     } finally {
       await this.runEndHooks(request.secretName, endHooks);
@@ -330,7 +353,7 @@ export class RotationEngine {
     return reads;
   }
 
-  private async load(request: RotationRequest, endHooks: EndHook[]) {
+  private async load(request: RotationRequest, endHooks: EndHook[], trail: RotationEventTrail) {
     const { secretName } = request;
     const description = await this.kms.describeSecret({ secretName, fetchTags: true });
     if (description.secretType !== "Generic") {
@@ -352,6 +375,7 @@ export class RotationEngine {
         `Tag ${ROTATOR_TAG} of secret ${secretName}: unknown rotator ${JSON.stringify(kind)} (known: ${known})`,
       );
     }
+    trail.rotator = rotator.kind;
     const engineConfig = engineConfigFromTags(tags, this.policy);
     if (engineConfig.leaseCapped) {
       this.options.log.warn("lease-capped", {
@@ -377,6 +401,7 @@ export class RotationEngine {
       emergency: request.emergency === true,
       revokeMarker: tags[REVOKE_PENDING_TAG],
       endHooks,
+      trail,
     };
   }
 
@@ -394,6 +419,7 @@ export class RotationEngine {
     const state = revokeMarkerState(leakedId, versions, engineConfig.pendingStage);
     if (state.kind === "leaked-still-current") {
       setup.emergency = true;
+      setup.trail.emergency = true;
       return;
     }
     if (state.kind === "rotation-pending") {
@@ -433,6 +459,7 @@ export class RotationEngine {
       });
       await rotator.revoke?.({ revoked, current: currentValue }, ctx);
       await this.removeRevokeMarker(secretName, state.leakedId);
+      setup.trail.emergencyRevoked(state.leakedId, state.currentId, true);
     });
     setup.revokeMarker = undefined;
   }
@@ -471,7 +498,9 @@ export class RotationEngine {
    * between the label and the tag): the label alone is Rotor's record.
    */
   private honourRevokeLabel(setup: Setup, current: SecretValue): void {
-    if (current.versionStages.includes(REVOKE_STAGE)) setup.emergency = true;
+    if (!current.versionStages.includes(REVOKE_STAGE)) return;
+    setup.emergency = true;
+    setup.trail.emergency = true;
   }
 
   /**
@@ -599,6 +628,7 @@ export class RotationEngine {
       secretName,
       tags: [{ key: GRACE_ENDED_TAG, value: previousId }],
     });
+    setup.trail.graceEnded(previousId, currentId);
     return finish("grace-ended");
   }
 
@@ -652,6 +682,7 @@ export class RotationEngine {
       );
     }
     const current = await this.kms.getSecretValue({ secretName, versionStage: ACS_CURRENT });
+    setup.trail.versions(current.versionId, token);
     this.honourRevokeLabel(setup, current);
     if (step !== "createSecret") await this.recordLeak(setup, current);
     const rotation: Rotation = {
@@ -751,6 +782,9 @@ export class RotationEngine {
     }
     const { rotation } = claimed;
     onLeaseHeld(rotation.claimId ?? rotation.pendingId);
+    setup.trail.versions(rotation.current.versionId, rotation.pendingId);
+    // A takeover announced itself (takeOver).
+    if (!claimed.resumed) setup.trail.started();
     const steps: Step[] = claimed.resumed ? [] : ["createSecret"];
     if (onlyStep === "createSecret") {
       return {
@@ -922,6 +956,13 @@ export class RotationEngine {
       ...(lease.released
         ? { leaseReleasedAfterFailure: true }
         : { abandonedLeaseExpired: new Date(lease.expiresAt).toISOString() }),
+    });
+    setup.trail.versions(current.versionId, pending.versionId);
+    setup.trail.takenOver({
+      writtenByRotor,
+      ...(lease.released
+        ? { leaseReleasedAfterFailure: true }
+        : { abandonedLeaseExpiredAt: new Date(lease.expiresAt).toISOString() }),
     });
     return {
       kind: "claimed",
@@ -1099,6 +1140,7 @@ export class RotationEngine {
         },
       );
     }
+    rotation.trail.emergencyRevoked(rotation.current.versionId, pendingId, false);
   }
 
   // ---- shared plumbing ----------------------------------------------------------

@@ -10,9 +10,11 @@
  */
 import type { KmsClient } from "../clients/kms-client.ts";
 import type { DeployPolicy } from "../config/deploy-policy.ts";
+import type { RotorEventSink } from "../notify/rotor-events.ts";
 import type { Notifier } from "../notify/webhook-notifier.ts";
 import { type AsyncInvoker, type FanOutResult, fanOut, sendInvocations } from "./fan-out.ts";
 import { graceEndings } from "./grace-endings.ts";
+import { reportOverdue } from "./overdue-reports.ts";
 import { type PlanEntry, planRotations } from "./plan.ts";
 import { reportWeakenings } from "./weakening-reports.ts";
 
@@ -27,6 +29,8 @@ export interface SchedulerRunOptions {
   policy?: DeployPolicy | undefined;
   /** Where reports of weakening tags are announced (besides the log). */
   notifier?: Notifier | undefined;
+  /** Where overdue secrets and weakening tags are published as events (docs/events.md). */
+  events?: RotorEventSink | undefined;
   /** Writes a warning log line (default: none). */
   warn?: (event: string, fields: Record<string, unknown>) => void;
   onProgress?: (phase: "plan" | "fan-out", done: number, total: number) => void;
@@ -43,6 +47,8 @@ export interface SchedulerSummary {
   graceEndings: number;
   /** Secrets whose weakening tags were reported in this run (each set of findings once). */
   weakeningsReported: number;
+  /** Overdue secrets announced in this run (each once per window; overdue-reports.ts). */
+  overdueReported: number;
   /** Rotations and grace endings that could not be requested. */
   failed: FanOutResult[];
   skipped: Pick<PlanEntry, "secretName" | "status" | "reason">[];
@@ -61,6 +67,13 @@ export async function runScheduler(options: SchedulerRunOptions): Promise<Schedu
   const weakeningsReported = await reportWeakenings(plan, {
     kms: options.kms,
     notifier: options.notifier,
+    events: options.events,
+    warn: options.warn ?? (() => {}),
+    now,
+  });
+  const overdueReported = await reportOverdue(plan, {
+    kms: options.kms,
+    events: options.events,
     warn: options.warn ?? (() => {}),
     now,
   });
@@ -86,6 +99,7 @@ export async function runScheduler(options: SchedulerRunOptions): Promise<Schedu
     duplicates: results.filter((result) => result.outcome === "duplicate").length,
     graceEndings: graceResults.filter((result) => result.outcome === "invoked").length,
     weakeningsReported,
+    overdueReported,
     failed: [...results, ...graceResults].filter((result) => result.outcome === "failed"),
     skipped: plan
       .filter((entry) => entry.status === "invalid" || entry.status === "unreadable")

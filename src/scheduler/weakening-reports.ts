@@ -1,8 +1,10 @@
 /**
  * The scheduler's report of tags that turn a secret's rotation off or
- * weaken it (tag-weakenings.ts): one warning log line, and one message on
- * the notifier the scheduler's environment configures, per secret and set
- * of findings; not one every run.
+ * weaken it (tag-weakenings.ts): one warning log line, one message on
+ * the notifier the scheduler's environment configures, and one event on
+ * its event bus (`rotor.rotation.disabled` when a tag turns rotation off,
+ * else `rotor.rotation.weakened`; docs/events.md), per secret and set of
+ * findings; not one every run.
  *
  * What was reported is recorded on the secret itself, in the tag
  * `rotor:weakening-reported`: a digest of the findings (tag, value,
@@ -17,7 +19,9 @@
  */
 import { createHash } from "node:crypto";
 import type { KmsClient } from "../clients/kms-client.ts";
+import { ROTOR_EVENT_TYPES, type RotorEventSink } from "../notify/rotor-events.ts";
 import type { Notifier } from "../notify/webhook-notifier.ts";
+import { scrubUntrustedText } from "../text/untrusted-text.ts";
 import type { PlanEntry } from "./plan.ts";
 
 export const WEAKENING_REPORTED_TAG = "rotor:weakening-reported";
@@ -25,6 +29,8 @@ export const WEAKENING_REPORTED_TAG = "rotor:weakening-reported";
 export interface WeakeningReportOptions {
   kms: KmsClient;
   notifier?: Notifier | undefined;
+  /** Where the report is published as an event (none: no event). */
+  events?: RotorEventSink | undefined;
   /** One JSON log line for each report and each trouble. */
   warn: (event: string, fields: Record<string, unknown>) => void;
   now: number;
@@ -59,6 +65,7 @@ export async function reportWeakenings(
       secret: entry.secretName,
       weakenings: entry.weakenings,
     });
+    publishWeakening(entry, record, options);
     try {
       await options.notifier?.warnWeakened({
         secretName: entry.secretName,
@@ -99,4 +106,31 @@ async function dropRecord(entry: PlanEntry, options: WeakeningReportOptions): Pr
       error: (error as Error).name,
     });
   }
+}
+
+/**
+ * The report as an event. Its id is the record, so a report repeated (the
+ * record could not be written) is the same event. Tag values, and the
+ * sentences that quote them, are a tagger's text: scrubbed.
+ */
+function publishWeakening(entry: PlanEntry, record: string, options: WeakeningReportOptions): void {
+  const scrub = (text: string) => scrubUntrustedText(text, { maxLength: 256 });
+  const off = entry.weakenings.some((found) => found.effect === "off");
+  options.events?.publish({
+    type: off ? ROTOR_EVENT_TYPES.disabled : ROTOR_EVENT_TYPES.weakened,
+    id: `weakening-${record}`,
+    secretName: entry.secretName,
+    time: options.now,
+    data: {
+      secretName: entry.secretName,
+      rotator: entry.rotator,
+      versionId: entry.currentVersionId ?? "",
+      weakenings: entry.weakenings.map(({ tag, value, effect, says }) => ({
+        tag: scrub(tag),
+        value: scrub(value),
+        effect,
+        says: scrub(says),
+      })),
+    },
+  });
 }

@@ -21,7 +21,9 @@ create for one deployment. A Resource naming \${ROTOR_RDS_INSTANCES} or
 environment variable (comma-separated; * allows every instance), the same
 variable s.yaml gives the function, so the role and the function allow the
 same instances. With the variable unset, that statement is left out: no
-RDS or Cloud Assistant rights at all.
+RDS or Cloud Assistant rights at all. A Resource naming \${ROTOR_EVENT_BUS}
+becomes the one event bus that variable names (the function publishes its
+events there, docs/events.md); unset, no EventBridge right at all.
 
 Example:
   export ROTOR_RDS_INSTANCES=rm-uf6wjk5xxxxxxx

@@ -13,7 +13,7 @@ import {
   type RamPolicyDocument,
   renderRolePolicy,
 } from "../../../src/config/role-policy-template.ts";
-import { functionModule } from "../../../src/local-cloud/fc/local-function.ts";
+import { type FcHandler, functionModule } from "../../../src/local-cloud/fc/local-function.ts";
 import type { RunningLocalCloud } from "../../../src/local-cloud/server.ts";
 
 /** How KMS, RDS, FC and the other services refuse an action a policy does not allow. */
@@ -79,6 +79,8 @@ export interface RoleDeployment {
   policy: PolicyDocument;
   environment?: Record<string, string>;
   async?: { maxRetries?: number; onFailure?: string };
+  /** A handler to run instead of the entry's own module (one built with a test's log sink, say). */
+  handler?: FcHandler;
 }
 
 /** Creates a role trusted by fc.aliyuncs.com with only `policy`, and deploys the function as it. */
@@ -109,6 +111,8 @@ export async function deployAsRole(
     environment: { ROTOR_ENDPOINT: cloud.endpoint, ...deployment.environment },
     async: deployment.async,
     retryDelayMs: () => 10,
-    handler: functionModule(join(REPO_ROOT, "functions", deployment.entry, "index.ts")),
+    handler:
+      deployment.handler ??
+      functionModule(join(REPO_ROOT, "functions", deployment.entry, "index.ts")),
   });
 }
