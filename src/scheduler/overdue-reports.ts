@@ -11,8 +11,8 @@
  *
  * What was announced is recorded on the secret, as weakening reports are
  * (weakening-reports.ts): the tag `rotor:overdue-reported` holds a digest
- * of the ACSCurrent version id and the window, which whoever may only tag
- * the secret cannot compute. Without kms:TagResource the record is not
+ * of the secret's name, the ACSCurrent version id and the window, which
+ * whoever may only tag the secret cannot compute without its version ids. Without kms:TagResource the record is not
  * written and the next run announces again; the event's id is derived
  * from the same digest and its content from the window, so a bus that
  * keeps one event per source and id keeps it once. A record whose secret
@@ -27,6 +27,7 @@ import { previousOccurrence } from "./cron.ts";
 import { dueWindow } from "./overdue.ts";
 import type { PlanEntry } from "./plan.ts";
 import { isPolicyProblem, readRotationPolicy } from "./rotation-policy.ts";
+import { errorLabel, type UnwrittenRecord } from "./unwritten-records.ts";
 
 export const OVERDUE_REPORTED_TAG = "rotor:overdue-reported";
 
@@ -35,6 +36,8 @@ export interface OverdueReportOptions {
   events: RotorEventSink | undefined;
   /** One JSON log line for each report and each trouble. */
   warn: (event: string, fields: Record<string, unknown>) => void;
+  /** Collects the records that could not be written or removed, for the run\'s summary. */
+  unwritten?: UnwrittenRecord[] | undefined;
   now: number;
 }
 
@@ -63,7 +66,7 @@ export function overdueFinding(entry: PlanEntry, now: number): OverdueFinding | 
     : undefined;
   const windowKey = opened ?? window.overdueAt;
   const record = createHash("sha256")
-    .update(`overdue\n${currentVersionId}\n${windowKey}`)
+    .update(`overdue\n${entry.secretName}\n${currentVersionId}\n${windowKey}`)
     .digest("hex")
     .slice(0, 16);
   return {
@@ -121,9 +124,15 @@ export async function reportOverdue(
         tags: [{ key: OVERDUE_REPORTED_TAG, value: finding.record }],
       });
     } catch (error) {
+      options.unwritten?.push({
+        secretName: entry.secretName,
+        tag: OVERDUE_REPORTED_TAG,
+        operation: "write",
+        error: errorLabel(error),
+      });
       options.warn("scheduler.overdue-record-unwritten", {
         secret: entry.secretName,
-        error: (error as Error).name,
+        error: errorLabel(error),
         why: "the next run announces it again",
       });
     }
@@ -138,9 +147,15 @@ async function dropRecord(entry: PlanEntry, options: OverdueReportOptions): Prom
       tagKeys: [OVERDUE_REPORTED_TAG],
     });
   } catch (error) {
+    options.unwritten?.push({
+      secretName: entry.secretName,
+      tag: OVERDUE_REPORTED_TAG,
+      operation: "remove",
+      error: errorLabel(error),
+    });
     options.warn("scheduler.overdue-record-left", {
       secret: entry.secretName,
-      error: (error as Error).name,
+      error: errorLabel(error),
     });
   }
 }

@@ -16,6 +16,7 @@ import { type AsyncInvoker, type FanOutResult, fanOut, sendInvocations } from ".
 import { graceEndings } from "./grace-endings.ts";
 import { reportOverdue } from "./overdue-reports.ts";
 import { type PlanEntry, planRotations } from "./plan.ts";
+import type { UnwrittenRecord } from "./unwritten-records.ts";
 import { reportWeakenings } from "./weakening-reports.ts";
 
 export interface SchedulerRunOptions {
@@ -49,6 +50,12 @@ export interface SchedulerSummary {
   weakeningsReported: number;
   /** Overdue secrets announced in this run (each once per window; overdue-reports.ts). */
   overdueReported: number;
+  /**
+   * Report records (rotor:weakening-reported, rotor:overdue-reported) the
+   * run could not write or remove, so their reports repeat next run
+   * (unwritten-records.ts); empty when the role holds its tag rights.
+   */
+  recordsUnwritten: UnwrittenRecord[];
   /** Rotations and grace endings that could not be requested. */
   failed: FanOutResult[];
   skipped: Pick<PlanEntry, "secretName" | "status" | "reason">[];
@@ -64,17 +71,20 @@ export async function runScheduler(options: SchedulerRunOptions): Promise<Schedu
     policy: options.policy,
     onProgress: (done, total) => options.onProgress?.("plan", done, total),
   });
+  const recordsUnwritten: UnwrittenRecord[] = [];
   const weakeningsReported = await reportWeakenings(plan, {
     kms: options.kms,
     notifier: options.notifier,
     events: options.events,
     warn: options.warn ?? (() => {}),
+    unwritten: recordsUnwritten,
     now,
   });
   const overdueReported = await reportOverdue(plan, {
     kms: options.kms,
     events: options.events,
     warn: options.warn ?? (() => {}),
+    unwritten: recordsUnwritten,
     now,
   });
   const due = plan.filter((entry) => entry.status === "due");
@@ -100,6 +110,7 @@ export async function runScheduler(options: SchedulerRunOptions): Promise<Schedu
     graceEndings: graceResults.filter((result) => result.outcome === "invoked").length,
     weakeningsReported,
     overdueReported,
+    recordsUnwritten,
     failed: [...results, ...graceResults].filter((result) => result.outcome === "failed"),
     skipped: plan
       .filter((entry) => entry.status === "invalid" || entry.status === "unreadable")

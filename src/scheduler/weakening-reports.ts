@@ -7,8 +7,9 @@
  * findings; not one every run.
  *
  * What was reported is recorded on the secret itself, in the tag
- * `rotor:weakening-reported`: a digest of the findings (tag, value,
- * effect) and of the ACSCurrent version id. Whoever may only tag the
+ * `rotor:weakening-reported`: a digest of the secret's name, the findings
+ * (tag, value, effect) and the ACSCurrent version id (the name keeps two
+ * alike secrets' event ids apart). Whoever may only tag the
  * secret could write that tag too, but cannot compute the digest without
  * the version id, which takes a reader's right; a record that does not
  * match is reported over. The price of the version id: a weakening that
@@ -23,6 +24,7 @@ import { ROTOR_EVENT_TYPES, type RotorEventSink } from "../notify/rotor-events.t
 import type { Notifier } from "../notify/webhook-notifier.ts";
 import { scrubUntrustedText } from "../text/untrusted-text.ts";
 import type { PlanEntry } from "./plan.ts";
+import { errorLabel, type UnwrittenRecord } from "./unwritten-records.ts";
 
 export const WEAKENING_REPORTED_TAG = "rotor:weakening-reported";
 
@@ -33,6 +35,8 @@ export interface WeakeningReportOptions {
   events?: RotorEventSink | undefined;
   /** One JSON log line for each report and each trouble. */
   warn: (event: string, fields: Record<string, unknown>) => void;
+  /** Collects the records that could not be written or removed, for the run\'s summary. */
+  unwritten?: UnwrittenRecord[] | undefined;
   now: number;
 }
 
@@ -41,7 +45,7 @@ export function weakeningRecord(entry: PlanEntry): string | undefined {
   if (entry.weakenings.length === 0 || entry.currentVersionId === undefined) return undefined;
   const findings = entry.weakenings.map(({ tag, value, effect }) => `${tag}=${value} ${effect}`);
   return createHash("sha256")
-    .update([entry.currentVersionId, ...findings].join("\n"))
+    .update([entry.secretName, entry.currentVersionId, ...findings].join("\n"))
     .digest("hex")
     .slice(0, 16);
 }
@@ -84,9 +88,15 @@ export async function reportWeakenings(
         tags: [{ key: WEAKENING_REPORTED_TAG, value: record }],
       });
     } catch (error) {
+      options.unwritten?.push({
+        secretName: entry.secretName,
+        tag: WEAKENING_REPORTED_TAG,
+        operation: "write",
+        error: errorLabel(error),
+      });
       options.warn("scheduler.weakening-record-unwritten", {
         secret: entry.secretName,
-        error: (error as Error).name,
+        error: errorLabel(error),
         why: "the next run reports it again",
       });
     }
@@ -101,9 +111,15 @@ async function dropRecord(entry: PlanEntry, options: WeakeningReportOptions): Pr
       tagKeys: [WEAKENING_REPORTED_TAG],
     });
   } catch (error) {
+    options.unwritten?.push({
+      secretName: entry.secretName,
+      tag: WEAKENING_REPORTED_TAG,
+      operation: "remove",
+      error: errorLabel(error),
+    });
     options.warn("scheduler.weakening-record-left", {
       secret: entry.secretName,
-      error: (error as Error).name,
+      error: errorLabel(error),
     });
   }
 }

@@ -5,9 +5,9 @@
  * scheduler runs (the record `rotor:overdue-reported`); a tag turning
  * rotation off as `rotor.rotation.disabled`, tags weakening it as
  * `rotor.rotation.weakened`, once each as weakening reports are. Each
- * event's fields are checked as the bus's query API returns them. With
- * the template role, which may not tag, every run publishes again, and
- * the same event id keeps the bus at one event.
+ * event's fields are checked as the bus's query API returns them. The
+ * template role keeps the record; a role that may not tag publishes again
+ * every run, and the same event id keeps the bus at one event.
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,7 +17,7 @@ import { ROTOR_EVENT_TYPES } from "../../src/notify/rotor-events.ts";
 import { createSchedulerHandler } from "../../src/scheduler/functions/scheduler-handler.ts";
 import { OVERDUE_REPORTED_TAG } from "../../src/scheduler/overdue-reports.ts";
 import { invokeForOutcome } from "../deploy/support/invoke-for-outcome.ts";
-import { deployAsRole, renderedPolicy } from "../deploy/support/policy-proof.ts";
+import { deployAsRole, renderedPolicy, withoutAction } from "../deploy/support/policy-proof.ts";
 import { startTestCloud, type TestCloud } from "../support/local-cloud.ts";
 
 const DAY_MS = 86_400_000;
@@ -62,6 +62,11 @@ async function runScheduler(functionName = "scheduler"): Promise<Record<string, 
   const outcome = await invokeForOutcome(cloud, functionName, { payload: "" });
   expect(outcome).toMatchObject({ ok: true });
   return (outcome as { output: Record<string, unknown> }).output;
+}
+
+async function tagsOf(secretName: string): Promise<Record<string, string>> {
+  const described = await cloud.kms.describeSecret({ secretName, fetchTags: true });
+  return Object.fromEntries(described.tags.map((tag) => [tag.key, tag.value]));
 }
 
 /** The bus's events about one secret (its receive times are the cloud's, 30 days back). */
@@ -167,7 +172,24 @@ describe("the scheduler's events", () => {
     });
   });
 
-  it("with the template role, which may not tag, publishes again each run: one event on the bus", async () => {
+  it("gives two alike secrets (same version id, tags and age) an event each", async () => {
+    // Prepare: both created with version id v1, as hand-made secrets often are.
+    const tags = { "rotor:interval": "7d", "rotor:enabled": "false" };
+    const first = await secret("alike", tags);
+    const second = await secret("alike", tags);
+
+    // Act
+    await runScheduler();
+
+    // Assess
+    for (const name of [first, second]) {
+      expect((await eventsOf(name)).map((event) => event.type)).toEqual([
+        ROTOR_EVENT_TYPES.disabled,
+      ]);
+    }
+  });
+
+  it("with the template role, announces once and keeps its record", async () => {
     // Prepare
     const functionName = `scheduler-${randomUUID().slice(0, 8)}`;
     const environment = { ROTOR_EVENT_BUS: BUS };
@@ -175,6 +197,31 @@ describe("the scheduler's events", () => {
       entry: "scheduler",
       functionName,
       policy: await renderedPolicy("scheduler", environment),
+      environment,
+    });
+    const overdue = await secret("template-role", { "rotor:interval": "7d" });
+
+    // Act
+    const first = await runScheduler(functionName);
+    const second = await runScheduler(functionName);
+
+    // Assess
+    expect(first.overdueReported).toBeGreaterThanOrEqual(1);
+    expect(first.recordsUnwritten).toEqual([]);
+    expect(second.overdueReported).toBe(0);
+    expect(await tagsOf(overdue)).toHaveProperty(OVERDUE_REPORTED_TAG);
+    const events = await eventsOf(overdue);
+    expect(events.map((event) => event.type)).toEqual([ROTOR_EVENT_TYPES.overdue]);
+  });
+
+  it("with a role that may not tag, publishes again each run and says so: one event on the bus", async () => {
+    // Prepare
+    const functionName = `scheduler-${randomUUID().slice(0, 8)}`;
+    const environment = { ROTOR_EVENT_BUS: BUS };
+    await deployAsRole(cloud, {
+      entry: "scheduler",
+      functionName,
+      policy: withoutAction(await renderedPolicy("scheduler", environment), "kms:TagResource"),
       environment,
     });
     const overdue = await secret("role", { "rotor:interval": "7d" });
@@ -186,6 +233,12 @@ describe("the scheduler's events", () => {
     // Assess
     expect(first.overdueReported).toBeGreaterThanOrEqual(1);
     expect(second.overdueReported).toBeGreaterThanOrEqual(1);
+    expect(second.recordsUnwritten).toContainEqual({
+      secretName: overdue,
+      tag: OVERDUE_REPORTED_TAG,
+      operation: "write",
+      error: "Forbidden.NoPermission",
+    });
     const events = await eventsOf(overdue);
     expect(events.map((event) => event.type)).toEqual([ROTOR_EVENT_TYPES.overdue]);
   });
