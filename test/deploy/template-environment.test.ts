@@ -4,7 +4,7 @@
  * and no less: ROTOR_SECRET_PREFIXES is the prefix of the secrets the role
  * rotates, ROTOR_MASTER_SECRET_PREFIXES the prefixes of the master secrets
  * it may read, ROTOR_RAM_USER_PREFIXES the users whose keys it may change,
- * and the RDS and ECS instances come from the same deploy-time variable
+ * and the RDS, ECS and Redis/Tair instances come from the same deploy-time variable
  * that `rotor policy` fills the role's resources from. So neither layer
  * lets through what the other was meant to stop.
  */
@@ -31,6 +31,7 @@ const ROTATION_FUNCTIONS = [
   "rotate-ram-access-key",
   "rotate-ecs-password",
   "rotate-ecs-ssh-key",
+  "rotate-redis",
 ];
 
 /** The name prefixes a statement's resources grant, for resources of the form `acs:<svc>:*:*:<type>/<prefix>*`. */
@@ -51,6 +52,7 @@ const IN_A_VPC = new Set([
   "rotate-postgres",
   "rotate-ecs-password",
   "rotate-ecs-ssh-key",
+  "rotate-redis",
 ]);
 
 /** Each (file, function) pair: the root file that deploys it and the function's own template. */
@@ -89,6 +91,7 @@ describe("each rotation function's s.yaml environment matches its role's policy"
     for (const [variable, varName] of [
       ["ROTOR_RDS_INSTANCES", "rdsInstances"],
       ["ROTOR_ECS_INSTANCES", "ecsInstances"],
+      ["ROTOR_REDIS_INSTANCES", "redisInstances"],
     ] as const) {
       if (placeholders.includes(`\${${variable}}`)) {
         expect(env[variable], variable).toBe(`\${vars.${varName}}`);
@@ -100,7 +103,12 @@ describe("each rotation function's s.yaml environment matches its role's policy"
 
     // and the function reads it all without complaint
     expect(() =>
-      deployPolicyFromEnv({ ...env, ROTOR_RDS_INSTANCES: "", ROTOR_ECS_INSTANCES: "" }),
+      deployPolicyFromEnv({
+        ...env,
+        ROTOR_RDS_INSTANCES: "",
+        ROTOR_ECS_INSTANCES: "",
+        ROTOR_REDIS_INSTANCES: "",
+      }),
     ).not.toThrow();
   });
 });
