@@ -1,7 +1,8 @@
 /**
  * What applications see while their Redis secret rotates, on a real
- * redis-server: an application that reads ACSCurrent and logs in every 50
- * ms through back-to-back rotations, in both modes; ACSPrevious working
+ * redis-server: an application that reads ACSCurrent, logs in and runs a
+ * command every 50 ms through back-to-back rotations, in both modes, with
+ * no failed command; ACSPrevious working
  * until the next rotation; and emergencies, after which no leaked password
  * logs in and the leaked user's connections are gone.
  */
@@ -12,6 +13,7 @@ import {
   aclOf,
   createApplicationUser,
   createMasterSecret,
+  runAs,
   uniqueSuffix,
 } from "./redis-fixtures.ts";
 import { type RedisRotationSetup, startRedisRotationSetup } from "./redis-rotation-setup.ts";
@@ -20,10 +22,16 @@ const ROTATIONS = 10;
 const LOOP_INTERVAL_MS = 50;
 
 /**
- * Reads ACSCurrent and logs in, again and again, until stopped. A failure
- * counts only if ACSCurrent still names the version whose login failed.
+ * Reads ACSCurrent, logs in with it and sets a key of its own, again and
+ * again, until stopped. A failure counts only if ACSCurrent still names the
+ * version whose command failed.
  */
-function applicationLoop(setup: RedisRotationSetup, redis: RunningRedis, secretName: string) {
+function applicationLoop(
+  setup: RedisRotationSetup,
+  redis: RunningRedis,
+  secretName: string,
+  key: string,
+) {
   let running = true;
   let logins = 0;
   const failures: string[] = [];
@@ -31,7 +39,10 @@ function applicationLoop(setup: RedisRotationSetup, redis: RunningRedis, secretN
   const done = (async () => {
     while (running) {
       const value = await setup.read(secretName);
-      if (await redis.canLogin(value.AccountName, value.AccountPassword)) {
+      const worked = await runAs(redis, value.AccountName, value.AccountPassword, "SET", key, "x")
+        .then((answer) => answer === "OK")
+        .catch(() => false);
+      if (worked) {
         logins++;
       } else {
         const now = await setup.read(secretName);
@@ -97,14 +108,16 @@ describe.skipIf(skipUnlessRedis())("redis rotation, seen from an application", (
         ? await createMasterSecret(setup.kms, redis, `master-${uniqueSuffix()}`)
         : undefined;
     const value = await createApplicationUser(redis, { masterSecret: master });
-    return setup.createSecret(`redis-${mode}`, value);
+    const secretName = await setup.createSecret(`redis-${mode}`, value);
+    // Both users of a pair hold the rules of the first: keys under its name.
+    return { secretName, key: `${value.AccountName}:loop` };
   };
 
   for (const mode of ["dual", "single"] as const) {
-    it(`${mode}: keeps every login working through ${ROTATIONS} back-to-back rotations; ACSPrevious works until the next one`, async () => {
+    it(`${mode}: keeps every login and command working through ${ROTATIONS} back-to-back rotations; ACSPrevious works until the next one`, async () => {
       // Prepare
-      const secretName = await newSecret(mode);
-      const loop = applicationLoop(setup, redis, secretName);
+      const { secretName, key } = await newSecret(mode);
+      const loop = applicationLoop(setup, redis, secretName, key);
       const previousStillWorks: boolean[] = [];
       const passwordCounts: number[] = [];
       const accounts = new Set<string>();
@@ -134,7 +147,7 @@ describe.skipIf(skipUnlessRedis())("redis rotation, seen from an application", (
 
     it(`${mode} emergency: no old password logs in afterwards, the leaked user's connections are gone, ACSCurrent works throughout`, async () => {
       // Prepare: one ordinary rotation so the secret holds two passwords.
-      const secretName = await newSecret(mode);
+      const { secretName, key } = await newSecret(mode);
       await setup.engine().rotate({ secretName });
       const leakedCurrent = await setup.read(secretName);
       const leakedPrevious = await setup.read(secretName, "ACSPrevious");
@@ -143,7 +156,7 @@ describe.skipIf(skipUnlessRedis())("redis rotation, seen from an application", (
         leakedCurrent.AccountName,
         leakedCurrent.AccountPassword,
       );
-      const loop = applicationLoop(setup, redis, secretName);
+      const loop = applicationLoop(setup, redis, secretName, key);
 
       // Act
       await loop.nextRound();
