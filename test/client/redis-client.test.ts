@@ -7,6 +7,8 @@
  * stale after two rotations), and no command fails, in both modes and in
  * an emergency, which ends the leaked user's connections. The server's ACL
  * log shows the stale logins were refused, so the recovery was exercised.
+ * A command answered NOAUTH (a connection that lost its login) runs again
+ * once the connection has logged in afresh.
  * On ApsaraDB single-user mode, a new connection between setSecret and
  * finishSecret logs in with the pending version.
  */
@@ -143,6 +145,24 @@ describe.skipIf(skipUnlessRedis())("createRedisClient while the secret rotates",
     expect(String((refusal as Error).message)).toContain("is for engine mysql, not redis");
     expect(String((refusal as Error).message)).not.toContain(value.AccountPassword);
     expect(JSON.stringify(client.options)).not.toContain(value.AccountPassword);
+  });
+
+  it("a command the server answers NOAUTH (the connection lost its login) runs again after a fresh login", async () => {
+    // Prepare: RESET logs the connection out; `default` is off, so the next command is refused.
+    const value = await createApplicationUser(redis);
+    const secretName = await setup.createSecret("client-noauth", value);
+    const client = createRedisClient({ secretName, secrets: secretsClient() });
+    await client.set(`${value.AccountName}:k`, "before");
+    await client.call("RESET");
+
+    // Act
+    const answer = await client.set(`${value.AccountName}:k`, "after").catch(String);
+    const whoAmI = await client.call("ACL", "WHOAMI").catch(String);
+    client.disconnect();
+
+    // Assess
+    expect(answer).toBe("OK");
+    expect(whoAmI).toBe(value.AccountName);
   });
 
   for (const mode of ["dual", "single"] as const) {
