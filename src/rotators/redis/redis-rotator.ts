@@ -29,6 +29,7 @@
 import { z } from "zod";
 import { allowsPrefix } from "../../config/deploy-policy.ts";
 import { ApiError, ValidationError } from "../../errors.ts";
+import { abandonedVersionData } from "../abandoned-versions.ts";
 import {
   defineRotator,
   type GraceOutcome,
@@ -229,19 +230,29 @@ export function createRedisRotator(
         return undefined;
       throw error;
     }
-    let previous: RedisSecretValue;
+    return sameAccountValue(ctx, data, current, account);
+  }
+
+  /** `data` parsed, when it names `account` on the current value's server; undefined otherwise. */
+  function sameAccountValue(
+    ctx: Context,
+    data: string,
+    current: RedisSecretValue,
+    account: string,
+  ): RedisSecretValue | undefined {
+    let value: RedisSecretValue;
     try {
-      previous = redisSecretValue.parse(data, ctx.secretName);
+      value = redisSecretValue.parse(data, ctx.secretName);
     } catch {
       return undefined;
     }
-    ctx.redact(previous.AccountPassword);
+    ctx.redact(value.AccountPassword);
     const sameAccount =
-      previous.AccountName === account &&
-      previous.host === current.host &&
-      previous.port === current.port &&
-      previous.InstanceId === current.InstanceId;
-    return sameAccount ? previous : undefined;
+      value.AccountName === account &&
+      value.host === current.host &&
+      value.port === current.port &&
+      value.InstanceId === current.InstanceId;
+    return sameAccount ? value : undefined;
   }
 
   /**
@@ -267,17 +278,24 @@ export function createRedisRotator(
   /**
    * For an alternate that exists but did not log in with ACSPrevious's
    * password: the other passwords this secret holds for it, the pending one
-   * (an earlier attempt of this rotation set it) and ACSCurrent's (after an
-   * emergency rotation the leaked user was given it, see revoke).
+   * (an earlier attempt of this rotation set it), ACSCurrent's (after an
+   * emergency rotation the leaked user was given it, see revoke), and, last,
+   * those of abandoned versions naming it (a rotation cancelled after its
+   * setSecret set one, abandoned-versions.ts).
    */
   async function otherPasswordLogsIn(
     ctx: Context,
     current: RedisSecretValue,
     pending: RedisSecretValue,
   ): Promise<boolean> {
+    const tries = async (password: string) =>
+      logsIn(ctx, current, { user: pending.AccountName, password }, ALTERNATE_LOGIN);
     for (const password of [pending.AccountPassword, current.AccountPassword]) {
-      const credentials = { user: pending.AccountName, password };
-      if (await logsIn(ctx, current, credentials, ALTERNATE_LOGIN)) return true;
+      if (await tries(password)) return true;
+    }
+    for (const data of await abandonedVersionData(ctx)) {
+      const abandoned = sameAccountValue(ctx, data, current, pending.AccountName);
+      if (abandoned && (await tries(abandoned.AccountPassword))) return true;
     }
     return false;
   }
@@ -285,7 +303,7 @@ export function createRedisRotator(
   /** The refusal for an alternate that exists but is not proven this secret's. */
   function notHeld(ctx: Context, alternate: string, current: RedisSecretValue) {
     return new CredentialNotProvenError(
-      `Secret ${ctx.secretName}: setSecret stopped: user ${JSON.stringify(alternate)} exists on ${current.host}:${current.port} but logs in with none of the passwords this secret holds (pending, ACSPrevious, ACSCurrent), so it may be another's: its password is not changed. If it is this secret's other user, store its credentials as the secret's ACSPrevious version first (see "Account pairs" in docs/rotators-redis.md)`,
+      `Secret ${ctx.secretName}: setSecret stopped: user ${JSON.stringify(alternate)} exists on ${current.host}:${current.port} but logs in with none of the passwords this secret holds (pending, ACSPrevious, ACSCurrent, abandoned versions), so it may be another's: its password is not changed. If it is this secret's other user, store its credentials as the secret's ACSPrevious version first (see "Account pairs" in docs/rotators-redis.md)`,
     );
   }
 

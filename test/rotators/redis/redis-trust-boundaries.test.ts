@@ -5,9 +5,11 @@
  * already exists changes only when the secret holds one of its passwords,
  * and never when it has nopass; bad values are refused before anything is
  * stored. Legitimate pairs keep rotating: a pre-created pair whose second
- * user is stored as ACSPrevious, and the turn after an emergency rotation.
+ * user is stored as ACSPrevious, the turn after an emergency rotation, and
+ * the turn after a rotation cancelled past its setSecret.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cancelRotation } from "../../../src/engine/cancel-rotation.ts";
 import { PolicyError, ValidationError } from "../../../src/errors.ts";
 import { RedisRotationRefusedError } from "../../../src/rotators/redis/redis-errors.ts";
 import {
@@ -239,6 +241,37 @@ describe.skipIf(skipUnlessRedis())("redis: master secrets, user pairs and bad va
     expect(await redis.canLogin(current.AccountName, current.AccountPassword)).toBe(true);
     expect(await redis.canLogin(previous.AccountName, previous.AccountPassword)).toBe(true);
     expect(await redis.canLogin(leaked.AccountName, leaked.AccountPassword)).toBe(false);
+  });
+
+  it("after a rotation cancelled past its setSecret, the next proves the alternate by the abandoned version", async () => {
+    // Prepare: the second rotation sets the alternate's password, then is cancelled.
+    const master = await createMasterSecret(setup.kms, redis, `master-${uniqueSuffix()}`);
+    const value = await createApplicationUser(redis, { masterSecret: master });
+    const secretName = await setup.createSecret("redis-after-cancel", value);
+    await setup.engine().rotate({ secretName });
+    const engine = setup.engine();
+    const { versionId } = await engine.rotate({ secretName, step: "createSecret" });
+    await engine.rotate({ secretName, step: "setSecret", versionId });
+    const cancelled = await cancelRotation({
+      kms: setup.kms,
+      secretName,
+      testCurrent: async () => undefined,
+      // Past the abandoned rotation's lease.
+      now: Date.now() + 2 * 60 * 60 * 1000,
+    });
+    expect(cancelled.cancelledVersionId).toBe(versionId);
+    const before = await setup.read(secretName);
+
+    // Act
+    const result = await setup.engine().rotate({ secretName });
+
+    // Assess
+    expect(result.outcome).toBe("rotated");
+    const current = await setup.read(secretName);
+    expect(current.AccountName).toBe(value.AccountName);
+    expect(current.versionId).not.toBe(versionId);
+    expect(await redis.canLogin(current.AccountName, current.AccountPassword)).toBe(true);
+    expect(await redis.canLogin(before.AccountName, before.AccountPassword)).toBe(true);
   });
 
   it.each([
