@@ -6,6 +6,7 @@
  */
 import type { AccessKeyCredentials } from "../../src/clients/credentials.ts";
 import { EcsClient } from "../../src/clients/ecs-client.ts";
+import { KvstoreClient } from "../../src/clients/kvstore-client.ts";
 import { RamClient } from "../../src/clients/ram-client.ts";
 import { StsClient } from "../../src/clients/sts-client.ts";
 import { type DeployPolicy, deployPolicyFromEnv } from "../../src/config/deploy-policy.ts";
@@ -20,6 +21,7 @@ import { ecsPasswordOverSshRotator } from "../../src/rotators/ecs/ecs-password-r
 import { ecsSshKeyOverSshRotator } from "../../src/rotators/ecs/ecs-ssh-key-rotator.ts";
 import { genericRotator } from "../../src/rotators/generic/generic-rotator.ts";
 import { createRamAccessKeyRotator } from "../../src/rotators/ram-access-key/ram-access-key-rotator.ts";
+import { createRedisRotator } from "../../src/rotators/redis/redis-rotator.ts";
 
 export interface CloudAddress {
   endpoint: string;
@@ -32,7 +34,12 @@ export interface CloudAddress {
  * starts, and the rotation children inherit it), with every instance allowed.
  */
 export function campaignPolicy(): DeployPolicy {
-  return { ...deployPolicyFromEnv(), rdsInstances: { any: true }, ecsInstances: { any: true } };
+  return {
+    ...deployPolicyFromEnv(),
+    rdsInstances: { any: true },
+    ecsInstances: { any: true },
+    redisInstances: { any: true },
+  };
 }
 
 export function campaignRotators(cloud: CloudAddress): Record<string, AnyRotator> {
@@ -57,6 +64,17 @@ export function campaignRotators(cloud: CloudAddress): Record<string, AnyRotator
       ram: () => new RamClient({ endpoint: cloud.endpoint, credentials: cloud.credentials }),
       stsAs: (credentials) =>
         new StsClient({ endpoint: cloud.endpoint, credentials, retry: { attempts: 1 } }),
+    }),
+    // Its R-kvstore calls (ApsaraDB for Redis/Tair secrets) go to this cloud.
+    redis: createRedisRotator({
+      clouds: {
+        kvstore: (regionId) =>
+          new KvstoreClient({
+            endpoint: cloud.endpoint,
+            credentials: cloud.credentials,
+            region: regionId,
+          }),
+      },
     }),
   };
 }

@@ -9,7 +9,9 @@
  * - mysql / postgres: a real MariaDB or PostgreSQL server, dual-account
  *   mode; a value works when it logs in;
  * - the ECS kinds: a Linux account on a real sshd, over SSH or Cloud
- *   Assistant (ecs-campaign-targets.ts).
+ *   Assistant (ecs-campaign-targets.ts);
+ * - the Redis kinds: ACL users and an ApsaraDB account on a real
+ *   redis-server (redis-campaign-targets.ts).
  */
 import { randomBytes } from "node:crypto";
 import { KmsClient } from "../../src/clients/kms-client.ts";
@@ -24,6 +26,7 @@ import {
 import { startWebhookReceiver } from "../../test/rotators/generic/webhook-receiver.ts";
 import { startMariaDb } from "../../test/support/mariadb.ts";
 import { startPostgres } from "../../test/support/postgres.ts";
+import type { CampaignRedis } from "./campaign-redis.ts";
 import type { CloudAddress } from "./campaign-rotators.ts";
 import type { CampaignSshd } from "./campaign-sshd.ts";
 import {
@@ -31,6 +34,11 @@ import {
   type EcsCampaignKind,
   prepareEcsTarget,
 } from "./ecs-campaign-targets.ts";
+import {
+  prepareRedisTarget,
+  REDIS_CAMPAIGN_KINDS,
+  type RedisCampaignKind,
+} from "./redis-campaign-targets.ts";
 
 export const CAMPAIGN_KINDS = [
   "generic",
@@ -38,11 +46,15 @@ export const CAMPAIGN_KINDS = [
   "postgres",
   "ram-access-key",
   ...ECS_CAMPAIGN_KINDS,
+  ...REDIS_CAMPAIGN_KINDS,
 ] as const;
 export type CampaignKind = (typeof CAMPAIGN_KINDS)[number];
 
 export const isEcsKind = (kind: CampaignKind): kind is EcsCampaignKind =>
   (ECS_CAMPAIGN_KINDS as readonly string[]).includes(kind);
+
+export const isRedisKind = (kind: CampaignKind): kind is RedisCampaignKind =>
+  (REDIS_CAMPAIGN_KINDS as readonly string[]).includes(kind);
 
 export interface CampaignTarget {
   kind: CampaignKind;
@@ -57,6 +69,11 @@ export interface CampaignTarget {
    * (one account whose password was replaced).
    */
   previousCredential: "works" | "stops-working";
+  /**
+   * True when ACSCurrent must work on the target at every moment, so right
+   * after a kill too, before the next invocation resumes anything.
+   */
+  currentWorksThroughout?: boolean;
   close(): Promise<void>;
 }
 
@@ -67,12 +84,26 @@ export async function prepareTarget(
   cloud: CloudAddress,
   /** The campaign's sshd, required for the ECS kinds. */
   sshd?: CampaignSshd,
+  /** The campaign's redis-server, required for the Redis kinds. */
+  redis?: CampaignRedis,
 ): Promise<CampaignTarget> {
   const kms = new KmsClient({ endpoint: cloud.endpoint, credentials: cloud.credentials });
   if (isEcsKind(kind)) {
     if (!sshd) throw new Error(`the ${kind} campaign needs the campaign's sshd`);
     // The accounts go when the campaign's sshd stops.
     return { kind, ...(await prepareEcsTarget(kind, kms, sshd)), close: async () => {} };
+  }
+  if (isRedisKind(kind)) {
+    if (!redis) throw new Error(`the ${kind} campaign needs the campaign's redis-server`);
+    // The users go when the campaign's redis-server stops.
+    return {
+      kind,
+      ...(await prepareRedisTarget(kind, kms, cloud, redis)),
+      orphans: async () => [],
+      previousCredential: "works",
+      currentWorksThroughout: true,
+      close: async () => {},
+    };
   }
   const secretName = `campaign/${kind}/${suffix()}`;
   const create = (data: string, tags: Record<string, string>) =>

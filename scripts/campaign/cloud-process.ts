@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
 import type { LocalEcsInstances } from "../../src/local-cloud/ecs/local-ecs-instance.ts";
+import type { LocalRedisInstances } from "../../src/local-cloud/kvstore/local-redis-instance.ts";
 import type { CloudAddress } from "./campaign-rotators.ts";
 
 export interface CloudProcess extends CloudAddress {
@@ -23,9 +24,13 @@ const START_TIMEOUT_MS = 60_000;
 export async function startCloudProcess(
   bundle: string,
   stateDir: string,
-  /** Instances the cloud's ECS product reaches (Cloud Assistant), the same after every restart. */
-  ecsInstances?: LocalEcsInstances,
+  /**
+   * Instances the cloud's ECS product (Cloud Assistant) and R-kvstore
+   * product reach, the same after every restart.
+   */
+  instances: { ecsInstances?: LocalEcsInstances; redisInstances?: LocalRedisInstances } = {},
 ): Promise<CloudProcess> {
+  const { ecsInstances, redisInstances } = instances;
   const credentials = {
     accessKeyId: `LTAIcampaign${randomBytes(6).toString("hex")}`,
     accessKeySecret: randomBytes(24).toString("base64url"),
@@ -34,7 +39,7 @@ export async function startCloudProcess(
   const launch = async (port: number): Promise<number> => {
     const process_ = spawn(
       process.execPath,
-      [bundle, JSON.stringify({ port, stateDir, credentials, ecsInstances })],
+      [bundle, JSON.stringify({ port, stateDir, credentials, ecsInstances, redisInstances })],
       { stdio: ["pipe", "pipe", "inherit"] },
     );
     child = process_;

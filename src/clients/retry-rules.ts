@@ -142,6 +142,7 @@ const RULES: Readonly<Record<Product, RuleTable>> = {
   },
   kvstore: {
     DescribeAccounts: "idempotent",
+    DescribeDBInstanceNetInfo: "idempotent",
     ResetAccountPassword: "idempotent",
     GrantAccountPrivilege: "idempotent",
     ModifyAccountDescription: "idempotent",

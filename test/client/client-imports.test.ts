@@ -24,6 +24,7 @@ describe("rotor/client import graph", () => {
     // Assess
     expect(sources).toContain("src/client/secrets-client.ts");
     expect(sources).toContain("src/client/pg-pool.ts");
+    expect(sources).toContain("src/client/redis-client.ts");
     const forbidden = sources.filter((path) =>
       /^src\/(rotators|engine|scheduler|local-cloud|cli)\//.test(path),
     );

@@ -58,6 +58,23 @@ describe("renderRolePolicy", () => {
     );
   });
 
+  it("renders the Redis/Tair instances from ROTOR_REDIS_INSTANCES", () => {
+    const redis: RamPolicyDocument = {
+      Version: "1",
+      Statement: [
+        {
+          Effect: "Allow",
+          Action: "kvstore:ResetAccountPassword",
+          Resource: `acs:kvstore:*:*:instance/${"$"}{ROTOR_REDIS_INSTANCES}`,
+        },
+      ],
+    };
+    expect(
+      renderRolePolicy(redis, { ROTOR_REDIS_INSTANCES: "r-a,r-b" }).Statement[0]?.Resource,
+    ).toEqual(["acs:kvstore:*:*:instance/r-a", "acs:kvstore:*:*:instance/r-b"]);
+    expect(renderRolePolicy(redis, { ROTOR_RDS_INSTANCES: "*" }).Statement).toEqual([]);
+  });
+
   it("refuses a placeholder it does not know", () => {
     const unknown: RamPolicyDocument = {
       Version: "1",

@@ -4,9 +4,9 @@
  * and no less: ROTOR_SECRET_PREFIXES is the prefix of the secrets the role
  * rotates, ROTOR_MASTER_SECRET_PREFIXES the prefixes of the master secrets
  * it may read, ROTOR_RAM_USER_PREFIXES the users whose keys it may change,
- * and the RDS and ECS instances, and the event bus it publishes to, come
- * from the same deploy-time variable that `rotor policy` fills the role's
- * resources from. So neither layer
+ * and the RDS, ECS and Redis/Tair instances, and the event bus it
+ * publishes to, come from the same deploy-time variable that `rotor policy`
+ * fills the role's resources from. So neither layer
  * lets through what the other was meant to stop.
  */
 import { readFile } from "node:fs/promises";
@@ -33,6 +33,7 @@ const ROTATION_FUNCTIONS = [
   "rotate-ram-access-key",
   "rotate-ecs-password",
   "rotate-ecs-ssh-key",
+  "rotate-redis",
 ];
 
 /** The name prefixes a statement's resources grant, for resources of the form `acs:<svc>:*:*:<type>/<prefix>*`. */
@@ -53,6 +54,7 @@ const IN_A_VPC = new Set([
   "rotate-postgres",
   "rotate-ecs-password",
   "rotate-ecs-ssh-key",
+  "rotate-redis",
 ]);
 
 /** Each (file, function) pair: the root file that deploys it and the function's own template. */
@@ -95,6 +97,7 @@ describe("each rotation function's s.yaml environment matches its role's policy"
     for (const [variable, varName] of [
       ["ROTOR_RDS_INSTANCES", "rdsInstances"],
       ["ROTOR_ECS_INSTANCES", "ecsInstances"],
+      ["ROTOR_REDIS_INSTANCES", "redisInstances"],
       ["ROTOR_EVENT_BUS", "eventBus"],
     ] as const) {
       if (placeholders.includes(`\${${variable}}`)) {
@@ -109,7 +112,12 @@ describe("each rotation function's s.yaml environment matches its role's policy"
 
     // and the function reads it all without complaint
     expect(() =>
-      deployPolicyFromEnv({ ...env, ROTOR_RDS_INSTANCES: "", ROTOR_ECS_INSTANCES: "" }),
+      deployPolicyFromEnv({
+        ...env,
+        ROTOR_RDS_INSTANCES: "",
+        ROTOR_ECS_INSTANCES: "",
+        ROTOR_REDIS_INSTANCES: "",
+      }),
     ).not.toThrow();
   });
 });

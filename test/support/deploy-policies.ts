@@ -17,8 +17,9 @@ export function deployPolicyWith(changes: Partial<DeployPolicy>): DeployPolicy {
   return { ...DEFAULT_DEPLOY_POLICY, ...changes };
 }
 
-/** A deployment that lets the test reach any RDS and ECS instance of its local cloud. */
+/** A deployment that lets the test reach any RDS, ECS and Redis/Tair instance of its local cloud. */
 export const ANY_INSTANCE: DeployPolicy = deployPolicyWith({
   rdsInstances: ANY_VALUE,
   ecsInstances: ANY_VALUE,
+  redisInstances: ANY_VALUE,
 });

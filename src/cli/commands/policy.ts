@@ -14,16 +14,17 @@ export const policyCommand: Command = {
   help: `Usage: rotor policy <template>
 
 Prints templates/<template>/policy.json (rotate-generic, rotate-mysql,
-rotate-postgres, rotate-ram-access-key, rotate-ecs-password,
+rotate-postgres, rotate-redis, rotate-ram-access-key, rotate-ecs-password,
 rotate-ecs-ssh-key, scheduler, on-failure, operator) as the RAM policy to
-create for one deployment. A Resource naming \${ROTOR_RDS_INSTANCES} or
-\${ROTOR_ECS_INSTANCES} becomes one resource per instance id in that
-environment variable (comma-separated; * allows every instance), the same
-variable s.yaml gives the function, so the role and the function allow the
-same instances. With the variable unset, that statement is left out: no
-RDS or Cloud Assistant rights at all. A Resource naming \${ROTOR_EVENT_BUS}
-becomes the one event bus that variable names (the function publishes its
-events there, docs/events.md); unset, no EventBridge right at all.
+create for one deployment. A Resource naming \${ROTOR_RDS_INSTANCES},
+\${ROTOR_ECS_INSTANCES} or \${ROTOR_REDIS_INSTANCES} becomes one resource
+per instance id in that environment variable (comma-separated; * allows
+every instance), the same variable s.yaml gives the function, so the role
+and the function allow the same instances. With the variable unset, that
+statement is left out: no RDS, Cloud Assistant or R-kvstore rights at all.
+A Resource naming \${ROTOR_EVENT_BUS} becomes the one event bus that
+variable names (the function publishes its events there, docs/events.md);
+unset, no EventBridge right at all.
 
 Example:
   export ROTOR_RDS_INSTANCES=rm-uf6wjk5xxxxxxx

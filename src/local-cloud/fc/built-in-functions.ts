@@ -54,6 +54,7 @@ export const BUILT_IN_FUNCTIONS: readonly BuiltInFunction[] = [
   { name: "rotate-ram-access-key", timeoutSeconds: 120, memoryMB: 256, async: ROTATION_ASYNC },
   { name: "rotate-ecs-password", timeoutSeconds: 300, memoryMB: 512, async: ROTATION_ASYNC },
   { name: "rotate-ecs-ssh-key", timeoutSeconds: 300, memoryMB: 512, async: ROTATION_ASYNC },
+  { name: "rotate-redis", timeoutSeconds: 300, memoryMB: 512, async: ROTATION_ASYNC },
   { name: "on-failure", timeoutSeconds: 60, memoryMB: 256, async: { maxRetries: 3 } },
   { name: "scheduler", timeoutSeconds: 900, memoryMB: 512, async: { maxRetries: 0 } },
 ];

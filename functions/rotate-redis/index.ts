@@ -1,0 +1,7 @@
+// FC entry point of the Redis/Tair rotator's function (runtime nodejs20, handler index.handler).
+// The function needs a network path to the Redis server (vpcConfig), KMS read access to the
+// master secret named in a self-managed server's secret, and R-kvstore rights on ApsaraDB instances.
+import { createRotationHandler } from "../../src/handler/create-rotation-handler.ts";
+import { redisRotator } from "../../src/rotators/redis/redis-rotator.ts";
+
+export const handler = createRotationHandler({ rotators: [redisRotator] });
