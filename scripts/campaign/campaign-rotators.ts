@@ -32,7 +32,12 @@ export interface CloudAddress {
  * starts, and the rotation children inherit it), with every instance allowed.
  */
 export function campaignPolicy(): DeployPolicy {
-  return { ...deployPolicyFromEnv(), rdsInstances: { any: true }, ecsInstances: { any: true } };
+  return {
+    ...deployPolicyFromEnv(),
+    rdsInstances: { any: true },
+    polardbClusters: { any: true },
+    ecsInstances: { any: true },
+  };
 }
 
 export function campaignRotators(cloud: CloudAddress): Record<string, AnyRotator> {

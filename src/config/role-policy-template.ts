@@ -1,14 +1,16 @@
 /**
  * A function role's RAM policy (templates/<function>/policy.json) made
- * concrete for one deployment. RDS and ECS instance ids are not known when
- * the templates are written, so a template's Resource may name
- * `${ROTOR_RDS_INSTANCES}` or `${ROTOR_ECS_INSTANCES}`: the same variables
- * s.yaml hands the function (src/config/deploy-policy.ts), so the role and
- * the function's own check allow the same instances. Each such resource
- * becomes one resource per instance (`*` when the variable is `*`); a
- * statement left with no resource is dropped, so with no instance named the
- * role gets no RDS or Cloud Assistant right at all. Unrendered, a
- * placeholder matches no instance: a template used as it is fails closed.
+ * concrete for one deployment. RDS and ECS instance ids and PolarDB
+ * cluster ids are not known when the templates are written, so a
+ * template's Resource may name `${ROTOR_RDS_INSTANCES}`,
+ * `${ROTOR_POLARDB_CLUSTERS}` or `${ROTOR_ECS_INSTANCES}`: the same
+ * variables s.yaml hands the function (src/config/deploy-policy.ts), so the
+ * role and the function's own check allow the same instances. Each such
+ * resource becomes one resource per instance (`*` when the variable is
+ * `*`); a statement left with no resource is dropped, so with no instance
+ * named the role gets no RDS, PolarDB or Cloud Assistant right at all.
+ * Unrendered, a placeholder matches no instance: a template used as it is
+ * fails closed.
  *
  * @example
  * renderRolePolicy(template, { ROTOR_RDS_INSTANCES: "rm-a,rm-b" })
@@ -33,10 +35,11 @@ export interface RamPolicyDocument {
 /** The variables a template may name, and the part of the deploy policy each fills in. */
 const PLACEHOLDERS: Readonly<Record<string, (policy: DeployPolicy) => Allowed>> = {
   ROTOR_RDS_INSTANCES: (policy) => policy.rdsInstances,
+  ROTOR_POLARDB_CLUSTERS: (policy) => policy.polardbClusters,
   ROTOR_ECS_INSTANCES: (policy) => policy.ecsInstances,
 };
 
-/** What an RDS or ECS instance id may hold: nothing a RAM resource would read as a wildcard. */
+/** What an RDS, PolarDB or ECS instance id may hold: nothing a RAM resource would read as a wildcard. */
 const INSTANCE_ID = /^[A-Za-z0-9-]{1,64}$/;
 
 export function renderRolePolicy(template: RamPolicyDocument, env: Env): RamPolicyDocument {
