@@ -59,6 +59,7 @@ export function assertSameServer(current: DatabaseSecretValue, pending: Database
     "database",
     "masterSecret",
     "DBInstanceId",
+    "DBClusterId",
     "RegionId",
   ] as const) {
     if (current[field] !== pending[field]) {

@@ -50,6 +50,16 @@ describe("database secret value", () => {
     [{ ...valid, accounts: ["a", "a"] }, /accounts: must name two different accounts/],
     [{ ...valid, accounts: ["a", "b"] }, /accounts: must include AccountName/],
     [{ ...valid, tls: { verify: "yes" } }, /tls\.verify/],
+    [{ ...valid, DBClusterId: "pc-Upper" }, /DBClusterId: must be a PolarDB cluster id/],
+    [{ ...valid, DBClusterId: "rm-1" }, /DBClusterId: must be a PolarDB cluster id/],
+    [
+      { ...valid, DBInstanceId: "rm-1", DBClusterId: "pc-1" },
+      /DBClusterId: names a PolarDB cluster, but DBInstanceId names an RDS instance/,
+    ],
+    [
+      { ...valid, engine: "postgres", masterSecret: undefined, mode: "dual", DBClusterId: "pc-1" },
+      /accounts: is required for dual-account rotation on a PolarDB for PostgreSQL cluster/,
+    ],
   ])(
     "refuses %j naming the field and showing the expected shape, never the password",
     (value, field) => {
@@ -67,6 +77,13 @@ describe("database secret value", () => {
     expect(rotationMode(parse(valid))).toBe("dual");
     expect(rotationMode(parse({ ...valid, masterSecret: undefined }))).toBe("single");
     expect(rotationMode(parse({ ...valid, mode: "single" }))).toBe("single");
+  });
+
+  it("takes a PolarDB cluster in place of a master secret, and a PostgreSQL pair on it", () => {
+    const onCluster = { ...valid, masterSecret: undefined, mode: "dual", DBClusterId: "pc-bp1a2" };
+    expect(parse(onCluster).DBClusterId).toBe("pc-bp1a2");
+    const pair = { ...onCluster, engine: "postgres", accounts: ["app", "app_b"] };
+    expect(rotationMode(parse(pair))).toBe("dual");
   });
 
   it("verifies TLS by default once TLS is configured", () => {
