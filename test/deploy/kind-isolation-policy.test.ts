@@ -38,8 +38,12 @@ type RoleName = keyof typeof ROTATION_ROLES | (typeof VALUE_BLIND_ROLES)[number]
 const KIND_PREFIXES = Object.values(ROTATION_ROLES).map((role) => role.own);
 const MASTER_PREFIXES = Object.values(ROTATION_ROLES).flatMap((role) => role.masters);
 const DENIED = /Forbidden\.NoPermission/;
-/** Renders the RDS and ECS statements too, so they are part of what is proven to read no secret. */
-const EVERY_INSTANCE = { ROTOR_RDS_INSTANCES: "*", ROTOR_ECS_INSTANCES: "*" };
+/** Renders the RDS, PolarDB and ECS statements too, so they are part of what is proven to read no secret. */
+const EVERY_INSTANCE = {
+  ROTOR_RDS_INSTANCES: "*",
+  ROTOR_POLARDB_CLUSTERS: "*",
+  ROTOR_ECS_INSTANCES: "*",
+};
 
 describe("each template's role reaches its own kind only", () => {
   let cloud: TestCloud;

@@ -4,9 +4,9 @@
  * and no less: ROTOR_SECRET_PREFIXES is the prefix of the secrets the role
  * rotates, ROTOR_MASTER_SECRET_PREFIXES the prefixes of the master secrets
  * it may read, ROTOR_RAM_USER_PREFIXES the users whose keys it may change,
- * and the RDS and ECS instances come from the same deploy-time variable
- * that `rotor policy` fills the role's resources from. So neither layer
- * lets through what the other was meant to stop.
+ * and the RDS and ECS instances and PolarDB clusters come from the same
+ * deploy-time variables that `rotor policy` fills the role's resources
+ * from. So neither layer lets through what the other was meant to stop.
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -88,6 +88,7 @@ describe("each rotation function's s.yaml environment matches its role's policy"
     // the instances: the same deploy-time variable feeds the role and the function
     for (const [variable, varName] of [
       ["ROTOR_RDS_INSTANCES", "rdsInstances"],
+      ["ROTOR_POLARDB_CLUSTERS", "polardbClusters"],
       ["ROTOR_ECS_INSTANCES", "ecsInstances"],
     ] as const) {
       if (placeholders.includes(`\${${variable}}`)) {
@@ -100,7 +101,12 @@ describe("each rotation function's s.yaml environment matches its role's policy"
 
     // and the function reads it all without complaint
     expect(() =>
-      deployPolicyFromEnv({ ...env, ROTOR_RDS_INSTANCES: "", ROTOR_ECS_INSTANCES: "" }),
+      deployPolicyFromEnv({
+        ...env,
+        ROTOR_RDS_INSTANCES: "",
+        ROTOR_POLARDB_CLUSTERS: "",
+        ROTOR_ECS_INSTANCES: "",
+      }),
     ).not.toThrow();
   });
 });
