@@ -61,6 +61,7 @@ export function assertSameServer(current: DatabaseSecretValue, pending: Database
     "DBInstanceId",
     "DBClusterId",
     "RegionId",
+    "ownerRole",
   ] as const) {
     if (current[field] !== pending[field]) {
       throw new DatabaseRotationRefusedError(

@@ -211,7 +211,12 @@ export function createDatabaseRotator(
     const admin = await masterSession(ctx, current, "setSecret (master login)", master);
     if (pair.preCreated) return admin;
     try {
-      await admin.readAheadForSync({ current: current.AccountName, alternate, base: pair.base });
+      await admin.readAheadForSync({
+        current: current.AccountName,
+        alternate,
+        base: pair.base,
+        ownerRole: current.ownerRole,
+      });
     } catch (error) {
       release(admin);
       throw error;
@@ -396,6 +401,19 @@ export function createDatabaseRotator(
             `setSecret: account ${JSON.stringify(pending.AccountName)} named in accounts does not exist on ${current.host}:${current.port}; create both accounts first`,
           );
         }
+        if (current.ownerRole !== undefined) {
+          if (!session.syncOwnerRole) {
+            throw new DatabaseRotationRefusedError(
+              `setSecret: ${session.account} cannot keep an owner role; ownerRole is PostgreSQL's, over SQL`,
+            );
+          }
+          await session.syncOwnerRole({
+            current: current.AccountName,
+            alternate: pending.AccountName,
+            base: pair.base,
+            ownerRole: current.ownerRole,
+          });
+        }
         await session.setPassword(pending.AccountName, pending.AccountPassword);
         return;
       }
@@ -403,6 +421,7 @@ export function createDatabaseRotator(
         current: current.AccountName,
         alternate: pending.AccountName,
         base: pair.base,
+        ownerRole: current.ownerRole,
         password: pending.AccountPassword,
       });
     });
@@ -504,6 +523,15 @@ export function createDatabaseRotator(
         if (value.engine !== engine) {
           throw new ValidationError(
             `The value of secret ${secretName} says engine "${value.engine}", but the rotator is ${engine}`,
+          );
+        }
+        const pair = accountPair(value);
+        if (
+          value.ownerRole !== undefined &&
+          [pair.base, pair.alternate].includes(value.ownerRole)
+        ) {
+          throw new ValidationError(
+            `The value of secret ${secretName} has ownerRole ${JSON.stringify(value.ownerRole)}, one of the two accounts it rotates: the owner role must be a third role (e.g. "${pair.base}_owner")`,
           );
         }
         return value;
