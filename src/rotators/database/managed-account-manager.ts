@@ -10,7 +10,7 @@
  *
  * The products model privileges per database under a name: the alternate
  * account is given, on each database, the named privilege the current
- * account holds there.
+ * account holds there, and holds none elsewhere.
  */
 import type { AlternateAccounts, DatabaseSession } from "./database-accounts.ts";
 import { DatabaseRotationRefusedError } from "./database-errors.ts";
@@ -44,8 +44,8 @@ export class ManagedAccountManager implements DatabaseSession {
    * Creates the alternate with the password when missing (a concurrent or
    * crashed run that created it already counts as existing), gives it on
    * every database the current account's named privilege, and resets its
-   * password when it already existed. Privileges the alternate holds on
-   * other databases are left as they are.
+   * password when it already existed. An alternate holding privileges on
+   * a database where the current account holds none is refused first.
    */
   async syncAlternate(input: AlternateAccounts & { password: string }): Promise<void> {
     const { database } = this;
@@ -69,6 +69,7 @@ export class ManagedAccountManager implements DatabaseSession {
       );
     }
     const alternate = await database.describeAccount(input.alternate);
+    refuseExtraPrivileges(this.step, database, input, current, alternate);
     let created = false;
     if (!alternate) created = await database.createAccount(input.alternate, input.password);
     const held = new Map(
@@ -111,6 +112,28 @@ export class ManagedAccountManager implements DatabaseSession {
     }
     return found;
   }
+}
+
+/**
+ * The alternate becomes current at the switch, so a privilege it holds on
+ * a database where the current account holds none (granted by hand, or
+ * kept after the current account lost it) would reach the application.
+ * The function may not revoke (it is given no RevokeAccountPrivilege), so
+ * the rotation stops here, before any change, and names what to align.
+ */
+function refuseExtraPrivileges(
+  step: string,
+  database: ManagedDatabase,
+  input: AlternateAccounts,
+  current: ManagedAccount,
+  alternate: ManagedAccount | undefined,
+): void {
+  const held = new Set(current.databasePrivileges.map((grant) => grant.dbName));
+  const extra = (alternate?.databasePrivileges ?? []).filter((grant) => !held.has(grant.dbName));
+  if (extra.length === 0) return;
+  throw new DatabaseRotationRefusedError(
+    `${step}: account ${JSON.stringify(input.alternate)} on ${database.label} holds privileges on ${extra.map((grant) => grant.dbName).join(", ")}, where ${JSON.stringify(input.current)} holds none; the two accounts must hold the same privileges: revoke them from ${JSON.stringify(input.alternate)} (RevokeAccountPrivilege) or grant them to ${JSON.stringify(input.current)}`,
+  );
 }
 
 /**
