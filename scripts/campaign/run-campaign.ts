@@ -2,15 +2,18 @@
  * A whole crash campaign: one local cloud in its own process, then each
  * rotator kind in turn on its own secret and target. The ECS kinds need a
  * real sshd (and root, to create accounts): without one they are skipped
- * with the reason, except under CI=true, where that is an error.
+ * with the reason, except under CI=true, where that is an error. The
+ * PolarDB kinds' servers start before the cloud, which must know their
+ * clusters.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sshdSkipReason } from "../../test/support/sshd.ts";
+import { type CampaignPolarDb, startCampaignPolarDb } from "./campaign-polardb.ts";
 import type { CampaignSummary } from "./campaign-report.ts";
 import { type CampaignSshd, startCampaignSshd } from "./campaign-sshd.ts";
-import { type CampaignKind, isEcsKind, prepareTarget } from "./campaign-targets.ts";
+import { type CampaignKind, isEcsKind, isPolarDbKind, prepareTarget } from "./campaign-targets.ts";
 import { buildChildBundles } from "./child-bundles.ts";
 import { startCloudProcess } from "./cloud-process.ts";
 import { type KindReport, runKindCampaign } from "./crash-run.ts";
@@ -56,9 +59,13 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
     }
   }
   const reports: KindReport[] = [];
+  let polardb: CampaignPolarDb | undefined;
   try {
-    await runKinds({ requested, skipped, sshd, reports, random, options });
+    const polardbKinds = requested.map(([kind]) => kind).filter(isPolarDbKind);
+    if (polardbKinds.length > 0) polardb = await startCampaignPolarDb(polardbKinds);
+    await runKinds({ requested, skipped, sshd, polardb, reports, random, options });
   } finally {
+    await polardb?.stop();
     await sshd?.stop();
   }
   return {
@@ -78,6 +85,7 @@ async function runKinds({
   requested,
   skipped,
   sshd,
+  polardb,
   reports,
   random,
   options,
@@ -85,18 +93,22 @@ async function runKinds({
   requested: readonly [CampaignKind, number][];
   skipped: readonly { kind: CampaignKind }[];
   sshd: CampaignSshd | undefined;
+  polardb: CampaignPolarDb | undefined;
   reports: KindReport[];
   random: () => number;
   options: CampaignOptions;
 }): Promise<void> {
   const bundles = await buildChildBundles();
   const stateDir = await mkdtemp(join(tmpdir(), "rotor-campaign-cloud-"));
-  const cloud = await startCloudProcess(bundles.cloudChild, stateDir, sshd?.ecsInstances);
+  const cloud = await startCloudProcess(bundles.cloudChild, stateDir, {
+    ecsInstances: sshd?.ecsInstances,
+    polardbClusters: polardb?.clusters,
+  });
   try {
     for (const [kind, runs] of requested) {
       if (skipped.some((skip) => skip.kind === kind)) continue;
       options.progress?.(`${kind}: preparing the target`);
-      const target = await prepareTarget(kind, cloud, sshd);
+      const target = await prepareTarget(kind, cloud, sshd, polardb);
       try {
         reports.push(
           await runKindCampaign(target, cloud, bundles.rotationChild, {
