@@ -23,4 +23,6 @@ export const EXIT = {
   failed: 1,
   /** The command line was wrong: unknown command, flag or value. */
   usage: 2,
+  /** `rotor audit --fail-on`: a secret has one of the problems named. */
+  findings: 3,
 } as const;

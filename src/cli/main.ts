@@ -31,7 +31,7 @@ export function usage(): string {
     "Run `rotor <command> --help` for a command's options.",
     "Environment: ROTOR_ENDPOINT (e.g. http://127.0.0.1:8765) sends every API call there;",
     "ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET / _SECURITY_TOKEN say who calls.",
-    "Exit codes: 0 success, 1 the operation failed, 2 bad command line.",
+    "Exit codes: 0 success, 1 the operation failed, 2 bad command line, 3 rotor audit --fail-on matched.",
   ].join("\n");
 }
 

@@ -42,6 +42,15 @@ export interface SecretDescription {
   updateTime: string;
   plannedDeleteTime?: string | undefined;
   extendedConfig?: string | undefined;
+  /**
+   * KMS's own rotation, for the types it manages (Rds, RAMCredentials, ECS,
+   * PolarDB, Redis): `Enabled`, `Disabled` or `Invalid`, the interval as
+   * KMS writes it (`30d`, `604800s`), and its last and next rotation.
+   */
+  automaticRotation?: string | undefined;
+  rotationInterval?: string | undefined;
+  lastRotationDate?: string | undefined;
+  nextRotationDate?: string | undefined;
   tags: Tag[];
   requestId: string;
 }
@@ -208,6 +217,10 @@ export class KmsClient {
       updateTime: str(body.UpdateTime),
       plannedDeleteTime: optionalStr(body.PlannedDeleteTime),
       extendedConfig: optionalStr(body.ExtendedConfig),
+      automaticRotation: optionalStr(body.AutomaticRotation),
+      rotationInterval: optionalStr(body.RotationInterval),
+      lastRotationDate: optionalStr(body.LastRotationDate),
+      nextRotationDate: optionalStr(body.NextRotationDate),
       tags: fromResponseBodyTags(body.Tags),
       requestId: str(body.RequestId),
     };

@@ -5,8 +5,10 @@
  * one ListSecretVersionIds per secret (the ACSCurrent version's CreateTime
  * is the last rotation, and the ACSPrevious version is the one a
  * `rotor:grace-period` duration protects); it never reads a secret's value.
+ * `planSecret` judges one listed secret, for callers that list and read on
+ * their own terms (`rotor audit` lists every secret of the account).
  */
-import type { KmsClient } from "../clients/kms-client.ts";
+import type { KmsClient, VersionSummary } from "../clients/kms-client.ts";
 import { DEFAULT_DEPLOY_POLICY, type DeployPolicy } from "../config/deploy-policy.ts";
 import { type GraceState, readGraceState } from "../engine/grace-period.ts";
 import { ApiError } from "../errors.ts";
@@ -67,7 +69,7 @@ export async function planRotations(options: PlanOptions): Promise<PlanEntry[]> 
   const now = options.now ?? Date.now();
   const limits = options.policy ?? DEFAULT_DEPLOY_POLICY;
   const limiter = new RateLimiter(options.kmsQps ?? 100);
-  const secrets: { name: string; tags: Record<string, string> }[] = [];
+  const secrets: ListedSecret[] = [];
   for (let page = 1; ; page++) {
     const { secrets: batch, totalCount } = await callWithinBudget(limiter, () =>
       options.kms.listSecrets({
@@ -89,82 +91,114 @@ export async function planRotations(options: PlanOptions): Promise<PlanEntry[]> 
   return mapBounded(
     secrets,
     options.concurrency ?? 8,
-    async (secret): Promise<PlanEntry> => {
-      const rotator = secret.tags[ROTATOR_TAG] ?? "";
-      const functionName =
-        secret.tags[FUNCTION_TAG] ?? (isBuiltInKind(rotator) ? functionForKind(rotator) : "");
-      const base = {
-        secretName: secret.name,
-        rotator,
-        functionName,
-        tags: secret.tags,
-        weakenings: tagWeakenings(secret.name, secret.tags, limits),
-      };
-      const policy = functionName === "" ? unknownKind(rotator) : readRotationPolicy(secret.tags);
-      if (isPolicyProblem(policy)) {
-        return {
-          ...base,
-          lastRotation: undefined,
-          nextRotation: undefined,
-          status: "invalid",
-          reason: `${policy.tag}: ${policy.message}`,
-          problem: policy,
-        };
-      }
-      let lastRotation: number | undefined;
-      let previousVersionId: string | undefined;
-      let currentVersionId: string | undefined;
-      let weakenings = base.weakenings;
-      try {
-        const { versions } = await callWithinBudget(limiter, () =>
-          options.kms.listSecretVersionIds({ secretName: secret.name }),
-        );
-        // The versions' stages tell a revoke marker Rotor wrote from a forged one.
-        weakenings = tagWeakenings(secret.name, secret.tags, limits, versions);
-        const current = versions.find((version) => version.versionStages.includes("ACSCurrent"));
-        lastRotation = current ? Date.parse(current.createTime) : undefined;
-        currentVersionId = current?.versionId;
-        previousVersionId = versions.find((version) =>
-          version.versionStages.includes("ACSPrevious"),
-        )?.versionId;
-      } catch (error) {
-        const why =
-          error instanceof ApiError
-            ? `${error.code} (request ${error.requestId ?? "?"})`
-            : (error as Error).name;
-        return {
-          ...base,
-          lastRotation: undefined,
-          nextRotation: undefined,
-          status: "unreadable",
-          reason: `cannot list versions: ${why}`,
-        };
-      }
-      const verdict = dueVerdict(policy, lastRotation ?? 0, now);
-      const status: PlanStatus = verdict.due
-        ? "due"
-        : !policy.enabled
-          ? "disabled"
-          : verdict.nextRotation === undefined
-            ? "unscheduled"
-            : "scheduled";
-      const windowStart = policy.schedule
-        ? previousOccurrence(policy.schedule.cron, now, policy.schedule.zone)
-        : undefined;
-      return {
-        ...base,
-        weakenings,
-        currentVersionId,
-        lastRotation,
-        nextRotation: verdict.nextRotation,
-        status,
-        reason: verdict.reason,
-        windowStart,
-        grace: readGraceState(secret.tags, previousVersionId, lastRotation, limits.minGraceMs),
-      };
-    },
+    (secret) =>
+      planSecret(secret, {
+        now,
+        limits,
+        readVersions: async () =>
+          (
+            await callWithinBudget(limiter, () =>
+              options.kms.listSecretVersionIds({ secretName: secret.name }),
+            )
+          ).versions,
+      }),
     options.onProgress,
   );
+}
+
+/** A secret as ListSecrets lists it with FetchTags. */
+export interface ListedSecret {
+  name: string;
+  tags: Readonly<Record<string, string>>;
+}
+
+export interface PlanSecretOptions {
+  now: number;
+  /** The limits tags may only narrow. */
+  limits: DeployPolicy;
+  /**
+   * The secret's versions (one ListSecretVersionIds). Not called for a
+   * secret whose tags are invalid: nothing it holds would change the verdict.
+   */
+  readVersions: () => Promise<readonly VersionSummary[]>;
+}
+
+/** One managed secret's plan entry, from its listing and its versions. */
+export async function planSecret(
+  secret: ListedSecret,
+  options: PlanSecretOptions,
+): Promise<PlanEntry> {
+  const { now, limits } = options;
+  const rotator = secret.tags[ROTATOR_TAG] ?? "";
+  const functionName =
+    secret.tags[FUNCTION_TAG] ?? (isBuiltInKind(rotator) ? functionForKind(rotator) : "");
+  const base = {
+    secretName: secret.name,
+    rotator,
+    functionName,
+    tags: secret.tags,
+    weakenings: tagWeakenings(secret.name, secret.tags, limits),
+  };
+  const policy = functionName === "" ? unknownKind(rotator) : readRotationPolicy(secret.tags);
+  if (isPolicyProblem(policy)) {
+    return {
+      ...base,
+      lastRotation: undefined,
+      nextRotation: undefined,
+      status: "invalid",
+      reason: `${policy.tag}: ${policy.message}`,
+      problem: policy,
+    };
+  }
+  let lastRotation: number | undefined;
+  let previousVersionId: string | undefined;
+  let currentVersionId: string | undefined;
+  let weakenings = base.weakenings;
+  try {
+    const versions = await options.readVersions();
+    // The versions' stages tell a revoke marker Rotor wrote from a forged one.
+    weakenings = tagWeakenings(secret.name, secret.tags, limits, versions);
+    const current = versions.find((version) => version.versionStages.includes("ACSCurrent"));
+    lastRotation = current ? Date.parse(current.createTime) : undefined;
+    currentVersionId = current?.versionId;
+    previousVersionId = versions.find((version) =>
+      version.versionStages.includes("ACSPrevious"),
+    )?.versionId;
+  } catch (error) {
+    const why =
+      error instanceof ApiError
+        ? `${error.code} (request ${error.requestId ?? "?"})`
+        : (error as Error).name;
+    return {
+      ...base,
+      lastRotation: undefined,
+      nextRotation: undefined,
+      status: "unreadable",
+      reason: `cannot list versions: ${why}`,
+    };
+  }
+  const verdict = dueVerdict(policy, lastRotation ?? 0, now);
+  const status: PlanStatus = verdict.due
+    ? "due"
+    : !policy.enabled
+      ? "disabled"
+      : verdict.nextRotation === undefined
+        ? "unscheduled"
+        : "scheduled";
+  const windowStart = policy.schedule
+    ? previousOccurrence(policy.schedule.cron, now, policy.schedule.zone)
+    : undefined;
+  return {
+    ...base,
+    weakenings,
+    currentVersionId,
+    lastRotation,
+    nextRotation: verdict.nextRotation,
+    status,
+    reason: verdict.reason,
+    windowStart,
+    grace: readGraceState(secret.tags, previousVersionId, lastRotation, limits.minGraceMs),
+  };
 }
 
 /** No function ships for a kind of one's own: sending it to `rotate-<kind>` would find none. */

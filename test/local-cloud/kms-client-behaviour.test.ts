@@ -164,3 +164,33 @@ describe("throttling (throttle: {GetSecretValue: 5})", () => {
     }
   });
 });
+
+describe("KmsClient.describeSecret", () => {
+  it("reports KMS's own rotation of a managed secret, and none for a generic one", async () => {
+    const kms = cloud().kmsClient();
+    const managed = uniqueName("rds");
+    const generic = uniqueName("generic");
+    await kms.caller.call("CreateSecret", {
+      SecretName: managed,
+      SecretData: JSON.stringify({ Accounts: [] }),
+      VersionId: "v1",
+      SecretType: "Rds",
+      ExtendedConfig: JSON.stringify({ SecretSubType: "SingleUser", DBInstanceId: "rm-audit" }),
+      EnableAutomaticRotation: "true",
+      RotationInterval: "30d",
+    });
+    await kms.createSecret({ secretName: generic, secretData: "generic-value", versionId: "v1" });
+
+    const described = await kms.describeSecret({ secretName: managed });
+    const plain = await kms.describeSecret({ secretName: generic });
+
+    expect(described).toMatchObject({
+      secretType: "Rds",
+      automaticRotation: "Enabled",
+      rotationInterval: "30d",
+    });
+    expect(described.lastRotationDate).toBeUndefined();
+    expect(plain).toMatchObject({ secretType: "Generic", automaticRotation: "Disabled" });
+    expect(plain.rotationInterval).toBeUndefined();
+  });
+});

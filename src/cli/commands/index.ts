@@ -1,5 +1,6 @@
 /** Every `rotor` sub-command, in the order `rotor --help` lists them. */
 import type { Command } from "../command.ts";
+import { auditCommand } from "./audit.ts";
 import { cancelCommand } from "./cancel.ts";
 import { demoCommand } from "./demo.ts";
 import { eventsCommand } from "./events.ts";
@@ -17,6 +18,7 @@ export const COMMANDS: readonly Command[] = [
   rotateCommand,
   statusCommand,
   planCommand,
+  auditCommand,
   historyCommand,
   eventsCommand,
   cancelCommand,
