@@ -7,12 +7,14 @@
 import type { AccessKeyCredentials } from "../../src/clients/credentials.ts";
 import { EcsClient } from "../../src/clients/ecs-client.ts";
 import { KvstoreClient } from "../../src/clients/kvstore-client.ts";
+import { PolarDbClient } from "../../src/clients/polardb-client.ts";
 import { RamClient } from "../../src/clients/ram-client.ts";
 import { StsClient } from "../../src/clients/sts-client.ts";
 import { type DeployPolicy, deployPolicyFromEnv } from "../../src/config/deploy-policy.ts";
 import type { AnyRotator } from "../../src/rotators/contract.ts";
-import { mysqlRotator } from "../../src/rotators/database/mysql-rotator.ts";
-import { postgresRotator } from "../../src/rotators/database/postgres-rotator.ts";
+import { createDatabaseRotator } from "../../src/rotators/database/database-rotator.ts";
+import { mysqlAccounts } from "../../src/rotators/database/mysql-accounts.ts";
+import { postgresAccounts } from "../../src/rotators/database/postgres-accounts.ts";
 import type { EcsCloudAssistantClients } from "../../src/rotators/ecs/cloud-assistant/ecs-cloud-assistant-clients.ts";
 import { createEcsCloudAssistantPasswordRotator } from "../../src/rotators/ecs/cloud-assistant/ecs-cloud-assistant-password-rotator.ts";
 import { createEcsCloudAssistantSshKeyRotator } from "../../src/rotators/ecs/cloud-assistant/ecs-cloud-assistant-ssh-key-rotator.ts";
@@ -37,6 +39,7 @@ export function campaignPolicy(): DeployPolicy {
   return {
     ...deployPolicyFromEnv(),
     rdsInstances: { any: true },
+    polardbClusters: { any: true },
     ecsInstances: { any: true },
     redisInstances: { any: true },
   };
@@ -48,6 +51,16 @@ export function campaignRotators(cloud: CloudAddress): Record<string, AnyRotator
     ecs: (regionId) =>
       new EcsClient({ endpoint: cloud.endpoint, credentials: cloud.credentials, region: regionId }),
   };
+  // The database rotators' PolarDB calls go to this cloud too (the PolarDB kinds).
+  const polardb = {
+    polardb: (regionId: string | undefined) =>
+      new PolarDbClient({
+        endpoint: cloud.endpoint,
+        credentials: cloud.credentials,
+        region: regionId,
+        retry: { baseDelayMs: 20, maxDelayMs: 200 },
+      }),
+  };
   return {
     "ecs-password": chooseTransport(
       ecsPasswordOverSshRotator,
@@ -58,8 +71,8 @@ export function campaignRotators(cloud: CloudAddress): Record<string, AnyRotator
       createEcsCloudAssistantSshKeyRotator(cloudAssistant),
     ),
     generic: genericRotator,
-    mysql: mysqlRotator,
-    postgres: postgresRotator,
+    mysql: createDatabaseRotator(mysqlAccounts, { polardb }),
+    postgres: createDatabaseRotator(postgresAccounts, { polardb }),
     "ram-access-key": createRamAccessKeyRotator({
       ram: () => new RamClient({ endpoint: cloud.endpoint, credentials: cloud.credentials }),
       stsAs: (credentials) =>

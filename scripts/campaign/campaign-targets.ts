@@ -8,6 +8,11 @@
  *   GetCallerIdentity signed with it names that user;
  * - mysql / postgres: a real MariaDB or PostgreSQL server, dual-account
  *   mode; a value works when it logs in;
+ * - postgres-owner-role: the same PostgreSQL dual accounts sharing an
+ *   owner role the first rotation creates; after each run both accounts
+ *   that exist must be members of it and act as it;
+ * - mysql-polardb / postgres-polardb: the same rotators on a PolarDB
+ *   cluster of the local cloud (polardb-campaign-targets.ts);
  * - the ECS kinds: a Linux account on a real sshd, over SSH or Cloud
  *   Assistant (ecs-campaign-targets.ts);
  * - the Redis kinds: ACL users and an ApsaraDB account on a real
@@ -23,9 +28,19 @@ import {
   type TestServer,
   verifyLogin,
 } from "../../test/rotators/database/database-fixtures.ts";
+import {
+  createOwnerRoleAccounts,
+  ownerRoleValue,
+  roleFacts,
+} from "../../test/rotators/database/postgres-owner-role-fixtures.ts";
 import { startWebhookReceiver } from "../../test/rotators/generic/webhook-receiver.ts";
 import { startMariaDb } from "../../test/support/mariadb.ts";
 import { startPostgres } from "../../test/support/postgres.ts";
+import {
+  type CampaignPolarDb,
+  POLARDB_CAMPAIGN_KINDS,
+  type PolarDbCampaignKind,
+} from "./campaign-polardb.ts";
 import type { CampaignRedis } from "./campaign-redis.ts";
 import type { CloudAddress } from "./campaign-rotators.ts";
 import type { CampaignSshd } from "./campaign-sshd.ts";
@@ -34,6 +49,7 @@ import {
   type EcsCampaignKind,
   prepareEcsTarget,
 } from "./ecs-campaign-targets.ts";
+import { preparePolarDbTarget } from "./polardb-campaign-targets.ts";
 import {
   prepareRedisTarget,
   REDIS_CAMPAIGN_KINDS,
@@ -44,6 +60,8 @@ export const CAMPAIGN_KINDS = [
   "generic",
   "mysql",
   "postgres",
+  "postgres-owner-role",
+  ...POLARDB_CAMPAIGN_KINDS,
   "ram-access-key",
   ...ECS_CAMPAIGN_KINDS,
   ...REDIS_CAMPAIGN_KINDS,
@@ -55,6 +73,8 @@ export const isEcsKind = (kind: CampaignKind): kind is EcsCampaignKind =>
 
 export const isRedisKind = (kind: CampaignKind): kind is RedisCampaignKind =>
   (REDIS_CAMPAIGN_KINDS as readonly string[]).includes(kind);
+export const isPolarDbKind = (kind: CampaignKind): kind is PolarDbCampaignKind =>
+  (POLARDB_CAMPAIGN_KINDS as readonly string[]).includes(kind);
 
 export interface CampaignTarget {
   kind: CampaignKind;
@@ -86,6 +106,8 @@ export async function prepareTarget(
   sshd?: CampaignSshd,
   /** The campaign's redis-server, required for the Redis kinds. */
   redis?: CampaignRedis,
+  /** The servers behind the campaign's PolarDB clusters, required for the PolarDB kinds. */
+  polardb?: CampaignPolarDb,
 ): Promise<CampaignTarget> {
   const kms = new KmsClient({ endpoint: cloud.endpoint, credentials: cloud.credentials });
   if (isEcsKind(kind)) {
@@ -102,6 +124,17 @@ export async function prepareTarget(
       orphans: async () => [],
       previousCredential: "works",
       currentWorksThroughout: true,
+      close: async () => {},
+    };
+  }
+  if (isPolarDbKind(kind)) {
+    if (!polardb) throw new Error(`the ${kind} campaign needs the campaign's PolarDB servers`);
+    // The servers stop with the campaign's PolarDB clusters.
+    return {
+      kind,
+      ...(await preparePolarDbTarget(kind, kms, cloud, polardb)),
+      orphans: async () => [],
+      previousCredential: "works",
       close: async () => {},
     };
   }
@@ -188,6 +221,41 @@ export async function prepareTarget(
     };
   }
 
+  if (kind === "postgres-owner-role") {
+    const server = await startPostgres();
+    const target: TestServer = { engine: "postgres", server };
+    const accounts = await createOwnerRoleAccounts(server, { ownerExists: false });
+    const master = await createMasterSecret(kms, target, `campaign/${kind}-master/${suffix()}`);
+    await create(JSON.stringify(ownerRoleValue(server, accounts, master)), {
+      "rotor:rotator": "postgres",
+    });
+    return {
+      kind,
+      secretName,
+      verify: (data) => verifyLogin(target, data),
+      // Both accounts that exist are members of the owner role and their sessions act as it.
+      async orphans(current, previous) {
+        const names = new Set(
+          [current, previous]
+            .filter((data): data is string => data !== undefined)
+            .map((data) => (JSON.parse(data) as { AccountName: string }).AccountName),
+        );
+        const problems: string[] = [];
+        for (const name of names) {
+          const facts = await roleFacts(server, name);
+          if (
+            !facts?.member_of.includes(accounts.owner) ||
+            facts.setting !== `role=${accounts.owner}`
+          ) {
+            problems.push(`account ${name} does not act as the owner role ${accounts.owner}`);
+          }
+        }
+        return problems;
+      },
+      previousCredential: "works",
+      close: () => server.stop(),
+    };
+  }
   const server = kind === "mysql" ? await startMariaDb() : await startPostgres();
   const target = (
     kind === "mysql" ? { engine: "mysql", server } : { engine: "postgres", server }

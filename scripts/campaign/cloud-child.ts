@@ -3,11 +3,12 @@
  * with SIGKILL and start it again on the same port and state folder.
  * Prints `ready <port>` once it listens.
  *
- * Usage: node cloud-child.js '<json: port, stateDir, credentials, ecsInstances?, redisInstances?>'
+ * Usage: node cloud-child.js '<json: port, stateDir, credentials, ecsInstances?, redisInstances?, polardbClusters?>'
  */
 import type { LocalEcsInstances } from "../../src/local-cloud/ecs/local-ecs-instance.ts";
 import { startLocalCloud } from "../../src/local-cloud/embedded.ts";
 import type { LocalRedisInstances } from "../../src/local-cloud/kvstore/local-redis-instance.ts";
+import type { LocalPolarDbClusters } from "../../src/local-cloud/polardb/local-polardb-cluster.ts";
 
 interface CloudChildInput {
   port: number;
@@ -17,6 +18,8 @@ interface CloudChildInput {
   ecsInstances?: LocalEcsInstances;
   /** The campaign's redis-server as an ApsaraDB for Redis/Tair instance. */
   redisInstances?: LocalRedisInstances;
+  /** The campaign's database servers as PolarDB clusters, for the PolarDB kinds. */
+  polardbClusters?: LocalPolarDbClusters;
 }
 
 const input = JSON.parse(process.argv[2] ?? "{}") as CloudChildInput;
@@ -26,6 +29,7 @@ const cloud = await startLocalCloud({
   rootCredentials: input.credentials,
   ecsInstances: input.ecsInstances,
   redisInstances: input.redisInstances,
+  polardbClusters: input.polardbClusters,
 });
 process.stdout.write(`ready ${cloud.port}\n`);
 // The campaign holds this pipe open; when it goes away (even killed), so does this cloud.

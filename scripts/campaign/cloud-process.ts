@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
 import type { LocalEcsInstances } from "../../src/local-cloud/ecs/local-ecs-instance.ts";
 import type { LocalRedisInstances } from "../../src/local-cloud/kvstore/local-redis-instance.ts";
+import type { LocalPolarDbClusters } from "../../src/local-cloud/polardb/local-polardb-cluster.ts";
 import type { CloudAddress } from "./campaign-rotators.ts";
 
 export interface CloudProcess extends CloudAddress {
@@ -24,13 +25,16 @@ const START_TIMEOUT_MS = 60_000;
 export async function startCloudProcess(
   bundle: string,
   stateDir: string,
-  /**
-   * Instances the cloud's ECS product (Cloud Assistant) and R-kvstore
-   * product reach, the same after every restart.
-   */
-  instances: { ecsInstances?: LocalEcsInstances; redisInstances?: LocalRedisInstances } = {},
+  /** What the cloud's products stand in front of, the same after every restart. */
+  targets: {
+    /** Instances the ECS product reaches (Cloud Assistant). */
+    ecsInstances?: LocalEcsInstances | undefined;
+    /** Instances the R-kvstore product manages accounts on. */
+    redisInstances?: LocalRedisInstances | undefined;
+    /** Clusters the PolarDB product manages accounts on. */
+    polardbClusters?: LocalPolarDbClusters | undefined;
+  } = {},
 ): Promise<CloudProcess> {
-  const { ecsInstances, redisInstances } = instances;
   const credentials = {
     accessKeyId: `LTAIcampaign${randomBytes(6).toString("hex")}`,
     accessKeySecret: randomBytes(24).toString("base64url"),
@@ -39,7 +43,7 @@ export async function startCloudProcess(
   const launch = async (port: number): Promise<number> => {
     const process_ = spawn(
       process.execPath,
-      [bundle, JSON.stringify({ port, stateDir, credentials, ecsInstances, redisInstances })],
+      [bundle, JSON.stringify({ port, stateDir, credentials, ...targets })],
       { stdio: ["pipe", "pipe", "inherit"] },
     );
     child = process_;

@@ -3,17 +3,25 @@
  * rotator kind in turn on its own secret and target. The ECS kinds need a
  * real sshd (and root, to create accounts), the Redis kinds a real
  * redis-server: without one they are skipped with the reason, except under
- * CI=true, where that is an error.
+ * CI=true, where that is an error. The PolarDB kinds' servers start before
+ * the cloud, which must know their clusters.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { redisMissing } from "../../test/support/redis.ts";
 import { sshdSkipReason } from "../../test/support/sshd.ts";
+import { type CampaignPolarDb, startCampaignPolarDb } from "./campaign-polardb.ts";
 import { type CampaignRedis, startCampaignRedis } from "./campaign-redis.ts";
 import type { CampaignSummary } from "./campaign-report.ts";
 import { type CampaignSshd, startCampaignSshd } from "./campaign-sshd.ts";
-import { type CampaignKind, isEcsKind, isRedisKind, prepareTarget } from "./campaign-targets.ts";
+import {
+  type CampaignKind,
+  isEcsKind,
+  isPolarDbKind,
+  isRedisKind,
+  prepareTarget,
+} from "./campaign-targets.ts";
 import { buildChildBundles } from "./child-bundles.ts";
 import { startCloudProcess } from "./cloud-process.ts";
 import { type KindReport, runKindCampaign } from "./crash-run.ts";
@@ -73,10 +81,13 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
     }
   }
   const reports: KindReport[] = [];
+  let polardb: CampaignPolarDb | undefined;
   try {
-    await runKinds({ requested, skipped, sshd, redis, reports, random, options });
+    const polardbKinds = requested.map(([kind]) => kind).filter(isPolarDbKind);
+    if (polardbKinds.length > 0) polardb = await startCampaignPolarDb(polardbKinds);
+    await runKinds({ requested, skipped, sshd, redis, polardb, reports, random, options });
   } finally {
-    await Promise.all([sshd?.stop(), redis?.stop()]);
+    await Promise.all([sshd?.stop(), redis?.stop(), polardb?.stop()]);
   }
   return {
     startedAt,
@@ -96,6 +107,7 @@ async function runKinds({
   skipped,
   sshd,
   redis,
+  polardb,
   reports,
   random,
   options,
@@ -104,6 +116,7 @@ async function runKinds({
   skipped: readonly { kind: CampaignKind }[];
   sshd: CampaignSshd | undefined;
   redis: CampaignRedis | undefined;
+  polardb: CampaignPolarDb | undefined;
   reports: KindReport[];
   random: () => number;
   options: CampaignOptions;
@@ -113,12 +126,13 @@ async function runKinds({
   const cloud = await startCloudProcess(bundles.cloudChild, stateDir, {
     ecsInstances: sshd?.ecsInstances,
     redisInstances: redis?.redisInstances,
+    polardbClusters: polardb?.clusters,
   });
   try {
     for (const [kind, runs] of requested) {
       if (skipped.some((skip) => skip.kind === kind)) continue;
       options.progress?.(`${kind}: preparing the target`);
-      const target = await prepareTarget(kind, cloud, sshd, redis);
+      const target = await prepareTarget(kind, cloud, sshd, redis, polardb);
       try {
         reports.push(
           await runKindCampaign(target, cloud, bundles.rotationChild, {

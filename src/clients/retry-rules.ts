@@ -133,6 +133,7 @@ const RULES: Readonly<Record<Product, RuleTable>> = {
   },
   polardb: {
     DescribeAccounts: "idempotent",
+    DescribeDBClusterEndpoints: "idempotent",
     // Each sets a state: the same password, privileges or description.
     ModifyAccountPassword: "idempotent",
     GrantAccountPrivilege: "idempotent",

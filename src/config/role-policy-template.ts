@@ -1,14 +1,15 @@
 /**
  * A function role's RAM policy (templates/<function>/policy.json) made
- * concrete for one deployment. RDS, ECS and Redis/Tair instance ids are not
- * known when the templates are written, so a template's Resource may name
- * `${ROTOR_RDS_INSTANCES}`, `${ROTOR_ECS_INSTANCES}` or
- * `${ROTOR_REDIS_INSTANCES}`: the same variables
- * s.yaml hands the function (src/config/deploy-policy.ts), so the role and
- * the function's own check allow the same instances. Each such resource
- * becomes one resource per instance (`*` when the variable is `*`); a
- * statement left with no resource is dropped, so with no instance named the
- * role gets no RDS, Cloud Assistant or Redis/Tair right at all. Unrendered, a
+ * concrete for one deployment. RDS, ECS and Redis/Tair instance ids and
+ * PolarDB cluster ids are not known when the templates are written, so a
+ * template's Resource may name `${ROTOR_RDS_INSTANCES}`,
+ * `${ROTOR_POLARDB_CLUSTERS}`, `${ROTOR_ECS_INSTANCES}` or
+ * `${ROTOR_REDIS_INSTANCES}`: the same variables s.yaml hands the function
+ * (src/config/deploy-policy.ts), so the role and the function's own check
+ * allow the same instances. Each such resource becomes one resource per
+ * instance (`*` when the variable is `*`); a statement left with no
+ * resource is dropped, so with no instance named the role gets no RDS,
+ * PolarDB, Cloud Assistant or Redis/Tair right at all. Unrendered, a
  * placeholder matches no instance: a template used as it is fails closed.
  * `${ROTOR_EVENT_BUS}` names the event bus the function publishes to
  * (event-bus.ts) the same way: unset, the role gets no EventBridge right.
@@ -37,6 +38,7 @@ export interface RamPolicyDocument {
 /** The variables a template may name, and the part of the deploy policy each fills in. */
 const PLACEHOLDERS: Readonly<Record<string, (policy: DeployPolicy, env: Env) => Allowed>> = {
   ROTOR_RDS_INSTANCES: (policy) => policy.rdsInstances,
+  ROTOR_POLARDB_CLUSTERS: (policy) => policy.polardbClusters,
   ROTOR_ECS_INSTANCES: (policy) => policy.ecsInstances,
   ROTOR_REDIS_INSTANCES: (policy) => policy.redisInstances,
   // One bus or none: `*` is not a bus name, so no role is rendered to publish everywhere.
@@ -46,7 +48,7 @@ const PLACEHOLDERS: Readonly<Record<string, (policy: DeployPolicy, env: Env) => 
   },
 };
 
-/** What an RDS, ECS or Redis/Tair instance id may hold: nothing a RAM resource would read as a wildcard. */
+/** What an RDS, PolarDB, ECS or Redis/Tair id may hold: nothing a RAM resource would read as a wildcard. */
 const INSTANCE_ID = /^[A-Za-z0-9-]{1,64}$/;
 
 export function renderRolePolicy(template: RamPolicyDocument, env: Env): RamPolicyDocument {

@@ -11,6 +11,7 @@ import { ConfigError } from "../../src/errors.ts";
 
 /** How a template names the variable (written apart, as it is not a template literal). */
 const RDS_INSTANCES = "$" + "{ROTOR_RDS_INSTANCES}";
+const POLARDB_CLUSTERS = "$" + "{ROTOR_POLARDB_CLUSTERS}";
 
 const TEMPLATE: RamPolicyDocument = {
   Version: "1",
@@ -45,6 +46,38 @@ describe("renderRolePolicy", () => {
 
   it("drops the statement when no instance is named: no right at all", () => {
     expect(renderRolePolicy(TEMPLATE, {}).Statement).toEqual([TEMPLATE.Statement[0]]);
+  });
+
+  it("fills PolarDB clusters from their own variable, never from RDS's", () => {
+    const template: RamPolicyDocument = {
+      ...TEMPLATE,
+      Statement: [
+        ...TEMPLATE.Statement,
+        {
+          Effect: "Allow",
+          Action: ["polardb:ModifyAccountPassword"],
+          Resource: `acs:polardb:*:*:dbcluster/${POLARDB_CLUSTERS}`,
+        },
+      ],
+    };
+
+    const both = renderRolePolicy(template, {
+      ROTOR_RDS_INSTANCES: "rm-a",
+      ROTOR_POLARDB_CLUSTERS: "pc-a,pc-b",
+    });
+    const rdsOnly = renderRolePolicy(template, { ROTOR_RDS_INSTANCES: "*" });
+
+    expect(both.Statement[2]?.Resource).toEqual([
+      "acs:polardb:*:*:dbcluster/pc-a",
+      "acs:polardb:*:*:dbcluster/pc-b",
+    ]);
+    expect(rdsOnly.Statement.map((statement) => statement.Resource)).toEqual([
+      TEMPLATE.Statement[0]?.Resource,
+      "acs:rds:*:*:dbinstance/*",
+    ]);
+    expect(() => renderRolePolicy(template, { ROTOR_POLARDB_CLUSTERS: "pc-*" })).toThrow(
+      /ROTOR_POLARDB_CLUSTERS/,
+    );
   });
 
   it.each([

@@ -39,9 +39,10 @@ type RoleName = keyof typeof ROTATION_ROLES | (typeof VALUE_BLIND_ROLES)[number]
 const KIND_PREFIXES = Object.values(ROTATION_ROLES).map((role) => role.own);
 const MASTER_PREFIXES = Object.values(ROTATION_ROLES).flatMap((role) => role.masters);
 const DENIED = /Forbidden\.NoPermission/;
-/** Renders the RDS, ECS and R-kvstore statements too, so they are part of what is proven to read no secret. */
+/** Renders the RDS, PolarDB, ECS and R-kvstore statements too, so they are part of what is proven to read no secret. */
 const EVERY_INSTANCE = {
   ROTOR_RDS_INSTANCES: "*",
+  ROTOR_POLARDB_CLUSTERS: "*",
   ROTOR_ECS_INSTANCES: "*",
   ROTOR_REDIS_INSTANCES: "*",
 };

@@ -4,9 +4,9 @@
  * and no less: ROTOR_SECRET_PREFIXES is the prefix of the secrets the role
  * rotates, ROTOR_MASTER_SECRET_PREFIXES the prefixes of the master secrets
  * it may read, ROTOR_RAM_USER_PREFIXES the users whose keys it may change,
- * and the RDS, ECS and Redis/Tair instances, and the event bus it
- * publishes to, come from the same deploy-time variable that `rotor policy`
- * fills the role's resources from. So neither layer
+ * and the RDS, ECS and Redis/Tair instances and PolarDB clusters, and the
+ * event bus it publishes to, come from the same deploy-time variables that
+ * `rotor policy` fills the role's resources from. So neither layer
  * lets through what the other was meant to stop.
  */
 import { readFile } from "node:fs/promises";
@@ -96,6 +96,7 @@ describe("each rotation function's s.yaml environment matches its role's policy"
       : undefined;
     for (const [variable, varName] of [
       ["ROTOR_RDS_INSTANCES", "rdsInstances"],
+      ["ROTOR_POLARDB_CLUSTERS", "polardbClusters"],
       ["ROTOR_ECS_INSTANCES", "ecsInstances"],
       ["ROTOR_REDIS_INSTANCES", "redisInstances"],
       ["ROTOR_EVENT_BUS", "eventBus"],
@@ -115,6 +116,7 @@ describe("each rotation function's s.yaml environment matches its role's policy"
       deployPolicyFromEnv({
         ...env,
         ROTOR_RDS_INSTANCES: "",
+        ROTOR_POLARDB_CLUSTERS: "",
         ROTOR_ECS_INSTANCES: "",
         ROTOR_REDIS_INSTANCES: "",
       }),

@@ -46,8 +46,8 @@ holding templates/<function>/policy.json: as deployed, they rotate secrets
 named rotor/... (attach more policies to a role through RAM, or edit the
 template, to allow more). Each function's environment is ROTOR_ENDPOINT
 (this cloud) plus what --config or --function-env sets for it, e.g. the
-deploy policy's ROTOR_RDS_INSTANCES, ROTOR_ECS_INSTANCES or
-ROTOR_REDIS_INSTANCES. Functions' log
+deploy policy's ROTOR_RDS_INSTANCES, ROTOR_POLARDB_CLUSTERS,
+ROTOR_ECS_INSTANCES or ROTOR_REDIS_INSTANCES. Functions' log
 lines go to stdout. There is no timer: run the scheduler with
 \`rotor invoke scheduler\` or by invoking it through FC.
 
