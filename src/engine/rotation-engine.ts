@@ -50,6 +50,13 @@ import type {
 import { formatDuration } from "../scheduler/duration.ts";
 import { OUTCOME_TAGS } from "../scheduler/outcome-tags.ts";
 import {
+  RECORD_CLOCK_SKEW_MS,
+  ROTATED_TAG,
+  recordKeyFromEnv,
+  recordValue,
+  versionDigest,
+} from "../scheduler/rotation-record.ts";
+import {
   type EngineConfig,
   engineConfigFromTags,
   LAST_FAILURE_TAG,
@@ -149,6 +156,8 @@ export interface EngineOptions {
   testRetryDelayMs?: number | undefined;
   /** Where the rotation's events go (rotation-event-trail.ts); none: nothing is announced. */
   events?: RotorEventSink | undefined;
+  /** Key of the rotation record (scheduler/rotation-record.ts); default from ROTOR_RECORD_KEY, none when unset. */
+  recordKey?: Buffer | undefined;
 }
 
 /** What one invocation knows about the rotation it works on. */
@@ -191,6 +200,7 @@ export class RotationEngine {
   private readonly now: () => number;
   private readonly deadline: number;
   private readonly policy: DeployPolicy;
+  private readonly recordKey: Buffer | undefined;
   private readonly holder = randomUUID();
   /** Request ids of the KMS calls made since the last audit line. */
   private requestIds: string[] = [];
@@ -202,6 +212,7 @@ export class RotationEngine {
     this.now = options.now ?? Date.now;
     this.deadline = options.deadline ?? this.now() + 15 * 60 * 1000;
     this.policy = options.policy ?? deployPolicyFromEnv();
+    this.recordKey = options.recordKey ?? recordKeyFromEnv();
     const outer = options.kms.observer;
     this.kms = new KmsClient({
       ...options.kms,
@@ -754,6 +765,10 @@ export class RotationEngine {
     const inProgress = pendingOf(versions, engineConfig.pendingStage, current.versionId);
     // A rotation in progress is usually refused (its lease runs), so reading ahead for it would be waste.
     const readAhead = inProgress ? undefined : this.readAhead(rotator, currentValue);
+    // No later than the pending version's CreateTime, which only KMS knows (see recordRotation).
+    const pendingCreatedBy = inProgress
+      ? Date.parse(inProgress.createTime)
+      : this.now() - RECORD_CLOCK_SKEW_MS;
     const claimed = await this.auditStep(
       secretName,
       "createSecret",
@@ -800,6 +815,7 @@ export class RotationEngine {
       await this.runStep(rotation, step);
       steps.push(step);
     }
+    await this.recordRotation(rotation, pendingCreatedBy);
     return {
       secretName,
       versionId: rotation.pendingId,
@@ -1141,6 +1157,31 @@ export class RotationEngine {
       );
     }
     rotation.trail.emergencyRevoked(rotation.current.versionId, pendingId, false);
+  }
+
+  /**
+   * Records the rotation on the secret for the scheduler (rotation-record.ts),
+   * when the deployment set a record key. The time recorded must not be
+   * later than the new ACSCurrent's CreateTime (a later one would delay the
+   * next rotation), so it is the claimed pending version's own, or this
+   * function's clock before it stored the version, less a margin for clock
+   * skew. A record left unwritten only costs the scheduler one read.
+   */
+  private async recordRotation(rotation: Rotation, rotatedBy: number): Promise<void> {
+    if (this.recordKey === undefined) return;
+    const { secretName } = rotation;
+    const value = recordValue(this.recordKey, secretName, {
+      rotatedAt: rotatedBy,
+      previousDigest: versionDigest(rotation.current.versionId),
+    });
+    try {
+      await this.kms.tagResource({ secretName, tags: [{ key: ROTATED_TAG, value }] });
+    } catch (error) {
+      this.options.log.warn("rotation-record-left", {
+        secret: secretName,
+        error: describeError(error),
+      });
+    }
   }
 
   // ---- shared plumbing ----------------------------------------------------------

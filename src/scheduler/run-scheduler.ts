@@ -1,12 +1,16 @@
 /**
  * One scheduler run, as the scheduler function does it on its timer: plan
- * every managed secret, report tags that turned a rotation off or weakened
- * it (once each, weakening-reports.ts), fan out the due ones, ask for the
- * grace periods that have run out to be ended (grace-endings.ts), and
- * summarise. Secrets whose policy is invalid or whose versions cannot be
- * read are counted and named in the summary; they never stop the run.
- * Whether the requests that failed make the run a failure is decided by
- * scheduler-run-failure.ts.
+ * every managed secret page by page (plan-pages.ts), and for each page
+ * report tags that turned a rotation off or weakened it (once each,
+ * weakening-reports.ts) and secrets overdue (once per window,
+ * overdue-reports.ts), fan out the due ones spread over their windows
+ * (rotation-spread.ts), and ask for the grace periods that have run out to
+ * be ended (grace-endings.ts); then summarise. Only the run's counts and
+ * what it must name (failures, skipped secrets, records left unwritten)
+ * outlive their page. Secrets whose policy is invalid or whose versions
+ * cannot be read are counted and named in the summary; they never stop
+ * the run. Whether the requests that failed make the run a failure is
+ * decided by scheduler-run-failure.ts.
  */
 import type { KmsClient } from "../clients/kms-client.ts";
 import type { DeployPolicy } from "../config/deploy-policy.ts";
@@ -15,7 +19,10 @@ import type { Notifier } from "../notify/webhook-notifier.ts";
 import { type AsyncInvoker, type FanOutResult, fanOut, sendInvocations } from "./fan-out.ts";
 import { graceEndings } from "./grace-endings.ts";
 import { reportOverdue } from "./overdue-reports.ts";
-import { type PlanEntry, planRotations } from "./plan.ts";
+import type { PlanEntry } from "./plan.ts";
+import { planPages } from "./plan-pages.ts";
+import { RateLimiter } from "./rate-limiter.ts";
+import { RotationSpread } from "./rotation-spread.ts";
 import type { UnwrittenRecord } from "./unwritten-records.ts";
 import { reportWeakenings } from "./weakening-reports.ts";
 
@@ -26,6 +33,10 @@ export interface SchedulerRunOptions {
   kmsQps?: number;
   fcQps?: number;
   concurrency?: number;
+  /** The rotation record's key (ROTOR_RECORD_KEY): without it every secret's versions are read. */
+  recordKey?: Buffer | undefined;
+  /** How many rotations may start per second (default 4, rotation-spread.ts). */
+  rotationsPerSecond?: number | undefined;
   /** The limits tags may only narrow, as the rotation functions apply them. */
   policy?: DeployPolicy | undefined;
   /** Where reports of weakening tags are announced (besides the log). */
@@ -63,57 +74,73 @@ export interface SchedulerSummary {
 
 export async function runScheduler(options: SchedulerRunOptions): Promise<SchedulerSummary> {
   const now = options.now ?? Date.now();
-  const plan = await planRotations({
+  const warn = options.warn ?? (() => {});
+  const spread = new RotationSpread(now, options.rotationsPerSecond);
+  // One FC budget for the whole run, however many pages it fans out.
+  const fcOptions = {
+    fc: options.fc,
+    now,
+    concurrency: options.concurrency,
+    limiter: new RateLimiter(options.fcQps ?? 50),
+  };
+  const summary: SchedulerSummary = {
+    planned: 0,
+    due: 0,
+    requested: 0,
+    invoked: 0,
+    duplicates: 0,
+    graceEndings: 0,
+    weakeningsReported: 0,
+    overdueReported: 0,
+    recordsUnwritten: [],
+    failed: [],
+    skipped: [],
+  };
+  const pages = planPages({
     kms: options.kms,
     now,
     kmsQps: options.kmsQps,
     concurrency: options.concurrency,
     policy: options.policy,
+    recordKey: options.recordKey,
+    repairRecords: true,
+    warn,
     onProgress: (done, total) => options.onProgress?.("plan", done, total),
   });
-  const recordsUnwritten: UnwrittenRecord[] = [];
-  const weakeningsReported = await reportWeakenings(plan, {
-    kms: options.kms,
-    notifier: options.notifier,
-    events: options.events,
-    warn: options.warn ?? (() => {}),
-    unwritten: recordsUnwritten,
-    now,
-  });
-  const overdueReported = await reportOverdue(plan, {
-    kms: options.kms,
-    events: options.events,
-    warn: options.warn ?? (() => {}),
-    unwritten: recordsUnwritten,
-    now,
-  });
-  const due = plan.filter((entry) => entry.status === "due");
-  const results = await fanOut(due, {
-    fc: options.fc,
-    now,
-    fcQps: options.fcQps,
-    concurrency: options.concurrency,
-    onProgress: (done, total) => options.onProgress?.("fan-out", done, total),
-  });
-  const graceResults = await sendInvocations(graceEndings(plan, now), {
-    fc: options.fc,
-    now,
-    fcQps: options.fcQps,
-    concurrency: options.concurrency,
-  });
-  return {
-    planned: plan.length,
-    due: due.length,
-    requested: results.length + graceResults.length,
-    invoked: results.filter((result) => result.outcome === "invoked").length,
-    duplicates: results.filter((result) => result.outcome === "duplicate").length,
-    graceEndings: graceResults.filter((result) => result.outcome === "invoked").length,
-    weakeningsReported,
-    overdueReported,
-    recordsUnwritten,
-    failed: [...results, ...graceResults].filter((result) => result.outcome === "failed"),
-    skipped: plan
-      .filter((entry) => entry.status === "invalid" || entry.status === "unreadable")
-      .map(({ secretName, status, reason }) => ({ secretName, status, reason })),
-  };
+  for await (const plan of pages) {
+    summary.planned += plan.length;
+    summary.weakeningsReported += await reportWeakenings(plan, {
+      kms: options.kms,
+      notifier: options.notifier,
+      events: options.events,
+      warn,
+      unwritten: summary.recordsUnwritten,
+      now,
+    });
+    summary.overdueReported += await reportOverdue(plan, {
+      kms: options.kms,
+      events: options.events,
+      warn,
+      unwritten: summary.recordsUnwritten,
+      now,
+    });
+    const due = plan.filter((entry) => entry.status === "due");
+    summary.due += due.length;
+    const results = await fanOut(due, { ...fcOptions, spread });
+    const graceResults = await sendInvocations(graceEndings(plan, now), fcOptions);
+    summary.requested += results.length + graceResults.length;
+    summary.invoked += results.filter((result) => result.outcome === "invoked").length;
+    summary.duplicates += results.filter((result) => result.outcome === "duplicate").length;
+    summary.graceEndings += graceResults.filter((result) => result.outcome === "invoked").length;
+    summary.failed.push(
+      ...[...results, ...graceResults].filter((result) => result.outcome === "failed"),
+    );
+    summary.skipped.push(
+      ...plan
+        .filter((entry) => entry.status === "invalid" || entry.status === "unreadable")
+        .map(({ secretName, status, reason }) => ({ secretName, status, reason })),
+    );
+    options.onProgress?.("fan-out", summary.requested, summary.due);
+  }
+  return summary;
 }

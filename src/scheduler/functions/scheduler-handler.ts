@@ -21,6 +21,7 @@ import { readEnv } from "../../config/env.ts";
 import type { FcContext } from "../../handler/fc-context.ts";
 import { publisherFromEnv } from "../../notify/event-bus-publisher.ts";
 import { type Notifier, notifierFromEnv } from "../../notify/webhook-notifier.ts";
+import { recordKeyFromEnv } from "../rotation-record.ts";
 import { runScheduler, type SchedulerSummary } from "../run-scheduler.ts";
 import { SchedulerRunError, schedulerRunFailure } from "../scheduler-run-failure.ts";
 
@@ -47,6 +48,8 @@ export function createSchedulerHandler(options: SchedulerHandlerOptions = {}) {
       kmsQps: numberEnv("ROTOR_SCHEDULER_KMS_QPS"),
       fcQps: numberEnv("ROTOR_SCHEDULER_FC_QPS"),
       concurrency: numberEnv("ROTOR_SCHEDULER_CONCURRENCY"),
+      rotationsPerSecond: numberEnv("ROTOR_SCHEDULER_ROTATIONS_PER_SECOND"),
+      recordKey: recordKeyFromEnv(),
       policy: deployPolicyFromEnv(),
       notifier: notifierFromEnv(),
       events,
