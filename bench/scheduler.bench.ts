@@ -9,7 +9,7 @@
 import { KmsClient } from "../src/cloud-api/kms-client.ts";
 import { fanOut } from "../src/core/scheduler/fan-out.ts";
 import { FcClient } from "../src/core/scheduler/fc-client.ts";
-import { planRotations } from "../src/core/scheduler/plan.ts";
+import { planRotations } from "../src/core/scheduler/plan-pages.ts";
 import { mapBounded } from "../src/core/scheduler/rate-limiter.ts";
 import { startLocalCloud } from "../src/local-cloud/embedded.ts";
 import type { BenchResult } from "./bench-result.ts";

@@ -68,7 +68,8 @@ async function main(): Promise<number> {
 Kinds: ${CAMPAIGN_KINDS.join(", ")}; by default ${Object.entries(DEFAULT_RUNS)
       .map(([kind, runs]) => `${kind}=${runs}`)
       .join(",")}.
-The ECS kinds need /usr/sbin/sshd and root; without them they are skipped (an error under CI=true).
+The ECS kinds need /usr/sbin/sshd and root, the Redis kinds /usr/bin/redis-server; without them they
+are skipped (an error under CI=true).
 Writes ${REPORT} unless --no-report.`);
     return 0;
   }

@@ -6,12 +6,15 @@
  */
 import type { AccessKeyCredentials } from "../../src/cloud-api/credentials.ts";
 import { EcsClient } from "../../src/cloud-api/ecs-client.ts";
+import { KvstoreClient } from "../../src/cloud-api/kvstore-client.ts";
+import { PolarDbClient } from "../../src/cloud-api/polardb-client.ts";
 import { RamClient } from "../../src/cloud-api/ram-client.ts";
 import { StsClient } from "../../src/cloud-api/sts-client.ts";
 import { type DeployPolicy, deployPolicyFromEnv } from "../../src/core/contract/deploy-policy.ts";
 import type { AnyRotator } from "../../src/core/contract/rotator-contract.ts";
-import { mysqlRotator } from "../../src/core/rotators/database/mysql-rotator.ts";
-import { postgresRotator } from "../../src/core/rotators/database/postgres-rotator.ts";
+import { createDatabaseRotator } from "../../src/core/rotators/database/database-rotator.ts";
+import { mysqlAccounts } from "../../src/core/rotators/database/mysql-accounts.ts";
+import { postgresAccounts } from "../../src/core/rotators/database/postgres-accounts.ts";
 import type { EcsCloudAssistantClients } from "../../src/core/rotators/ecs/cloud-assistant/ecs-cloud-assistant-clients.ts";
 import { createEcsCloudAssistantPasswordRotator } from "../../src/core/rotators/ecs/cloud-assistant/ecs-cloud-assistant-password-rotator.ts";
 import { createEcsCloudAssistantSshKeyRotator } from "../../src/core/rotators/ecs/cloud-assistant/ecs-cloud-assistant-ssh-key-rotator.ts";
@@ -20,6 +23,7 @@ import { ecsPasswordOverSshRotator } from "../../src/core/rotators/ecs/ecs-passw
 import { ecsSshKeyOverSshRotator } from "../../src/core/rotators/ecs/ecs-ssh-key-rotator.ts";
 import { genericRotator } from "../../src/core/rotators/generic/generic-rotator.ts";
 import { createRamAccessKeyRotator } from "../../src/core/rotators/ram-access-key/ram-access-key-rotator.ts";
+import { createRedisRotator } from "../../src/core/rotators/redis/redis-rotator.ts";
 
 export interface CloudAddress {
   endpoint: string;
@@ -32,7 +36,13 @@ export interface CloudAddress {
  * starts, and the rotation children inherit it), with every instance allowed.
  */
 export function campaignPolicy(): DeployPolicy {
-  return { ...deployPolicyFromEnv(), rdsInstances: { any: true }, ecsInstances: { any: true } };
+  return {
+    ...deployPolicyFromEnv(),
+    rdsInstances: { any: true },
+    polardbClusters: { any: true },
+    ecsInstances: { any: true },
+    redisInstances: { any: true },
+  };
 }
 
 export function campaignRotators(cloud: CloudAddress): Record<string, AnyRotator> {
@@ -40,6 +50,16 @@ export function campaignRotators(cloud: CloudAddress): Record<string, AnyRotator
   const cloudAssistant: EcsCloudAssistantClients = {
     ecs: (regionId) =>
       new EcsClient({ endpoint: cloud.endpoint, credentials: cloud.credentials, region: regionId }),
+  };
+  // The database rotators' PolarDB calls go to this cloud too (the PolarDB kinds).
+  const polardb = {
+    polardb: (regionId: string | undefined) =>
+      new PolarDbClient({
+        endpoint: cloud.endpoint,
+        credentials: cloud.credentials,
+        region: regionId,
+        retry: { baseDelayMs: 20, maxDelayMs: 200 },
+      }),
   };
   return {
     "ecs-password": chooseTransport(
@@ -51,12 +71,23 @@ export function campaignRotators(cloud: CloudAddress): Record<string, AnyRotator
       createEcsCloudAssistantSshKeyRotator(cloudAssistant),
     ),
     generic: genericRotator,
-    mysql: mysqlRotator,
-    postgres: postgresRotator,
+    mysql: createDatabaseRotator(mysqlAccounts, { polardb }),
+    postgres: createDatabaseRotator(postgresAccounts, { polardb }),
     "ram-access-key": createRamAccessKeyRotator({
       ram: () => new RamClient({ endpoint: cloud.endpoint, credentials: cloud.credentials }),
       stsAs: (credentials) =>
         new StsClient({ endpoint: cloud.endpoint, credentials, retry: { attempts: 1 } }),
+    }),
+    // Its R-kvstore calls (ApsaraDB for Redis/Tair secrets) go to this cloud.
+    redis: createRedisRotator({
+      clouds: {
+        kvstore: (regionId) =>
+          new KvstoreClient({
+            endpoint: cloud.endpoint,
+            credentials: cloud.credentials,
+            region: regionId,
+          }),
+      },
     }),
   };
 }

@@ -8,8 +8,15 @@
  *   GetCallerIdentity signed with it names that user;
  * - mysql / postgres: a real MariaDB or PostgreSQL server, dual-account
  *   mode; a value works when it logs in;
+ * - postgres-owner-role: the same PostgreSQL dual accounts sharing an
+ *   owner role the first rotation creates; after each run both accounts
+ *   that exist must be members of it and act as it;
+ * - mysql-polardb / postgres-polardb: the same rotators on a PolarDB
+ *   cluster of the local cloud (polardb-campaign-targets.ts);
  * - the ECS kinds: a Linux account on a real sshd, over SSH or Cloud
- *   Assistant (ecs-campaign-targets.ts).
+ *   Assistant (ecs-campaign-targets.ts);
+ * - the Redis kinds: ACL users and an ApsaraDB account on a real
+ *   redis-server (redis-campaign-targets.ts).
  */
 import { randomBytes } from "node:crypto";
 import { KmsClient } from "../../src/cloud-api/kms-client.ts";
@@ -21,9 +28,20 @@ import {
   type TestServer,
   verifyLogin,
 } from "../../test/core/rotators/database/database-fixtures.ts";
+import {
+  createOwnerRoleAccounts,
+  ownerRoleValue,
+  roleFacts,
+} from "../../test/core/rotators/database/postgres-owner-role-fixtures.ts";
 import { startWebhookReceiver } from "../../test/core/rotators/generic/webhook-receiver.ts";
 import { startMariaDb } from "../../test/support/mariadb.ts";
 import { startPostgres } from "../../test/support/postgres.ts";
+import {
+  type CampaignPolarDb,
+  POLARDB_CAMPAIGN_KINDS,
+  type PolarDbCampaignKind,
+} from "./campaign-polardb.ts";
+import type { CampaignRedis } from "./campaign-redis.ts";
 import type { CloudAddress } from "./campaign-rotators.ts";
 import type { CampaignSshd } from "./campaign-sshd.ts";
 import {
@@ -31,18 +49,32 @@ import {
   type EcsCampaignKind,
   prepareEcsTarget,
 } from "./ecs-campaign-targets.ts";
+import { preparePolarDbTarget } from "./polardb-campaign-targets.ts";
+import {
+  prepareRedisTarget,
+  REDIS_CAMPAIGN_KINDS,
+  type RedisCampaignKind,
+} from "./redis-campaign-targets.ts";
 
 export const CAMPAIGN_KINDS = [
   "generic",
   "mysql",
   "postgres",
+  "postgres-owner-role",
+  ...POLARDB_CAMPAIGN_KINDS,
   "ram-access-key",
   ...ECS_CAMPAIGN_KINDS,
+  ...REDIS_CAMPAIGN_KINDS,
 ] as const;
 export type CampaignKind = (typeof CAMPAIGN_KINDS)[number];
 
 export const isEcsKind = (kind: CampaignKind): kind is EcsCampaignKind =>
   (ECS_CAMPAIGN_KINDS as readonly string[]).includes(kind);
+
+export const isRedisKind = (kind: CampaignKind): kind is RedisCampaignKind =>
+  (REDIS_CAMPAIGN_KINDS as readonly string[]).includes(kind);
+export const isPolarDbKind = (kind: CampaignKind): kind is PolarDbCampaignKind =>
+  (POLARDB_CAMPAIGN_KINDS as readonly string[]).includes(kind);
 
 export interface CampaignTarget {
   kind: CampaignKind;
@@ -57,6 +89,11 @@ export interface CampaignTarget {
    * (one account whose password was replaced).
    */
   previousCredential: "works" | "stops-working";
+  /**
+   * True when ACSCurrent must work on the target at every moment, so right
+   * after a kill too, before the next invocation resumes anything.
+   */
+  currentWorksThroughout?: boolean;
   close(): Promise<void>;
 }
 
@@ -67,12 +104,39 @@ export async function prepareTarget(
   cloud: CloudAddress,
   /** The campaign's sshd, required for the ECS kinds. */
   sshd?: CampaignSshd,
+  /** The campaign's redis-server, required for the Redis kinds. */
+  redis?: CampaignRedis,
+  /** The servers behind the campaign's PolarDB clusters, required for the PolarDB kinds. */
+  polardb?: CampaignPolarDb,
 ): Promise<CampaignTarget> {
   const kms = new KmsClient({ endpoint: cloud.endpoint, credentials: cloud.credentials });
   if (isEcsKind(kind)) {
     if (!sshd) throw new Error(`the ${kind} campaign needs the campaign's sshd`);
     // The accounts go when the campaign's sshd stops.
     return { kind, ...(await prepareEcsTarget(kind, kms, sshd)), close: async () => {} };
+  }
+  if (isRedisKind(kind)) {
+    if (!redis) throw new Error(`the ${kind} campaign needs the campaign's redis-server`);
+    // The users go when the campaign's redis-server stops.
+    return {
+      kind,
+      ...(await prepareRedisTarget(kind, kms, cloud, redis)),
+      orphans: async () => [],
+      previousCredential: "works",
+      currentWorksThroughout: true,
+      close: async () => {},
+    };
+  }
+  if (isPolarDbKind(kind)) {
+    if (!polardb) throw new Error(`the ${kind} campaign needs the campaign's PolarDB servers`);
+    // The servers stop with the campaign's PolarDB clusters.
+    return {
+      kind,
+      ...(await preparePolarDbTarget(kind, kms, cloud, polardb)),
+      orphans: async () => [],
+      previousCredential: "works",
+      close: async () => {},
+    };
   }
   const secretName = `campaign/${kind}/${suffix()}`;
   const create = (data: string, tags: Record<string, string>) =>
@@ -157,6 +221,41 @@ export async function prepareTarget(
     };
   }
 
+  if (kind === "postgres-owner-role") {
+    const server = await startPostgres();
+    const target: TestServer = { engine: "postgres", server };
+    const accounts = await createOwnerRoleAccounts(server, { ownerExists: false });
+    const master = await createMasterSecret(kms, target, `campaign/${kind}-master/${suffix()}`);
+    await create(JSON.stringify(ownerRoleValue(server, accounts, master)), {
+      "rotor:rotator": "postgres",
+    });
+    return {
+      kind,
+      secretName,
+      verify: (data) => verifyLogin(target, data),
+      // Both accounts that exist are members of the owner role and their sessions act as it.
+      async orphans(current, previous) {
+        const names = new Set(
+          [current, previous]
+            .filter((data): data is string => data !== undefined)
+            .map((data) => (JSON.parse(data) as { AccountName: string }).AccountName),
+        );
+        const problems: string[] = [];
+        for (const name of names) {
+          const facts = await roleFacts(server, name);
+          if (
+            !facts?.member_of.includes(accounts.owner) ||
+            facts.setting !== `role=${accounts.owner}`
+          ) {
+            problems.push(`account ${name} does not act as the owner role ${accounts.owner}`);
+          }
+        }
+        return problems;
+      },
+      previousCredential: "works",
+      close: () => server.stop(),
+    };
+  }
   const server = kind === "mysql" ? await startMariaDb() : await startPostgres();
   const target = (
     kind === "mysql" ? { engine: "mysql", server } : { engine: "postgres", server }

@@ -6,6 +6,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
 import type { LocalEcsInstances } from "../../src/local-cloud/ecs/local-ecs-instance.ts";
+import type { LocalRedisInstances } from "../../src/local-cloud/kvstore/local-redis-instance.ts";
+import type { LocalPolarDbClusters } from "../../src/local-cloud/polardb/local-polardb-cluster.ts";
 import type { CloudAddress } from "./campaign-rotators.ts";
 
 export interface CloudProcess extends CloudAddress {
@@ -23,8 +25,15 @@ const START_TIMEOUT_MS = 60_000;
 export async function startCloudProcess(
   bundle: string,
   stateDir: string,
-  /** Instances the cloud's ECS product reaches (Cloud Assistant), the same after every restart. */
-  ecsInstances?: LocalEcsInstances,
+  /** What the cloud's products stand in front of, the same after every restart. */
+  targets: {
+    /** Instances the ECS product reaches (Cloud Assistant). */
+    ecsInstances?: LocalEcsInstances | undefined;
+    /** Instances the R-kvstore product manages accounts on. */
+    redisInstances?: LocalRedisInstances | undefined;
+    /** Clusters the PolarDB product manages accounts on. */
+    polardbClusters?: LocalPolarDbClusters | undefined;
+  } = {},
 ): Promise<CloudProcess> {
   const credentials = {
     accessKeyId: `LTAIcampaign${randomBytes(6).toString("hex")}`,
@@ -34,7 +43,7 @@ export async function startCloudProcess(
   const launch = async (port: number): Promise<number> => {
     const process_ = spawn(
       process.execPath,
-      [bundle, JSON.stringify({ port, stateDir, credentials, ecsInstances })],
+      [bundle, JSON.stringify({ port, stateDir, credentials, ...targets })],
       { stdio: ["pipe", "pipe", "inherit"] },
     );
     child = process_;

@@ -183,6 +183,15 @@ export async function runKindCampaign(
     try {
       const interrupted = await listVersions(kms, target.secretName);
       for (const problem of checkInterrupted(interrupted)) violation(`after the kill: ${problem}`);
+      if (target.currentWorksThroughout) {
+        // Before anything resumes: the value applications read now must work now.
+        const now = await kms.getSecretValue({ secretName: target.secretName });
+        await target
+          .verify(now.secretData)
+          .catch((error: Error) =>
+            violation(`after the kill: ACSCurrent does not work on the target: ${error.name}`),
+          );
+      }
       const result = await recover(target.secretName, cloud, () => {
         report.recoveryRetries += 1;
       });

@@ -1,16 +1,27 @@
 /**
  * A whole crash campaign: one local cloud in its own process, then each
  * rotator kind in turn on its own secret and target. The ECS kinds need a
- * real sshd (and root, to create accounts): without one they are skipped
- * with the reason, except under CI=true, where that is an error.
+ * real sshd (and root, to create accounts), the Redis kinds a real
+ * redis-server: without one they are skipped with the reason, except under
+ * CI=true, where that is an error. The PolarDB kinds' servers start before
+ * the cloud, which must know their clusters.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { redisMissing } from "../../test/support/redis.ts";
 import { sshdSkipReason } from "../../test/support/sshd.ts";
+import { type CampaignPolarDb, startCampaignPolarDb } from "./campaign-polardb.ts";
+import { type CampaignRedis, startCampaignRedis } from "./campaign-redis.ts";
 import type { CampaignSummary } from "./campaign-report.ts";
 import { type CampaignSshd, startCampaignSshd } from "./campaign-sshd.ts";
-import { type CampaignKind, isEcsKind, prepareTarget } from "./campaign-targets.ts";
+import {
+  type CampaignKind,
+  isEcsKind,
+  isPolarDbKind,
+  isRedisKind,
+  prepareTarget,
+} from "./campaign-targets.ts";
 import { buildChildBundles } from "./child-bundles.ts";
 import { startCloudProcess } from "./cloud-process.ts";
 import { type KindReport, runKindCampaign } from "./crash-run.ts";
@@ -55,11 +66,28 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
       }
     }
   }
+  let redis: CampaignRedis | undefined;
+  if (requested.some(([kind]) => isRedisKind(kind))) {
+    const reason = redisMissing();
+    if (reason !== undefined && process.env.CI === "true") {
+      throw new Error(`Redis is required under CI: ${reason}`);
+    }
+    if (reason === undefined) redis = await startCampaignRedis();
+    else {
+      for (const [kind] of requested.filter(([kind]) => isRedisKind(kind))) {
+        skipped.push({ kind, reason });
+        options.progress?.(`${kind}: skipped, ${reason}`);
+      }
+    }
+  }
   const reports: KindReport[] = [];
+  let polardb: CampaignPolarDb | undefined;
   try {
-    await runKinds({ requested, skipped, sshd, reports, random, options });
+    const polardbKinds = requested.map(([kind]) => kind).filter(isPolarDbKind);
+    if (polardbKinds.length > 0) polardb = await startCampaignPolarDb(polardbKinds);
+    await runKinds({ requested, skipped, sshd, redis, polardb, reports, random, options });
   } finally {
-    await sshd?.stop();
+    await Promise.all([sshd?.stop(), redis?.stop(), polardb?.stop()]);
   }
   return {
     startedAt,
@@ -78,6 +106,8 @@ async function runKinds({
   requested,
   skipped,
   sshd,
+  redis,
+  polardb,
   reports,
   random,
   options,
@@ -85,18 +115,24 @@ async function runKinds({
   requested: readonly [CampaignKind, number][];
   skipped: readonly { kind: CampaignKind }[];
   sshd: CampaignSshd | undefined;
+  redis: CampaignRedis | undefined;
+  polardb: CampaignPolarDb | undefined;
   reports: KindReport[];
   random: () => number;
   options: CampaignOptions;
 }): Promise<void> {
   const bundles = await buildChildBundles();
   const stateDir = await mkdtemp(join(tmpdir(), "rotor-campaign-cloud-"));
-  const cloud = await startCloudProcess(bundles.cloudChild, stateDir, sshd?.ecsInstances);
+  const cloud = await startCloudProcess(bundles.cloudChild, stateDir, {
+    ecsInstances: sshd?.ecsInstances,
+    redisInstances: redis?.redisInstances,
+    polardbClusters: polardb?.clusters,
+  });
   try {
     for (const [kind, runs] of requested) {
       if (skipped.some((skip) => skip.kind === kind)) continue;
       options.progress?.(`${kind}: preparing the target`);
-      const target = await prepareTarget(kind, cloud, sshd);
+      const target = await prepareTarget(kind, cloud, sshd, redis, polardb);
       try {
         reports.push(
           await runKindCampaign(target, cloud, bundles.rotationChild, {

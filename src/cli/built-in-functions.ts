@@ -91,6 +91,13 @@ export const BUILT_IN_FUNCTIONS: readonly BuiltInFunction[] = [
     load: () => import("@rotor/core/functions/rotate-ecs-ssh-key"),
   },
   {
+    name: "rotate-redis",
+    timeoutSeconds: 300,
+    memoryMB: 512,
+    async: ROTATION_ASYNC,
+    load: () => import("@rotor/core/functions/rotate-redis"),
+  },
+  {
     name: "on-failure",
     timeoutSeconds: 60,
     memoryMB: 256,

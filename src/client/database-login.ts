@@ -88,7 +88,8 @@ export function readDatabaseLogin(
   return Object.freeze(login);
 }
 
-function readPort(raw: unknown, fail: (problem: string) => never): number | undefined {
+/** A secret's `port`: a whole number (or a string of digits) from 1 to 65535, or absent. */
+export function readPort(raw: unknown, fail: (problem: string) => never): number | undefined {
   if (raw === undefined) return undefined;
   // RDS-style secrets sometimes carry the port as a string of digits.
   const port = typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : raw;
@@ -98,7 +99,8 @@ function readPort(raw: unknown, fail: (problem: string) => never): number | unde
   return port;
 }
 
-function readTls(raw: unknown, fail: (problem: string) => never): DatabaseTls | undefined {
+/** A secret's `tls`: `ca`, `verify` (default true) and `serverName`, or absent. */
+export function readTls(raw: unknown, fail: (problem: string) => never): DatabaseTls | undefined {
   if (raw === undefined) return undefined;
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     return fail("has tls that is not an object");

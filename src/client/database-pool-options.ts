@@ -2,22 +2,12 @@
  * What both pool factories (createMysqlPool, createPgPool) take besides their driver's own options, the checks
  * on it, and the login source built from it.
  */
-import { ConfigError, ValidationError } from "@rotor/cloud-api";
 import type { DatabaseEngine } from "./database-login.ts";
-import { DatabaseLoginSource, DEFAULT_PENDING_STAGE } from "./database-login-source.ts";
-import { SecretsClient } from "./secrets-client.ts";
+import { DatabaseLoginSource } from "./database-login-source.ts";
+import { readSecretLoginOptions, type SecretLoginOptions } from "./secret-login-options.ts";
 
-export interface SecretPoolOptions {
-  /** The KMS secret holding AccountName, AccountPassword and (optionally) host, port, database, tls. */
-  secretName: string;
-  /** Share one client across pools. Default: a new one configured from the environment. */
-  secrets?: SecretsClient | undefined;
-  /**
-   * Tried after a refused login when ACSCurrent has not changed (a
-   * single-user rotation between its two steps); false: never. Default `ACSPending`.
-   */
-  pendingStage?: string | false | undefined;
-}
+/** The secret a pool logs in with: see secret-login-options.ts. */
+export type SecretPoolOptions = SecretLoginOptions;
 
 /**
  * Checks the options, refusing those the login comes from (`refused`), and
@@ -29,26 +19,5 @@ export function loginSourceFor(
   engine: DatabaseEngine,
   refused: readonly string[],
 ): DatabaseLoginSource {
-  const { secretName, pendingStage } = options as { secretName: unknown; pendingStage: unknown };
-  if (typeof secretName !== "string" || secretName.trim() === "") {
-    throw new ValidationError(`${factory}: secretName must name the KMS secret holding the login`);
-  }
-  for (const option of refused) {
-    if (option in options) {
-      throw new ConfigError(
-        `${factory}: remove ${option}; the login comes from the secret ${JSON.stringify(secretName)}`,
-      );
-    }
-  }
-  if (pendingStage !== undefined && pendingStage !== false) {
-    if (typeof pendingStage !== "string" || pendingStage.trim() === "") {
-      throw new ValidationError(`${factory}: pendingStage must be a stage name or false`);
-    }
-  }
-  return new DatabaseLoginSource({
-    secrets: options.secrets ?? new SecretsClient(),
-    secretName,
-    engine,
-    pendingStage: (pendingStage as string | false | undefined) ?? DEFAULT_PENDING_STAGE,
-  });
+  return new DatabaseLoginSource({ ...readSecretLoginOptions(options, factory, refused), engine });
 }

@@ -2,7 +2,8 @@
  * Typed calls to ApsaraDB for Redis/Tair account management (R-kvstore API
  * 2015-01-01): list an instance's accounts with their privilege, create an
  * account, change its privilege, reset or change its password, change its
- * description, delete it. Passwords travel as parameters only: they are
+ * description, delete it; and list the addresses the instance is reached
+ * at. Passwords travel as parameters only: they are
  * never part of a result or an error.
  *
  * @example
@@ -27,6 +28,17 @@ export interface KvstoreAccount {
   accountDescription: string;
   /** The account's privilege; `Custom` (local cloud) for ACL rules that match none. */
   accountPrivilege: KvstoreAccountPrivilege | string;
+}
+
+/** One address an instance is reached at (DescribeDBInstanceNetInfo). */
+export interface KvstoreNetInfo {
+  /** The DNS name, e.g. `r-bp1zxszhcgatnx****.redis.rds.aliyuncs.com`. */
+  connectionString: string;
+  /** The address it resolves to. */
+  ipAddress: string;
+  port: number;
+  /** `0` internet, `1` classic network, `2` VPC. */
+  netType: string;
 }
 
 type RequestId = { requestId: string };
@@ -136,6 +148,29 @@ export class KvstoreClient {
       AccountDescription: input.accountDescription,
     });
     return { requestId: str(body.RequestId) };
+  }
+
+  /** Every address (connection string, IP and port) the instance is reached at. */
+  async describeNetInfo(input: {
+    instanceId: string;
+  }): Promise<{ addresses: KvstoreNetInfo[]; networkType: string } & RequestId> {
+    const body = await this.caller.call<WireObject>("DescribeDBInstanceNetInfo", {
+      InstanceId: input.instanceId,
+    });
+    const addresses = wrappedList(body.NetInfoItems, "InstanceNetInfo").map((entry) => {
+      const info = entry as WireObject;
+      return {
+        connectionString: str(info.ConnectionString),
+        ipAddress: str(info.IPAddress),
+        port: Number(str(info.Port)),
+        netType: str(info.DBInstanceNetType),
+      };
+    });
+    return {
+      addresses,
+      networkType: str(body.InstanceNetworkType),
+      requestId: str(body.RequestId),
+    };
   }
 
   async deleteAccount(input: { instanceId: string; accountName: string }): Promise<RequestId> {

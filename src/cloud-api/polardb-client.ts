@@ -2,7 +2,8 @@
  * Typed calls to PolarDB account management (API 2017-08-01): list a
  * cluster's accounts with their per-database privileges, create an account
  * (optionally with privileges on databases), grant privileges, change its
- * password or description, delete it. Passwords travel as parameters only:
+ * password or description, delete it; and list the addresses a cluster is
+ * reached at. Passwords travel as parameters only:
  * they are never part of a result or an error.
  *
  * @example
@@ -38,6 +39,24 @@ export interface PolarDbAccount {
   accountLockState: string;
   /** Listed for standard accounts only. */
   databasePrivileges: PolarDbDatabasePrivilege[];
+}
+
+/** One endpoint of a cluster (DescribeDBClusterEndpoints) and the addresses it is reached at. */
+export interface PolarDbEndpoint {
+  dbEndpointId: string;
+  /** `Cluster` (the default cluster endpoint), `Primary` or `Custom`. */
+  endpointType: string;
+  addresses: PolarDbEndpointAddress[];
+}
+
+export interface PolarDbEndpointAddress {
+  /** The DNS name, e.g. `pc-bp1xxxxxxxxxxxxx.rwlb.rds.aliyuncs.com`. */
+  connectionString: string;
+  /** The address it resolves to. */
+  ipAddress: string;
+  port: number;
+  /** `Private` (in the VPC), `Public` or `Inner` (the classic network). */
+  netType: string;
 }
 
 type RequestId = { requestId: string };
@@ -141,6 +160,26 @@ export class PolarDbClient {
       AccountDescription: input.accountDescription,
     });
     return { requestId: str(body.RequestId) };
+  }
+
+  /** Every endpoint of the cluster, each with the addresses (connection string, IP and port) it is reached at. */
+  async describeEndpoints(input: {
+    dbClusterId: string;
+  }): Promise<{ endpoints: PolarDbEndpoint[] } & RequestId> {
+    const body = await this.caller.call<WireObject>("DescribeDBClusterEndpoints", {
+      DBClusterId: input.dbClusterId,
+    });
+    const endpoints = list(body.Items).map((item) => ({
+      dbEndpointId: str(item.DBEndpointId),
+      endpointType: str(item.EndpointType),
+      addresses: list(item.AddressItems).map((address) => ({
+        connectionString: str(address.ConnectionString),
+        ipAddress: str(address.IPAddress),
+        port: Number(str(address.Port)),
+        netType: str(address.NetType),
+      })),
+    }));
+    return { endpoints, requestId: str(body.RequestId) };
   }
 
   async deleteAccount(input: { dbClusterId: string; accountName: string }): Promise<RequestId> {

@@ -134,6 +134,7 @@ const RULES: Readonly<Record<Product, RuleTable>> = {
   },
   polardb: {
     DescribeAccounts: "idempotent",
+    DescribeDBClusterEndpoints: "idempotent",
     // Each sets a state: the same password, privileges or description.
     ModifyAccountPassword: "idempotent",
     GrantAccountPrivilege: "idempotent",
@@ -143,6 +144,7 @@ const RULES: Readonly<Record<Product, RuleTable>> = {
   },
   kvstore: {
     DescribeAccounts: "idempotent",
+    DescribeDBInstanceNetInfo: "idempotent",
     ResetAccountPassword: "idempotent",
     GrantAccountPrivilege: "idempotent",
     ModifyAccountDescription: "idempotent",

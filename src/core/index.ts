@@ -23,6 +23,7 @@ export {
   ValidationError,
 } from "@rotor/cloud-api";
 export * from "./contract/deploy-policy.ts";
+export * from "./contract/event-bus.ts";
 export * from "./contract/password-floor.ts";
 export * from "./contract/privileged-secret.ts";
 export * from "./contract/rotator-contract.ts";

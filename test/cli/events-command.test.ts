@@ -199,6 +199,24 @@ describe("rotor events", () => {
     expect(extra.code).toBe(2);
   });
 
+  it("reads the bus ROTOR_EVENT_BUS names when --bus is not given", async () => {
+    const busName = await newBus();
+    const one = event();
+    await publish(busName, [one]);
+
+    const out: string[] = [];
+    const code = await main(["events", "--json"], {
+      out: (line) => out.push(line),
+      err: () => {},
+      env: { ...env, ROTOR_EVENT_BUS: busName },
+    });
+
+    expect(code).toBe(0);
+    expect((JSON.parse(out.join("\n")) as { id: string }[]).map((each) => each.id)).toEqual([
+      one.id,
+    ]);
+  });
+
   it("documents itself in --help", async () => {
     const { code, out } = await run(["events", "--help"]);
 
@@ -207,6 +225,8 @@ describe("rotor events", () => {
       expect(out).toContain(flag);
     }
     expect(out).toContain("QueryTracedEvents");
+    expect(out).toContain("ROTOR_EVENT_BUS");
+    expect(out).toContain("rotor.rotation.failed");
   });
 });
 

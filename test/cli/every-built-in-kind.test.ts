@@ -1,8 +1,9 @@
 /**
  * `rotor rotate`, `rotor rotate --tag … --emergency` and `rotor cancel`
  * through the CLI for every built-in rotator kind, on the real targets:
- * MariaDB and PostgreSQL (single-user accounts), an sshd (a login's password
- * and SSH key) and the local cloud's RAM (an AccessKey). The CLI builds its
+ * MariaDB and PostgreSQL (single-user accounts), a redis-server (a
+ * single-user ACL user), an sshd (a login's password and SSH key) and the
+ * local cloud's RAM (an AccessKey). The CLI builds its
  * rotators from the registry, so a kind missing there fails here.
  */
 import { randomUUID } from "node:crypto";
@@ -18,8 +19,10 @@ import { BUILT_IN_ROTATORS } from "../../src/core/rotators/registry.ts";
 import { type RunningLocalCloud, startLocalCloud } from "../../src/local-cloud/embedded.ts";
 import { canLogin, createApplicationAccount } from "../core/rotators/database/database-fixtures.ts";
 import { createRamUserSecret } from "../core/rotators/ram-access-key/ram-user-secret.ts";
+import { createApplicationUser } from "../core/rotators/redis/redis-fixtures.ts";
 import { type RunningMariaDb, skipUnlessMariaDb, startMariaDb } from "../support/mariadb.ts";
 import { type RunningPostgres, skipUnlessPostgres, startPostgres } from "../support/postgres.ts";
+import { type RunningRedis, skipUnlessRedis, startRedis } from "../support/redis.ts";
 import { type SshdServer, sshdSkipReason, startSshd } from "../support/sshd.ts";
 import { sshdLoginCheck } from "../support/sshd-login-check.ts";
 
@@ -36,8 +39,9 @@ interface KindCase {
 const skipMariaDb = skipUnlessMariaDb();
 const skipPostgres = await skipUnlessPostgres();
 const skipSshd = sshdSkipReason() !== undefined;
+const skipRedis = skipUnlessRedis();
 
-describe.skipIf(skipMariaDb || skipPostgres || skipSshd)(
+describe.skipIf(skipMariaDb || skipPostgres || skipSshd || skipRedis)(
   "every built-in kind through the CLI",
   () => {
     let cloud: RunningLocalCloud;
@@ -45,16 +49,18 @@ describe.skipIf(skipMariaDb || skipPostgres || skipSshd)(
     let mariadb: RunningMariaDb;
     let postgres: RunningPostgres;
     let sshd: SshdServer;
+    let redis: RunningRedis;
     let env: Record<string, string>;
     /** The local cloud's clock runs this far from the real one (to leave an old rotation behind). */
     let clockOffset = 0;
 
     beforeAll(async () => {
-      [cloud, mariadb, postgres, sshd] = await Promise.all([
+      [cloud, mariadb, postgres, sshd, redis] = await Promise.all([
         startLocalCloud({ now: () => Date.now() + clockOffset }),
         startMariaDb(),
         startPostgres(),
         startSshd(),
+        startRedis({ adminUser: "admin" }),
       ]);
       kms = new KmsClient({ endpoint: cloud.endpoint, credentials: cloud.credentials });
       env = {
@@ -68,7 +74,13 @@ describe.skipIf(skipMariaDb || skipPostgres || skipSshd)(
     });
     afterAll(async () => {
       vi.unstubAllEnvs();
-      await Promise.all([cloud?.close(), mariadb?.stop(), postgres?.stop(), sshd?.stop()]);
+      await Promise.all([
+        cloud?.close(),
+        mariadb?.stop(),
+        postgres?.stop(),
+        sshd?.stop(),
+        redis?.stop(),
+      ]);
     });
 
     async function rotor(...args: string[]) {
@@ -121,6 +133,15 @@ describe.skipIf(skipMariaDb || skipPostgres || skipSshd)(
           },
         });
       }
+      const redisUser = await createApplicationUser(redis);
+      cases.push({
+        kind: "redis",
+        secretName: await storeSecret("redis", redisUser, leak),
+        works: (data) => {
+          const value = JSON.parse(data) as Value;
+          return redis.canLogin(value.AccountName as string, value.AccountPassword as string);
+        },
+      });
       const passwordUser = await sshd.createUser({ privileged: true });
       cases.push({
         kind: "ecs-password",

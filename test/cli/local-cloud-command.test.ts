@@ -36,6 +36,7 @@ const BUILT_IN_FUNCTIONS = [
   "rotate-generic",
   "rotate-mysql",
   "rotate-postgres",
+  "rotate-redis",
   "rotate-ram-access-key",
   "rotate-ecs-password",
   "rotate-ecs-ssh-key",

@@ -11,6 +11,7 @@ import { ConfigError } from "../../src/cloud-api/errors.ts";
 
 /** How a template names the variable (written apart, as it is not a template literal). */
 const RDS_INSTANCES = "$" + "{ROTOR_RDS_INSTANCES}";
+const POLARDB_CLUSTERS = "$" + "{ROTOR_POLARDB_CLUSTERS}";
 
 const TEMPLATE: RamPolicyDocument = {
   Version: "1",
@@ -47,6 +48,38 @@ describe("renderRolePolicy", () => {
     expect(renderRolePolicy(TEMPLATE, {}).Statement).toEqual([TEMPLATE.Statement[0]]);
   });
 
+  it("fills PolarDB clusters from their own variable, never from RDS's", () => {
+    const template: RamPolicyDocument = {
+      ...TEMPLATE,
+      Statement: [
+        ...TEMPLATE.Statement,
+        {
+          Effect: "Allow",
+          Action: ["polardb:ModifyAccountPassword"],
+          Resource: `acs:polardb:*:*:dbcluster/${POLARDB_CLUSTERS}`,
+        },
+      ],
+    };
+
+    const both = renderRolePolicy(template, {
+      ROTOR_RDS_INSTANCES: "rm-a",
+      ROTOR_POLARDB_CLUSTERS: "pc-a,pc-b",
+    });
+    const rdsOnly = renderRolePolicy(template, { ROTOR_RDS_INSTANCES: "*" });
+
+    expect(both.Statement[2]?.Resource).toEqual([
+      "acs:polardb:*:*:dbcluster/pc-a",
+      "acs:polardb:*:*:dbcluster/pc-b",
+    ]);
+    expect(rdsOnly.Statement.map((statement) => statement.Resource)).toEqual([
+      TEMPLATE.Statement[0]?.Resource,
+      "acs:rds:*:*:dbinstance/*",
+    ]);
+    expect(() => renderRolePolicy(template, { ROTOR_POLARDB_CLUSTERS: "pc-*" })).toThrow(
+      /ROTOR_POLARDB_CLUSTERS/,
+    );
+  });
+
   it.each([
     ["a wildcard inside an id", "rm-*a"],
     ["a path", "rm-a/../x"],
@@ -56,6 +89,23 @@ describe("renderRolePolicy", () => {
     expect(() => renderRolePolicy(TEMPLATE, { ROTOR_RDS_INSTANCES: value })).toThrow(
       /ROTOR_RDS_INSTANCES/,
     );
+  });
+
+  it("renders the Redis/Tair instances from ROTOR_REDIS_INSTANCES", () => {
+    const redis: RamPolicyDocument = {
+      Version: "1",
+      Statement: [
+        {
+          Effect: "Allow",
+          Action: "kvstore:ResetAccountPassword",
+          Resource: `acs:kvstore:*:*:instance/${"$"}{ROTOR_REDIS_INSTANCES}`,
+        },
+      ],
+    };
+    expect(
+      renderRolePolicy(redis, { ROTOR_REDIS_INSTANCES: "r-a,r-b" }).Statement[0]?.Resource,
+    ).toEqual(["acs:kvstore:*:*:instance/r-a", "acs:kvstore:*:*:instance/r-b"]);
+    expect(renderRolePolicy(redis, { ROTOR_RDS_INSTANCES: "*" }).Statement).toEqual([]);
   });
 
   it("refuses a placeholder it does not know", () => {

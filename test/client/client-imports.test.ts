@@ -1,8 +1,9 @@
 /**
  * `@rotor/client` must stay small and importable on its own: an application
  * that reads secrets loads none of the rotators, the rotation engine or the
- * local cloud, and reading a secret loads no database driver (the pools are
- * entry points of their own, `@rotor/client/mysql` and `@rotor/client/pg`).
+ * local cloud, and reading a secret loads no driver (the pools and the Redis
+ * client are entry points of their own, `@rotor/client/mysql`,
+ * `@rotor/client/pg` and `@rotor/client/redis`).
  * esbuild resolves the real import graph of each entry file, leaving every
  * package (the client's own dependencies included) outside.
  */
@@ -48,7 +49,8 @@ describe("@rotor/client import graph", () => {
   it.each([
     ["src/client/mysql-pool.ts", ["@rotor/cloud-api", "mysql2"]],
     ["src/client/pg-pool.ts", ["@rotor/cloud-api", "pg"]],
-  ])("loads only its own driver from the pool entry %s", async (entry, expected) => {
+    ["src/client/redis-client.ts", ["@rotor/cloud-api", "ioredis"]],
+  ])("loads only its own driver from the entry %s", async (entry, expected) => {
     // Act
     const { sources, packages } = await importGraph(entry);
 

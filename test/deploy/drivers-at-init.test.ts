@@ -14,7 +14,7 @@ import { describe, expect, it } from "vitest";
 import { functionNames, REPO_ROOT } from "../../scripts/build/bundle-functions.ts";
 
 const run = promisify(execFile);
-const DRIVERS = ["mysql2", "pg", "ssh2"];
+const DRIVERS = ["mysql2", "pg", "ssh2", "ioredis"];
 
 /** Builds the function's handler in a fresh process, runs `then`, and returns the drivers loaded. */
 async function driversLoadedBy(functionName: string, then = ""): Promise<string[]> {
@@ -56,5 +56,16 @@ await loadSsh2();`,
     );
     // Assess
     expect(loaded).toEqual(["ssh2"]);
+  }, 30_000);
+
+  it("sees ioredis once the Redis function's first login asks for it", async () => {
+    // Act
+    const loaded = await driversLoadedBy(
+      "rotate-redis",
+      `const { loadRedisDriver } = await import(${JSON.stringify(join(REPO_ROOT, "src/core/rotators/redis/redis-driver.ts"))});
+await loadRedisDriver();`,
+    );
+    // Assess
+    expect(loaded).toEqual(["ioredis"]);
   }, 30_000);
 });

@@ -4,7 +4,8 @@
  * node_modules, against the local cloud and the real servers: the
  * PostgreSQL function's bundle on PostgreSQL, the two ECS functions'
  * bundles on a real sshd (ssh2 loads at their first login, inside the
- * bundle), the RAM AccessKey function's bundle on the local RAM, and the
+ * bundle), the Redis function's bundle on a real redis-server (ioredis
+ * likewise), the RAM AccessKey function's bundle on the local RAM, and the
  * onFailure destination's bundle marking a secret whose rotation failed.
  */
 import { mkdtemp, rm } from "node:fs/promises";
@@ -24,8 +25,13 @@ import {
 } from "../core/rotators/database/database-fixtures.ts";
 import { installKey } from "../core/rotators/ecs/ecs-rotation-setup.ts";
 import { createRamUserSecret } from "../core/rotators/ram-access-key/ram-user-secret.ts";
+import {
+  createApplicationUser,
+  createMasterSecret as createRedisMasterSecret,
+} from "../core/rotators/redis/redis-fixtures.ts";
 import { startTestCloud, type TestCloud, uniqueName } from "../support/local-cloud.ts";
 import { type RunningPostgres, skipUnlessPostgres, startPostgres } from "../support/postgres.ts";
+import { type RunningRedis, skipUnlessRedis, startRedis } from "../support/redis.ts";
 import { type SshdServer, sshdSkipReason, startSshd } from "../support/sshd.ts";
 import { sshdLoginCheck } from "../support/sshd-login-check.ts";
 import { type BundleInvoker, bundleInvoker } from "./support/bundle-invoker.ts";
@@ -36,6 +42,7 @@ const FUNCTIONS = [
   "rotate-ecs-ssh-key",
   "rotate-postgres",
   "rotate-ram-access-key",
+  "rotate-redis",
 ];
 
 let outDir: string;
@@ -101,6 +108,49 @@ describe("the RAM AccessKey function's bundle", () => {
     expect(logs).toContain("rotation-step");
     for (const secret of [value.AccessKeySecret, current.AccessKeySecret as string]) {
       expect(logs).not.toContain(secret);
+    }
+  });
+});
+
+describe.skipIf(skipUnlessRedis())("the Redis function's bundle", () => {
+  let redis: RunningRedis;
+  beforeAll(async () => {
+    redis = await startRedis({ adminUser: "admin" });
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it("rotates a dual-account ACL user twice through a master login", async () => {
+    // Prepare
+    const master = await createRedisMasterSecret(
+      cloud.kms,
+      redis,
+      uniqueName("rotor-master/redis/bundle"),
+    );
+    const value = await createApplicationUser(redis, { masterSecret: master });
+    const secretName = uniqueName("bundle/redis");
+    await cloud.kms.createSecret({
+      secretName,
+      secretData: JSON.stringify(value),
+      versionId: "v1",
+      tags: [{ key: "rotor:rotator", value: "redis" }],
+    });
+
+    // Act
+    const first = await rotateThroughBundle("rotate-redis", secretName);
+    const second = await rotateThroughBundle("rotate-redis", secretName);
+
+    // Assess
+    expect(first.result).toMatchObject({ SecretName: secretName, Outcome: "rotated" });
+    expect(second.result).toMatchObject({ SecretName: secretName, Outcome: "rotated" });
+    const current = await currentValue(secretName);
+    expect(current.AccountName).toBe(value.AccountName);
+    expect(await redis.canLogin(value.AccountName, current.AccountPassword as string)).toBe(true);
+    expect(await redis.canLogin(value.AccountName, value.AccountPassword)).toBe(false);
+    for (const { logs } of [first, second]) {
+      expect(logs).not.toContain(value.AccountPassword);
+      expect(logs).not.toContain(current.AccountPassword as string);
     }
   });
 });

@@ -28,7 +28,7 @@ import { type RunningLocalCloud, startLocalCloud } from "../../src/local-cloud/e
 import { type RunningMariaDb, skipUnlessMariaDb, startMariaDb } from "../support/mariadb.ts";
 import { type BundleInvoker, bundleInvoker } from "./support/bundle-invoker.ts";
 
-const DRIVERS = ["mysql2", "pg", "ssh2"];
+const DRIVERS = ["mysql2", "pg", "ssh2", "ioredis"];
 
 let outDir: string;
 let invoker: BundleInvoker;
@@ -96,6 +96,7 @@ describe("function bundles", () => {
       "rotate-mysql": ["mysql2"],
       "rotate-postgres": ["pg"],
       "rotate-ram-access-key": [],
+      "rotate-redis": ["ioredis"],
       scheduler: [],
     };
     for (const bundle of bundles.filter((each) => each.name in expected)) {

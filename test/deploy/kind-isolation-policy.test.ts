@@ -24,6 +24,7 @@ const ROTATION_ROLES = {
   "rotate-generic": { own: "rotor/generic/", masters: ["rotor-master/generic/"] },
   "rotate-mysql": { own: "rotor/mysql/", masters: ["rotor-master/mysql/"] },
   "rotate-postgres": { own: "rotor/postgres/", masters: ["rotor-master/postgres/"] },
+  "rotate-redis": { own: "rotor/redis/", masters: ["rotor-master/redis/"] },
   "rotate-ram-access-key": { own: "rotor/ram-access-key/", masters: [] },
   "rotate-ecs-password": {
     own: "rotor/ecs-password/",
@@ -38,8 +39,13 @@ type RoleName = keyof typeof ROTATION_ROLES | (typeof VALUE_BLIND_ROLES)[number]
 const KIND_PREFIXES = Object.values(ROTATION_ROLES).map((role) => role.own);
 const MASTER_PREFIXES = Object.values(ROTATION_ROLES).flatMap((role) => role.masters);
 const DENIED = /Forbidden\.NoPermission/;
-/** Renders the RDS and ECS statements too, so they are part of what is proven to read no secret. */
-const EVERY_INSTANCE = { ROTOR_RDS_INSTANCES: "*", ROTOR_ECS_INSTANCES: "*" };
+/** Renders the RDS, PolarDB, ECS and R-kvstore statements too, so they are part of what is proven to read no secret. */
+const EVERY_INSTANCE = {
+  ROTOR_RDS_INSTANCES: "*",
+  ROTOR_POLARDB_CLUSTERS: "*",
+  ROTOR_ECS_INSTANCES: "*",
+  ROTOR_REDIS_INSTANCES: "*",
+};
 
 describe("each template's role reaches its own kind only", () => {
   let cloud: TestCloud;

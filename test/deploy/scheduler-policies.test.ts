@@ -14,6 +14,7 @@ import {
   DENIED,
   deployAsRole,
   type PolicyDocument,
+  renderedPolicy,
   templateJson,
   withoutAction,
 } from "./support/policy-proof.ts";
@@ -54,29 +55,57 @@ async function newSecret(prefix: string, tags: Record<string, string> = {}): Pro
   return name;
 }
 
-/** What went wrong in a scheduler run: an invocation error, or a secret it could not plan or invoke. */
+/**
+ * What went wrong in a scheduler run: an invocation error, a secret it
+ * could not plan or invoke, or a report record it could not write or remove.
+ */
 function schedulerTrouble(outcome: Awaited<ReturnType<typeof invokeForOutcome>>): string {
   if (!outcome.ok) return outcome.errorMessage;
-  const summary = outcome.output as { failed: unknown[]; skipped: unknown[] };
-  return JSON.stringify([...summary.failed, ...summary.skipped]);
+  const summary = outcome.output as {
+    failed: unknown[];
+    skipped: unknown[];
+    recordsUnwritten: unknown[];
+  };
+  return JSON.stringify([...summary.failed, ...summary.skipped, ...summary.recordsUnwritten]);
+}
+
+/**
+ * Secrets that make the scheduler write and remove its report records: one
+ * whose lease tag weakens it (a `rotor:weakening-reported` record to write)
+ * and one holding a record whose findings are gone (a record to remove).
+ */
+async function secretsWithRecordsToKeep(): Promise<{ weakened: string; stale: string }> {
+  return {
+    weakened: await newSecret("rotor/generic/", { "rotor:lease": "7d" }),
+    stale: await newSecret("rotor/generic/", { "rotor:weakening-reported": "0000000000000000" }),
+  };
+}
+
+async function tagsOf(name: string): Promise<Record<string, string>> {
+  const described = await kms.describeSecret({ secretName: name, fetchTags: true });
+  return Object.fromEntries(described.tags.map((tag) => [tag.key, tag.value]));
 }
 
 describe("the scheduler's RAM policy", () => {
   let policy: PolicyDocument;
   beforeAll(async () => {
-    policy = await templateJson<PolicyDocument>("scheduler/policy.json");
+    // As `rotor policy scheduler` renders it with no event bus set (its statement dropped).
+    policy = await renderedPolicy("scheduler");
   });
 
   it("lets the scheduler plan the secrets and invoke the rotation function", async () => {
     const functionName = `scheduler-${randomUUID().slice(0, 8)}`;
     await deployAsRole(cloud, { entry: "scheduler", functionName, policy });
     const name = await newSecret("rotor/generic/");
+    const { weakened, stale } = await secretsWithRecordsToKeep();
 
     const outcome = await invokeForOutcome(cloud, functionName, { payload: "" });
     await cloud.fc.idle();
 
-    expect(outcome).toMatchObject({ ok: true, output: { failed: [] } });
+    expect(outcome).toMatchObject({ ok: true, output: { failed: [], recordsUnwritten: [] } });
     expect(rotationRequests).toContainEqual(expect.objectContaining({ SecretName: name }));
+    expect(await tagsOf(weakened)).toHaveProperty("rotor:weakening-reported");
+    expect(await tagsOf(stale)).not.toHaveProperty("rotor:weakening-reported");
   });
 
   it("cannot read the versions of a secret outside the name prefix", async () => {
@@ -112,6 +141,7 @@ describe("the scheduler's RAM policy", () => {
         policy: withoutAction(policy, action),
       });
       await newSecret("rotor/generic/");
+      await secretsWithRecordsToKeep();
 
       // Act
       const outcome = await invokeForOutcome(cloud, functionName, { payload: "" });
@@ -134,11 +164,6 @@ describe("the on-failure function's RAM policy", () => {
     requestPayload: JSON.stringify({ SecretName: secretName }),
     responseContext: { functionError: "the target refused the new value" },
   });
-
-  async function tagsOf(name: string): Promise<Record<string, string>> {
-    const described = await kms.describeSecret({ secretName: name, fetchTags: true });
-    return Object.fromEntries(described.tags.map((tag) => [tag.key, tag.value]));
-  }
 
   it("lets the function record the failure on the secret", async () => {
     const functionName = `on-failure-${randomUUID().slice(0, 8)}`;

@@ -4,8 +4,9 @@
  * and no less: ROTOR_SECRET_PREFIXES is the prefix of the secrets the role
  * rotates, ROTOR_MASTER_SECRET_PREFIXES the prefixes of the master secrets
  * it may read, ROTOR_RAM_USER_PREFIXES the users whose keys it may change,
- * and the RDS and ECS instances come from the same deploy-time variable
- * that `rotor policy` fills the role's resources from. So neither layer
+ * and the RDS, ECS and Redis/Tair instances and PolarDB clusters, and the
+ * event bus it publishes to, come from the same deploy-time variables that
+ * `rotor policy` fills the role's resources from. So neither layer
  * lets through what the other was meant to stop.
  */
 import { readFile } from "node:fs/promises";
@@ -17,6 +18,7 @@ import { deployPolicyFromEnv } from "../../src/core/contract/deploy-policy.ts";
 import { actionsOf, type PolicyDocument, templateJson } from "./support/policy-proof.ts";
 
 interface SYaml {
+  extend?: string;
   vars?: Record<string, string>;
   resources: Record<
     string,
@@ -31,6 +33,7 @@ const ROTATION_FUNCTIONS = [
   "rotate-ram-access-key",
   "rotate-ecs-password",
   "rotate-ecs-ssh-key",
+  "rotate-redis",
 ];
 
 /** The name prefixes a statement's resources grant, for resources of the form `acs:<svc>:*:*:<type>/<prefix>*`. */
@@ -51,6 +54,7 @@ const IN_A_VPC = new Set([
   "rotate-postgres",
   "rotate-ecs-password",
   "rotate-ecs-ssh-key",
+  "rotate-redis",
 ]);
 
 /** Each (file, function) pair: the root file that deploys it and the function's own template. */
@@ -86,13 +90,22 @@ describe("each rotation function's s.yaml environment matches its role's policy"
     expect(env.ROTOR_RAM_USER_PREFIXES?.split(",") ?? [], "RAM user prefixes").toEqual(users);
 
     // the instances: the same deploy-time variable feeds the role and the function
+    // (s.vpc.yaml extends s.yaml: a variable may come from there)
+    const base = document.extend
+      ? (parse(await readFile(join(REPO_ROOT, document.extend), "utf8")) as SYaml)
+      : undefined;
     for (const [variable, varName] of [
       ["ROTOR_RDS_INSTANCES", "rdsInstances"],
+      ["ROTOR_POLARDB_CLUSTERS", "polardbClusters"],
       ["ROTOR_ECS_INSTANCES", "ecsInstances"],
+      ["ROTOR_REDIS_INSTANCES", "redisInstances"],
+      ["ROTOR_EVENT_BUS", "eventBus"],
     ] as const) {
       if (placeholders.includes(`\${${variable}}`)) {
         expect(env[variable], variable).toBe(`\${vars.${varName}}`);
-        expect(document.vars?.[varName], varName).toBe(`\${env('${variable}', '')}`);
+        expect(document.vars?.[varName] ?? base?.vars?.[varName], varName).toBe(
+          `\${env('${variable}', '')}`,
+        );
       } else {
         expect(env[variable], variable).toBeUndefined();
       }
@@ -100,7 +113,13 @@ describe("each rotation function's s.yaml environment matches its role's policy"
 
     // and the function reads it all without complaint
     expect(() =>
-      deployPolicyFromEnv({ ...env, ROTOR_RDS_INSTANCES: "", ROTOR_ECS_INSTANCES: "" }),
+      deployPolicyFromEnv({
+        ...env,
+        ROTOR_RDS_INSTANCES: "",
+        ROTOR_POLARDB_CLUSTERS: "",
+        ROTOR_ECS_INSTANCES: "",
+        ROTOR_REDIS_INSTANCES: "",
+      }),
     ).not.toThrow();
   });
 });

@@ -19,6 +19,7 @@ import {
 import { generateSshKeyPair } from "../../src/core/rotators/ecs/ecs-key-pair.ts";
 import { uniqueName, useLocalCloud } from "../support/local-cloud.ts";
 import { skipUnlessMariaDb } from "../support/mariadb.ts";
+import { skipUnlessRedis } from "../support/redis.ts";
 import { sshdSkipReason } from "../support/sshd.ts";
 
 const RUNS_PER_ROTATOR = 5;
@@ -100,6 +101,27 @@ describe("crash campaign", () => {
     },
     600_000,
   );
+});
+
+describe.skipIf(skipUnlessRedis())("crash campaign on Redis", () => {
+  it("kills Redis rotations (dual-account, single-user, ApsaraDB) on a real redis-server; ACSCurrent works right after every kill; no violation", async () => {
+    // Prepare
+    const seed = Math.floor(Math.random() * 1_000_000);
+    const runs = { redis: 4, "redis-single": 4, "redis-tair": 4 } as const;
+    // Act
+    const summary = await runCampaign({ runs, seed, cloudKillRate: 0.25, timedKillRate: 0.2 });
+    // Assess
+    const violations = summary.reports.flatMap((report) =>
+      report.violations.map(
+        (violation) => `${report.kind} run ${violation.run}: ${violation.problem}`,
+      ),
+    );
+    expect(violations, `seed ${seed}`).toEqual([]);
+    expect(summary.skipped).toEqual([]);
+    expect(Object.fromEntries(summary.reports.map((report) => [report.kind, report.runs]))).toEqual(
+      runs,
+    );
+  }, 300_000);
 });
 
 describe("crash campaign invariants", () => {

@@ -9,9 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mysqlAccounts } from "../../src/core/rotators/database/mysql-accounts.ts";
 import { postgresAccounts } from "../../src/core/rotators/database/postgres-accounts.ts";
 import { openSshSession } from "../../src/core/rotators/ecs/ecs-ssh-session.ts";
+import { redisLogin } from "../../src/core/rotators/redis/redis-connection.ts";
 import { startRogueMysql } from "./support/rogue-mysql.ts";
 import { startRoguePostgres } from "./support/rogue-postgres.ts";
 import type { RogueServer } from "./support/rogue-record.ts";
+import { startRogueRedis } from "./support/rogue-redis.ts";
 import { type RogueSshServer, startRogueSsh } from "./support/rogue-ssh.ts";
 
 const run = <T>(_name: string, call: () => Promise<T>) => call();
@@ -20,15 +22,17 @@ describe("rogue servers capture what clients present", () => {
   let postgres: RogueServer;
   let mysql: RogueServer;
   let ssh: RogueSshServer;
+  let redis: RogueServer;
   beforeAll(async () => {
-    [postgres, mysql, ssh] = await Promise.all([
+    [postgres, mysql, ssh, redis] = await Promise.all([
       startRoguePostgres(),
       startRogueMysql(),
       startRogueSsh(),
+      startRogueRedis(),
     ]);
   });
   afterAll(async () => {
-    await Promise.all([postgres?.close(), mysql?.close(), ssh?.close()]);
+    await Promise.all([postgres?.close(), mysql?.close(), ssh?.close(), redis?.close()]);
   });
 
   it("PostgreSQL: the password in clear text and the statements after the login", async () => {
@@ -69,6 +73,26 @@ describe("rogue servers capture what clients present", () => {
     expect(mysql.events()).toContainEqual({ kind: "credential", what: "password of victim" });
     expect(mysql.captured()).toContain(password);
     expect(mysql.events().some((event) => event.kind === "statement")).toBe(true);
+  });
+
+  it("Redis: the password AUTH carries, and the commands after the login", async () => {
+    // Prepare
+    const password = `rd-${randomBytes(8).toString("hex")}`;
+
+    // Act
+    const session = await redisLogin(
+      { host: redis.host, port: redis.port },
+      { user: "victim", password },
+      "self-test",
+      run,
+    );
+    await session.command("getUser", "ACL", "GETUSER", "someone").catch(() => undefined);
+    session.close();
+
+    // Assess
+    expect(redis.events()).toContainEqual({ kind: "credential", what: "password of victim" });
+    expect(redis.captured()).toContain(password);
+    expect(redis.events()).toContainEqual({ kind: "command", what: "ACL GETUSER" });
   });
 
   it("SSH: the password offered, and the input of a command", async () => {

@@ -5,8 +5,9 @@
  * names them in ROTOR_LEAK_CAPTURE_DIR and ROTOR_SECRET_LEDGER, which every
  * test worker (and every process it starts) inherits. Local clouds then
  * append every secret they store or issue to the ledger
- * (src/local-cloud/secret-ledger.ts) and the workers copy all their output
- * into the capture folder (test/setup/output-capture.ts).
+ * (src/local-cloud/secret-ledger.ts) and every event their buses accept to
+ * the capture folder (ROTOR_EVENT_CAPTURE_DIR, the same folder), and the
+ * workers copy all their output into it (test/setup/output-capture.ts).
  *
  * After the tests: scans every captured line for every ledger value of 8 or
  * more characters. Any hit fails the run, naming the capture file, the line
@@ -25,6 +26,8 @@ export default function setup(): (() => void) | undefined {
   mkdirSync(captureDir);
   process.env.ROTOR_LEAK_CAPTURE_DIR = captureDir;
   process.env.ROTOR_SECRET_LEDGER = ledgerFile;
+  // Every event a local bus accepts is scanned as well (src/local-cloud/eventbridge/event-capture.ts).
+  process.env.ROTOR_EVENT_CAPTURE_DIR = captureDir;
   const restoreStreams = captureMainProcess(join(captureDir, "main-process.log"));
 
   return function scanForLeaks() {

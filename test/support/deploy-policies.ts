@@ -1,7 +1,8 @@
 /**
- * Deploy policies for tests that rotate on RDS instances or ECS instances
- * the local cloud serves: the safe default, with the targets the test
- * names allowed (as who deploys the function would list them in s.yaml).
+ * Deploy policies for tests that rotate on RDS and ECS instances or
+ * PolarDB clusters the local cloud serves: the safe default, with the
+ * targets the test names allowed (as who deploys the function would list
+ * them in s.yaml).
  */
 import {
   type Allowed,
@@ -17,8 +18,10 @@ export function deployPolicyWith(changes: Partial<DeployPolicy>): DeployPolicy {
   return { ...DEFAULT_DEPLOY_POLICY, ...changes };
 }
 
-/** A deployment that lets the test reach any RDS and ECS instance of its local cloud. */
+/** A deployment that lets the test reach any RDS, ECS and Redis/Tair instance and PolarDB cluster of its local cloud. */
 export const ANY_INSTANCE: DeployPolicy = deployPolicyWith({
   rdsInstances: ANY_VALUE,
+  polardbClusters: ANY_VALUE,
   ecsInstances: ANY_VALUE,
+  redisInstances: ANY_VALUE,
 });

@@ -1,5 +1,5 @@
 import { escapeControlsInJson, scrubUntrustedText } from "@rotor/core";
-import { EventBridgeClient } from "@rotor/core/cloud-api";
+import { EventBridgeClient, readEnv } from "@rotor/core/cloud-api";
 import { envCredentials } from "@rotor/core/functions";
 import { type BusEvent, followBusEvents, readBusEvents } from "../bus-event-reader.ts";
 import { type CliIo, type Command, EXIT } from "../command.ts";
@@ -25,8 +25,13 @@ otherwise. Each line shows the event's time, type, subject, source, id and
 data, and nothing else; text the event carries is shown scrubbed (one line,
 no control characters, long data cut).
 
+Rotor's functions publish to the bus their ROTOR_EVENT_BUS names, with
+source rotor and the secret's name as subject: rotor.rotation.started,
+.succeeded, .failed, .taken-over, .emergency-revoked, .overdue, .disabled,
+.weakened, and rotor.grace-period.ended (docs/events.md).
+
 Options:
-  --bus NAME    the event bus (default: default)
+  --bus NAME    the event bus (default: ROTOR_EVENT_BUS when set, else default)
   --since TIME  events the bus received from TIME on: an RFC 3339 time
                 (2024-06-01T08:00:00Z) or a duration ago (30m, 6h, 7d);
                 default ${DEFAULT_SINCE}
@@ -56,7 +61,7 @@ Exit codes: 0 shown (also when there is none), 1 the bus could not be read
       throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
     }
     const query = {
-      busName: nonEmpty(values.bus, "--bus") ?? "default",
+      busName: nonEmpty(values.bus, "--bus") ?? readEnv("ROTOR_EVENT_BUS", io.env) ?? "default",
       since: sinceTime(values.since ?? DEFAULT_SINCE),
       type: nonEmpty(values.type, "--type"),
       source: nonEmpty(values.source, "--source"),

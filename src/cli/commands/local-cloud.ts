@@ -37,15 +37,17 @@ official SDKs work against it unchanged. Point clients at it with
 ROTOR_ENDPOINT=http://127.0.0.1:PORT.
 
 Function Compute serves Rotor's built-in functions: rotate-generic,
-rotate-mysql, rotate-postgres, rotate-ram-access-key, rotate-ecs-password,
-rotate-ecs-ssh-key, on-failure and scheduler, with s.yaml's timeouts and
+rotate-mysql, rotate-postgres, rotate-redis, rotate-ram-access-key,
+rotate-ecs-password, rotate-ecs-ssh-key, on-failure and scheduler, with
+s.yaml's timeouts and
 retries (a rotation's last failure goes to on-failure). Each runs as the
 RAM role rotor-<function>, created on start, trusted by fc.aliyuncs.com and
 holding its policy template (rotor policy <function>): as deployed, they rotate secrets
 named rotor/... (attach more policies to a role through RAM, or edit the
 template, to allow more). Each function's environment is ROTOR_ENDPOINT
 (this cloud) plus what --config or --function-env sets for it, e.g. the
-deploy policy's ROTOR_RDS_INSTANCES or ROTOR_ECS_INSTANCES. Functions' log
+deploy policy's ROTOR_RDS_INSTANCES, ROTOR_POLARDB_CLUSTERS,
+ROTOR_ECS_INSTANCES or ROTOR_REDIS_INSTANCES. Functions' log
 lines go to stdout. There is no timer: run the scheduler with
 \`rotor invoke scheduler\` or by invoking it through FC.
 

@@ -9,18 +9,22 @@ export const policyCommand: Command = {
   help: `Usage: rotor policy <template>
 
 Prints the policy template <template>/policy.json (rotate-generic,
-rotate-mysql, rotate-postgres, rotate-ram-access-key, rotate-ecs-password,
-rotate-ecs-ssh-key, scheduler, on-failure, operator: the repository's
-templates/, which the rotor package carries) as the RAM policy to create
-for one deployment. A Resource naming \${ROTOR_RDS_INSTANCES} or
-\${ROTOR_ECS_INSTANCES} becomes one resource per instance id in that
-environment variable (comma-separated; * allows every instance), the same
+rotate-mysql, rotate-postgres, rotate-redis, rotate-ram-access-key,
+rotate-ecs-password, rotate-ecs-ssh-key, scheduler, on-failure, operator:
+the repository's templates/, which the rotor package carries) as the RAM
+policy to create for one deployment. A Resource naming
+\${ROTOR_RDS_INSTANCES}, \${ROTOR_POLARDB_CLUSTERS}, \${ROTOR_ECS_INSTANCES}
+or \${ROTOR_REDIS_INSTANCES} becomes one resource per id in that
+environment variable (comma-separated; * allows every one), the same
 variable s.yaml gives the function, so the role and the function allow the
 same instances. With the variable unset, that statement is left out: no
-RDS or Cloud Assistant rights at all.
+RDS, PolarDB, Cloud Assistant or R-kvstore rights at all. A Resource
+naming \${ROTOR_EVENT_BUS} becomes the one event bus that variable names
+(the function publishes its events there, docs/events.md); unset, no
+EventBridge right at all.
 
 Example:
-  export ROTOR_RDS_INSTANCES=rm-uf6wjk5xxxxxxx
+  export ROTOR_RDS_INSTANCES=rm-uf6wjk5xxxxxxx ROTOR_POLARDB_CLUSTERS=pc-bp1xxxxxxxxxxxxx
   aliyun ram CreatePolicy --PolicyName rotor-rotate-mysql \\
     --PolicyDocument "$(npx rotor policy rotate-mysql)"
 

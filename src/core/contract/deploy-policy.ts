@@ -9,8 +9,10 @@
  * | ------------------------------- | -------------------------------------------------------- | ------------------ |
  * | `ROTOR_SECRET_PREFIXES`         | name prefixes of the secrets the function rotates        | any (RAM decides)  |
  * | `ROTOR_MASTER_SECRET_PREFIXES`  | name prefixes of master/privileged secrets it may read   | any (RAM decides)  |
- * | `ROTOR_RDS_INSTANCES`           | RDS / PolarDB instance ids it may manage accounts on     | none               |
+ * | `ROTOR_RDS_INSTANCES`           | RDS instance ids it may manage accounts on               | none               |
+ * | `ROTOR_POLARDB_CLUSTERS`        | PolarDB cluster ids it may manage accounts on            | none               |
  * | `ROTOR_ECS_INSTANCES`           | ECS instance ids it may run Cloud Assistant commands on  | none               |
+ * | `ROTOR_REDIS_INSTANCES`         | ApsaraDB for Redis/Tair instance ids it may manage accounts on | none         |
  * | `ROTOR_RAM_USER_PREFIXES`       | RAM user name prefixes whose AccessKeys it may rotate    | any (STS proves)   |
  * | `ROTOR_WEBHOOK_ORIGINS`         | webhook origins (`https://host[:port]`) it may call      | none               |
  * | `ROTOR_PASSWORD_MIN_LENGTH`     | shortest generated password                              | 20                 |
@@ -33,10 +35,14 @@ export interface DeployPolicy {
   secretPrefixes: Allowed;
   /** Master and privileged secrets the function may read, by name prefix. */
   masterSecretPrefixes: Allowed;
-  /** RDS and PolarDB instances (ids, exact) whose accounts the function may change. */
+  /** RDS instances (ids, exact) whose accounts the function may change. */
   rdsInstances: Allowed;
+  /** PolarDB clusters (ids, exact) whose accounts the function may change. */
+  polardbClusters: Allowed;
   /** ECS instances (ids, exact) the function may run Cloud Assistant commands on. */
   ecsInstances: Allowed;
+  /** ApsaraDB for Redis/Tair instances (ids, exact) whose accounts the function may change. */
+  redisInstances: Allowed;
   /** RAM users (by name prefix) whose AccessKeys the function may create and delete. */
   ramUserPrefixes: Allowed;
   /** Webhook origins (scheme, host and port, exact) the generic rotator may call. */
@@ -57,7 +63,9 @@ export const DEFAULT_DEPLOY_POLICY: DeployPolicy = {
   secretPrefixes: ANY,
   masterSecretPrefixes: ANY,
   rdsInstances: NONE,
+  polardbClusters: NONE,
   ecsInstances: NONE,
+  redisInstances: NONE,
   ramUserPrefixes: ANY,
   webhookOrigins: NONE,
   passwordFloor: { minLength: 20, minClasses: 3 },
@@ -73,7 +81,9 @@ export function deployPolicyFromEnv(env: Env = process.env): DeployPolicy {
     masterSecretPrefixes:
       readAllowed("ROTOR_MASTER_SECRET_PREFIXES", env) ?? d.masterSecretPrefixes,
     rdsInstances: readAllowed("ROTOR_RDS_INSTANCES", env) ?? d.rdsInstances,
+    polardbClusters: readAllowed("ROTOR_POLARDB_CLUSTERS", env) ?? d.polardbClusters,
     ecsInstances: readAllowed("ROTOR_ECS_INSTANCES", env) ?? d.ecsInstances,
+    redisInstances: readAllowed("ROTOR_REDIS_INSTANCES", env) ?? d.redisInstances,
     ramUserPrefixes: readAllowed("ROTOR_RAM_USER_PREFIXES", env) ?? d.ramUserPrefixes,
     webhookOrigins: readAllowed("ROTOR_WEBHOOK_ORIGINS", env) ?? d.webhookOrigins,
     passwordFloor: {

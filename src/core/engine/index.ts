@@ -8,5 +8,6 @@ export * from "./grace-period.ts";
 export * from "./json-logger.ts";
 export * from "./revoke-marker.ts";
 export * from "./rotation-engine.ts";
+export * from "./rotation-event-trail.ts";
 export * from "./rotation-lock.ts";
 export * from "./stage-switch.ts";

@@ -50,8 +50,16 @@ import type {
   RotatorContext,
   Step,
 } from "../contract/rotator-contract.ts";
+import type { RotorEventSink } from "../notify/rotor-events.ts";
 import { formatDuration } from "../scheduler/duration.ts";
 import { OUTCOME_TAGS } from "../scheduler/outcome-tags.ts";
+import {
+  RECORD_CLOCK_SKEW_MS,
+  ROTATED_TAG,
+  recordKeyFromEnv,
+  recordValue,
+  versionDigest,
+} from "../scheduler/rotation-record.ts";
 import {
   type EngineConfig,
   engineConfigFromTags,
@@ -70,6 +78,7 @@ import {
 import { GRACE_ENDED_TAG } from "./grace-period.ts";
 import type { JsonLogger } from "./json-logger.ts";
 import { REVOKE_PENDING_TAG, REVOKE_STAGE, revokeMarkerState } from "./revoke-marker.ts";
+import { RotationEventTrail } from "./rotation-event-trail.ts";
 import {
   isRotorPendingId,
   LEASE_RELEASED_TAG,
@@ -149,6 +158,10 @@ export interface EngineOptions {
   sleep?: ((ms: number) => Promise<void>) | undefined;
   /** Base delay between testSecret attempts, doubled each time. Default 1 s. */
   testRetryDelayMs?: number | undefined;
+  /** Where the rotation's events go (rotation-event-trail.ts); none: nothing is announced. */
+  events?: RotorEventSink | undefined;
+  /** Key of the rotation record (scheduler/rotation-record.ts); default from ROTOR_RECORD_KEY, none when unset. */
+  recordKey?: Buffer | undefined;
 }
 
 /** What one invocation knows about the rotation it works on. */
@@ -175,6 +188,8 @@ interface Rotation {
   readAhead?: ReadonlyMap<string, Promise<SecretValue>> | undefined;
   /** Run when the invocation ends (RotatorContext.onInvocationEnd). */
   endHooks: EndHook[];
+  /** What the invocation announces. */
+  trail: RotationEventTrail;
 }
 
 /** Work a rotator asked to run when the invocation ends, such as closing a connection. */
@@ -189,15 +204,19 @@ export class RotationEngine {
   private readonly now: () => number;
   private readonly deadline: number;
   private readonly policy: DeployPolicy;
+  private readonly recordKey: Buffer | undefined;
   private readonly holder = randomUUID();
   /** Request ids of the KMS calls made since the last audit line. */
   private requestIds: string[] = [];
+  /** Request ids of the KMS calls made since rotate() was called, for its events. */
+  private invocationRequestIds: string[] = [];
 
   constructor(options: EngineOptions) {
     this.options = options;
     this.now = options.now ?? Date.now;
     this.deadline = options.deadline ?? this.now() + 15 * 60 * 1000;
     this.policy = options.policy ?? deployPolicyFromEnv();
+    this.recordKey = options.recordKey ?? recordKeyFromEnv();
     const outer = options.kms.observer;
     this.kms = new KmsClient({
       ...options.kms,
@@ -207,7 +226,10 @@ export class RotationEngine {
           await outer?.before?.(call);
         },
         after: (call, outcome) => {
-          if (outcome.requestId) this.requestIds.push(outcome.requestId);
+          if (outcome.requestId) {
+            this.requestIds.push(outcome.requestId);
+            this.invocationRequestIds.push(outcome.requestId);
+          }
           outer?.after?.(call, outcome);
         },
       },
@@ -220,6 +242,16 @@ export class RotationEngine {
     this.checkSecretPrefix(request.secretName);
     const started = this.now();
     let failedStep: Step | "load" = "load";
+    this.invocationRequestIds = [];
+    const trail = new RotationEventTrail({
+      sink: this.options.events,
+      secretName: request.secretName,
+      emergency: request.emergency === true,
+      rotates: !request.dryRun && !request.endGracePeriod,
+      now: this.now,
+      startedAt: started,
+      requestIds: () => [...this.invocationRequestIds],
+    });
     // A rotation without a token, and a dry run, start from ACSCurrent: read
     // it while the tags load (two independent reads), saving a round trip.
     const fromCurrent = request.versionId === undefined && !request.endGracePeriod;
@@ -233,7 +265,7 @@ export class RotationEngine {
     // The lease this invocation holds, once it holds one (rotation-lock.ts): given up if it fails.
     let heldLease: string | undefined;
     try {
-      const setup = await this.load(request, endHooks);
+      const setup = await this.load(request, endHooks, trail);
       if (request.dryRun) {
         failedStep = "testSecret";
         return await this.dryRun(setup, currentRead);
@@ -264,9 +296,11 @@ export class RotationEngine {
       if (failureRecorded && result.steps.includes("finishSecret")) {
         await this.clearFailure(request.secretName);
       }
+      if (result.steps.includes("finishSecret")) trail.succeeded(result);
       return result;
     } catch (error) {
       await this.recordFailure(request, failedStep, error, started, heldLease);
+      trail.failed(failedStep, error);
       throw error;
     } finally {
       await this.runEndHooks(request.secretName, endHooks);
@@ -334,7 +368,7 @@ export class RotationEngine {
     return reads;
   }
 
-  private async load(request: RotationRequest, endHooks: EndHook[]) {
+  private async load(request: RotationRequest, endHooks: EndHook[], trail: RotationEventTrail) {
     const { secretName } = request;
     const description = await this.kms.describeSecret({ secretName, fetchTags: true });
     if (description.secretType !== "Generic") {
@@ -356,6 +390,7 @@ export class RotationEngine {
         `Tag ${ROTATOR_TAG} of secret ${secretName}: unknown rotator ${JSON.stringify(kind)} (known: ${known})`,
       );
     }
+    trail.rotator = rotator.kind;
     const engineConfig = engineConfigFromTags(tags, this.policy);
     if (engineConfig.leaseCapped) {
       this.options.log.warn("lease-capped", {
@@ -381,6 +416,7 @@ export class RotationEngine {
       emergency: request.emergency === true,
       revokeMarker: tags[REVOKE_PENDING_TAG],
       endHooks,
+      trail,
     };
   }
 
@@ -398,6 +434,7 @@ export class RotationEngine {
     const state = revokeMarkerState(leakedId, versions, engineConfig.pendingStage);
     if (state.kind === "leaked-still-current") {
       setup.emergency = true;
+      setup.trail.emergency = true;
       return;
     }
     if (state.kind === "rotation-pending") {
@@ -437,6 +474,7 @@ export class RotationEngine {
       });
       await rotator.revoke?.({ revoked, current: currentValue }, ctx);
       await this.removeRevokeMarker(secretName, state.leakedId);
+      setup.trail.emergencyRevoked(state.leakedId, state.currentId, true);
     });
     setup.revokeMarker = undefined;
   }
@@ -475,7 +513,9 @@ export class RotationEngine {
    * between the label and the tag): the label alone is Rotor's record.
    */
   private honourRevokeLabel(setup: Setup, current: SecretValue): void {
-    if (current.versionStages.includes(REVOKE_STAGE)) setup.emergency = true;
+    if (!current.versionStages.includes(REVOKE_STAGE)) return;
+    setup.emergency = true;
+    setup.trail.emergency = true;
   }
 
   /**
@@ -603,6 +643,7 @@ export class RotationEngine {
       secretName,
       tags: [{ key: GRACE_ENDED_TAG, value: previousId }],
     });
+    setup.trail.graceEnded(previousId, currentId);
     return finish("grace-ended");
   }
 
@@ -656,6 +697,7 @@ export class RotationEngine {
       );
     }
     const current = await this.kms.getSecretValue({ secretName, versionStage: ACS_CURRENT });
+    setup.trail.versions(current.versionId, token);
     this.honourRevokeLabel(setup, current);
     if (step !== "createSecret") await this.recordLeak(setup, current);
     const rotation: Rotation = {
@@ -727,6 +769,10 @@ export class RotationEngine {
     const inProgress = pendingOf(versions, engineConfig.pendingStage, current.versionId);
     // A rotation in progress is usually refused (its lease runs), so reading ahead for it would be waste.
     const readAhead = inProgress ? undefined : this.readAhead(rotator, currentValue);
+    // No later than the pending version's CreateTime, which only KMS knows (see recordRotation).
+    const pendingCreatedBy = inProgress
+      ? Date.parse(inProgress.createTime)
+      : this.now() - RECORD_CLOCK_SKEW_MS;
     const claimed = await this.auditStep(
       secretName,
       "createSecret",
@@ -755,6 +801,9 @@ export class RotationEngine {
     }
     const { rotation } = claimed;
     onLeaseHeld(rotation.claimId ?? rotation.pendingId);
+    setup.trail.versions(rotation.current.versionId, rotation.pendingId);
+    // A takeover announced itself (takeOver).
+    if (!claimed.resumed) setup.trail.started();
     const steps: Step[] = claimed.resumed ? [] : ["createSecret"];
     if (onlyStep === "createSecret") {
       return {
@@ -770,6 +819,7 @@ export class RotationEngine {
       await this.runStep(rotation, step);
       steps.push(step);
     }
+    await this.recordRotation(rotation, pendingCreatedBy);
     return {
       secretName,
       versionId: rotation.pendingId,
@@ -926,6 +976,13 @@ export class RotationEngine {
       ...(lease.released
         ? { leaseReleasedAfterFailure: true }
         : { abandonedLeaseExpired: new Date(lease.expiresAt).toISOString() }),
+    });
+    setup.trail.versions(current.versionId, pending.versionId);
+    setup.trail.takenOver({
+      writtenByRotor,
+      ...(lease.released
+        ? { leaseReleasedAfterFailure: true }
+        : { abandonedLeaseExpiredAt: new Date(lease.expiresAt).toISOString() }),
     });
     return {
       kind: "claimed",
@@ -1102,6 +1159,32 @@ export class RotationEngine {
           });
         },
       );
+    }
+    rotation.trail.emergencyRevoked(rotation.current.versionId, pendingId, false);
+  }
+
+  /**
+   * Records the rotation on the secret for the scheduler (rotation-record.ts),
+   * when the deployment set a record key. The time recorded must not be
+   * later than the new ACSCurrent's CreateTime (a later one would delay the
+   * next rotation), so it is the claimed pending version's own, or this
+   * function's clock before it stored the version, less a margin for clock
+   * skew. A record left unwritten only costs the scheduler one read.
+   */
+  private async recordRotation(rotation: Rotation, rotatedBy: number): Promise<void> {
+    if (this.recordKey === undefined) return;
+    const { secretName } = rotation;
+    const value = recordValue(this.recordKey, secretName, {
+      rotatedAt: rotatedBy,
+      previousDigest: versionDigest(rotation.current.versionId),
+    });
+    try {
+      await this.kms.tagResource({ secretName, tags: [{ key: ROTATED_TAG, value }] });
+    } catch (error) {
+      this.options.log.warn("rotation-record-left", {
+        secret: secretName,
+        error: describeError(error),
+      });
     }
   }
 

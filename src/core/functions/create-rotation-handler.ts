@@ -11,6 +11,7 @@
 import middy from "@middy/core";
 import { readEnv } from "@rotor/cloud-api";
 import type { AnyRotator } from "../contract/rotator-contract.ts";
+import { publisherFromEnv } from "../notify/event-bus-publisher.ts";
 import type { FcContext } from "./fc-context.ts";
 import { errorShaping } from "./middlewares/error-shaping.ts";
 import { fcCredentials } from "./middlewares/fc-credentials.ts";
@@ -46,14 +47,30 @@ export type RotationHandler = (event: unknown, context: FcContext) => Promise<Ro
 
 export function createRotationHandler(options: RotationHandlerOptions = {}): RotationHandler {
   const work = async (_event: unknown, context: FcContext): Promise<RotationResponse> => {
-    const result = await runRotation(required(context, "rotor.request"), {
-      log: required(context, "rotor.log"),
-      credentials: stateOf(context)["rotor.credentials"],
-      deadline: required(context, "rotor.deadline"),
-      rotators: options.rotators,
-      kms: { region: context.region || readEnv("FC_REGION"), ...options.kms },
-      now: options.now,
+    const log = required(context, "rotor.log");
+    const credentials = stateOf(context)["rotor.credentials"];
+    const region = context.region || readEnv("FC_REGION");
+    // ROTOR_EVENT_BUS set: the rotation's events go to that bus (docs/events.md).
+    const events = publisherFromEnv({
+      credentials,
+      region,
+      warn: (event, fields) => log.warn(event, fields),
     });
+    let result: Awaited<ReturnType<typeof runRotation>>;
+    try {
+      result = await runRotation(required(context, "rotor.request"), {
+        log,
+        credentials,
+        deadline: required(context, "rotor.deadline"),
+        rotators: options.rotators,
+        kms: { region, ...options.kms },
+        now: options.now,
+        events,
+      });
+    } finally {
+      // Before FC may freeze the instance; a publish that fails only logs.
+      await events?.flush();
+    }
     return {
       SecretName: result.secretName,
       VersionId: result.versionId,

@@ -13,6 +13,7 @@ import {
   type RotationRequest,
   type RotationResult,
 } from "../engine/rotation-engine.ts";
+import type { RotorEventSink } from "../notify/rotor-events.ts";
 import { genericRotator } from "../rotators/generic/generic-rotator.ts";
 import { rotatorsByKind } from "../rotators/rotator-kinds.ts";
 import type { FcCredentials } from "./fc-context.ts";
@@ -38,6 +39,11 @@ export interface RunRotationDeps {
   /** What the deployment allows; default read from the environment (src/core/contract/deploy-policy.ts). */
   policy?: DeployPolicy | undefined;
   now?: (() => number) | undefined;
+  /**
+   * Where the rotation's events go (docs/events.md); none: nothing is
+   * announced. The caller waits for their delivery (EventBusPublisher.flush).
+   */
+  events?: RotorEventSink | undefined;
 }
 
 /** The longest error message a rotation lets out (a target's error text can run for pages). */
@@ -77,6 +83,7 @@ async function rotate(request: RotationRequest, deps: RunRotationDeps): Promise<
     deadline: deps.deadline,
     now: deps.now,
     beforeExternalCall: deps.beforeExternalCall,
+    events: deps.events,
   });
   if (!request.emergency) return engine.rotate(request);
   return rotateOnceTheLeaseAllows(engine, request, deps);

@@ -5,7 +5,9 @@
  * endpoints from ROTOR_ENDPOINT or the region's public ones. One JSON log
  * line summarises the run; secrets that could not be planned are listed by
  * name and reason. Tags that turn a rotation off or weaken it are reported
- * once each, as a warning line and on ROTOR_NOTIFY_URL when set.
+ * once each, as a warning line and on ROTOR_NOTIFY_URL when set; with
+ * ROTOR_EVENT_BUS set they, and every overdue secret (once per window), are
+ * published as events (docs/events.md).
  *
  * A run whose requests failed as scheduler-run-failure.ts says is announced
  * on the webhook (ROTOR_NOTIFY_URL, as for the onFailure function) and then
@@ -15,8 +17,10 @@
 
 import { KmsClient, readEnv } from "@rotor/cloud-api";
 import { deployPolicyFromEnv } from "../contract/deploy-policy.ts";
+import { publisherFromEnv } from "../notify/event-bus-publisher.ts";
 import { type Notifier, notifierFromEnv } from "../notify/webhook-notifier.ts";
 import { FcClient } from "../scheduler/fc-client.ts";
+import { recordKeyFromEnv } from "../scheduler/rotation-record.ts";
 import { runScheduler, type SchedulerSummary } from "../scheduler/run-scheduler.ts";
 import { SchedulerRunError, schedulerRunFailure } from "../scheduler/scheduler-run-failure.ts";
 import type { FcContext } from "./fc-context.ts";
@@ -33,6 +37,10 @@ export function createSchedulerHandler(options: SchedulerHandlerOptions = {}) {
   return async (_event: unknown, context: FcContext): Promise<SchedulerSummary> => {
     const region = context.region ?? readEnv("FC_REGION");
     const started = Date.now();
+    const warn = (event: string, fields: Record<string, unknown>) =>
+      write(JSON.stringify({ level: "warn", event, fcRequestId: context.requestId, ...fields }));
+    // ROTOR_EVENT_BUS set: overdue secrets and weakening tags are published there too.
+    const events = publisherFromEnv({ region, credentials: context.credentials, warn });
     const summary = await runScheduler({
       kms: new KmsClient({ region, credentials: context.credentials }),
       fc: new FcClient({ region, accountId: context.accountId, credentials: context.credentials }),
@@ -40,11 +48,13 @@ export function createSchedulerHandler(options: SchedulerHandlerOptions = {}) {
       kmsQps: numberEnv("ROTOR_SCHEDULER_KMS_QPS"),
       fcQps: numberEnv("ROTOR_SCHEDULER_FC_QPS"),
       concurrency: numberEnv("ROTOR_SCHEDULER_CONCURRENCY"),
+      rotationsPerSecond: numberEnv("ROTOR_SCHEDULER_ROTATIONS_PER_SECOND"),
+      recordKey: recordKeyFromEnv(),
       policy: deployPolicyFromEnv(),
       notifier: notifierFromEnv(),
-      warn: (event, fields) =>
-        write(JSON.stringify({ level: "warn", event, fcRequestId: context.requestId, ...fields })),
-    });
+      events,
+      warn,
+    }).finally(() => events?.flush());
     const failure = schedulerRunFailure(summary);
     write(
       JSON.stringify({
@@ -59,6 +69,7 @@ export function createSchedulerHandler(options: SchedulerHandlerOptions = {}) {
         duplicates: summary.duplicates,
         graceEndings: summary.graceEndings,
         weakeningsReported: summary.weakeningsReported,
+        overdueReported: summary.overdueReported,
         failed: summary.failed.map(({ secretName, functionName, error, transient }) => ({
           secretName,
           functionName,

@@ -13,6 +13,7 @@ import { ecsPasswordRotator } from "./ecs/ecs-password-rotator.ts";
 import { ecsSshKeyRotator } from "./ecs/ecs-ssh-key-rotator.ts";
 import { genericRotator } from "./generic/generic-rotator.ts";
 import { ramAccessKeyRotator } from "./ram-access-key/ram-access-key-rotator.ts";
+import { redisRotator } from "./redis/redis-rotator.ts";
 import { type BuiltInKind, rotatorsByKind } from "./rotator-kinds.ts";
 
 export const BUILT_IN_ROTATORS: Readonly<Record<BuiltInKind, AnyRotator>> = {
@@ -22,6 +23,7 @@ export const BUILT_IN_ROTATORS: Readonly<Record<BuiltInKind, AnyRotator>> = {
   "ecs-password": ecsPasswordRotator,
   "ecs-ssh-key": ecsSshKeyRotator,
   "ram-access-key": ramAccessKeyRotator,
+  redis: redisRotator,
 };
 
 /** The built-in rotators plus a user's own (a user's kind may not replace a built-in one). */

@@ -26,6 +26,7 @@ export const BUILT_IN_KINDS = [
   "ecs-password",
   "ecs-ssh-key",
   "ram-access-key",
+  "redis",
 ] as const;
 
 export type BuiltInKind = (typeof BUILT_IN_KINDS)[number];

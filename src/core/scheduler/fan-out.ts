@@ -15,10 +15,16 @@ import { ApiError, isRetryable } from "@rotor/cloud-api";
 import type { AsyncInvokeOutcome } from "./fc-client.ts";
 import type { PlanEntry } from "./plan.ts";
 import { isThrottling, mapBounded, RateLimiter } from "./rate-limiter.ts";
+import type { RotationSpread } from "./rotation-spread.ts";
 
 /** The part of FcClient the fan-out needs (tests count calls through it). */
 export interface AsyncInvoker {
-  invokeAsync(functionName: string, event: unknown, taskId?: string): Promise<AsyncInvokeOutcome>;
+  invokeAsync(
+    functionName: string,
+    event: unknown,
+    taskId?: string,
+    delaySeconds?: number,
+  ): Promise<AsyncInvokeOutcome>;
 }
 
 export interface FanOutOptions {
@@ -28,8 +34,12 @@ export interface FanOutOptions {
   concurrency?: number;
   /** Our budget of FC calls per second (default 50). */
   fcQps?: number;
+  /** A limiter shared with other fan-outs of the same run (it then holds the budget). */
+  limiter?: RateLimiter | undefined;
   /** Attempts per invocation on throttling or network errors (default 5). */
   attempts?: number;
+  /** Spreads rotations over their windows (rotation-spread.ts); without it each starts at once. */
+  spread?: RotationSpread | undefined;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -66,6 +76,8 @@ export interface ScheduledInvocation {
   functionName: string;
   event: Record<string, unknown>;
   taskId: string;
+  /** Seconds FC waits before running it (x-fc-async-delay); 0 or absent: at once. */
+  delaySeconds?: number | undefined;
 }
 
 /** Rotates each due secret: `{"SecretName"}` to its function. */
@@ -79,6 +91,7 @@ export async function fanOut(
       functionName: entry.functionName,
       event: { SecretName: entry.secretName },
       taskId: rotationTaskId(entry, options.now),
+      delaySeconds: options.spread?.delayFor(entry),
     })),
     options,
   );
@@ -89,7 +102,7 @@ export async function sendInvocations(
   invocations: readonly ScheduledInvocation[],
   options: FanOutOptions,
 ): Promise<FanOutResult[]> {
-  const limiter = new RateLimiter(options.fcQps ?? 50);
+  const limiter = options.limiter ?? new RateLimiter(options.fcQps ?? 50);
   const attempts = options.attempts ?? 5;
   return mapBounded(
     invocations,
@@ -100,7 +113,12 @@ export async function sendInvocations(
       for (let attempt = 1; ; attempt++) {
         await limiter.take();
         try {
-          const outcome = await options.fc.invokeAsync(functionName, invocation.event, taskId);
+          const outcome = await options.fc.invokeAsync(
+            functionName,
+            invocation.event,
+            taskId,
+            invocation.delaySeconds,
+          );
           return { ...base, outcome: outcome.status === "duplicate" ? "duplicate" : "invoked" };
         } catch (error) {
           const throttled = isThrottling(error);

@@ -90,14 +90,26 @@ export class FcClient {
 
   /**
    * Queues an asynchronous invocation. With `taskId`, FC runs it at most once:
-   * a repeat answers `duplicate` instead of an error.
+   * a repeat answers `duplicate` instead of an error. With `delaySeconds`
+   * (whole seconds, 0 to 3,600), FC runs it that long after accepting it.
    */
   async invokeAsync(
     functionName: string,
     event: unknown,
     taskId?: string,
+    delaySeconds?: number,
   ): Promise<AsyncInvokeOutcome> {
+    if (
+      delaySeconds !== undefined &&
+      !(Number.isInteger(delaySeconds) && delaySeconds >= 0 && delaySeconds <= 3600)
+    ) {
+      throw new RangeError(
+        `an asynchronous invocation's delay takes 0 to 3600 whole seconds, got ${delaySeconds}`,
+      );
+    }
     const headers = new fcModule.InvokeFunctionHeaders({
+      // The SDK has no field for FC's delay header; it goes with the common headers.
+      commonHeaders: delaySeconds ? { "x-fc-async-delay": String(delaySeconds) } : undefined,
       xFcInvocationType: "Async",
       xFcAsyncTaskId: taskId,
     });

@@ -1,5 +1,5 @@
 /**
- * `@rotor/core/scheduler`: which secrets are due and why (rotation policies, cron, time zones), the plan, the fan-out to the rotation functions, grace endings and reports of weakened tags.
+ * `@rotor/core/scheduler`: which secrets are due and why (rotation policies, cron, time zones), the plan (page by page from the listing, with each secret's rotation record), the fan-out to the rotation functions spread over their windows, grace endings and reports of weakened tags and overdue secrets.
  */
 export * from "./cron.ts";
 export * from "./due.ts";
@@ -9,11 +9,16 @@ export * from "./fc-client.ts";
 export * from "./grace-endings.ts";
 export * from "./outcome-tags.ts";
 export * from "./overdue.ts";
+export * from "./overdue-reports.ts";
 export * from "./plan.ts";
+export * from "./plan-pages.ts";
 export * from "./rate-limiter.ts";
 export * from "./rotation-policy.ts";
+export * from "./rotation-record.ts";
+export * from "./rotation-spread.ts";
 export * from "./run-scheduler.ts";
 export * from "./scheduler-run-failure.ts";
 export * from "./tag-weakenings.ts";
 export * from "./time-zone.ts";
+export * from "./unwritten-records.ts";
 export * from "./weakening-reports.ts";

@@ -2,20 +2,20 @@
  * The scheduler's plan: every secret Rotor manages (those tagged
  * `rotor:rotator`), its rotator and function, last and next rotation, and
  * whether it is due now. It makes one ListSecrets call per 100 secrets and
- * one ListSecretVersionIds per secret (the ACSCurrent version's CreateTime
- * is the last rotation, and the ACSPrevious version is the one a
- * `rotor:grace-period` duration protects); it never reads a secret's value.
+ * one ListSecretVersionIds per secret the listing cannot judge alone
+ * (plan-pages.ts: with a rotation record, only those that may be due; the
+ * ACSCurrent version's CreateTime is the last rotation, and the ACSPrevious
+ * version is the one a `rotor:grace-period` duration protects); it never
+ * reads a secret's value.
  * `planSecret` judges one listed secret, for callers that list and read on
  * their own terms (`rotor audit` lists every secret of the account).
  */
-import type { KmsClient, VersionSummary } from "@rotor/cloud-api";
-import { ApiError } from "@rotor/cloud-api";
-import { DEFAULT_DEPLOY_POLICY, type DeployPolicy } from "../contract/deploy-policy.ts";
+import { ApiError, type VersionSummary } from "@rotor/cloud-api";
+import type { DeployPolicy } from "../contract/deploy-policy.ts";
 import { type GraceState, readGraceState } from "../engine/grace-period.ts";
 import { BUILT_IN_KINDS, functionForKind, isBuiltInKind } from "../rotators/rotator-kinds.ts";
 import { previousOccurrence } from "./cron.ts";
 import { dueVerdict } from "./due.ts";
-import { callWithinBudget, mapBounded, RateLimiter } from "./rate-limiter.ts";
 import { isPolicyProblem, type PolicyProblem, readRotationPolicy } from "./rotation-policy.ts";
 import { type TagWeakening, tagWeakenings } from "./tag-weakenings.ts";
 
@@ -53,59 +53,6 @@ export interface PlanEntry {
   currentVersionId?: string | undefined;
 }
 
-export interface PlanOptions {
-  kms: KmsClient;
-  now?: number;
-  /** Parallel ListSecretVersionIds calls (default 8). */
-  concurrency?: number;
-  /** Our own budget of KMS calls per second (default 100, below KMS's per-API quota). */
-  kmsQps?: number;
-  /** The limits tags may only narrow (the grace floor, the longest lease…); default: Rotor's defaults. */
-  policy?: DeployPolicy | undefined;
-  onProgress?: (done: number, total: number) => void;
-}
-
-export async function planRotations(options: PlanOptions): Promise<PlanEntry[]> {
-  const now = options.now ?? Date.now();
-  const limits = options.policy ?? DEFAULT_DEPLOY_POLICY;
-  const limiter = new RateLimiter(options.kmsQps ?? 100);
-  const secrets: ListedSecret[] = [];
-  for (let page = 1; ; page++) {
-    const { secrets: batch, totalCount } = await callWithinBudget(limiter, () =>
-      options.kms.listSecrets({
-        filters: [{ key: "TagKey", values: [ROTATOR_TAG] }],
-        fetchTags: true,
-        pageNumber: page,
-        pageSize: 100,
-      }),
-    );
-    for (const secret of batch) {
-      if (secret.plannedDeleteTime !== undefined) continue;
-      secrets.push({
-        name: secret.secretName,
-        tags: Object.fromEntries(secret.tags.map((t) => [t.key, t.value])),
-      });
-    }
-    if (batch.length === 0 || page * 100 >= totalCount) break;
-  }
-  return mapBounded(
-    secrets,
-    options.concurrency ?? 8,
-    (secret) =>
-      planSecret(secret, {
-        now,
-        limits,
-        readVersions: async () =>
-          (
-            await callWithinBudget(limiter, () =>
-              options.kms.listSecretVersionIds({ secretName: secret.name }),
-            )
-          ).versions,
-      }),
-    options.onProgress,
-  );
-}
-
 /** A secret as ListSecrets lists it with FetchTags. */
 export interface ListedSecret {
   name: string;
@@ -130,8 +77,7 @@ export async function planSecret(
 ): Promise<PlanEntry> {
   const { now, limits } = options;
   const rotator = secret.tags[ROTATOR_TAG] ?? "";
-  const functionName =
-    secret.tags[FUNCTION_TAG] ?? (isBuiltInKind(rotator) ? functionForKind(rotator) : "");
+  const functionName = functionNameFor(secret.tags);
   const base = {
     secretName: secret.name,
     rotator,
@@ -199,6 +145,12 @@ export async function planSecret(
     windowStart,
     grace: readGraceState(secret.tags, previousVersionId, lastRotation, limits.minGraceMs),
   };
+}
+
+/** `rotor:function`, or the function functions/ ships for a built-in kind; "" when neither. */
+export function functionNameFor(tags: Readonly<Record<string, string>>): string {
+  const rotator = tags[ROTATOR_TAG] ?? "";
+  return tags[FUNCTION_TAG] ?? (isBuiltInKind(rotator) ? functionForKind(rotator) : "");
 }
 
 /** No function ships for a kind of one's own: sending it to `rotate-<kind>` would find none. */

@@ -1,19 +1,29 @@
 /**
  * One scheduler run, as the scheduler function does it on its timer: plan
- * every managed secret, report tags that turned a rotation off or weakened
- * it (once each, weakening-reports.ts), fan out the due ones, ask for the
- * grace periods that have run out to be ended (grace-endings.ts), and
- * summarise. Secrets whose policy is invalid or whose versions cannot be
- * read are counted and named in the summary; they never stop the run.
- * Whether the requests that failed make the run a failure is decided by
- * scheduler-run-failure.ts.
+ * every managed secret page by page (plan-pages.ts), and for each page
+ * report tags that turned a rotation off or weakened it (once each,
+ * weakening-reports.ts) and secrets overdue (once per window,
+ * overdue-reports.ts), fan out the due ones spread over their windows
+ * (rotation-spread.ts), and ask for the grace periods that have run out to
+ * be ended (grace-endings.ts); then summarise. Only the run's counts and
+ * what it must name (failures, skipped secrets, records left unwritten)
+ * outlive their page. Secrets whose policy is invalid or whose versions
+ * cannot be read are counted and named in the summary; they never stop
+ * the run. Whether the requests that failed make the run a failure is
+ * decided by scheduler-run-failure.ts.
  */
 import type { KmsClient } from "@rotor/cloud-api";
 import type { DeployPolicy } from "../contract/deploy-policy.ts";
+import type { RotorEventSink } from "../notify/rotor-events.ts";
 import type { Notifier } from "../notify/webhook-notifier.ts";
 import { type AsyncInvoker, type FanOutResult, fanOut, sendInvocations } from "./fan-out.ts";
 import { graceEndings } from "./grace-endings.ts";
-import { type PlanEntry, planRotations } from "./plan.ts";
+import { reportOverdue } from "./overdue-reports.ts";
+import type { PlanEntry } from "./plan.ts";
+import { planPages } from "./plan-pages.ts";
+import { RateLimiter } from "./rate-limiter.ts";
+import { RotationSpread } from "./rotation-spread.ts";
+import type { UnwrittenRecord } from "./unwritten-records.ts";
 import { reportWeakenings } from "./weakening-reports.ts";
 
 export interface SchedulerRunOptions {
@@ -23,10 +33,16 @@ export interface SchedulerRunOptions {
   kmsQps?: number;
   fcQps?: number;
   concurrency?: number;
+  /** The rotation record's key (ROTOR_RECORD_KEY): without it every secret's versions are read. */
+  recordKey?: Buffer | undefined;
+  /** How many rotations may start per second (default 4, rotation-spread.ts). */
+  rotationsPerSecond?: number | undefined;
   /** The limits tags may only narrow, as the rotation functions apply them. */
   policy?: DeployPolicy | undefined;
   /** Where reports of weakening tags are announced (besides the log). */
   notifier?: Notifier | undefined;
+  /** Where overdue secrets and weakening tags are published as events (docs/events.md). */
+  events?: RotorEventSink | undefined;
   /** Writes a warning log line (default: none). */
   warn?: (event: string, fields: Record<string, unknown>) => void;
   onProgress?: (phase: "plan" | "fan-out", done: number, total: number) => void;
@@ -43,6 +59,14 @@ export interface SchedulerSummary {
   graceEndings: number;
   /** Secrets whose weakening tags were reported in this run (each set of findings once). */
   weakeningsReported: number;
+  /** Overdue secrets announced in this run (each once per window; overdue-reports.ts). */
+  overdueReported: number;
+  /**
+   * Report records (rotor:weakening-reported, rotor:overdue-reported) the
+   * run could not write or remove, so their reports repeat next run
+   * (unwritten-records.ts); empty when the role holds its tag rights.
+   */
+  recordsUnwritten: UnwrittenRecord[];
   /** Rotations and grace endings that could not be requested. */
   failed: FanOutResult[];
   skipped: Pick<PlanEntry, "secretName" | "status" | "reason">[];
@@ -50,45 +74,73 @@ export interface SchedulerSummary {
 
 export async function runScheduler(options: SchedulerRunOptions): Promise<SchedulerSummary> {
   const now = options.now ?? Date.now();
-  const plan = await planRotations({
+  const warn = options.warn ?? (() => {});
+  const spread = new RotationSpread(now, options.rotationsPerSecond);
+  // One FC budget for the whole run, however many pages it fans out.
+  const fcOptions = {
+    fc: options.fc,
+    now,
+    concurrency: options.concurrency,
+    limiter: new RateLimiter(options.fcQps ?? 50),
+  };
+  const summary: SchedulerSummary = {
+    planned: 0,
+    due: 0,
+    requested: 0,
+    invoked: 0,
+    duplicates: 0,
+    graceEndings: 0,
+    weakeningsReported: 0,
+    overdueReported: 0,
+    recordsUnwritten: [],
+    failed: [],
+    skipped: [],
+  };
+  const pages = planPages({
     kms: options.kms,
     now,
     kmsQps: options.kmsQps,
     concurrency: options.concurrency,
     policy: options.policy,
+    recordKey: options.recordKey,
+    repairRecords: true,
+    warn,
     onProgress: (done, total) => options.onProgress?.("plan", done, total),
   });
-  const weakeningsReported = await reportWeakenings(plan, {
-    kms: options.kms,
-    notifier: options.notifier,
-    warn: options.warn ?? (() => {}),
-    now,
-  });
-  const due = plan.filter((entry) => entry.status === "due");
-  const results = await fanOut(due, {
-    fc: options.fc,
-    now,
-    fcQps: options.fcQps,
-    concurrency: options.concurrency,
-    onProgress: (done, total) => options.onProgress?.("fan-out", done, total),
-  });
-  const graceResults = await sendInvocations(graceEndings(plan, now), {
-    fc: options.fc,
-    now,
-    fcQps: options.fcQps,
-    concurrency: options.concurrency,
-  });
-  return {
-    planned: plan.length,
-    due: due.length,
-    requested: results.length + graceResults.length,
-    invoked: results.filter((result) => result.outcome === "invoked").length,
-    duplicates: results.filter((result) => result.outcome === "duplicate").length,
-    graceEndings: graceResults.filter((result) => result.outcome === "invoked").length,
-    weakeningsReported,
-    failed: [...results, ...graceResults].filter((result) => result.outcome === "failed"),
-    skipped: plan
-      .filter((entry) => entry.status === "invalid" || entry.status === "unreadable")
-      .map(({ secretName, status, reason }) => ({ secretName, status, reason })),
-  };
+  for await (const plan of pages) {
+    summary.planned += plan.length;
+    summary.weakeningsReported += await reportWeakenings(plan, {
+      kms: options.kms,
+      notifier: options.notifier,
+      events: options.events,
+      warn,
+      unwritten: summary.recordsUnwritten,
+      now,
+    });
+    summary.overdueReported += await reportOverdue(plan, {
+      kms: options.kms,
+      events: options.events,
+      warn,
+      unwritten: summary.recordsUnwritten,
+      now,
+    });
+    const due = plan.filter((entry) => entry.status === "due");
+    summary.due += due.length;
+    const results = await fanOut(due, { ...fcOptions, spread });
+    const graceResults = await sendInvocations(graceEndings(plan, now), fcOptions);
+    summary.requested += results.length + graceResults.length;
+    summary.invoked += results.filter((result) => result.outcome === "invoked").length;
+    summary.duplicates += results.filter((result) => result.outcome === "duplicate").length;
+    summary.graceEndings += graceResults.filter((result) => result.outcome === "invoked").length;
+    summary.failed.push(
+      ...[...results, ...graceResults].filter((result) => result.outcome === "failed"),
+    );
+    summary.skipped.push(
+      ...plan
+        .filter((entry) => entry.status === "invalid" || entry.status === "unreadable")
+        .map(({ secretName, status, reason }) => ({ secretName, status, reason })),
+    );
+    options.onProgress?.("fan-out", summary.requested, summary.due);
+  }
+  return summary;
 }

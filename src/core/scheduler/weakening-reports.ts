@@ -1,12 +1,15 @@
 /**
  * The scheduler's report of tags that turn a secret's rotation off or
- * weaken it (tag-weakenings.ts): one warning log line, and one message on
- * the notifier the scheduler's environment configures, per secret and set
- * of findings; not one every run.
+ * weaken it (tag-weakenings.ts): one warning log line, one message on
+ * the notifier the scheduler's environment configures, and one event on
+ * its event bus (`rotor.rotation.disabled` when a tag turns rotation off,
+ * else `rotor.rotation.weakened`; docs/events.md), per secret and set of
+ * findings; not one every run.
  *
  * What was reported is recorded on the secret itself, in the tag
- * `rotor:weakening-reported`: a digest of the findings (tag, value,
- * effect) and of the ACSCurrent version id. Whoever may only tag the
+ * `rotor:weakening-reported`: a digest of the secret's name, the findings
+ * (tag, value, effect) and the ACSCurrent version id (the name keeps two
+ * alike secrets' event ids apart). Whoever may only tag the
  * secret could write that tag too, but cannot compute the digest without
  * the version id, which takes a reader's right; a record that does not
  * match is reported over. The price of the version id: a weakening that
@@ -17,16 +20,23 @@
  */
 import { createHash } from "node:crypto";
 import type { KmsClient } from "@rotor/cloud-api";
+import { scrubUntrustedText } from "../contract/untrusted-text.ts";
+import { ROTOR_EVENT_TYPES, type RotorEventSink } from "../notify/rotor-events.ts";
 import type { Notifier } from "../notify/webhook-notifier.ts";
 import type { PlanEntry } from "./plan.ts";
+import { errorLabel, type UnwrittenRecord } from "./unwritten-records.ts";
 
 export const WEAKENING_REPORTED_TAG = "rotor:weakening-reported";
 
 export interface WeakeningReportOptions {
   kms: KmsClient;
   notifier?: Notifier | undefined;
+  /** Where the report is published as an event (none: no event). */
+  events?: RotorEventSink | undefined;
   /** One JSON log line for each report and each trouble. */
   warn: (event: string, fields: Record<string, unknown>) => void;
+  /** Collects the records that could not be written or removed, for the run\'s summary. */
+  unwritten?: UnwrittenRecord[] | undefined;
   now: number;
 }
 
@@ -35,7 +45,7 @@ export function weakeningRecord(entry: PlanEntry): string | undefined {
   if (entry.weakenings.length === 0 || entry.currentVersionId === undefined) return undefined;
   const findings = entry.weakenings.map(({ tag, value, effect }) => `${tag}=${value} ${effect}`);
   return createHash("sha256")
-    .update([entry.currentVersionId, ...findings].join("\n"))
+    .update([entry.secretName, entry.currentVersionId, ...findings].join("\n"))
     .digest("hex")
     .slice(0, 16);
 }
@@ -59,6 +69,7 @@ export async function reportWeakenings(
       secret: entry.secretName,
       weakenings: entry.weakenings,
     });
+    publishWeakening(entry, record, options);
     try {
       await options.notifier?.warnWeakened({
         secretName: entry.secretName,
@@ -77,9 +88,15 @@ export async function reportWeakenings(
         tags: [{ key: WEAKENING_REPORTED_TAG, value: record }],
       });
     } catch (error) {
+      options.unwritten?.push({
+        secretName: entry.secretName,
+        tag: WEAKENING_REPORTED_TAG,
+        operation: "write",
+        error: errorLabel(error),
+      });
       options.warn("scheduler.weakening-record-unwritten", {
         secret: entry.secretName,
-        error: (error as Error).name,
+        error: errorLabel(error),
         why: "the next run reports it again",
       });
     }
@@ -94,9 +111,42 @@ async function dropRecord(entry: PlanEntry, options: WeakeningReportOptions): Pr
       tagKeys: [WEAKENING_REPORTED_TAG],
     });
   } catch (error) {
+    options.unwritten?.push({
+      secretName: entry.secretName,
+      tag: WEAKENING_REPORTED_TAG,
+      operation: "remove",
+      error: errorLabel(error),
+    });
     options.warn("scheduler.weakening-record-left", {
       secret: entry.secretName,
-      error: (error as Error).name,
+      error: errorLabel(error),
     });
   }
+}
+
+/**
+ * The report as an event. Its id is the record, so a report repeated (the
+ * record could not be written) is the same event. Tag values, and the
+ * sentences that quote them, are a tagger's text: scrubbed.
+ */
+function publishWeakening(entry: PlanEntry, record: string, options: WeakeningReportOptions): void {
+  const scrub = (text: string) => scrubUntrustedText(text, { maxLength: 256 });
+  const off = entry.weakenings.some((found) => found.effect === "off");
+  options.events?.publish({
+    type: off ? ROTOR_EVENT_TYPES.disabled : ROTOR_EVENT_TYPES.weakened,
+    id: `weakening-${record}`,
+    secretName: entry.secretName,
+    time: options.now,
+    data: {
+      secretName: entry.secretName,
+      rotator: entry.rotator,
+      versionId: entry.currentVersionId ?? "",
+      weakenings: entry.weakenings.map(({ tag, value, effect, says }) => ({
+        tag: scrub(tag),
+        value: scrub(value),
+        effect,
+        says: scrub(says),
+      })),
+    },
+  });
 }

@@ -17,6 +17,7 @@ import type { ActionContext, ActionHandler, Product } from "../product.ts";
 import type { ProductDeps } from "../products.ts";
 import { busArn, busNameProblem, DEFAULT_BUS, isBusName } from "./event-bus-name.ts";
 import { type BusRecord, EventBuses } from "./event-buses.ts";
+import { captureEvent } from "./event-capture.ts";
 import { checkEntry, parseEventList } from "./event-entry.ts";
 import { EventLog, type EventRecord } from "./event-log.ts";
 import { eventBridgeErrors } from "./eventbridge-errors.ts";
@@ -87,6 +88,7 @@ function createEventBridgeProduct(deps: EventBridgeDeps): Product {
         });
         continue;
       }
+      captureEvent(appended.record);
       results.push({ EventId: appended.record.id, TraceId: appended.record.traceId });
     }
     return succeeded({

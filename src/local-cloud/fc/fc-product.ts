@@ -7,7 +7,10 @@
  * config says; after the last failed attempt the failure record goes to the
  * onFailure destination. An `x-fc-async-task-id` is accepted once: a second
  * invocation with the same id is refused, so a caller that derives the id
- * from what it asks for (a secret and a rotation window) gets one run.
+ * from what it asks for (a secret and a rotation window) gets one run. An
+ * `x-fc-async-delay` (0 to 3,600 seconds) holds the invocation that long
+ * before its first attempt; tests and benches may shorten every delay by a
+ * factor (`scaleAsyncDelays`), which the records do not show.
  */
 import { randomUUID } from "node:crypto";
 import { CloudApiError } from "../api-error.ts";
@@ -24,6 +27,8 @@ export interface InvocationRecord {
   functionName: string;
   type: "Sync" | "Async";
   asyncTaskId?: string | undefined;
+  /** The x-fc-async-delay it was accepted with, in seconds (0: none). */
+  delaySeconds?: number | undefined;
   attempts: number;
   outcome: "pending" | "succeeded" | "failed";
   errorMessage?: string | undefined;
@@ -32,8 +37,10 @@ export interface InvocationRecord {
 export interface LocalFunctionCompute {
   deploy(fn: LocalFunction): void;
   invocations(): readonly InvocationRecord[];
-  /** Resolves when no asynchronous invocation is queued or running. */
+  /** Resolves when no asynchronous invocation is queued (delayed ones included) or running. */
   idle(): Promise<void>;
+  /** Waits `factor` times each x-fc-async-delay from now on (default 1; 0.001 turns an hour into 3.6 s). */
+  scaleAsyncDelays(factor: number): void;
 }
 
 interface FcDeps {
@@ -52,6 +59,7 @@ export function createFcProduct(deps: FcDeps): { product: Product; fc: LocalFunc
   const asyncTaskIds = new Set<string>();
   let running = 0;
   let waiters: (() => void)[] = [];
+  let delayFactor = 1;
 
   const handlerOf = async (fn: LocalFunction): Promise<FcHandler> => {
     if (typeof fn.handler === "function") return fn.handler;
@@ -202,23 +210,27 @@ export function createFcProduct(deps: FcDeps): { product: Product; fc: LocalFunc
     fn: LocalFunction,
     event: Buffer,
     asyncTaskId: string | undefined,
+    delaySeconds = 0,
   ): InvocationRecord => {
     const record: InvocationRecord = {
       requestId: randomUUID(),
       functionName: fn.name,
       type: "Async",
       asyncTaskId,
+      delaySeconds,
       attempts: 0,
       outcome: "pending",
     };
     records.push(record);
     running++;
-    setImmediate(() => {
+    const start = () => {
       void runAsync(fn, event, record).finally(() => {
         running--;
         settle();
       });
-    });
+    };
+    if (delaySeconds > 0) setTimeout(start, delaySeconds * 1000 * delayFactor);
+    else setImmediate(start);
     return record;
   };
 
@@ -230,6 +242,7 @@ export function createFcProduct(deps: FcDeps): { product: Product; fc: LocalFunc
     if (!fn) throw new CloudApiError(404, "FunctionNotFound", `function '${name}' does not exist`);
     const type = ctx.http.headers["x-fc-invocation-type"] ?? "Sync";
     if (type === "Async") {
+      const delaySeconds = asyncDelay(ctx.http.headers["x-fc-async-delay"]);
       const taskId = ctx.http.headers["x-fc-async-task-id"];
       if (taskId !== undefined) {
         if (!/^[A-Za-z0-9_-]{1,128}$/.test(taskId)) {
@@ -248,7 +261,7 @@ export function createFcProduct(deps: FcDeps): { product: Product; fc: LocalFunc
         }
         asyncTaskIds.add(`${name}/${taskId}`);
       }
-      const record = enqueue(fn, ctx.http.body, taskId);
+      const record = enqueue(fn, ctx.http.body, taskId, delaySeconds);
       return {
         [RAW_REPLY]: {
           status: 202,
@@ -308,6 +321,26 @@ export function createFcProduct(deps: FcDeps): { product: Product; fc: LocalFunc
       invocations: () => records,
       idle: () =>
         running === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve)),
+      scaleAsyncDelays(factor) {
+        if (!(factor >= 0) || !Number.isFinite(factor)) {
+          throw new RangeError(`a delay factor must be 0 or more, got ${factor}`);
+        }
+        delayFactor = factor;
+      },
     },
   };
+}
+
+/** x-fc-async-delay in seconds (FC takes 0 to 3,600); absent: 0. */
+function asyncDelay(header: string | undefined): number {
+  if (header === undefined) return 0;
+  const seconds = Number(header);
+  if (!/^\d{1,4}$/.test(header) || seconds > 3600) {
+    throw new CloudApiError(
+      400,
+      "InvalidArgument",
+      `x-fc-async-delay takes 0 to 3600 seconds, got ${JSON.stringify(header)}`,
+    );
+  }
+  return seconds;
 }

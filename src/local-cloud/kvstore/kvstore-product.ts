@@ -2,7 +2,8 @@
  * ApsaraDB for Redis/Tair accounts (R-kvstore API 2015-01-01, RPC) in the
  * local cloud: DescribeAccounts, CreateAccount, GrantAccountPrivilege,
  * ResetAccountPassword, ModifyAccountPassword, ModifyAccountDescription and
- * DeleteAccount. Each InstanceId is a real Redis server (`redisInstances` in
+ * DeleteAccount, and the instance's address (DescribeDBInstanceNetInfo).
+ * Each InstanceId is a real Redis server (`redisInstances` in
  * LocalCloudOptions) whose ACL users are the accounts, so a password set
  * here really logs in and a privilege is what the server enforces
  * (redis-acl-accounts.ts).
@@ -175,6 +176,35 @@ export function createKvstoreProduct(deps: KvstoreDeps): Product {
         if (!account) throw kvstoreErrors.accountNotFound(name);
         await deps.descriptions.set(instanceId, name, description);
         return {};
+      },
+
+      /**
+       * The instance's one address: the server behind it, reached in a VPC
+       * (DBInstanceNetType 2). The rotator checks a secret's host and port
+       * against it before any login.
+       */
+      async DescribeDBInstanceNetInfo(ctx) {
+        const instanceId = instanceIdOf(ctx);
+        const instance = instanceFor(ctx, instanceId);
+        return {
+          InstanceNetworkType: "VPC",
+          NetInfoItems: {
+            InstanceNetInfo: [
+              {
+                ConnectionString: instance.host,
+                IPAddress: instance.host,
+                Port: String(instance.port),
+                DBInstanceNetType: "2",
+                IPType: "Private",
+                VPCId: "",
+                VSwitchId: "",
+                VPCInstanceId: instanceId,
+                Upgradeable: "0",
+                ExpiredTime: "",
+              },
+            ],
+          },
+        };
       },
 
       async DeleteAccount(ctx) {

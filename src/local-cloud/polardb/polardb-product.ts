@@ -1,7 +1,8 @@
 /**
  * PolarDB accounts (API 2017-08-01, RPC) in the local cloud:
  * DescribeAccounts, CreateAccount, GrantAccountPrivilege,
- * ModifyAccountPassword, ModifyAccountDescription and DeleteAccount. Each
+ * ModifyAccountPassword, ModifyAccountDescription and DeleteAccount, and
+ * DescribeDBClusterEndpoints, the address the cluster is reached at. Each
  * DBClusterId (`pc-…`) is a real MySQL-family or PostgreSQL server
  * (`polardbClusters` in LocalCloudOptions) managed with the local RDS
  * product's account stores, built with PolarDB's privilege names and error
@@ -231,6 +232,21 @@ export function createPolarDbProduct(deps: PolarDbDeps): Product {
         return {};
       },
 
+      /**
+       * The cluster's one endpoint: its default cluster endpoint, reached in
+       * the VPC at the server behind it. The server is not contacted.
+       */
+      async DescribeDBClusterEndpoints(ctx) {
+        const clusterId = clusterIdOf(ctx);
+        const endpointId = optionalString(ctx.params, "DBEndpointId", { maxLength: 64 });
+        optionalString(ctx.params, "DescribeType", { maxLength: 64 });
+        const cluster = clusterFor(ctx, clusterId);
+        const endpoint = clusterEndpoint(clusterId, cluster);
+        return {
+          Items: endpointId === undefined || endpointId === endpoint.DBEndpointId ? [endpoint] : [],
+        };
+      },
+
       async DeleteAccount(ctx) {
         const clusterId = clusterIdOf(ctx);
         const cluster = clusterFor(ctx, clusterId);
@@ -240,5 +256,29 @@ export function createPolarDbProduct(deps: PolarDbDeps): Product {
         return {};
       },
     },
+  };
+}
+
+/** The default cluster endpoint of a local cluster, in DescribeDBClusterEndpoints' shape. */
+function clusterEndpoint(clusterId: string, cluster: LocalPolarDbCluster) {
+  // Ids derived from the cluster's, so they stay the same across calls and restarts.
+  const tail = clusterId.slice("pc-".length);
+  return {
+    DBClusterId: clusterId,
+    DBEndpointId: `pe-${tail}`,
+    EndpointType: "Cluster",
+    ReadWriteMode: "ReadWrite",
+    AutoAddNewNodes: "Enable",
+    Nodes: `pi-${tail}`,
+    AddressItems: [
+      {
+        ConnectionString: cluster.host,
+        IPAddress: cluster.host,
+        NetType: "Private",
+        Port: String(cluster.port),
+        VPCId: `vpc-${tail}`,
+        VSwitchId: `vsw-${tail}`,
+      },
+    ],
   };
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KmsClient } from "../../../src/cloud-api/kms-client.ts";
-import { planRotations } from "../../../src/core/scheduler/plan.ts";
+import { planRotations } from "../../../src/core/scheduler/plan-pages.ts";
 import { startLocalCloud } from "../../../src/local-cloud/embedded.ts";
 import type { RunningLocalCloud } from "../../../src/local-cloud/server.ts";
 

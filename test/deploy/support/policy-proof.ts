@@ -10,7 +10,7 @@ import { REPO_ROOT } from "../../../scripts/build/bundle-functions.ts";
 import { type RamPolicyDocument, renderRolePolicy } from "../../../src/cli/role-policy-template.ts";
 import type { Env } from "../../../src/cloud-api/env.ts";
 import { RamClient } from "../../../src/cloud-api/ram-client.ts";
-import { functionModule } from "../../../src/local-cloud/fc/local-function.ts";
+import { type FcHandler, functionModule } from "../../../src/local-cloud/fc/local-function.ts";
 import type { RunningLocalCloud } from "../../../src/local-cloud/server.ts";
 
 /** How KMS, RDS, FC and the other services refuse an action a policy does not allow. */
@@ -76,6 +76,8 @@ export interface RoleDeployment {
   policy: PolicyDocument;
   environment?: Record<string, string>;
   async?: { maxRetries?: number; onFailure?: string };
+  /** A handler to run instead of the entry's own module (one built with a test's log sink, say). */
+  handler?: FcHandler;
 }
 
 /** Creates a role trusted by fc.aliyuncs.com with only `policy`, and deploys the function as it. */
@@ -106,6 +108,8 @@ export async function deployAsRole(
     environment: { ROTOR_ENDPOINT: cloud.endpoint, ...deployment.environment },
     async: deployment.async,
     retryDelayMs: () => 10,
-    handler: functionModule(join(REPO_ROOT, "functions", deployment.entry, "index.ts")),
+    handler:
+      deployment.handler ??
+      functionModule(join(REPO_ROOT, "functions", deployment.entry, "index.ts")),
   });
 }

@@ -289,6 +289,38 @@ describe.skipIf(skipUnlessRedis())("local cloud Redis/Tair accounts on a real re
   );
 
   it(
+    "DescribeDBInstanceNetInfo lists the instance's address (the server's host and port), as RAM allows",
+    async () => {
+      // Prepare
+      const { kvstore, instanceId, cloud, redis } = world();
+      const key = await accessKeyAllowedOnly(cloud, "kv-netinfo", {
+        Action: "kvstore:DescribeDBInstanceNetInfo",
+        Resource: `acs:kvstore:${cloud.region}:${cloud.accountId}:instance/${instanceId}`,
+      });
+      const asUser = kvstore({ credentials: key, retry: { attempts: 1 } });
+      // Act
+      const described = await asUser.describeNetInfo({ instanceId });
+      const unknown = await apiFailureOf(
+        kvstore({ retry: { attempts: 1 } }).describeNetInfo({ instanceId: "r-doesnotexist" }),
+      );
+      const denied = await apiFailureOf(asUser.describeAccounts({ instanceId }));
+      // Assess
+      expect(described.addresses).toEqual([
+        {
+          connectionString: redis.host,
+          ipAddress: redis.host,
+          port: redis.port,
+          netType: "2",
+        },
+      ]);
+      expect(described.networkType).toBe("VPC");
+      expect(unknown.code).toBe("InvalidInstanceId.NotFound");
+      expect(denied.code).toBe("Forbidden.NoPermission");
+    },
+    TIMEOUT,
+  );
+
+  it(
     "refuses bad requests with Tair's error codes, names no password, and changes nothing",
     async () => {
       // Prepare

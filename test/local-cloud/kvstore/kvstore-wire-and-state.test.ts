@@ -62,6 +62,12 @@ describe.skipIf(skipUnlessRedis())("the local Redis/Tair product's wire and stat
         action: "DescribeAccounts",
         params: { InstanceId: "r-missing" },
       });
+      const netInfo = await officialRpcCall(cloud, {
+        version: VERSION,
+        action: "DescribeDBInstanceNetInfo",
+        signature: "v1",
+        params: { InstanceId: instanceId },
+      });
       // Assess
       expect(created).toEqual({
         ok: true,
@@ -92,6 +98,29 @@ describe.skipIf(skipUnlessRedis())("the local Redis/Tair product's wire and stat
         ok: false,
         statusCode: 404,
         code: "InvalidInstanceId.NotFound",
+      });
+      expect(netInfo).toEqual({
+        ok: true,
+        body: {
+          RequestId: expect.any(String),
+          InstanceNetworkType: "VPC",
+          NetInfoItems: {
+            InstanceNetInfo: [
+              {
+                ConnectionString: redis.host,
+                IPAddress: redis.host,
+                Port: String(redis.port),
+                DBInstanceNetType: "2",
+                IPType: "Private",
+                VPCId: "",
+                VSwitchId: "",
+                VPCInstanceId: instanceId,
+                Upgradeable: "0",
+                ExpiredTime: "",
+              },
+            ],
+          },
+        },
       });
     } finally {
       await cloud.close();

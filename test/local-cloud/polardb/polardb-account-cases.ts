@@ -3,8 +3,9 @@
  * behind a PolarDB for MySQL cluster, PostgreSQL behind a PolarDB for
  * PostgreSQL one): what CreateAccount, DescribeAccounts,
  * ModifyAccountPassword, ModifyAccountDescription and DeleteAccount do on
- * the real server, RAM, and bad input refused with PolarDB's codes and
- * nothing changed. Called inside an edition's describe block.
+ * the real server, the address DescribeDBClusterEndpoints reports, RAM,
+ * and bad input refused with PolarDB's codes and nothing changed. Called
+ * inside an edition's describe block.
  */
 import { expect, it } from "vitest";
 import { apiFailureOf } from "../../support/api-failure.ts";
@@ -143,6 +144,45 @@ export function polarDbAccountCases(world: () => LocalPolarDbWorld, timeoutMs: n
       expect(denied.message).toContain("polardb:ModifyAccountPassword");
       expect(deleteDenied.code).toBe("Forbidden.NoPermission");
       expect(await canLogin(name, password)).toBe(true);
+    },
+    timeoutMs,
+  );
+
+  it(
+    "DescribeDBClusterEndpoints lists the address the cluster is reached at, to callers RAM allows on it",
+    async () => {
+      // Prepare
+      const { polardb, clusterId, cluster, cloud } = world();
+      const key = await accessKeyAllowedOnly(cloud, "pc-endpoints", {
+        Action: "polardb:DescribeDBClusterEndpoints",
+        Resource: `acs:polardb:${cloud.region}:${cloud.accountId}:dbcluster/${clusterId}`,
+      });
+      const asUser = polardb({ credentials: key, retry: { attempts: 1 } });
+      // Act
+      const { endpoints } = await asUser.describeEndpoints({ dbClusterId: clusterId });
+      const otherCluster = await apiFailureOf(
+        asUser.describeEndpoints({ dbClusterId: "pc-elsewhere01" }),
+      );
+      const unknown = await apiFailureOf(
+        polardb({ retry: { attempts: 1 } }).describeEndpoints({ dbClusterId: "pc-missing01" }),
+      );
+      // Assess
+      expect(endpoints).toEqual([
+        {
+          dbEndpointId: expect.stringMatching(/^pe-[a-z0-9]+$/),
+          endpointType: "Cluster",
+          addresses: [
+            {
+              connectionString: cluster.host,
+              ipAddress: cluster.host,
+              port: cluster.port,
+              netType: "Private",
+            },
+          ],
+        },
+      ]);
+      expect(otherCluster.code).toBe("Forbidden.NoPermission");
+      expect(unknown.code).toBe("InvalidDBCluster.NotFound");
     },
     timeoutMs,
   );

@@ -101,6 +101,48 @@ describe.skipIf(skipUnlessMariaDb())("the local PolarDB product's wire and state
     }
   });
 
+  it("answers DescribeDBClusterEndpoints in the shape the official SDK's model reads", async () => {
+    // Prepare
+    const cloud = await startCloud();
+    try {
+      // Act
+      const described = await officialRpcCall(cloud, {
+        version: VERSION,
+        action: "DescribeDBClusterEndpoints",
+        params: { DBClusterId: clusterId },
+      });
+      // Assess: plain lists, the port as a string
+      expect(described).toEqual({
+        ok: true,
+        body: {
+          RequestId: expect.any(String),
+          Items: [
+            {
+              DBClusterId: clusterId,
+              DBEndpointId: expect.stringMatching(/^pe-/),
+              EndpointType: "Cluster",
+              ReadWriteMode: "ReadWrite",
+              AutoAddNewNodes: "Enable",
+              Nodes: expect.any(String),
+              AddressItems: [
+                {
+                  ConnectionString: backing.instance.host,
+                  IPAddress: backing.instance.host,
+                  NetType: "Private",
+                  Port: String(backing.instance.port),
+                  VPCId: expect.stringMatching(/^vpc-/),
+                  VSwitchId: expect.stringMatching(/^vsw-/),
+                },
+              ],
+            },
+          ],
+        },
+      });
+    } finally {
+      await cloud.close();
+    }
+  });
+
   it("keeps accounts and their descriptions across a restart with the same state folder", async () => {
     // Prepare
     const first = await startCloud();

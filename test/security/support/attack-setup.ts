@@ -27,7 +27,9 @@ export const FUNCTION_IDENTITIES: readonly FunctionIdentity[] = ["template role"
 export interface DeploySettings {
   ROTOR_MASTER_SECRET_PREFIXES?: string;
   ROTOR_RDS_INSTANCES?: string;
+  ROTOR_POLARDB_CLUSTERS?: string;
   ROTOR_ECS_INSTANCES?: string;
+  ROTOR_REDIS_INSTANCES?: string;
   ROTOR_RAM_USER_PREFIXES?: string;
 }
 
@@ -52,7 +54,9 @@ export async function deployAs(
   const environment = {
     ROTOR_MASTER_SECRET_PREFIXES: "",
     ROTOR_RDS_INSTANCES: "",
+    ROTOR_POLARDB_CLUSTERS: "",
     ROTOR_ECS_INSTANCES: "",
+    ROTOR_REDIS_INSTANCES: "",
     ROTOR_RAM_USER_PREFIXES: "",
     ...input.settings,
   };

@@ -27,6 +27,11 @@ export interface AlternateAccounts {
   alternate: string;
   /** Of the two, the account whose privileges both share. */
   base: string;
+  /**
+   * PostgreSQL's owner-role mode: the NOLOGIN role both accounts are
+   * members of and act as (postgres-owner-role.ts).
+   */
+  ownerRole?: string | undefined;
 }
 
 /** A logged-in connection. Methods that change other accounts need an administrator's session. */
@@ -41,10 +46,18 @@ export interface DatabaseSession {
    * Makes `alternate` a working twin of `current` with `password`: created
    * when missing, given the same access (MySQL: hosts, TLS requirement and
    * grants of `current`; PostgreSQL: membership in `base`, the account whose
-   * privileges both share), and its password set. Re-running it changes
+   * privileges both share, and with `ownerRole` the owner-role mode kept in
+   * line for both accounts), and its password set. Re-running it changes
    * nothing more.
    */
   syncAlternate(input: AlternateAccounts & { password: string }): Promise<void>;
+  /**
+   * PostgreSQL's owner-role mode for two pre-created accounts: both are
+   * made members of the owner role and their sessions act as it (created
+   * when missing); refused before any change when that cannot be made safe.
+   * Absent where the mode does not exist (MySQL, RDS, PolarDB).
+   */
+  syncOwnerRole?(input: AlternateAccounts & { ownerRole: string }): Promise<void>;
   /**
    * Reads now what syncAlternate with the same accounts will read first, so
    * that it can go on from there; changes nothing. A rotation calls it while

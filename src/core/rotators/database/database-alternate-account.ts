@@ -59,7 +59,9 @@ export function assertSameServer(current: DatabaseSecretValue, pending: Database
     "database",
     "masterSecret",
     "DBInstanceId",
+    "DBClusterId",
     "RegionId",
+    "ownerRole",
   ] as const) {
     if (current[field] !== pending[field]) {
       throw new DatabaseRotationRefusedError(

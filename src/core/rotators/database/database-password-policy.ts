@@ -4,14 +4,13 @@
  * semicolon, backtick, `$` (shells and SQL), and spaces. What is left still
  * gives about 6 bits a character, so 32 characters carry ~190 bits.
  */
-import { randomInt } from "node:crypto";
+import {
+  type GeneratedPasswordPolicy,
+  generatePassword,
+} from "../../contract/generated-password.ts";
 import type { DatabaseEngineName } from "./database-secret-value.ts";
 
-export interface DatabasePasswordPolicy {
-  length: number;
-  /** Every generated password has at least one character of each group. */
-  groups: readonly string[];
-}
+export type DatabasePasswordPolicy = GeneratedPasswordPolicy;
 
 const LOWER = "abcdefghijkmnopqrstuvwxyz";
 const UPPER = "ABCDEFGHJKLMNPQRSTUVWXYZ";
@@ -28,19 +27,7 @@ export const DATABASE_PASSWORD_POLICIES: Record<DatabaseEngineName, DatabasePass
   postgres: { length: 40, groups: [LOWER, UPPER, DIGITS, PUNCTUATION] },
 };
 
-/** A random password following the policy, from the operating system's CSPRNG. */
+/** A random password following the policy, from the operating system's CSPRNG (generated-password.ts). */
 export function generateDatabasePassword(policy: DatabasePasswordPolicy): string {
-  const all = policy.groups.join("");
-  const characters: string[] = policy.groups.map((group) => pick(group));
-  while (characters.length < policy.length) characters.push(pick(all));
-  // Shuffle so the guaranteed characters are not always first (Fisher-Yates).
-  for (let i = characters.length - 1; i > 0; i--) {
-    const j = randomInt(i + 1);
-    [characters[i], characters[j]] = [characters[j] as string, characters[i] as string];
-  }
-  return characters.join("");
-}
-
-function pick(group: string): string {
-  return group.charAt(randomInt(group.length));
+  return generatePassword(policy);
 }

@@ -11,8 +11,8 @@
  * Before anything changes, a step makes sure it is working where the
  * secret's credentials belong: the master secret's own server (the
  * secret's engine, host and port must be the master's, see
- * database-master-secret.ts), or the RDS instance's own addresses
- * (rds-instance-target.ts). Then it proves the credentials it holds: the
+ * database-master-secret.ts), or the RDS instance's or PolarDB cluster's
+ * own addresses (managed-database-target.ts). Then it proves the credentials it holds: the
  * current password logs in, and an alternate account that already exists
  * logs in with a password this secret holds, so no other account can be
  * named into the pair and handed over.
@@ -43,6 +43,12 @@ import {
   assertSameServer,
   otherAccount,
 } from "./database-alternate-account.ts";
+import {
+  defaultPolarDbDatabaseClients,
+  defaultRdsDatabaseClients,
+  type PolarDbDatabaseClients,
+  type RdsDatabaseClients,
+} from "./database-cloud-clients.ts";
 import { DatabaseLoginRefusedError, DatabaseRotationRefusedError } from "./database-errors.ts";
 import { type MasterSecret, masterTarget, readMasterSecret } from "./database-master-secret.ts";
 import {
@@ -54,14 +60,11 @@ import {
   databaseSecretValue,
   rotationMode,
 } from "./database-secret-value.ts";
-import {
-  defaultRdsDatabaseClients,
-  RdsAccountManager,
-  type RdsDatabaseClients,
-  withRdsPasswordReset,
-} from "./rds-account-manager.ts";
-import { checkRdsInstanceTarget } from "./rds-instance-target.ts";
-import { RDS_PASSWORD_POLICY } from "./rds-password-policy.ts";
+import { ManagedAccountManager, withManagedPasswordReset } from "./managed-account-manager.ts";
+import { managedDatabaseRef } from "./managed-database.ts";
+import { MANAGED_DATABASE_PASSWORD_POLICY } from "./managed-database-password-policy.ts";
+import { checkManagedDatabaseTarget } from "./managed-database-target.ts";
+import { type ManagedDatabaseClients, openManagedDatabase } from "./open-managed-database.ts";
 
 /** The step name of the logins that prove an alternate account is the secret's. */
 const ALTERNATE_LOGIN = "setSecret (alternate login)";
@@ -74,6 +77,8 @@ type Context = RotatorContext<DatabaseRotatorConfig>;
 export interface DatabaseRotatorOptions {
   /** The RDS client for secrets that name a DBInstanceId (default: standard credentials and endpoints). */
   rds?: RdsDatabaseClients | undefined;
+  /** The PolarDB client for secrets that name a DBClusterId (default: standard credentials and endpoints). */
+  polardb?: PolarDbDatabaseClients | undefined;
 }
 
 export function createDatabaseRotator(
@@ -82,21 +87,33 @@ export function createDatabaseRotator(
 ): Rotator<DatabaseSecretValue, DatabaseRotatorConfig> {
   const engine = accounts.engine;
   const rdsClients = options.rds ?? defaultRdsDatabaseClients();
-  /** RDS's password rules when the secret names an RDS instance, the engine's otherwise. */
+  const polarDbClients = options.polardb ?? defaultPolarDbDatabaseClients();
+  const cloudClients: ManagedDatabaseClients = {
+    rds: (regionId) => rdsClients.rds(regionId),
+    polardb: (regionId) => polarDbClients.polardb(regionId),
+  };
+  /** The products' password rules when the secret names an RDS instance or a PolarDB cluster, the engine's otherwise. */
   const policyFor = (value: DatabaseSecretValue) =>
-    value.DBInstanceId ? RDS_PASSWORD_POLICY : DATABASE_PASSWORD_POLICIES[engine];
+    managedDatabaseRef(value)
+      ? MANAGED_DATABASE_PASSWORD_POLICY
+      : DATABASE_PASSWORD_POLICIES[engine];
 
-  /** Account changes through the RDS API, for a secret that names a DBInstanceId. */
-  const rdsManager = (ctx: Context, value: DatabaseSecretValue, step: string) =>
-    value.DBInstanceId
-      ? new RdsAccountManager({
-          engine,
-          instanceId: value.DBInstanceId,
-          client: rdsClients.rds(value.RegionId),
-          run: run(ctx),
-          step,
-        })
+  /** The RDS instance or PolarDB cluster the secret names, through its product's API. */
+  const managedDatabase = (ctx: Context, value: DatabaseSecretValue) => {
+    const ref = managedDatabaseRef(value);
+    return ref
+      ? {
+          ref,
+          database: openManagedDatabase(ref, { engine, clients: cloudClients, run: run(ctx) }),
+        }
       : undefined;
+  };
+
+  /** Account changes through the product's API, for a secret that names a DBInstanceId or a DBClusterId. */
+  const managedAccounts = (ctx: Context, value: DatabaseSecretValue, step: string) => {
+    const managed = managedDatabase(ctx, value);
+    return managed ? new ManagedAccountManager(managed.database, step) : undefined;
+  };
 
   const run =
     (ctx: Context): ExternalRunner =>
@@ -104,16 +121,16 @@ export function createDatabaseRotator(
       ctx.external(name, call);
 
   /**
-   * Where this rotation may work, checked before any login: on RDS, an
-   * allowed instance whose own address the secret names; in dual mode
-   * elsewhere, the master secret's server (its master, returned). Single
-   * mode off RDS sends only the secret's own credentials to the secret's
-   * own server: nothing to check.
+   * Where this rotation may work, checked before any login: on RDS or
+   * PolarDB, an allowed instance or cluster whose own address the secret
+   * names; in dual mode elsewhere, the master secret's server (its master,
+   * returned). Single mode on a self-managed server sends only the
+   * secret's own credentials to the secret's own server: nothing to check.
    */
   async function verifyTarget(ctx: Context, value: DatabaseSecretValue) {
-    if (value.DBInstanceId) {
-      const instance = { ...value, DBInstanceId: value.DBInstanceId };
-      await checkRdsInstanceTarget(ctx, instance, rdsClients.rds(value.RegionId), run(ctx));
+    const managed = managedDatabase(ctx, value);
+    if (managed) {
+      await checkManagedDatabaseTarget(ctx, value, managed.ref, managed.database);
       return undefined;
     }
     if (rotationMode(value) === "single") return undefined;
@@ -126,7 +143,7 @@ export function createDatabaseRotator(
     return readMasterSecret(ctx, value, name);
   }
 
-  /** A login to the secret's server (on RDS, one that changes its own password through RDS). */
+  /** A login to the secret's server (on RDS or PolarDB, one that changes its own password through the API). */
   const login = async (
     ctx: Context,
     value: DatabaseSecretValue,
@@ -134,8 +151,8 @@ export function createDatabaseRotator(
     step: string,
   ): Promise<DatabaseSession> => {
     const session = await accounts.login(value, credentials, step, run(ctx));
-    const manager = rdsManager(ctx, value, step);
-    return manager ? withRdsPasswordReset(session, manager) : session;
+    const manager = managedAccounts(ctx, value, step);
+    return manager ? withManagedPasswordReset(session, manager) : session;
   };
 
   const credentialsOf = (value: DatabaseSecretValue): DatabaseCredentials => ({
@@ -168,8 +185,8 @@ export function createDatabaseRotator(
     const target = verifyTarget(ctx, current);
     const checking = target.then(() => check(ctx, current, "setSecret (current login)"));
     const proof = previousLogsIn(ctx, current, alternate, target);
-    // On RDS the master is the function's RAM identity: there is no session to open.
-    const master = current.DBInstanceId
+    // On RDS and PolarDB the master is the function's RAM identity: there is no session to open.
+    const master = managedDatabaseRef(current)
       ? undefined
       : target.then((found) => openEarlyMaster(ctx, current, found, alternate));
     // Awaited in applyDual; a rotation that ends before it must not see an unhandled rejection.
@@ -196,7 +213,12 @@ export function createDatabaseRotator(
     const admin = await masterSession(ctx, current, "setSecret (master login)", master);
     if (pair.preCreated) return admin;
     try {
-      await admin.readAheadForSync({ current: current.AccountName, alternate, base: pair.base });
+      await admin.readAheadForSync({
+        current: current.AccountName,
+        alternate,
+        base: pair.base,
+        ownerRole: current.ownerRole,
+      });
     } catch (error) {
       release(admin);
       throw error;
@@ -290,10 +312,10 @@ export function createDatabaseRotator(
   }
 
   /**
-   * The session that changes other accounts: on RDS the function's RAM
-   * identity (no login); elsewhere the master, logged in to the master's
-   * own server with the master's own settings. `master` is the master
-   * secret when verifyTarget already read it.
+   * The session that changes other accounts: on RDS and PolarDB the
+   * function's RAM identity (no login); elsewhere the master, logged in to
+   * the master's own server with the master's own settings. `master` is
+   * the master secret when verifyTarget already read it.
    */
   async function masterSession(
     ctx: Context,
@@ -301,7 +323,7 @@ export function createDatabaseRotator(
     step: string,
     master?: MasterSecret,
   ): Promise<DatabaseSession> {
-    const manager = rdsManager(ctx, value, step);
+    const manager = managedAccounts(ctx, value, step);
     if (manager) return manager;
     const admin = master ?? (await verifyTarget(ctx, value));
     if (!admin) {
@@ -381,6 +403,19 @@ export function createDatabaseRotator(
             `setSecret: account ${JSON.stringify(pending.AccountName)} named in accounts does not exist on ${current.host}:${current.port}; create both accounts first`,
           );
         }
+        if (current.ownerRole !== undefined) {
+          if (!session.syncOwnerRole) {
+            throw new DatabaseRotationRefusedError(
+              `setSecret: ${session.account} cannot keep an owner role; ownerRole is PostgreSQL's, over SQL`,
+            );
+          }
+          await session.syncOwnerRole({
+            current: current.AccountName,
+            alternate: pending.AccountName,
+            base: pair.base,
+            ownerRole: current.ownerRole,
+          });
+        }
         await session.setPassword(pending.AccountName, pending.AccountPassword);
         return;
       }
@@ -388,6 +423,7 @@ export function createDatabaseRotator(
         current: current.AccountName,
         alternate: pending.AccountName,
         base: pair.base,
+        ownerRole: current.ownerRole,
         password: pending.AccountPassword,
       });
     });
@@ -471,7 +507,8 @@ export function createDatabaseRotator(
       previous.AccountName === account &&
       previous.host === current.host &&
       previous.port === current.port &&
-      previous.DBInstanceId === current.DBInstanceId;
+      previous.DBInstanceId === current.DBInstanceId &&
+      previous.DBClusterId === current.DBClusterId;
     return sameAccount ? previous : undefined;
   }
 
@@ -490,16 +527,25 @@ export function createDatabaseRotator(
             `The value of secret ${secretName} says engine "${value.engine}", but the rotator is ${engine}`,
           );
         }
+        const pair = accountPair(value);
+        if (
+          value.ownerRole !== undefined &&
+          [pair.base, pair.alternate].includes(value.ownerRole)
+        ) {
+          throw new ValidationError(
+            `The value of secret ${secretName} has ownerRole ${JSON.stringify(value.ownerRole)}, one of the two accounts it rotates: the owner role must be a third role (e.g. "${pair.base}_owner")`,
+          );
+        }
         return value;
       },
     },
     config: configSchema,
 
-    // Dual mode logs in as the master (not on RDS, where RAM changes accounts):
+    // Dual mode logs in as the master (not on RDS or PolarDB, where RAM changes accounts):
     // read ahead only a master secret the deployment lets the function read.
     readsSecrets(current, policy) {
       const master = current.masterSecret;
-      if (rotationMode(current) !== "dual" || current.DBInstanceId || !master) return [];
+      if (rotationMode(current) !== "dual" || managedDatabaseRef(current) || !master) return [];
       return allowsPrefix(policy.masterSecretPrefixes, master) ? [master] : [];
     },
 

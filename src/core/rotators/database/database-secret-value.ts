@@ -65,15 +65,36 @@ export const databaseSecretValueSchema = z.object({
   /** Dual mode: two pre-created accounts to use in turn instead of a suffix. */
   accounts: z.tuple([accountName, accountName]).optional(),
   /**
+   * PostgreSQL dual mode: a NOLOGIN role both accounts are members of and
+   * whose identity their sessions take, so it owns what either creates
+   * (postgres-owner-role.ts). Created when missing.
+   */
+  ownerRole: accountName
+    .refine((name) => !/^pg_/i.test(name) && !["none", "public"].includes(name.toLowerCase()), {
+      message: "must not be none, public or start with pg_ (PostgreSQL keeps those)",
+    })
+    .optional(),
+  /**
    * An ApsaraDB RDS instance (e.g. `rm-uf6wjk5xxxxxxx`): accounts are then
    * managed through the RDS OpenAPI instead of SQL, and dual mode needs no
-   * master secret (see rds-account-manager.ts).
+   * master secret (see managed-account-manager.ts).
    */
   DBInstanceId: z
     .string()
     .regex(/^[A-Za-z0-9-]{1,64}$/, "must be an RDS instance id")
     .optional(),
-  /** The RDS instance's region; default the function's region. */
+  /**
+   * A PolarDB cluster (e.g. `pc-bp1xxxxxxxxxxxxx`): accounts are then
+   * managed through the PolarDB OpenAPI instead of SQL, as for RDS.
+   */
+  DBClusterId: z
+    .string()
+    .regex(
+      /^pc-[a-z0-9]{1,61}$/,
+      "must be a PolarDB cluster id (pc- and lower-case letters and digits)",
+    )
+    .optional(),
+  /** The RDS instance's or PolarDB cluster's region; default the function's region. */
   RegionId: z
     .string()
     .regex(/^[a-z0-9-]{1,64}$/, "must be a region id")
@@ -85,19 +106,52 @@ export type DatabaseSecretValue = z.infer<typeof databaseSecretValueSchema>;
 export const DATABASE_SECRET_SHAPE =
   '{"AccountName":"…","AccountPassword":"…","engine":"mysql"|"postgres","host":"…","port":3306,' +
   '"database"?:"…","tls"?:{"ca"?:"PEM","verify"?:true,"serverName"?:"…"},"masterSecret"?:"…",' +
-  '"mode"?:"dual"|"single","alternateSuffix"?:"_rt","accounts"?:["…","…"],' +
-  '"DBInstanceId"?:"rm-…","RegionId"?:"…"}';
+  '"mode"?:"dual"|"single","alternateSuffix"?:"_rt","accounts"?:["…","…"],"ownerRole"?:"…",' +
+  '"DBInstanceId"?:"rm-…","DBClusterId"?:"pc-…","RegionId"?:"…"}';
 
 /** Reads and writes database secret values; only AccountPassword is sensitive. */
 export const databaseSecretValue = jsonSecretValue(
   databaseSecretValueSchema.superRefine((value, ctx) => {
-    if (value.mode === "dual" && !value.masterSecret && !value.DBInstanceId) {
+    if (value.DBInstanceId && value.DBClusterId) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["DBClusterId"],
+        message:
+          "names a PolarDB cluster, but DBInstanceId names an RDS instance: give one of them",
+      });
+    }
+    const managed = value.DBInstanceId ?? value.DBClusterId;
+    if (value.mode === "dual" && !value.masterSecret && !managed) {
       ctx.addIssue({
         code: "custom",
         path: ["masterSecret"],
         message:
-          'is required in mode "dual" (the secret naming an administrator account), unless DBInstanceId names an RDS instance',
+          'is required in mode "dual" (the secret naming an administrator account), unless DBInstanceId names an RDS instance or DBClusterId a PolarDB cluster',
       });
+    }
+    if (
+      value.DBClusterId &&
+      value.engine === "postgres" &&
+      rotationMode(value) === "dual" &&
+      !value.accounts
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["accounts"],
+        message:
+          "is required for dual-account rotation on a PolarDB for PostgreSQL cluster: PolarDB's API gives a new account no privileges, so the alternate cannot be created as a twin; name two pre-created accounts",
+      });
+    }
+    if (value.ownerRole !== undefined) {
+      const problem =
+        value.engine !== "postgres"
+          ? "applies to PostgreSQL only"
+          : rotationMode(value) !== "dual"
+            ? "needs dual-account mode (two accounts acting as one owner role)"
+            : value.DBInstanceId || value.DBClusterId
+              ? "is not available on RDS or PolarDB, whose APIs cannot make an account a member of a role or say which role its sessions act as; set the role up in SQL and name two pre-created accounts instead"
+              : undefined;
+      if (problem) ctx.addIssue({ code: "custom", path: ["ownerRole"], message: problem });
     }
     if (value.accounts) {
       const [first, second] = value.accounts;

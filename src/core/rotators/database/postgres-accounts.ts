@@ -7,6 +7,8 @@
  * The alternate role is a member of the base role (as in AWS's PostgreSQL
  * rotation): it inherits every privilege the base role has now or gets later,
  * and objects keep one owner group. Membership is checked at every rotation.
+ * In owner-role mode both accounts also act as one owner role, kept in line
+ * at every rotation too (postgres-owner-role.ts).
  */
 import type pg from "pg";
 import type {
@@ -26,6 +28,13 @@ import {
   safeDetail,
 } from "./database-errors.ts";
 import { loadPgDriver } from "./pg-driver.ts";
+import {
+  OWNER_ROLE_STATE_SQL,
+  type OwnerRoleAccounts,
+  type OwnerRoleChange,
+  type OwnerRoleState,
+  planOwnerRole,
+} from "./postgres-owner-role.ts";
 import { ReadAheadSlot } from "./read-ahead-slot.ts";
 
 /** SQLSTATEs meaning "the server refused these credentials". */
@@ -141,11 +150,30 @@ class PostgresSession implements DatabaseSession {
     return rows.length > 0;
   }
 
-  /** The roles syncAlternate reads first, read ahead (readAheadForSync). */
-  private readonly readAhead = new ReadAheadSlot<RoleRow[]>();
+  /** What syncAlternate reads first, read ahead (readAheadForSync). */
+  private readonly readAhead = new ReadAheadSlot<SyncState>();
 
   async readAheadForSync(input: AlternateAccounts): Promise<void> {
-    await this.readAhead.fill(input, () => this.readRoles(input));
+    await this.readAhead.fill(input, () => this.readSyncState(input));
+  }
+
+  /** The roles, and in owner-role mode what that mode depends on; two reads at once. */
+  private async readSyncState(input: AlternateAccounts): Promise<SyncState> {
+    const { ownerRole } = input;
+    const [roles, owner] = await Promise.all([
+      this.readRoles(input),
+      ownerRole === undefined ? undefined : this.readOwnerState({ ...input, ownerRole }),
+    ]);
+    return { roles, owner };
+  }
+
+  private async readOwnerState(input: OwnerRoleAccounts): Promise<OwnerRoleState> {
+    const [state] = await this.query<OwnerRoleState>("readOwnerRole", OWNER_ROLE_STATE_SQL, [
+      input.ownerRole,
+      input.current,
+      input.alternate,
+    ]);
+    return state as OwnerRoleState;
   }
 
   /**
@@ -165,7 +193,7 @@ class PostgresSession implements DatabaseSession {
 
   async syncAlternate(input: AlternateAccounts & { password: string }): Promise<void> {
     this.secrets.push(input.password);
-    const roles = await this.readAhead.take(input, () => this.readRoles(input));
+    const { roles, owner } = await this.readAhead.take(input, () => this.readSyncState(input));
     const role = (name: string) => roles.find((row) => row.rolname === name);
     if (!role(input.base)) {
       throw new DatabaseRotationRefusedError(
@@ -173,6 +201,15 @@ class PostgresSession implements DatabaseSession {
       );
     }
     const alternate = role(input.alternate);
+    // Every refusal of the owner-role mode comes before the first change.
+    const ownerChanges =
+      input.ownerRole !== undefined && owner !== undefined
+        ? planOwnerRole(
+            owner,
+            { ...input, ownerRole: input.ownerRole },
+            { where: this.where(), alternateWillExist: alternate === undefined },
+          )
+        : [];
     let created = false;
     if (!alternate) {
       try {
@@ -189,12 +226,74 @@ class PostgresSession implements DatabaseSession {
       }
     }
     if (!created) await this.setPassword(input.alternate, input.password);
-    if (input.alternate === input.base || alternate?.member_of_base) return;
-    // GRANT of a membership already held only warns: safe when a concurrent run granted it first.
-    await this.query(
-      "grantMembership",
-      `GRANT ${this.identifier(input.base)} TO ${this.identifier(input.alternate)}`,
-    );
+    if (input.alternate !== input.base && !alternate?.member_of_base) {
+      // GRANT of a membership already held only warns: safe when a concurrent run granted it first.
+      await this.query(
+        "grantMembership",
+        `GRANT ${this.identifier(input.base)} TO ${this.identifier(input.alternate)}`,
+      );
+    }
+    if (input.ownerRole !== undefined && owner !== undefined) {
+      await this.applyOwnerChanges({ ...input, ownerRole: input.ownerRole }, owner, ownerChanges);
+    }
+  }
+
+  async syncOwnerRole(input: AlternateAccounts & { ownerRole: string }): Promise<void> {
+    const state = await this.readOwnerState(input);
+    const changes = planOwnerRole(state, input, { where: this.where(), alternateWillExist: false });
+    await this.applyOwnerChanges(input, state, changes);
+  }
+
+  /**
+   * Makes the owner-role changes planOwnerRole decided. A role created by
+   * a concurrent run between the read and the creation is read again and
+   * planned anew, once.
+   */
+  private async applyOwnerChanges(
+    input: OwnerRoleAccounts,
+    state: OwnerRoleState,
+    changes: readonly OwnerRoleChange[],
+    retried = false,
+  ): Promise<void> {
+    const owner = this.identifier(input.ownerRole);
+    for (const change of changes) {
+      if (change.kind === "create") {
+        try {
+          // One simple query, so one implicit transaction: the role never exists without the member.
+          await this.query(
+            "createOwnerRole",
+            `CREATE ROLE ${owner} NOLOGIN; GRANT ${owner} TO ${this.identifier(change.member)}`,
+          );
+        } catch (error) {
+          if (retried || !(error instanceof PostgresStatementError)) throw error;
+          if (error.sqlState !== DUPLICATE_OBJECT) throw error;
+          const again = await this.readOwnerState(input);
+          const plan = planOwnerRole(again, input, {
+            where: this.where(),
+            alternateWillExist: false,
+          });
+          await this.applyOwnerChanges(input, again, plan, true);
+          return;
+        }
+      } else if (change.kind === "grant") {
+        // PostgreSQL 16 gave a membership SET and INHERIT options: ask for both.
+        const options = state.v16 ? " WITH INHERIT TRUE, SET TRUE" : "";
+        await this.query(
+          "grantOwnerRole",
+          `GRANT ${owner} TO ${this.identifier(change.account)}${options}`,
+        );
+      } else {
+        await this.query(
+          "setOwnerRole",
+          `ALTER ROLE ${this.identifier(change.account)} SET role = ${this.literal(input.ownerRole)}`,
+        );
+      }
+    }
+  }
+
+  /** The server, for messages. */
+  private where(): string {
+    return `${this.endpoint.host}:${this.endpoint.port}`;
   }
 
   async setPassword(account: string, password: string): Promise<void> {
@@ -222,6 +321,13 @@ class PostgresSession implements DatabaseSession {
 interface RoleRow {
   rolname: string;
   member_of_base: boolean;
+}
+
+/** What syncAlternate reads before it changes anything. */
+interface SyncState {
+  roles: RoleRow[];
+  /** In owner-role mode only. */
+  owner: OwnerRoleState | undefined;
 }
 
 class PostgresStatementError extends DatabaseStatementError {

@@ -26,6 +26,6 @@ export class ReadAheadSlot<T> {
 }
 
 /** One key per set of accounts; JSON because a name may hold any character. */
-function keyOf({ current, alternate, base }: AlternateAccounts): string {
-  return JSON.stringify([current, alternate, base]);
+function keyOf({ current, alternate, base, ownerRole }: AlternateAccounts): string {
+  return JSON.stringify([current, alternate, base, ownerRole ?? null]);
 }

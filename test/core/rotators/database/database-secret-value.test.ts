@@ -15,6 +15,7 @@ import {
   databaseSecretValue,
   rotationMode,
 } from "../../../../src/core/rotators/database/database-secret-value.ts";
+import { postgresRotator } from "../../../../src/core/rotators/database/postgres-rotator.ts";
 
 const valid: DatabaseSecretValue = {
   AccountName: "app",
@@ -50,6 +51,37 @@ describe("database secret value", () => {
     [{ ...valid, accounts: ["a", "a"] }, /accounts: must name two different accounts/],
     [{ ...valid, accounts: ["a", "b"] }, /accounts: must include AccountName/],
     [{ ...valid, tls: { verify: "yes" } }, /tls\.verify/],
+    [{ ...valid, DBClusterId: "pc-Upper" }, /DBClusterId: must be a PolarDB cluster id/],
+    [{ ...valid, DBClusterId: "rm-1" }, /DBClusterId: must be a PolarDB cluster id/],
+    [
+      { ...valid, DBInstanceId: "rm-1", DBClusterId: "pc-1" },
+      /DBClusterId: names a PolarDB cluster, but DBInstanceId names an RDS instance/,
+    ],
+    [
+      { ...valid, engine: "postgres", masterSecret: undefined, mode: "dual", DBClusterId: "pc-1" },
+      /accounts: is required for dual-account rotation on a PolarDB for PostgreSQL cluster/,
+    ],
+    [{ ...valid, ownerRole: "app_owner" }, /ownerRole: applies to PostgreSQL only/],
+    [
+      { ...valid, engine: "postgres", mode: "single", ownerRole: "app_owner" },
+      /ownerRole: needs dual-account mode/,
+    ],
+    [
+      { ...valid, engine: "postgres", DBInstanceId: "pgm-1", ownerRole: "app_owner" },
+      /ownerRole: is not available on RDS or PolarDB/,
+    ],
+    [
+      {
+        ...valid,
+        engine: "postgres",
+        DBClusterId: "pc-1",
+        accounts: ["app", "app_b"],
+        ownerRole: "app_owner",
+      },
+      /ownerRole: is not available on RDS or PolarDB/,
+    ],
+    [{ ...valid, engine: "postgres", ownerRole: "pg_monitor" }, /ownerRole: must not be none/],
+    [{ ...valid, engine: "postgres", ownerRole: "NONE" }, /ownerRole: must not be none/],
   ])(
     "refuses %j naming the field and showing the expected shape, never the password",
     (value, field) => {
@@ -67,6 +99,29 @@ describe("database secret value", () => {
     expect(rotationMode(parse(valid))).toBe("dual");
     expect(rotationMode(parse({ ...valid, masterSecret: undefined }))).toBe("single");
     expect(rotationMode(parse({ ...valid, mode: "single" }))).toBe("single");
+  });
+
+  it("takes a PolarDB cluster in place of a master secret, and a PostgreSQL pair on it", () => {
+    const onCluster = { ...valid, masterSecret: undefined, mode: "dual", DBClusterId: "pc-bp1a2" };
+    expect(parse(onCluster).DBClusterId).toBe("pc-bp1a2");
+    const pair = { ...onCluster, engine: "postgres", accounts: ["app", "app_b"] };
+    expect(rotationMode(parse(pair))).toBe("dual");
+  });
+
+  it("takes an owner role for PostgreSQL dual accounts; the rotator refuses one that is an account of the pair", () => {
+    const owned = { ...valid, engine: "postgres", ownerRole: "app_owner" };
+    expect(parse(owned).ownerRole).toBe("app_owner");
+    for (const ownerRole of ["app", "app_rt"]) {
+      expect(() =>
+        postgresRotator.value.parse(JSON.stringify({ ...owned, ownerRole }), "orders-db"),
+      ).toThrow(/ownerRole .* one of the two accounts it rotates/);
+    }
+    expect(() =>
+      postgresRotator.value.parse(
+        JSON.stringify({ ...owned, accounts: ["app", "app_b"], ownerRole: "app_b" }),
+        "orders-db",
+      ),
+    ).toThrow(ValidationError);
   });
 
   it("verifies TLS by default once TLS is configured", () => {

@@ -1,0 +1,232 @@
+/**
+ * A whole account within Alibaba's KMS quotas (`quotas: "alibaba"` on the
+ * in-process local cloud): planning 1,000, 10,000 and 100,000 managed
+ * secrets (seeded straight into a state folder, each with its rotation
+ * record, one in a hundred due), with the KMS calls by action; then, at 100,000,
+ * one scheduler run that rotates the due secrets through the local
+ * Function Compute (the real rotate-generic function, as its role), spread
+ * over their window, and the calls, throttled calls, retries and the peak
+ * rate against each quota group.
+ *
+ * The scheduler spreads rotations at 4 a second (rotation-spread.ts), so
+ * 10,000 due take 42 minutes of FC delays: the bench runs the delays at
+ * ROTOR_BENCH_DELAY_SCALE of their length (default 0.05) and rotates
+ * ROTOR_BENCH_ROTATIONS of the due secrets (default 1,000; the rest are
+ * seeded not due), both printed with the figures.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { serveBuiltInFunctions } from "../src/cli/built-in-functions.ts";
+import { KmsClient } from "../src/cloud-api/kms-client.ts";
+import { FcClient } from "../src/core/scheduler/fc-client.ts";
+import { planPages } from "../src/core/scheduler/plan-pages.ts";
+import { ROTATED_TAG, recordValue, versionDigest } from "../src/core/scheduler/rotation-record.ts";
+import { runScheduler } from "../src/core/scheduler/run-scheduler.ts";
+import { startLocalCloud } from "../src/local-cloud/embedded.ts";
+import { rotorManagedSecret, seedSecrets } from "../src/local-cloud/seed-secrets.ts";
+import type { CallStatsSnapshot } from "../src/local-cloud/throttling/call-stats.ts";
+import type { BenchResult } from "./bench-result.ts";
+
+const KEY = "bench-record-key-of-at-least-32-characters";
+const SIZES = [1_000, 10_000, 100_000];
+/** 70% of the secret-list group's 40 QPS: the scheduler's listing stays where CloudMonitor is quiet. */
+const KMS_QPS = 28;
+/** Planning alone: one secret in a hundred due, the share a 10-minute timer sees of a spread fleet. */
+const PLAN_DUE_EVERY = 100;
+const DAY = 86_400_000;
+
+function numberEnv(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!(value > 0)) throw new Error(`${name} must be a positive number`);
+  return value;
+}
+
+/** Seeds `count` secrets, every tenth due at `now` (up to `dueCap`), each with its record. */
+async function seed(
+  stateDir: string,
+  count: number,
+  now: number,
+  dueCap: number,
+  dueEvery = 10,
+): Promise<number> {
+  const key = Buffer.from(KEY);
+  let due = 0;
+  await seedSecrets({
+    stateDir,
+    count,
+    startTime: now - 40 * DAY,
+    secret: (index, createTime) => {
+      const record = rotorManagedSecret(index, createTime);
+      const makeDue = index % dueEvery === 0 && due < dueCap;
+      if (makeDue) due += 1;
+      // Monthly; the due ones last rotated 31 days ago, the others yesterday.
+      const rotatedAt = makeDue ? now - 31 * DAY : now - DAY;
+      const current = record.versions[1];
+      const previous = record.versions[0];
+      if (current) current.createTime = rotatedAt;
+      record.tags = [
+        { key: "rotor:rotator", value: "generic" },
+        { key: "rotor:interval", value: "30d" },
+        { key: "team", value: `team-${index % 50}` },
+        {
+          key: ROTATED_TAG,
+          value: recordValue(key, record.name, {
+            rotatedAt,
+            previousDigest: previous ? versionDigest(previous.versionId) : undefined,
+          }),
+        },
+      ];
+      return record;
+    },
+  });
+  return due;
+}
+
+function kmsCalls(stats: CallStatsSnapshot): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(stats.actions)
+      .filter(([action]) => action.startsWith("kms:"))
+      .map(([action, counts]) => [action.slice(4), counts.calls]),
+  );
+}
+
+interface PlanRun {
+  secrets: number;
+  due: number;
+  planMs: number;
+  calls: Record<string, number>;
+  peakHeapMB: number;
+}
+
+async function measurePlan(secrets: number): Promise<PlanRun> {
+  const stateDir = await mkdtemp(join(tmpdir(), "rotor-bench-plan-"));
+  const now = Date.now();
+  try {
+    await seed(stateDir, secrets, now, Number.POSITIVE_INFINITY, PLAN_DUE_EVERY);
+    const cloud = await startLocalCloud({ stateDir, quotas: "alibaba" });
+    try {
+      const kms = new KmsClient({ endpoint: cloud.endpoint, credentials: cloud.credentials });
+      cloud.resetCallStats();
+      let due = 0;
+      let peakHeap = 0;
+      const started = performance.now();
+      for await (const page of planPages({
+        kms,
+        now,
+        kmsQps: KMS_QPS,
+        concurrency: 16,
+        recordKey: Buffer.from(KEY),
+      })) {
+        due += page.filter((entry) => entry.status === "due").length;
+        peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+      }
+      const planMs = performance.now() - started;
+      return {
+        secrets,
+        due,
+        planMs,
+        calls: kmsCalls(cloud.callStats()),
+        peakHeapMB: peakHeap / 2 ** 20,
+      };
+    } finally {
+      await cloud.close();
+    }
+  } finally {
+    await rm(stateDir, { recursive: true, force: true });
+  }
+}
+
+async function measureWholeAccount(rotations: number, delayScale: number) {
+  const stateDir = await mkdtemp(join(tmpdir(), "rotor-bench-account-"));
+  const now = Date.now();
+  try {
+    const due = await seed(stateDir, 100_000, now, rotations);
+    const cloud = await startLocalCloud({ stateDir, quotas: "alibaba" });
+    try {
+      await serveBuiltInFunctions(cloud, {
+        environment: { "rotate-generic": { ROTOR_RECORD_KEY: KEY } },
+      });
+      cloud.fc.scaleAsyncDelays(delayScale);
+      const kms = new KmsClient({ endpoint: cloud.endpoint, credentials: cloud.credentials });
+      const fc = new FcClient({ endpoint: cloud.endpoint, credentials: cloud.credentials });
+      cloud.resetCallStats();
+      const started = performance.now();
+      const summary = await runScheduler({
+        kms,
+        fc,
+        now,
+        kmsQps: KMS_QPS,
+        concurrency: 16,
+        recordKey: Buffer.from(KEY),
+      });
+      const planAndFanOutMs = performance.now() - started;
+      await cloud.fc.idle();
+      const wallMs = performance.now() - started;
+      const stats = cloud.callStats();
+      const records = cloud.fc.invocations().filter((r) => r.functionName === "rotate-generic");
+      return {
+        due,
+        summary,
+        planAndFanOutMs,
+        wallMs,
+        stats,
+        succeeded: records.filter((r) => r.outcome === "succeeded").length,
+        asyncRetries: records.reduce((sum, r) => sum + Math.max(0, r.attempts - 1), 0),
+        maxDelay: Math.max(0, ...records.map((r) => r.delaySeconds ?? 0)),
+      };
+    } finally {
+      await cloud.close();
+    }
+  } finally {
+    await rm(stateDir, { recursive: true, force: true });
+  }
+}
+
+export default async function run(): Promise<BenchResult> {
+  const rotations = numberEnv("ROTOR_BENCH_ROTATIONS", 1_000);
+  const delayScale = numberEnv("ROTOR_BENCH_DELAY_SCALE", 0.05);
+  const plans: PlanRun[] = [];
+  for (const size of SIZES) plans.push(await measurePlan(size));
+  const account = await measureWholeAccount(rotations, delayScale);
+  const largest = plans.at(-1) as PlanRun;
+  const callsPer = (run: PlanRun) =>
+    Object.values(run.calls).reduce((sum, calls) => sum + calls, 0);
+  const groups = Object.entries(account.stats.groups);
+  const throttled = groups.reduce((sum, [, g]) => sum + g.throttled, 0);
+  return {
+    name: "Whole account within the KMS quotas",
+    description: `Plans 1,000, 10,000 and 100,000 managed secrets (one in ${PLAN_DUE_EVERY} due, each with its rotation record) against the in-process local cloud with \`quotas: "alibaba"\`, the scheduler's KMS budget at ${KMS_QPS} calls/s (70% of the listing quota); then one scheduler run at 100,000 secrets that rotates ${account.due} due secrets through the local FC's rotate-generic function, spread at 4 rotations/s, FC delays run at ${delayScale} of their length.`,
+    lines: [
+      "| secrets | due | plan time | ListSecrets | ListSecretVersionIds | KMS calls per secret | heap |",
+      "| --- | --- | --- | --- | --- | --- | --- |",
+      ...plans.map(
+        (p) =>
+          `| ${p.secrets} | ${p.due} | ${(p.planMs / 1000).toFixed(1)} s | ${p.calls.ListSecrets ?? 0} | ${p.calls.ListSecretVersionIds ?? 0} | ${(callsPer(p) / p.secrets).toFixed(3)} | ${p.peakHeapMB.toFixed(0)} MB |`,
+      ),
+      "",
+      `Whole account (100,000 secrets, ${account.due} due): plan and fan-out ${(account.planAndFanOutMs / 1000).toFixed(1)} s, all rotations done after ${(account.wallMs / 1000).toFixed(1)} s; ${account.succeeded} rotated, ${account.summary.failed.length} requests failed, ${account.asyncRetries} FC retries, longest delay ${account.maxDelay} s; ${throttled} KMS calls throttled (each retried by its client).`,
+      "",
+      "| KMS action | calls | throttled |",
+      "| --- | --- | --- |",
+      ...Object.entries(account.stats.actions)
+        .filter(([action]) => action.startsWith("kms:"))
+        .map(([action, c]) => `| ${action.slice(4)} | ${c.calls} | ${c.throttled} |`),
+      "",
+      "| quota group | limit/s | peak offered/s | peak admitted/s | throttled |",
+      "| --- | --- | --- | --- | --- |",
+      ...groups.map(
+        ([name, g]) =>
+          `| ${name} (${g.basis}) | ${g.limitPerSecond} | ${g.peakCallsPerSecond} | ${g.peakAdmittedPerSecond} | ${g.throttled} |`,
+      ),
+    ],
+    numbers: {
+      planMs100k: largest.planMs,
+      planMs10k: plans[1]?.planMs ?? 0,
+      planMs1k: plans[0]?.planMs ?? 0,
+      kmsCallsPerSecret100k: callsPer(largest) / largest.secrets,
+      wholeAccountWallMs: account.wallMs,
+      throttledCalls: throttled,
+    },
+  };
+}
