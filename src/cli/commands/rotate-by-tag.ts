@@ -12,6 +12,7 @@ import { envCredentials } from "../../handler/env-credentials.ts";
 import { runRotation } from "../../handler/run-rotation.ts";
 import { rotatorRegistry } from "../../rotators/registry.ts";
 import { mapBounded } from "../../scheduler/rate-limiter.ts";
+import { cliEventPublisher } from "../cli-events.ts";
 import { type CliIo, EXIT } from "../command.ts";
 import { UsageError } from "../parse-flags.ts";
 import { progressReporter } from "../progress.ts";
@@ -55,6 +56,7 @@ export async function rotateByTag(
     return EXIT.failed;
   }
   const progress = progressReporter(options.emergency ? "emergency rotation" : "rotation");
+  const events = cliEventPublisher(io.env, credentials, io.err);
   const results = await mapBounded(
     names,
     options.concurrency,
@@ -69,6 +71,7 @@ export async function rotateByTag(
             kms: { env: io.env },
             policy: deployPolicyFromEnv(io.env),
             rotators: Object.values(rotatorRegistry()),
+            events,
           },
         );
         return {
@@ -87,6 +90,7 @@ export async function rotateByTag(
     (done, total) => progress.update(done, total),
   );
   progress.finish();
+  await events?.flush();
   const failed = results.filter((result) => result.outcome === "failed");
   if (options.json) {
     io.out(
