@@ -19,6 +19,12 @@ export default defineConfig({
     // Suites start real servers on loopback ports; forks keep their
     // processes apart so one suite's crash cannot take another down.
     pool: "forks",
+    // Two suites at once even on a 2-core machine (vitest's default is one
+    // fewer than the cores): most of a suite's time is spent waiting on its
+    // servers, so two halve the suite's wall time, which CI needs to stay
+    // within its 20 minutes.
+    maxWorkers: 2,
+    minWorkers: 1,
     // The leak scan: capture all output, then look for every secret the
     // local clouds stored or issued (docs/reliability.md).
     globalSetup: ["test/setup/leak-scan-global.ts"],

@@ -11,6 +11,7 @@
  * - `@rotor/core/functions`: the FC handlers (`createRotationHandler`, …);
  *   `@rotor/core/functions/<name>`: each built-in function's handler
  * - `@rotor/core/engine`, `@rotor/core/scheduler`: the rotation engine and the scheduler
+ * - `@rotor/core/notify`: rotation events, their EventBridge publisher, the webhook notifier
  * - `@rotor/core/audit`: every secret of an account judged, and its reports
  * - `@rotor/core/cloud-api`: the Alibaba Cloud API clients (`@rotor/cloud-api`)
  */

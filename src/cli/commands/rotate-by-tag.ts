@@ -11,6 +11,7 @@ import { createJsonLogger } from "@rotor/core/engine";
 import { envCredentials, runRotation } from "@rotor/core/functions";
 import { rotatorRegistry } from "@rotor/core/rotators";
 import { mapBounded } from "@rotor/core/scheduler";
+import { cliEventPublisher } from "../cli-events.ts";
 import { type CliIo, EXIT } from "../command.ts";
 import { UsageError } from "../parse-flags.ts";
 import { progressReporter } from "../progress.ts";
@@ -54,6 +55,7 @@ export async function rotateByTag(
     return EXIT.failed;
   }
   const progress = progressReporter(options.emergency ? "emergency rotation" : "rotation");
+  const events = cliEventPublisher(io.env, credentials, io.err);
   const results = await mapBounded(
     names,
     options.concurrency,
@@ -68,6 +70,7 @@ export async function rotateByTag(
             kms: { env: io.env },
             policy: deployPolicyFromEnv(io.env),
             rotators: Object.values(rotatorRegistry()),
+            events,
           },
         );
         return {
@@ -86,6 +89,7 @@ export async function rotateByTag(
     (done, total) => progress.update(done, total),
   );
   progress.finish();
+  await events?.flush();
   const failed = results.filter((result) => result.outcome === "failed");
   if (options.json) {
     io.out(

@@ -3,6 +3,7 @@ import type { RotationRequest } from "@rotor/core/engine";
 import { createJsonLogger } from "@rotor/core/engine";
 import { envCredentials, runRotation } from "@rotor/core/functions";
 import { rotatorRegistry } from "@rotor/core/rotators";
+import { cliEventPublisher } from "../cli-events.ts";
 import { type Command, EXIT } from "../command.ts";
 import { integerFlag, parseFlags, UsageError } from "../parse-flags.ts";
 import { rotateByTag } from "./rotate-by-tag.ts";
@@ -39,7 +40,9 @@ Options:
 Environment: ROTOR_ENDPOINT and the ALIBABA_CLOUD_* variables (see README);
 the deployment limits a function applies (ROTOR_SECRET_PREFIXES,
 ROTOR_WEBHOOK_ORIGINS, ROTOR_PASSWORD_MIN_LENGTH, ROTOR_MAX_LEASE, …) are
-read from this environment too (docs/security.md).
+read from this environment too (docs/security.md). With ROTOR_EVENT_BUS
+set, the rotation publishes its events to that EventBridge bus as the
+functions do (docs/events.md); a failed publish is a warning on stderr.
 Exit codes: 0 done, 1 the rotation failed or was refused, 2 bad command line.`,
 
   async run(args, io) {
@@ -98,14 +101,22 @@ Exit codes: 0 done, 1 the rotation failed or was refused, 2 bad command line.`,
       emergency: values.emergency === true,
       dryRun: values["dry-run"] === true,
     };
-    const result = await runRotation(request, {
-      log: createJsonLogger(values.verbose ? io.err : () => {}),
-      credentials: envCredentials(io.env),
-      deadline: Date.now() + timeout * 1000,
-      kms: { env: io.env },
-      policy: deployPolicyFromEnv(io.env),
-      rotators: Object.values(rotatorRegistry()),
-    });
+    const credentials = envCredentials(io.env);
+    const events = cliEventPublisher(io.env, credentials, io.err);
+    let result: Awaited<ReturnType<typeof runRotation>>;
+    try {
+      result = await runRotation(request, {
+        log: createJsonLogger(values.verbose ? io.err : () => {}),
+        credentials,
+        deadline: Date.now() + timeout * 1000,
+        kms: { env: io.env },
+        policy: deployPolicyFromEnv(io.env),
+        rotators: Object.values(rotatorRegistry()),
+        events,
+      });
+    } finally {
+      await events?.flush();
+    }
     if (values.json) {
       io.out(JSON.stringify(result));
     } else if (result.outcome === "dry-run-passed") {

@@ -23,6 +23,7 @@
 
 import { ApiError, ValidationError } from "@rotor/cloud-api";
 import { z } from "zod";
+import { abandonedVersionData } from "../../contract/abandoned-versions.ts";
 import { allowsPrefix } from "../../contract/deploy-policy.ts";
 import {
   defineRotator,
@@ -287,17 +288,25 @@ export function createDatabaseRotator(
   /**
    * For an alternate that exists but did not log in with ACSPrevious's
    * password: the other passwords this secret holds for it, the pending one
-   * (an earlier attempt of this rotation set it) and ACSCurrent's (after an
-   * emergency rotation the leaked account was given it, see revoke).
+   * (an earlier attempt of this rotation set it), ACSCurrent's (after an
+   * emergency rotation the leaked account was given it, see revoke), and,
+   * last, those of abandoned versions naming it (a rotation cancelled after
+   * its setSecret set one, abandoned-versions.ts). Each is tried only as
+   * the alternate's password, on the current value's server.
    */
   async function otherPasswordLogsIn(
     ctx: Context,
     current: DatabaseSecretValue,
     pending: DatabaseSecretValue,
   ): Promise<boolean> {
+    const tries = (password: string) =>
+      logsIn(ctx, current, { account: pending.AccountName, password }, ALTERNATE_LOGIN);
     for (const password of [pending.AccountPassword, current.AccountPassword]) {
-      const credentials = { account: pending.AccountName, password };
-      if (await logsIn(ctx, current, credentials, ALTERNATE_LOGIN)) return true;
+      if (await tries(password)) return true;
+    }
+    for (const data of await abandonedVersionData(ctx)) {
+      const abandoned = sameAccountValue(ctx, data, current, pending.AccountName);
+      if (abandoned && (await tries(abandoned.AccountPassword))) return true;
     }
     return false;
   }
@@ -361,7 +370,7 @@ export function createDatabaseRotator(
   /** The refusal for an alternate that exists but is not proven this secret's. */
   function notHeld(ctx: Context, alternate: string, current: DatabaseSecretValue) {
     return new CredentialNotProvenError(
-      `Secret ${ctx.secretName}: setSecret stopped: account ${JSON.stringify(alternate)} exists on ${current.host}:${current.port} but logs in with none of the passwords this secret holds (pending, ACSPrevious, ACSCurrent), so it may be another's: its password is not changed. If it is this secret's other account, store its credentials as the secret's ACSPrevious version first (see "Account pairs" in docs/rotators-database.md)`,
+      `Secret ${ctx.secretName}: setSecret stopped: account ${JSON.stringify(alternate)} exists on ${current.host}:${current.port} but logs in with none of the passwords this secret holds (pending, ACSPrevious, ACSCurrent, abandoned versions), so it may be another's: its password is not changed. If it is this secret's other account, store its credentials as the secret's ACSPrevious version first (see "Account pairs" in docs/rotators-database.md)`,
     );
   }
 
@@ -496,20 +505,30 @@ export function createDatabaseRotator(
         return undefined;
       throw error;
     }
-    let previous: DatabaseSecretValue;
+    return sameAccountValue(ctx, data, current, account);
+  }
+
+  /** `data` parsed, when it names `account` on the current value's server; undefined otherwise. */
+  function sameAccountValue(
+    ctx: Context,
+    data: string,
+    current: DatabaseSecretValue,
+    account: string,
+  ): DatabaseSecretValue | undefined {
+    let value: DatabaseSecretValue;
     try {
-      previous = databaseSecretValue.parse(data, ctx.secretName);
+      value = databaseSecretValue.parse(data, ctx.secretName);
     } catch {
       return undefined;
     }
-    ctx.redact(previous.AccountPassword);
+    ctx.redact(value.AccountPassword);
     const sameAccount =
-      previous.AccountName === account &&
-      previous.host === current.host &&
-      previous.port === current.port &&
-      previous.DBInstanceId === current.DBInstanceId &&
-      previous.DBClusterId === current.DBClusterId;
-    return sameAccount ? previous : undefined;
+      value.AccountName === account &&
+      value.host === current.host &&
+      value.port === current.port &&
+      value.DBInstanceId === current.DBInstanceId &&
+      value.DBClusterId === current.DBClusterId;
+    return sameAccount ? value : undefined;
   }
 
   return defineRotator({

@@ -4,8 +4,9 @@
  * by what the secret's versions say about it, never "the oldest":
  *
  * - the ACSCurrent key is never touched;
- * - a key no version names is an orphan (a crash left it between
- *   CreateAccessKey and storing the pending version): it is deleted once
+ * - a key neither ACSCurrent nor ACSPrevious names is an orphan (a crash
+ *   left it between CreateAccessKey and storing the pending version, or
+ *   `rotor cancel` took the stage off its rotation): it is deleted once
  *   older than `orphanMinAgeMs`; a younger one may belong to a rotation
  *   running right now, so it blocks instead;
  * - the ACSPrevious key goes (Inactive first, then deleted) once its grace

@@ -13,6 +13,7 @@ import { ApiError } from "../../../../src/cloud-api/errors.ts";
 import { RamClient } from "../../../../src/cloud-api/ram-client.ts";
 import { StsClient } from "../../../../src/cloud-api/sts-client.ts";
 import { CredentialNotProvenError } from "../../../../src/core/contract/trust-boundary-errors.ts";
+import { cancelRotation } from "../../../../src/core/engine/cancel-rotation.ts";
 import { RotationBlockedError } from "../../../../src/core/engine/engine-errors.ts";
 import { createJsonLogger } from "../../../../src/core/engine/json-logger.ts";
 import { RotationEngine } from "../../../../src/core/engine/rotation-engine.ts";
@@ -289,6 +290,35 @@ describe("the two-key limit and stray keys", () => {
     expect(resumed.outcome).toBe("rotated");
     expect(await keyIds(userName)).not.toContain(orphan);
     expect(await probe(await valueAt(secretName))).toContain(`user/${userName}`);
+    await harness.assertConsistent(secretName);
+  });
+
+  it("after a rotation cancelled past its setSecret, the next removes the cancelled key as an orphan and rotates", async () => {
+    // Prepare: the second rotation's key is made and activated, then the rotation is cancelled.
+    const { userName, secretName } = await userWithSecret();
+    await harness.engine().rotate({ secretName });
+    const before = await valueAt(secretName);
+    const stopped = harness.engine();
+    const { versionId } = await stopped.rotate({ secretName, step: "createSecret" });
+    await stopped.rotate({ secretName, step: "setSecret", versionId });
+    const cancelledKey = await valueAt(secretName, "ACSPending");
+    const cancelled = await cancelRotation({
+      kms: harness.admin,
+      secretName,
+      testCurrent: async () => undefined,
+      now: Date.now() + 2 * HOUR_MS,
+    });
+    expect(cancelled.cancelledVersionId).toBe(versionId);
+
+    // Act
+    const result = await harness.engine({ clockOffsetMs: HOUR_MS }).rotate({ secretName });
+
+    // Assess
+    expect(result.outcome).toBe("rotated");
+    const current = await valueAt(secretName);
+    expect(await keyIds(userName)).toEqual([before.AccessKeyId, current.AccessKeyId].sort());
+    expect(await probe(cancelledKey)).toBe("InvalidAccessKeyId.NotFound");
+    expect(await probe(current)).toContain(`user/${userName}`);
     await harness.assertConsistent(secretName);
   });
 
