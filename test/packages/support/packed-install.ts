@@ -9,11 +9,12 @@
  * package the code does not declare fails.
  */
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { REPO_ROOT } from "../../../scripts/build/bundle-functions.ts";
+import { packPackages } from "./packed-tarballs.ts";
 
 const run = promisify(execFile);
 
@@ -49,7 +50,6 @@ async function readJson<T>(path: string): Promise<T> {
 }
 
 export async function installPackedPackages(): Promise<PackedInstall> {
-  await run("npm", ["run", "build:packages"], { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024 });
   const root = await mkdtemp(join(tmpdir(), "rotor-packed-"));
   const tarballs = join(root, "tarballs");
   const folder = join(root, "app");
@@ -59,32 +59,11 @@ export async function installPackedPackages(): Promise<PackedInstall> {
 
   const packages: Record<string, PackedPackage> = {};
   const declared = new Set<string>();
-  for (const entry of await readdir(join(REPO_ROOT, "src"), { withFileTypes: true })) {
-    if (!entry.isDirectory()) continue;
-    const source = join(REPO_ROOT, "src", entry.name);
-    const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", tarballs], {
-      cwd: source,
-    });
-    const [packed] = JSON.parse(stdout) as {
-      name: string;
-      filename: string;
-      files: { path: string }[];
-    }[];
-    if (packed === undefined) throw new Error(`npm pack gave nothing for src/${entry.name}`);
+  for (const packed of await packPackages(tarballs)) {
     const installed = join(folder, "node_modules", packed.name);
     await mkdir(installed, { recursive: true });
-    await run("tar", [
-      "xzf",
-      join(tarballs, packed.filename),
-      "-C",
-      installed,
-      "--strip-components=1",
-    ]);
-    packages[packed.name] = {
-      name: packed.name,
-      files: packed.files.map((file) => file.path).sort(),
-      folder: installed,
-    };
+    await run("tar", ["xzf", packed.path, "-C", installed, "--strip-components=1"]);
+    packages[packed.name] = { name: packed.name, files: packed.files, folder: installed };
     const manifest = await readJson<PackageJson>(join(installed, "package.json"));
     const requiredPeers = Object.keys(manifest.peerDependencies ?? {}).filter(
       (peer) => !manifest.peerDependenciesMeta?.[peer]?.optional,

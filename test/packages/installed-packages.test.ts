@@ -1,0 +1,309 @@
+/**
+ * Rotor's packages as a user gets them: `npm pack`ed, then installed by
+ * `npm install --offline` (every package from npm's cache: see
+ * support/offline-install.ts) into fresh folders outside the repository,
+ * and run there with plain Node and npm: no tsx, no repository on any
+ * resolution path.
+ *
+ * - an application installs @rotor/client, rotor and mysql2, reads a secret
+ *   from a local cloud and queries MariaDB through @rotor/client/mysql; the
+ *   client's installed dependency tree holds nothing that runs rotations;
+ * - templates/custom-rotator, copied and installed, passes its own tests
+ *   (testRotator, and its function rotating a secret on a local cloud) and
+ *   builds a function bundle that loads on plain Node;
+ * - `npx rotor --help` and `npx rotor local-cloud --help` work.
+ *
+ * Without network, the install needs npm's cache to hold every package
+ * (npm ci fills it): under CI=true a cache that lacks one fails the suite,
+ * elsewhere the suite is skipped with the reason printed.
+ */
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../../scripts/build/bundle-functions.ts";
+import { startTestCloud, type TestCloud, uniqueName } from "../support/local-cloud.ts";
+import { mariaDbMissing, type RunningMariaDb, startMariaDb } from "../support/mariadb.ts";
+import {
+  installedEnv,
+  installOffline,
+  OfflineInstallUnavailable,
+} from "./support/offline-install.ts";
+import { type PackedTarball, packPackages } from "./support/packed-tarballs.ts";
+
+const run = promisify(execFile);
+const ON_CI = process.env.CI === "true";
+
+/** What only the functions need: an application reading secrets must not install them. */
+const ROTATION_ONLY = [/^ssh2$/, /^@middy\//, /^@alicloud\/fc20230330$/, /^tsx$/, /^esbuild$/];
+
+interface Manifest {
+  name: string;
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+}
+
+/**
+ * Every package reachable from `start` in an installed tree, found the way
+ * Node finds them: each dependency (and each peer that is installed) looked
+ * up in node_modules/ of the depending package's folder, then of each
+ * folder above it.
+ */
+async function installedTree(start: string): Promise<Set<string>> {
+  const seen = new Map<string, string>();
+  const visit = async (folder: string) => {
+    const manifest = JSON.parse(await readFile(join(folder, "package.json"), "utf8")) as Manifest;
+    const wanted = [
+      ...Object.keys(manifest.dependencies ?? {}),
+      ...Object.keys(manifest.optionalDependencies ?? {}),
+      ...Object.keys(manifest.peerDependencies ?? {}),
+    ];
+    for (const name of wanted) {
+      let dir = folder;
+      let found: string | undefined;
+      for (;;) {
+        const candidate = join(dir, "node_modules", name);
+        if (existsSync(join(candidate, "package.json"))) {
+          found = candidate;
+          break;
+        }
+        if (dirname(dir) === dir) break;
+        dir = dirname(dir);
+      }
+      if (found === undefined || seen.get(name) === found) continue;
+      seen.set(name, found);
+      await visit(found);
+    }
+  };
+  await visit(start);
+  return new Set(seen.keys());
+}
+
+const rotationOnly = (tree: Set<string>) =>
+  [...tree].filter((name) => ROTATION_ONLY.some((pattern) => pattern.test(name))).sort();
+
+describe("Rotor's packages installed by npm from their tarballs, outside the repository", () => {
+  let root: string;
+  let tarballs: PackedTarball[];
+  /** Why the suite cannot run here (npm's cache lacks a package), if it cannot. */
+  let unavailable: string | undefined;
+  let app: string;
+  let template: string;
+
+  /** Runs a command in an installed folder with the installed environment only. */
+  const runIn = (folder: string, command: string, args: string[], env = {}) =>
+    run(command, args, {
+      cwd: folder,
+      env: installedEnv(env),
+      maxBuffer: 16 * 1024 * 1024,
+      timeout: 300_000,
+    });
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), "rotor-installed-"));
+    await mkdir(join(root, "tarballs"));
+    tarballs = await packPackages(join(root, "tarballs"));
+
+    app = join(root, "app");
+    await mkdir(app);
+    await writeFile(
+      join(app, "package.json"),
+      JSON.stringify({
+        name: "an-application",
+        version: "1.0.0",
+        private: true,
+        type: "module",
+        dependencies: { "@rotor/client": "^0.1.0", rotor: "^0.1.0", mysql2: "^3.24.6" },
+      }),
+    );
+    template = join(root, "custom-rotator");
+    await cp(join(REPO_ROOT, "templates/custom-rotator"), template, { recursive: true });
+
+    try {
+      await installOffline(app, tarballs);
+      await installOffline(template, tarballs);
+    } catch (error) {
+      if (!(error instanceof OfflineInstallUnavailable)) throw error;
+      if (ON_CI) throw new Error(`Under CI the packages must install offline: ${error.message}`);
+      unavailable = error.message;
+      console.warn(`skipping the installed packages' tests: ${unavailable}`);
+    }
+  }, 900_000);
+  afterAll(async () => {
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  it("install outside the repository, without tsx", async (context) => {
+    if (unavailable) return context.skip();
+    // Assess
+    for (const folder of [app, template]) {
+      expect(folder.startsWith(REPO_ROOT)).toBe(false);
+      expect(existsSync(join(folder, "node_modules/tsx"))).toBe(false);
+    }
+    for (const name of ["@rotor/client", "@rotor/cloud-api", "rotor", "mysql2"]) {
+      expect(existsSync(join(app, "node_modules", name, "package.json")), name).toBe(true);
+    }
+    const { stdout } = await runIn(app, "node", [
+      "--input-type=module",
+      "-e",
+      'import("tsx")',
+    ]).then(
+      () => ({ stdout: "tsx imported" }),
+      (error: { stderr: string }) => ({ stdout: error.stderr }),
+    );
+    expect(stdout).toContain("Cannot find package 'tsx'");
+  });
+
+  describe("@rotor/client in an application", () => {
+    it("holds nothing in its installed tree that runs rotations", async (context) => {
+      if (unavailable) return context.skip();
+      // Act
+      const client = await installedTree(join(app, "node_modules/@rotor/client"));
+      const core = await installedTree(join(app, "node_modules/@rotor/core"));
+      // Assess
+      expect(client).toContain("@rotor/cloud-api");
+      expect(client).toContain("mysql2");
+      expect(rotationOnly(client)).toEqual([]);
+      // The walk does find them where they are: @rotor/core, which the rotor command installed.
+      expect(rotationOnly(core)).toEqual(
+        expect.arrayContaining(["@alicloud/fc20230330", "@middy/core"]),
+      );
+    });
+
+    describe("against a local cloud and MariaDB", () => {
+      let cloud: TestCloud;
+      let mariadb: RunningMariaDb | undefined;
+      const missing = mariaDbMissing();
+
+      beforeAll(async () => {
+        if (unavailable) return;
+        if (missing && ON_CI) throw new Error(`MariaDB is required under CI: ${missing}`);
+        cloud = await startTestCloud({ inMemory: true });
+        if (!missing) mariadb = await startMariaDb();
+      });
+      afterAll(async () => {
+        await mariadb?.stop();
+        await cloud?.close();
+      });
+
+      it("reads a secret with @rotor/client and queries through @rotor/client/mysql, on plain Node", async (context) => {
+        if (unavailable) return context.skip();
+        if (mariadb === undefined) {
+          console.warn(`skipping the MariaDB query: ${missing}`);
+          return context.skip();
+        }
+        // Prepare
+        const secretName = uniqueName("app/db");
+        await cloud.kms.createSecret({
+          secretName,
+          versionId: "v1",
+          secretData: JSON.stringify({
+            AccountName: mariadb.adminUser,
+            AccountPassword: mariadb.adminPassword,
+            host: mariadb.host,
+            port: mariadb.port,
+          }),
+        });
+        await writeFile(
+          join(app, "query.mjs"),
+          `import { SecretsClient } from "@rotor/client";
+import { createMysqlPool } from "@rotor/client/mysql";
+
+const secrets = new SecretsClient();
+const login = JSON.parse(await secrets.getSecret(process.env.APP_SECRET));
+const pool = createMysqlPool({ secretName: process.env.APP_SECRET, secrets });
+const [rows] = await pool.query("SELECT 6 * 7 AS answer");
+await pool.end();
+process.stdout.write(JSON.stringify({ account: login.AccountName, answer: rows[0].answer }));
+`,
+        );
+        // Act
+        const { stdout } = await runIn(app, "node", ["query.mjs"], {
+          ROTOR_ENDPOINT: cloud.endpoint,
+          ALIBABA_CLOUD_ACCESS_KEY_ID: cloud.credentials.accessKeyId,
+          ALIBABA_CLOUD_ACCESS_KEY_SECRET: cloud.credentials.accessKeySecret,
+          APP_SECRET: secretName,
+        });
+        // Assess
+        expect(JSON.parse(stdout)).toEqual({ account: mariadb.adminUser, answer: 42 });
+      });
+    });
+
+    it("loads the mysql pool entry with mysql2 installed", async (context) => {
+      if (unavailable) return context.skip();
+      // Act
+      const { stdout } = await runIn(app, "node", [
+        "--input-type=module",
+        "-e",
+        'const m = await import("@rotor/client/mysql"); process.stdout.write(typeof m.createMysqlPool)',
+      ]);
+      // Assess
+      expect(stdout).toBe("function");
+    });
+  });
+
+  describe("templates/custom-rotator, copied and installed", () => {
+    it("passes its own tests: testRotator, and its function rotating a secret on a local cloud", async (context) => {
+      if (unavailable) return context.skip();
+      // Act
+      await runIn(template, "npx", [
+        "vitest",
+        "run",
+        "--reporter=json",
+        "--outputFile=results.json",
+      ]);
+      // Assess
+      const results = JSON.parse(await readFile(join(template, "results.json"), "utf8")) as {
+        numFailedTests: number;
+        testResults: { assertionResults: { fullName: string; status: string }[] }[];
+      };
+      const passed = results.testResults
+        .flatMap((file) => file.assertionResults)
+        .filter((test) => test.status === "passed")
+        .map((test) => test.fullName);
+      expect(results.numFailedTests).toBe(0);
+      expect(passed).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^rotator api-token: conformance rotates through all four steps/),
+          expect.stringMatching(/^rotator api-token: conformance resumes after a crash/),
+          expect.stringMatching(/^rotator api-token: conformance never wrote a secret value/),
+          "the api-token function on a local cloud rotates a secret: a new token the service accepts becomes ACSCurrent",
+        ]),
+      );
+    });
+
+    it("builds its function into one file whose handler loads on plain Node", async (context) => {
+      if (unavailable) return context.skip();
+      // Act
+      await runIn(template, "npm", ["run", "build"]);
+      const { stdout } = await runIn(
+        template,
+        "node",
+        [
+          "--input-type=module",
+          "-e",
+          'const m = await import("./dist/index.mjs"); process.stdout.write(typeof m.handler)',
+        ],
+        { TOKEN_SERVICE_URL: "https://tokens.example.com/" },
+      );
+      // Assess
+      expect(stdout).toBe("function");
+    });
+  });
+
+  describe("the rotor command", () => {
+    it("answers npx rotor --help and npx rotor local-cloud --help", async (context) => {
+      if (unavailable) return context.skip();
+      // Act
+      const help = await runIn(app, "npx", ["rotor", "--help"]);
+      const localCloudHelp = await runIn(app, "npx", ["rotor", "local-cloud", "--help"]);
+      // Assess
+      expect(help.stdout).toContain("Usage: rotor <command>");
+      expect(localCloudHelp.stdout).toContain("Usage: rotor local-cloud");
+    });
+  });
+});
