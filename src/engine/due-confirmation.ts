@@ -7,7 +7,8 @@
  * replayed by whoever may tag the secret. Judging the versions here, by
  * the scheduler's own rule (scheduler/due.ts), keeps such a secret from
  * being rotated before its policy allows, without the scheduler reading
- * every candidate's versions first.
+ * every candidate's versions first. The engine then rewrites the record
+ * from the versions, so the next run does not ask again.
  */
 import type { VersionSummary } from "../clients/kms-client.ts";
 import { dueVerdict } from "../scheduler/due.ts";

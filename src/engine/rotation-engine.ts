@@ -776,6 +776,7 @@ export class RotationEngine {
         : undefined;
     if (notDue !== undefined) {
       this.options.log.info("not-due", { secret: secretName, reason: notDue });
+      await this.recordVersions(secretName, versions);
       return {
         secretName,
         versionId: current.versionId,
@@ -1194,6 +1195,31 @@ export class RotationEngine {
     const value = recordValue(this.recordKey, secretName, {
       rotatedAt: rotatedBy,
       previousDigest: versionDigest(rotation.current.versionId),
+    });
+    try {
+      await this.kms.tagResource({ secretName, tags: [{ key: ROTATED_TAG, value }] });
+    } catch (error) {
+      this.options.log.warn("rotation-record-left", {
+        secret: secretName,
+        error: describeError(error),
+      });
+    }
+  }
+
+  /**
+   * Records the rotation the versions show, after an IfDue request the
+   * record made look due: the record was earlier than the versions, and
+   * the scheduler, which did not read them, would ask again every run.
+   * KMS's own CreateTime is never later than the versions.
+   */
+  private async recordVersions(secretName: string, versions: VersionSummary[]): Promise<void> {
+    if (this.recordKey === undefined) return;
+    const current = versions.find((version) => version.versionStages.includes(ACS_CURRENT));
+    if (current === undefined) return;
+    const previous = versions.find((version) => version.versionStages.includes("ACSPrevious"));
+    const value = recordValue(this.recordKey, secretName, {
+      rotatedAt: Date.parse(current.createTime),
+      previousDigest: previous === undefined ? undefined : versionDigest(previous.versionId),
     });
     try {
       await this.kms.tagResource({ secretName, tags: [{ key: ROTATED_TAG, value }] });

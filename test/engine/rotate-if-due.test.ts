@@ -6,9 +6,11 @@
  * is; one they call due is rotated as usual.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROTATED_TAG, readRecord, recordValue } from "../../src/scheduler/rotation-record.ts";
 import { type RotationHarness, startRotationHarness } from "../../src/testing/rotation-harness.ts";
 
 const DAY_MS = 86_400_000;
+const KEY = Buffer.from("if-due-record-key-of-at-least-32-characters");
 
 let harness: RotationHarness;
 beforeAll(async () => {
@@ -55,6 +57,39 @@ describe("a rotation asked for IfDue", () => {
     // Assess
     expect(result.outcome).toBe("rotated");
     await harness.assertConsistent(name);
+  });
+
+  it("rewrites a record earlier than the versions, so the next run plans from the listing", async () => {
+    // Prepare: a record replayed from 40 days ago on a secret stored just now.
+    const name = harness.uniqueName("if-due-stale");
+    await harness.createSecret({
+      name,
+      data: "if-due-initial-value",
+      tags: { "rotor:rotator": "generic", "rotor:interval": "30d" },
+    });
+    const stale = recordValue(KEY, name, {
+      rotatedAt: Date.now() - 40 * DAY_MS,
+      previousDigest: undefined,
+    });
+    await harness.admin.tagResource({
+      secretName: name,
+      tags: [{ key: ROTATED_TAG, value: stale }],
+    });
+
+    // Act
+    const result = await harness
+      .engine({ recordKey: KEY })
+      .rotate({ secretName: name, ifDue: true });
+
+    // Assess: not rotated; the record now tells the ACSCurrent's own time.
+    expect(result.outcome).toBe("not-due");
+    const [current] = await harness.versions(name);
+    const description = await harness.admin.describeSecret({ secretName: name, fetchTags: true });
+    const tag = description.tags.find((each) => each.key === ROTATED_TAG)?.value;
+    expect(readRecord(KEY, name, tag)).toEqual({
+      rotatedAt: Date.parse(current?.createTime ?? ""),
+      previousDigest: undefined,
+    });
   });
 
   it("changes nothing for a secret with no schedule at all", async () => {
