@@ -19,6 +19,8 @@ export interface EngineOverrides {
   stepMarginMs?: number | undefined;
   /** What the deployment allows; default read from the environment, as a function does. */
   policy?: DeployPolicy | undefined;
+  /** The rotation record's key (ROTOR_RECORD_KEY); default read from the environment. */
+  recordKey?: Buffer | undefined;
 }
 
 export interface RotationHarness {
@@ -87,6 +89,7 @@ export async function startRotationHarness(
         beforeExternalCall: overrides.beforeExternalCall,
         deadline: overrides.deadline,
         stepMarginMs: overrides.stepMarginMs,
+        recordKey: overrides.recordKey,
         sleep: () => new Promise((resolve) => setTimeout(resolve, 10)),
         testRetryDelayMs: 10,
       };

@@ -46,6 +46,11 @@ const KNOWN_LAYER_EXCEPTIONS: readonly string[] = [
   "src/core/engine/engine-config.ts -> src/core/scheduler/duration.ts",
   "src/core/engine/rotation-engine.ts -> src/core/scheduler/duration.ts",
   "src/core/engine/rotation-engine.ts -> src/core/scheduler/outcome-tags.ts",
+  // A rotation the scheduler starts IfDue confirms it is due by the
+  // scheduler's own rule; the due rule and the rotation policy tags belong
+  // in contract/ with the other rotor:* tags.
+  "src/core/engine/due-confirmation.ts -> src/core/scheduler/due.ts",
+  "src/core/engine/due-confirmation.ts -> src/core/scheduler/rotation-policy.ts",
   // The rotation record the engine writes (its rotor:rotated tag, key and
   // digest) belongs in contract/ with the other rotor:* tags.
   "src/core/engine/rotation-engine.ts -> src/core/scheduler/rotation-record.ts",

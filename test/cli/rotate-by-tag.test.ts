@@ -64,6 +64,34 @@ describe("rotor rotate --tag (a leaked environment)", () => {
     expect(out).not.toContain("fleet-initial");
   });
 
+  it("an emergency by tag starts every rotation at once, due or not, through no delayed invocation", async () => {
+    // Prepare: secrets rotated monthly and created just now, so none is due.
+    for (let i = 0; i < 3; i++) {
+      await kms.createSecret({
+        secretName: `leak/token-${i}`,
+        secretData: `fleet-initial-leak/token-${i}`,
+        versionId: "initial",
+        tags: [
+          { key: "env", value: "leak" },
+          { key: "rotor:rotator", value: "generic" },
+          { key: "rotor:interval", value: "30d" },
+        ],
+      });
+    }
+    const invocationsBefore = cloud.fc.invocations().length;
+
+    // Act
+    const { code } = await run(["rotate", "--tag", "env=leak", "--emergency", "--json"]);
+
+    // Assess: each rotated when the command returns; nothing queued to run later.
+    expect(code).toBe(0);
+    for (let i = 0; i < 3; i++) {
+      const current = await kms.getSecretValue({ secretName: `leak/token-${i}` });
+      expect(current.versionId).not.toBe("initial");
+    }
+    expect(cloud.fc.invocations()).toHaveLength(invocationsBefore);
+  });
+
   it("prints a summary line as text", async () => {
     const { code, out } = await run(["rotate", "--tag", "env=prod"]);
     expect(code).toBe(0);

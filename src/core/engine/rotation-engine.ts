@@ -60,6 +60,7 @@ import {
   recordValue,
   versionDigest,
 } from "../scheduler/rotation-record.ts";
+import { notDueReason } from "./due-confirmation.ts";
 import {
   type EngineConfig,
   engineConfigFromTags,
@@ -112,6 +113,8 @@ export interface RotationRequest {
   dryRun?: boolean | undefined;
   /** End the ACSPrevious value's grace period if it has run out (see grace-period.ts); no rotation. */
   endGracePeriod?: boolean | undefined;
+  /** Rotate only if the versions say the secret is due (the scheduler's request; due-confirmation.ts). */
+  ifDue?: boolean | undefined;
 }
 
 export type RotationOutcome =
@@ -127,7 +130,9 @@ export type RotationOutcome =
   /** EndGracePeriod: the grace period has not run out yet; nothing changed. */
   | "grace-running"
   /** EndGracePeriod: no ACSPrevious value, no grace to end, or already ended. */
-  | "nothing-to-end";
+  | "nothing-to-end"
+  /** IfDue: the versions say the secret is not due; nothing changed. */
+  | "not-due";
 
 export interface RotationResult {
   secretName: string;
@@ -414,6 +419,7 @@ export class RotationEngine {
       engineConfig,
       tags,
       emergency: request.emergency === true,
+      ifDue: request.ifDue === true,
       revokeMarker: tags[REVOKE_PENDING_TAG],
       endHooks,
       trail,
@@ -767,6 +773,22 @@ export class RotationEngine {
     const readCurrent = current;
     const versions = await (versionsRead ?? this.readVersionsEarly(secretName));
     const inProgress = pendingOf(versions, engineConfig.pendingStage, current.versionId);
+    // An emergency (or a revoke marker's) never waits for a schedule; a rotation in progress is finished.
+    const notDue =
+      setup.ifDue && !setup.emergency && !inProgress
+        ? notDueReason(setup.tags, versions, this.now())
+        : undefined;
+    if (notDue !== undefined) {
+      this.options.log.info("not-due", { secret: secretName, reason: notDue });
+      await this.recordVersions(secretName, versions);
+      return {
+        secretName,
+        versionId: current.versionId,
+        outcome: "not-due",
+        steps: [],
+        resumed: false,
+      };
+    }
     // A rotation in progress is usually refused (its lease runs), so reading ahead for it would be waste.
     const readAhead = inProgress ? undefined : this.readAhead(rotator, currentValue);
     // No later than the pending version's CreateTime, which only KMS knows (see recordRotation).
@@ -1177,6 +1199,31 @@ export class RotationEngine {
     const value = recordValue(this.recordKey, secretName, {
       rotatedAt: rotatedBy,
       previousDigest: versionDigest(rotation.current.versionId),
+    });
+    try {
+      await this.kms.tagResource({ secretName, tags: [{ key: ROTATED_TAG, value }] });
+    } catch (error) {
+      this.options.log.warn("rotation-record-left", {
+        secret: secretName,
+        error: describeError(error),
+      });
+    }
+  }
+
+  /**
+   * Records the rotation the versions show, after an IfDue request the
+   * record made look due: the record was earlier than the versions, and
+   * the scheduler, which did not read them, would ask again every run.
+   * KMS's own CreateTime is never later than the versions.
+   */
+  private async recordVersions(secretName: string, versions: VersionSummary[]): Promise<void> {
+    if (this.recordKey === undefined) return;
+    const current = versions.find((version) => version.versionStages.includes(ACS_CURRENT));
+    if (current === undefined) return;
+    const previous = versions.find((version) => version.versionStages.includes("ACSPrevious"));
+    const value = recordValue(this.recordKey, secretName, {
+      rotatedAt: Date.parse(current.createTime),
+      previousDigest: previous === undefined ? undefined : versionDigest(previous.versionId),
     });
     try {
       await this.kms.tagResource({ secretName, tags: [{ key: ROTATED_TAG, value }] });

@@ -3,6 +3,8 @@
  *
  * - a direct invocation: `{"SecretName", "Step"?, "VersionId"?, "Emergency"?, "DryRun"?}`
  * - the end of a grace period, sent by the scheduler: `{"SecretName", "EndGracePeriod": true}`
+ * - a rotation the scheduler judged due from the secret's rotation record:
+ *   `{"SecretName", "IfDue": true}`, rotated only if its versions agree
  * - FC's timer trigger envelope `{"triggerTime","triggerName","payload"}`
  *   whose payload (a string) is that JSON
  *
@@ -25,6 +27,7 @@ const directEventSchema = z.strictObject({
   Emergency: z.boolean().optional(),
   DryRun: z.boolean().optional(),
   EndGracePeriod: z.boolean().optional(),
+  IfDue: z.boolean().optional(),
 });
 
 const timerEnvelopeSchema = z.object({
@@ -52,7 +55,15 @@ export function parseRotationEvent(event: unknown): RotationRequest {
     });
     throw new ValidationError(`Bad rotation event (${problems.join("; ")}); expected ${EXAMPLE}`);
   }
-  const { SecretName, Step, VersionId, Emergency, DryRun, EndGracePeriod } = parsed.data;
+  const { SecretName, Step, VersionId, Emergency, DryRun, EndGracePeriod, IfDue } = parsed.data;
+  if (
+    IfDue &&
+    (Step !== undefined || VersionId !== undefined || Emergency || DryRun || EndGracePeriod)
+  ) {
+    throw new ValidationError(
+      'Bad rotation event: IfDue asks for a scheduled rotation and takes no Step, VersionId, Emergency, DryRun or EndGracePeriod; send {"SecretName":"my-secret","IfDue":true}',
+    );
+  }
   if (EndGracePeriod && (Step !== undefined || VersionId !== undefined || Emergency || DryRun)) {
     throw new ValidationError(
       'Bad rotation event: EndGracePeriod rotates nothing and takes no Step, VersionId, Emergency or DryRun; send {"SecretName":"my-secret","EndGracePeriod":true}',
@@ -80,6 +91,7 @@ export function parseRotationEvent(event: unknown): RotationRequest {
     emergency: Emergency,
     dryRun: DryRun,
     endGracePeriod: EndGracePeriod,
+    ifDue: IfDue,
   };
 }
 

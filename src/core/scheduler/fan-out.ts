@@ -80,7 +80,7 @@ export interface ScheduledInvocation {
   delaySeconds?: number | undefined;
 }
 
-/** Rotates each due secret: `{"SecretName"}` to its function. */
+/** Rotates each due secret: `{"SecretName"}` (with `"IfDue": true` when unconfirmed) to its function. */
 export async function fanOut(
   due: readonly PlanEntry[],
   options: FanOutOptions,
@@ -89,7 +89,10 @@ export async function fanOut(
     due.map((entry) => ({
       secretName: entry.secretName,
       functionName: entry.functionName,
-      event: { SecretName: entry.secretName },
+      // Judged due from the record alone: the function confirms from the versions.
+      event: entry.confirmAtRotation
+        ? { SecretName: entry.secretName, IfDue: true }
+        : { SecretName: entry.secretName },
       taskId: rotationTaskId(entry, options.now),
       delaySeconds: options.spread?.delayFor(entry),
     })),

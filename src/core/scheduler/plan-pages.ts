@@ -19,6 +19,13 @@
  * never later than the versions (the engine records no later than KMS's
  * CreateTime), so a secret the record calls not due is not due.
  *
+ * With `dueFromRecord` (the scheduler's run), a secret the record calls
+ * due is planned due without that read: its rotation is asked for with
+ * `IfDue`, and the rotation function, which reads the versions anyway,
+ * rotates only if they agree (engine/due-confirmation.ts). The read is
+ * still made when the record calls the secret overdue, so the overdue
+ * report is the versions' word. `rotor plan` shows the versions' verdict.
+ *
  * With `repairRecords`, a secret read from its versions whose record is
  * missing or stale, and which is not due, gets its record written (one
  * TagResource), so the next run plans it from the listing alone.
@@ -29,6 +36,7 @@ import { GRACE_ENDED_TAG, GRACE_PERIOD_TAG, parseGracePeriod } from "../engine/g
 import { REVOKE_PENDING_TAG } from "../engine/revoke-marker.ts";
 import { previousOccurrence } from "./cron.ts";
 import { dueVerdict } from "./due.ts";
+import { dueWindow } from "./overdue.ts";
 import {
   functionNameFor,
   type ListedSecret,
@@ -61,6 +69,8 @@ export interface PlanPagesOptions {
   policy?: DeployPolicy | undefined;
   /** The rotation record's key (ROTOR_RECORD_KEY); without it every secret is read. */
   recordKey?: Buffer | undefined;
+  /** Plan a secret the record calls due (not overdue) as due, leaving its confirmation to the rotation. */
+  dueFromRecord?: boolean | undefined;
   /** Write the record of secrets read whose record is missing or stale (the scheduler does). */
   repairRecords?: boolean | undefined;
   /** Writes a warning log line (a record that could not be written). */
@@ -130,7 +140,7 @@ async function planListed(secret: ListedSecret, context: ListedContext): Promise
       ? undefined
       : readRecord(recordKey, secret.name, secret.tags[ROTATED_TAG]);
   if (record !== undefined) {
-    const entry = planFromRecord(secret, record, now, limits);
+    const entry = planFromRecord(secret, record, now, limits, context.dueFromRecord === true);
     if (entry !== undefined) return entry;
   }
   let versions: readonly VersionSummary[] | undefined;
@@ -160,6 +170,7 @@ function planFromRecord(
   record: RotationRecord,
   now: number,
   limits: DeployPolicy,
+  dueFromRecord: boolean,
 ): PlanEntry | undefined {
   const { tags } = secret;
   const functionName = functionNameFor(tags);
@@ -170,7 +181,26 @@ function planFromRecord(
   const weakenings = tagWeakenings(secret.name, tags, limits);
   if (weakenings.length > 0) return undefined;
   const verdict = dueVerdict(policy, record.rotatedAt, now);
-  if (verdict.due) return undefined;
+  const windowStart = policy.schedule
+    ? previousOccurrence(policy.schedule.cron, now, policy.schedule.zone)
+    : undefined;
+  if (verdict.due) {
+    const overdueAt = dueWindow(policy, record.rotatedAt)?.overdueAt;
+    if (!dueFromRecord || overdueAt === undefined || overdueAt <= now) return undefined;
+    return {
+      secretName: secret.name,
+      rotator: tags[ROTATOR_TAG] ?? "",
+      functionName,
+      tags,
+      weakenings,
+      lastRotation: record.rotatedAt,
+      nextRotation: verdict.nextRotation,
+      status: "due",
+      reason: verdict.reason,
+      windowStart,
+      confirmAtRotation: true,
+    };
+  }
   const grace = graceFromRecord(tags, record, now, limits.minGraceMs);
   if (grace === "read") return undefined;
   return {
@@ -183,9 +213,7 @@ function planFromRecord(
     nextRotation: verdict.nextRotation,
     status: statusOf(policy, verdict.nextRotation),
     reason: verdict.reason,
-    windowStart: policy.schedule
-      ? previousOccurrence(policy.schedule.cron, now, policy.schedule.zone)
-      : undefined,
+    windowStart,
     grace,
   };
 }

@@ -51,6 +51,11 @@ export interface PlanEntry {
   tags: Readonly<Record<string, string>>;
   /** The ACSCurrent version, when its versions could be listed. */
   currentVersionId?: string | undefined;
+  /**
+   * Due by its rotation record alone, its versions unread: its rotation is
+   * asked for with `IfDue`, and the function confirms from the versions.
+   */
+  confirmAtRotation?: boolean | undefined;
 }
 
 /** A secret as ListSecrets lists it with FetchTags. */

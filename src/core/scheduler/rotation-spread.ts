@@ -20,8 +20,12 @@
  * secret's window closes (less a minute for the rotation itself): when
  * more are due than the window holds, the last ones start as the window
  * ends, and KMS's throttling (which every client retries) bounds them.
- * Emergencies never wait: they do not go through the scheduler.
+ * Emergencies never wait: they do not go through the scheduler, and a due
+ * secret whose emergency revoke is still pending (`rotor:revoke-pending`,
+ * left by an emergency cut short) and a grace period's end are sent
+ * without a delay.
  */
+import { REVOKE_PENDING_TAG } from "../engine/revoke-marker.ts";
 import type { PlanEntry } from "./plan.ts";
 import { DEFAULT_WINDOW_MS, isPolicyProblem, readRotationPolicy } from "./rotation-policy.ts";
 
@@ -43,8 +47,13 @@ export class RotationSpread {
     }
   }
 
-  /** Seconds the next due rotation should wait: its turn, within its window and FC's limit. */
+  /**
+   * Seconds the next due rotation should wait: its turn, within its window
+   * and FC's limit. None for a secret whose emergency revoke is pending:
+   * a leaked value is not left usable while others wait their turn.
+   */
   delayFor(entry: PlanEntry): number {
+    if (entry.tags[REVOKE_PENDING_TAG] !== undefined) return 0;
     const turn = Math.floor(this.turns / this.rotationsPerSecond);
     this.turns += 1;
     const windowLeft = Math.floor((windowEnd(entry, this.now) - this.now) / 1000);

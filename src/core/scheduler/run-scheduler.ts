@@ -26,10 +26,23 @@ import { RotationSpread } from "./rotation-spread.ts";
 import type { UnwrittenRecord } from "./unwritten-records.ts";
 import { reportWeakenings } from "./weakening-reports.ts";
 
+/**
+ * The run's own budget of KMS calls per second. Its calls (ListSecrets,
+ * and ListSecretVersionIds where a record does not settle a secret) fall
+ * in KMS's listing group, 40 QPS an account, which the rotations it
+ * starts share: 4 rotations a second (rotation-spread.ts) make 8 listing
+ * calls a second (DescribeSecret, ListSecretVersionIds). 20 for the plan
+ * keeps the two at 28, the 70% at which CloudMonitor warns, and lists
+ * 100,000 secrets (1,000 pages) in 50 s; a due secret's versions are read
+ * by its rotation, not by the plan (plan-pages.ts, `dueFromRecord`).
+ */
+export const DEFAULT_SCHEDULER_KMS_QPS = 20;
+
 export interface SchedulerRunOptions {
   kms: KmsClient;
   fc: AsyncInvoker;
   now?: number;
+  /** The run's KMS calls per second (default DEFAULT_SCHEDULER_KMS_QPS). */
   kmsQps?: number;
   fcQps?: number;
   concurrency?: number;
@@ -99,10 +112,11 @@ export async function runScheduler(options: SchedulerRunOptions): Promise<Schedu
   const pages = planPages({
     kms: options.kms,
     now,
-    kmsQps: options.kmsQps,
+    kmsQps: options.kmsQps ?? DEFAULT_SCHEDULER_KMS_QPS,
     concurrency: options.concurrency,
     policy: options.policy,
     recordKey: options.recordKey,
+    dueFromRecord: true,
     repairRecords: true,
     warn,
     onProgress: (done, total) => options.onProgress?.("plan", done, total),

@@ -135,6 +135,11 @@ describe("rotation handler: bad events", () => {
       { SecretName: "x", EndGracePeriod: true, Emergency: true },
       /EndGracePeriod rotates nothing/,
     ],
+    [
+      "a scheduled rotation asked as an emergency",
+      { SecretName: "x", IfDue: true, Emergency: true },
+      /IfDue asks for a scheduled rotation/,
+    ],
     ["Emergency as text", { SecretName: "x", Emergency: "yes" }, /Emergency: Invalid input/],
     [
       "a timer with an empty payload",

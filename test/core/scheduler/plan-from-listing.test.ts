@@ -78,6 +78,34 @@ describe("planning from the listing, with rotation records", () => {
     });
   });
 
+  it("the scheduler leaves the confirmation of a due secret to its rotation (IfDue)", async () => {
+    // Prepare: records in place (the first test); a day and a half-hour on, the daily secrets are due.
+    const sent: { functionName: string; event: unknown; delaySeconds?: number | undefined }[] = [];
+    const recordingFc = {
+      invokeAsync: (functionName: string, event: unknown, taskId?: string, delay?: number) => {
+        sent.push({ functionName, event, delaySeconds: delay });
+        return fc.invokeAsync(functionName, event, taskId, delay);
+      },
+    };
+    const now = created + DAY + 30 * 60_000;
+    cloud.resetCallStats();
+
+    // Act
+    const run = await runScheduler({ kms, fc: recordingFc, now, kmsQps: 2000, recordKey: KEY });
+
+    // Assess: one listing call per page and no version read; each rotation asks its function to confirm.
+    expect(run).toMatchObject({ planned: MANAGED, due: MANAGED / 5, invoked: MANAGED / 5 });
+    expect(calls("ListSecretVersionIds")).toBe(0);
+    expect(calls("ListSecrets")).toBe(Math.ceil((MANAGED + UNMANAGED) / 100));
+    expect(sent).toHaveLength(MANAGED / 5);
+    for (const invocation of sent) {
+      expect(invocation.event).toEqual({
+        SecretName: expect.stringMatching(/^fleet\/app-/),
+        IfDue: true,
+      });
+    }
+  });
+
   it("streams the plan: a page is handed on before the listing reads more than one page ahead", async () => {
     // Prepare
     cloud.resetCallStats();

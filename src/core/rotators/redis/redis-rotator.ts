@@ -23,7 +23,7 @@
  * already exists logs in with a password this secret holds, so no other
  * user can be named into the pair and handed over.
  *
- * The engine (src/engine) owns stages, the token, locking and retries; this
+ * The engine (src/core/engine) owns stages, the token, locking and retries; this
  * file only says what each step does on the server.
  */
 
