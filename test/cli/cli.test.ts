@@ -40,6 +40,8 @@ describe("rotor CLI", () => {
     expect(text).toMatch(/ACSCurrent/);
     expect(text).toMatch(/ACSPrevious/);
     expect(text).not.toMatch(/AccountPassword/);
+    // The server's release as PostgreSQL writes it (18.4), not server_version_num.
+    expect(text).toMatch(/PostgreSQL \d{1,2}\.\d{1,2} on 127\.0\.0\.1:\d+/);
     // The PostgreSQL act: three dual-account rotations under a logging-in application.
     expect(text).toMatch(/rotation 3: ACSCurrent is now account myapp_rt/);
     expect(text).toMatch(/application: [1-9]\d* logins as .*, 0 failed, across 3 rotations/);

@@ -39,7 +39,7 @@ export async function postgresAct(input: {
     credentials: input.cloud.credentials,
   });
   try {
-    io.out(`PostgreSQL ${db.versionNumber} on ${db.host}:${db.port}`);
+    io.out(`PostgreSQL ${postgresRelease(db.versionNumber)} on ${db.host}:${db.port}`);
     const appPassword = `Demo${randomBytes(12).toString("hex")}`;
     const admin = new pg.Client({
       host: db.host,
@@ -127,4 +127,12 @@ export async function postgresAct(input: {
     secrets.close();
     await db.stop();
   }
+}
+
+/**
+ * The release a server_version_num stands for, as PostgreSQL writes it:
+ * 180004 is 18.4 (since 10 the number is major * 10000 + minor).
+ */
+function postgresRelease(versionNumber: number): string {
+  return `${Math.floor(versionNumber / 10000)}.${versionNumber % 10000}`;
 }
