@@ -38,6 +38,8 @@ import {
   installedNativeDir,
 } from "./postgres-binaries.ts";
 
+import { failureCause } from "./postgres-failure-cause.ts";
+
 export { hydrateLibrarySymlinks, installedNativeDir } from "./postgres-binaries.ts";
 
 const run = promisify(execFile);
@@ -122,19 +124,6 @@ function firstLine(error: unknown): string {
   return text.trim().split("\n")[0] ?? "";
 }
 
-/**
- * The line of a program's output that says why it failed: the last one
- * that reads as an error, else the last one.
- */
-function causeIn(output: string): string {
-  const lines = output
-    .split("\n")
-    .map((line) => line.trim())
-    .filter((line) => line !== "");
-  const errors = lines.filter((line) => /\b(error|FATAL|PANIC)\b/i.test(line));
-  return errors.at(-1) ?? lines.at(-1) ?? "no output";
-}
-
 /** The child's environment: nothing of ours, and messages in English (READY is matched). */
 function serverEnv(): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH ?? "/usr/bin:/bin", LC_ALL: "C" };
@@ -198,7 +187,7 @@ async function initdb(
     const closed = new Promise<number | null>((resolve) => child.once("close", resolve));
     const code = await Promise.race([closed, spawnFailed]);
     if (code !== 0) {
-      throw new PostgresStartError(`initdb exited with code ${code}: ${causeIn(output())}`);
+      throw new PostgresStartError(`initdb exited with code ${code}: ${failureCause(output())}`);
     }
   } finally {
     await rm(passwordFile, { force: true });
@@ -242,7 +231,7 @@ async function startServer(
   }
   const log = output();
   return {
-    failure: `the server exited: ${causeIn(log)}`,
+    failure: `the server exited: ${failureCause(log)}`,
     portTaken: /could not bind|Address already in use/i.test(log),
   };
 }
