@@ -43,6 +43,9 @@ async function bundledInputs(source: string): Promise<string[]> {
     logLevel: "silent",
     absWorkingDir: REPO_ROOT,
     nodePaths: [join(REPO_ROOT, "node_modules")],
+    // As the functions' build resolves Rotor's packages: from their sources,
+    // so the test needs no dist/ (a fresh clone has none).
+    conditions: ["source"],
     plugins: [bundleSubstitutionsPlugin()],
   });
   return Object.keys(result.metafile.inputs);
