@@ -1,29 +1,15 @@
 /**
- * The rotators a crash campaign drives, wired to one local cloud: the same
- * registry in the killed child and in the parent's recovery invocation, and
- * the deploy policy both run under (the campaign's cloud serves its own
- * instances only, so any instance is allowed).
+ * The rotators a crash campaign drives, the cloud they reach (one local
+ * cloud, handed to the engine as the rotators' ctx.cloud), and the deploy
+ * policy both the killed child and the parent's recovery invocation run
+ * under (the campaign's cloud serves its own instances only, so any
+ * instance is allowed).
  */
 import type { AccessKeyCredentials } from "../../src/cloud-api/credentials.ts";
-import { EcsClient } from "../../src/cloud-api/ecs-client.ts";
-import { KvstoreClient } from "../../src/cloud-api/kvstore-client.ts";
-import { PolarDbClient } from "../../src/cloud-api/polardb-client.ts";
-import { RamClient } from "../../src/cloud-api/ram-client.ts";
-import { StsClient } from "../../src/cloud-api/sts-client.ts";
 import { type DeployPolicy, deployPolicyFromEnv } from "../../src/core/contract/deploy-policy.ts";
+import { openRotatorCloud, type RotatorCloud } from "../../src/core/contract/rotator-cloud.ts";
 import type { AnyRotator } from "../../src/core/contract/rotator-contract.ts";
-import { createDatabaseRotator } from "../../src/core/rotators/database/database-rotator.ts";
-import { mysqlAccounts } from "../../src/core/rotators/database/mysql-accounts.ts";
-import { postgresAccounts } from "../../src/core/rotators/database/postgres-accounts.ts";
-import type { EcsCloudAssistantClients } from "../../src/core/rotators/ecs/cloud-assistant/ecs-cloud-assistant-clients.ts";
-import { createEcsCloudAssistantPasswordRotator } from "../../src/core/rotators/ecs/cloud-assistant/ecs-cloud-assistant-password-rotator.ts";
-import { createEcsCloudAssistantSshKeyRotator } from "../../src/core/rotators/ecs/cloud-assistant/ecs-cloud-assistant-ssh-key-rotator.ts";
-import { chooseTransport } from "../../src/core/rotators/ecs/cloud-assistant/ecs-transport-choice.ts";
-import { ecsPasswordOverSshRotator } from "../../src/core/rotators/ecs/ecs-password-rotator.ts";
-import { ecsSshKeyOverSshRotator } from "../../src/core/rotators/ecs/ecs-ssh-key-rotator.ts";
-import { genericRotator } from "../../src/core/rotators/generic/generic-rotator.ts";
-import { createRamAccessKeyRotator } from "../../src/core/rotators/ram-access-key/ram-access-key-rotator.ts";
-import { createRedisRotator } from "../../src/core/rotators/redis/redis-rotator.ts";
+import { rotatorRegistry } from "../../src/core/rotators/registry.ts";
 
 export interface CloudAddress {
   endpoint: string;
@@ -45,49 +31,19 @@ export function campaignPolicy(): DeployPolicy {
   };
 }
 
-export function campaignRotators(cloud: CloudAddress): Record<string, AnyRotator> {
-  // The built-in ECS kinds, with their Cloud Assistant calls sent to this cloud.
-  const cloudAssistant: EcsCloudAssistantClients = {
-    ecs: (regionId) =>
-      new EcsClient({ endpoint: cloud.endpoint, credentials: cloud.credentials, region: regionId }),
-  };
-  // The database rotators' PolarDB calls go to this cloud too (the PolarDB kinds).
-  const polardb = {
-    polardb: (regionId: string | undefined) =>
-      new PolarDbClient({
-        endpoint: cloud.endpoint,
-        credentials: cloud.credentials,
-        region: regionId,
-        retry: { baseDelayMs: 20, maxDelayMs: 200 },
-      }),
-  };
-  return {
-    "ecs-password": chooseTransport(
-      ecsPasswordOverSshRotator,
-      createEcsCloudAssistantPasswordRotator(cloudAssistant),
-    ),
-    "ecs-ssh-key": chooseTransport(
-      ecsSshKeyOverSshRotator,
-      createEcsCloudAssistantSshKeyRotator(cloudAssistant),
-    ),
-    generic: genericRotator,
-    mysql: createDatabaseRotator(mysqlAccounts, { polardb }),
-    postgres: createDatabaseRotator(postgresAccounts, { polardb }),
-    "ram-access-key": createRamAccessKeyRotator({
-      ram: () => new RamClient({ endpoint: cloud.endpoint, credentials: cloud.credentials }),
-      stsAs: (credentials) =>
-        new StsClient({ endpoint: cloud.endpoint, credentials, retry: { attempts: 1 } }),
-    }),
-    // Its R-kvstore calls (ApsaraDB for Redis/Tair secrets) go to this cloud.
-    redis: createRedisRotator({
-      clouds: {
-        kvstore: (regionId) =>
-          new KvstoreClient({
-            endpoint: cloud.endpoint,
-            credentials: cloud.credentials,
-            region: regionId,
-          }),
-      },
-    }),
-  };
+/** Every built-in rotator, as `rotor rotate` runs them. */
+export function campaignRotators(): Readonly<Record<string, AnyRotator>> {
+  return rotatorRegistry();
+}
+
+/**
+ * The cloud the rotators reach (ctx.cloud): every product at this local
+ * cloud, as its root, retrying quickly (a campaign kills and restarts it).
+ */
+export function campaignCloud(cloud: CloudAddress): RotatorCloud {
+  return openRotatorCloud({
+    endpoint: cloud.endpoint,
+    credentials: cloud.credentials,
+    retry: { baseDelayMs: 20, maxDelayMs: 200 },
+  });
 }

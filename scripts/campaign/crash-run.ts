@@ -14,7 +14,7 @@ import { KmsClient } from "../../src/cloud-api/kms-client.ts";
 import { RotationInProgressError } from "../../src/core/engine/engine-errors.ts";
 import { createJsonLogger } from "../../src/core/engine/json-logger.ts";
 import { RotationEngine, type RotationResult } from "../../src/core/engine/rotation-engine.ts";
-import { campaignPolicy, campaignRotators } from "./campaign-rotators.ts";
+import { campaignCloud, campaignPolicy, campaignRotators } from "./campaign-rotators.ts";
 import type { CampaignTarget } from "./campaign-targets.ts";
 import type { CloudProcess } from "./cloud-process.ts";
 import { checkInterrupted, checkRotated, listVersions, stageHolders } from "./secret-invariants.ts";
@@ -256,7 +256,8 @@ async function recover(
   for (let attempt = 1; ; attempt++) {
     const engine = new RotationEngine({
       kms: { endpoint: cloud.endpoint, credentials: cloud.credentials },
-      rotators: campaignRotators(cloud),
+      rotators: campaignRotators(),
+      cloud: campaignCloud(cloud),
       policy: campaignPolicy(),
       log: createJsonLogger(() => {}),
       now: () => Date.now() + LATER_MS,

@@ -9,7 +9,12 @@
  */
 import { createJsonLogger } from "../../src/core/engine/json-logger.ts";
 import { RotationEngine } from "../../src/core/engine/rotation-engine.ts";
-import { type CloudAddress, campaignPolicy, campaignRotators } from "./campaign-rotators.ts";
+import {
+  type CloudAddress,
+  campaignCloud,
+  campaignPolicy,
+  campaignRotators,
+} from "./campaign-rotators.ts";
 
 export interface RotationChildInput extends CloudAddress {
   secretName: string;
@@ -24,7 +29,8 @@ async function runChild(): Promise<void> {
       credentials: input.credentials,
       retry: { baseDelayMs: 20, maxDelayMs: 200 },
     },
-    rotators: campaignRotators(input),
+    rotators: campaignRotators(),
+    cloud: campaignCloud(input),
     policy: campaignPolicy(),
     log: createJsonLogger(() => {}),
     beforeExternalCall(call) {

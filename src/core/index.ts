@@ -27,6 +27,7 @@ export * from "./contract/deploy-policy.ts";
 export * from "./contract/event-bus.ts";
 export * from "./contract/password-floor.ts";
 export * from "./contract/privileged-secret.ts";
+export * from "./contract/rotator-cloud.ts";
 export * from "./contract/rotator-contract.ts";
 export * from "./contract/trust-boundary-errors.ts";
 export * from "./contract/untrusted-text.ts";

@@ -5,13 +5,23 @@
  * for the leak scan, and the consistency check every rotation must pass.
  */
 import { randomUUID } from "node:crypto";
-import type { AnyRotator, BeforeExternalCall, DeployPolicy } from "@rotor/core";
-import { KmsClient, type VersionSummary } from "@rotor/core/cloud-api";
+import {
+  type AnyRotator,
+  type BeforeExternalCall,
+  type DeployPolicy,
+  openRotatorCloud,
+} from "@rotor/core";
+import { type AccessKeyCredentials, KmsClient, type VersionSummary } from "@rotor/core/cloud-api";
 import { createJsonLogger, type EngineOptions, RotationEngine } from "@rotor/core/engine";
 import { rotatorRegistry } from "@rotor/core/rotators";
 import { type RunningLocalCloud, startLocalCloud } from "@rotor/local-cloud";
 
 export interface EngineOverrides {
+  /**
+   * Whom the invocation calls as, for KMS and for its rotators' cloud
+   * (ctx.cloud), as a function runs as its role; default the local cloud's root.
+   */
+  credentials?: AccessKeyCredentials | undefined;
   beforeExternalCall?: BeforeExternalCall | undefined;
   /** Shifts the engine's clock, e.g. past a lease to act as a later invocation. */
   clockOffsetMs?: number | undefined;
@@ -79,8 +89,11 @@ export async function startRotationHarness(
     },
     engine(overrides = {}) {
       const offset = overrides.clockOffsetMs ?? 0;
+      const credentials = overrides.credentials ?? cloud.credentials;
       const options: EngineOptions = {
-        kms: { endpoint: cloud.endpoint, credentials: cloud.credentials },
+        kms: { endpoint: cloud.endpoint, credentials },
+        // Every rotator's cloud calls (RDS, RAM, ECS, …) go to this local cloud, as the invocation.
+        cloud: openRotatorCloud({ endpoint: cloud.endpoint, credentials }),
         rotators: registry,
         // A test's own policy, else the harness's, else the environment's.
         policy: overrides.policy ?? harnessOptions.policy,

@@ -58,12 +58,6 @@ const KNOWN_LAYER_EXCEPTIONS: readonly string[] = [
   // in contract/: notify/ keeps only the publishers (EventBridge, webhook).
   "src/core/engine/rotation-engine.ts -> src/core/notify/rotor-events.ts",
   "src/core/engine/rotation-event-trail.ts -> src/core/notify/rotor-events.ts",
-  // Rotators read their cloud credentials from the handler's
-  // AsyncLocalStorage: the context must hand them the cloud (ctx.cloud).
-  "src/core/rotators/database/database-cloud-clients.ts -> src/core/functions/invocation-credentials.ts",
-  "src/core/rotators/ecs/cloud-assistant/ecs-cloud-assistant-clients.ts -> src/core/functions/invocation-credentials.ts",
-  "src/core/rotators/ram-access-key/ram-access-key-invocation.ts -> src/core/functions/invocation-credentials.ts",
-  "src/core/rotators/redis/redis-cloud-clients.ts -> src/core/functions/invocation-credentials.ts",
   // The grace period, the pending stage and RotationInProgressError are
   // part of the contract (stages in one file, the errors a rotator may
   // throw or catch).

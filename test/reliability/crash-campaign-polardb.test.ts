@@ -7,7 +7,11 @@
  * invariant holds, the owner role's included.
  */
 import { describe, expect, it } from "vitest";
-import { campaignPolicy, campaignRotators } from "../../scripts/campaign/campaign-rotators.ts";
+import {
+  campaignCloud,
+  campaignPolicy,
+  campaignRotators,
+} from "../../scripts/campaign/campaign-rotators.ts";
 import { prepareTarget } from "../../scripts/campaign/campaign-targets.ts";
 import { runCampaign } from "../../scripts/campaign/run-campaign.ts";
 import { createJsonLogger } from "../../src/core/engine/json-logger.ts";
@@ -57,7 +61,8 @@ describe.skipIf(await skipUnlessPostgres())("crash campaign checks on an owner r
       const before = await target.orphans(initial, undefined);
       await new RotationEngine({
         kms: address,
-        rotators: campaignRotators(address),
+        rotators: campaignRotators(),
+        cloud: campaignCloud(address),
         policy: campaignPolicy(),
         log: createJsonLogger(() => {}),
       }).rotate({ secretName: target.secretName });

@@ -37,6 +37,7 @@ import type { KmsClient } from "@rotor/cloud-api";
 import { ValidationError } from "@rotor/cloud-api";
 import type { z } from "zod";
 import type { DeployPolicy } from "./deploy-policy.ts";
+import type { RotatorCloud } from "./rotator-cloud.ts";
 
 /** The four steps of a rotation, in order. */
 export const STEPS = ["createSecret", "setSecret", "testSecret", "finishSecret"] as const;
@@ -77,6 +78,13 @@ export interface RotatorContext<Config> {
   policy: DeployPolicy;
   /** KMS, through the engine's client (its calls are counted, retried and fault-injectable). */
   kms: KmsClient;
+  /**
+   * The other products of the cloud (RDS, PolarDB, R-kvstore, ECS, RAM,
+   * STS), called as this invocation's identity, at the deployment's
+   * endpoints; each client is built at its first use. See
+   * src/core/contract/rotator-cloud.ts.
+   */
+  cloud: RotatorCloud;
   log: RotationLogger;
   /** Epoch milliseconds by which the current step must be done; check it before long waits. */
   deadline: number;

@@ -43,6 +43,7 @@ import {
   deployPolicyFromEnv,
   describeAllowed,
 } from "../contract/deploy-policy.ts";
+import { openRotatorCloud, type RotatorCloud } from "../contract/rotator-cloud.ts";
 import type {
   AnyRotator,
   BeforeExternalCall,
@@ -148,6 +149,11 @@ export interface RotationResult {
 export interface EngineOptions {
   /** Where and as whom KMS is called. */
   kms: KmsClientOptions;
+  /**
+   * The cloud the rotators get as ctx.cloud (contract/rotator-cloud.ts);
+   * default: opened with the KMS client's credentials and the environment's endpoints.
+   */
+  cloud?: RotatorCloud | undefined;
   rotators: Readonly<Record<string, AnyRotator>>;
   log: JsonLogger;
   /** What the function's deployment allows; default read from the environment. */
@@ -205,6 +211,7 @@ type Setup = Awaited<ReturnType<RotationEngine["load"]>>;
 
 export class RotationEngine {
   private readonly kms: KmsClient;
+  private readonly cloud: RotatorCloud;
   private readonly options: EngineOptions;
   private readonly now: () => number;
   private readonly deadline: number;
@@ -222,6 +229,9 @@ export class RotationEngine {
     this.deadline = options.deadline ?? this.now() + 15 * 60 * 1000;
     this.policy = options.policy ?? deployPolicyFromEnv();
     this.recordKey = options.recordKey ?? recordKeyFromEnv();
+    this.cloud =
+      options.cloud ??
+      openRotatorCloud({ credentials: options.kms.credentials, env: options.kms.env });
     const outer = options.kms.observer;
     this.kms = new KmsClient({
       ...options.kms,
@@ -1271,6 +1281,7 @@ export class RotationEngine {
       tags: setup.tags,
       policy: this.policy,
       kms: this.kms,
+      cloud: this.cloud,
       log: log.child({ secret: setup.secretName }),
       deadline: this.deadline,
       emergency: setup.emergency,

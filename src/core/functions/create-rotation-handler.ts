@@ -1,24 +1,25 @@
 /**
  * `createRotationHandler()` builds an FC 3.0 handler `(event, context)`
- * for rotation: middy middlewares parse the event, take credentials from
- * the context, set up redacting JSON logs and the deadline, and shape
- * errors; the work itself is runRotation().
+ * for rotation. It reads top to bottom: a redacting JSON logger for the
+ * invocation, its deadline, the function role's keys, the event checked;
+ * then the work itself, runRotation(); any failure leaves as one clean
+ * error (rotation-failed.ts).
  *
  * @example
  * // functions/rotate-generic/index.ts
  * export const handler = createRotationHandler({ rotators: [genericRotator] });
  */
-import middy from "@middy/core";
 import { readEnv } from "@rotor/cloud-api";
 import type { AnyRotator } from "../contract/rotator-contract.ts";
+import type { JsonLogger } from "../engine/json-logger.ts";
+import type { RotationRequest, RotationResult } from "../engine/rotation-engine.ts";
 import { publisherFromEnv } from "../notify/event-bus-publisher.ts";
-import type { FcContext } from "./fc-context.ts";
-import { errorShaping } from "./middlewares/error-shaping.ts";
-import { fcCredentials } from "./middlewares/fc-credentials.ts";
-import { fcDeadline } from "./middlewares/fc-deadline.ts";
-import { required, stateOf } from "./middlewares/handler-state.ts";
-import { jsonLogs } from "./middlewares/json-logs.ts";
-import { parseEvent } from "./middlewares/parse-event.ts";
+import type { FcContext, FcCredentials } from "./fc-context.ts";
+import { credentialsOf } from "./fc-credentials.ts";
+import { invocationDeadline } from "./invocation-deadline.ts";
+import { invocationLogger, writeToStdout } from "./invocation-logger.ts";
+import { parseRotationEvent } from "./rotation-event.ts";
+import { rotationFailed } from "./rotation-failed.ts";
 import { type RunRotationDeps, runRotation } from "./run-rotation.ts";
 
 export interface RotationHandlerOptions {
@@ -46,47 +47,65 @@ export interface RotationResponse {
 export type RotationHandler = (event: unknown, context: FcContext) => Promise<RotationResponse>;
 
 export function createRotationHandler(options: RotationHandlerOptions = {}): RotationHandler {
-  const work = async (_event: unknown, context: FcContext): Promise<RotationResponse> => {
-    const log = required(context, "rotor.log");
-    const credentials = stateOf(context)["rotor.credentials"];
-    const region = context.region || readEnv("FC_REGION");
-    // ROTOR_EVENT_BUS set: the rotation's events go to that bus (docs/events.md).
-    const events = publisherFromEnv({
-      credentials,
-      region,
-      warn: (event, fields) => log.warn(event, fields),
-    });
-    let result: Awaited<ReturnType<typeof runRotation>>;
+  const write = options.write ?? writeToStdout;
+  const now = options.now ?? Date.now;
+  return async (event, given) => {
+    // FC always passes a context; a bare local call gets one.
+    const context: FcContext = given ?? { requestId: "local" };
+    const log = invocationLogger(write, context);
     try {
-      result = await runRotation(required(context, "rotor.request"), {
-        log,
-        credentials,
-        deadline: required(context, "rotor.deadline"),
-        rotators: options.rotators,
-        kms: { region, ...options.kms },
-        now: options.now,
-        events,
-      });
-    } finally {
-      // Before FC may freeze the instance; a publish that fails only logs.
-      await events?.flush();
+      const deadline = invocationDeadline(context, now());
+      const credentials = credentialsOf(context, log);
+      const request = parseRotationEvent(event);
+      return response(await rotate(request, { context, log, deadline, credentials }, options));
+    } catch (error) {
+      throw rotationFailed(error, log);
     }
-    return {
-      SecretName: result.secretName,
-      VersionId: result.versionId,
-      Outcome: result.outcome,
-      Steps: result.steps,
-      Resumed: result.resumed,
-    };
   };
-  const handler = middy()
-    .use(jsonLogs({ write: options.write }))
-    .use(errorShaping())
-    .use(fcDeadline({ now: options.now }))
-    .use(fcCredentials())
-    .use(parseEvent())
-    .handler(work as never);
-  // FC always passes a context; a bare local call gets one so the per-invocation state has a key.
-  return (event, context) =>
-    (handler as unknown as RotationHandler)(event, context ?? { requestId: "local" });
+}
+
+/** What one invocation runs with, once its context is read. */
+interface Invocation {
+  context: FcContext;
+  log: JsonLogger;
+  deadline: number;
+  credentials: FcCredentials | undefined;
+}
+
+async function rotate(
+  request: RotationRequest,
+  { context, log, deadline, credentials }: Invocation,
+  options: RotationHandlerOptions,
+): Promise<RotationResult> {
+  const region = context.region || readEnv("FC_REGION");
+  // ROTOR_EVENT_BUS set: the rotation's events go to that bus (docs/events.md).
+  const events = publisherFromEnv({
+    credentials,
+    region,
+    warn: (event, fields) => log.warn(event, fields),
+  });
+  try {
+    return await runRotation(request, {
+      log,
+      credentials,
+      deadline,
+      rotators: options.rotators,
+      kms: { region, ...options.kms },
+      now: options.now,
+      events,
+    });
+  } finally {
+    // Before FC may freeze the instance; a publish that fails only logs.
+    await events?.flush();
+  }
+}
+
+function response(result: RotationResult): RotationResponse {
+  return {
+    SecretName: result.secretName,
+    VersionId: result.versionId,
+    Outcome: result.outcome,
+    Steps: result.steps,
+    Resumed: result.resumed,
+  };
 }

@@ -7,7 +7,6 @@
 export * from "./create-rotation-handler.ts";
 export * from "./env-credentials.ts";
 export * from "./fc-context.ts";
-export * from "./invocation-credentials.ts";
 export * from "./on-failure-handler.ts";
 export * from "./rotation-event.ts";
 export * from "./run-rotation.ts";

@@ -18,11 +18,8 @@ export interface OnFailureHandlerOptions {
   now?: () => number;
 }
 
-interface DestinationRecord {
-  requestContext?: { functionArn?: string; approximateInvokeCount?: number };
-  requestPayload?: string;
-  responseContext?: { functionError?: string };
-}
+/** A JSON object as parsed: every field still to be checked before use. */
+type JsonObject = Readonly<Record<string, unknown>>;
 
 export function createOnFailureHandler(options: OnFailureHandlerOptions = {}) {
   return async (
@@ -32,9 +29,11 @@ export function createOnFailureHandler(options: OnFailureHandlerOptions = {}) {
     const record = parseRecord(event);
     const original = originalEvent(record);
     const secretName = secretNameOf(original);
-    const functionName = record.requestContext?.functionArn?.split("/").at(-1) ?? "unknown";
+    const requestContext = objectIn(record.requestContext);
+    const functionName = stringIn(requestContext.functionArn)?.split("/").at(-1) ?? "unknown";
     const functionError =
-      record.responseContext?.functionError || "the rotation failed without a message";
+      stringIn(objectIn(record.responseContext).functionError) ||
+      "the rotation failed without a message";
     const error = boundedError(
       original.EndGracePeriod === true
         ? `ending the grace period of ACSPrevious failed: ${functionError}`
@@ -51,7 +50,7 @@ export function createOnFailureHandler(options: OnFailureHandlerOptions = {}) {
       await notifier.notify({
         secretName,
         functionName,
-        attempts: record.requestContext?.approximateInvokeCount ?? 1,
+        attempts: numberIn(requestContext.approximateInvokeCount) ?? 1,
         error,
         at,
       });
@@ -60,10 +59,10 @@ export function createOnFailureHandler(options: OnFailureHandlerOptions = {}) {
   };
 }
 
-function parseRecord(event: Buffer | string): DestinationRecord {
+function parseRecord(event: Buffer | string): JsonObject {
   try {
-    const parsed = JSON.parse(event.toString()) as unknown;
-    if (typeof parsed === "object" && parsed !== null) return parsed as DestinationRecord;
+    const parsed: unknown = JSON.parse(event.toString());
+    if (isObject(parsed)) return parsed;
   } catch {
     // fall through to the error below
   }
@@ -75,30 +74,42 @@ function parseRecord(event: Buffer | string): DestinationRecord {
  * `EndGracePeriod` when the scheduler asked to end a grace period) or a
  * timer envelope whose `payload` holds one. Empty when unreadable.
  */
-interface OriginalEvent {
-  SecretName?: unknown;
-  EndGracePeriod?: unknown;
-  payload?: unknown;
+function originalEvent(record: JsonObject): JsonObject {
+  return parsedObject(stringIn(record.requestPayload) ?? "");
 }
 
-function originalEvent(record: DestinationRecord): OriginalEvent {
+function secretNameOf(original: JsonObject): string {
+  if (typeof original.SecretName === "string") return original.SecretName;
+  const payload = stringIn(original.payload);
+  if (payload !== undefined) {
+    const secretName = parsedObject(payload).SecretName;
+    if (typeof secretName === "string") return secretName;
+  }
+  throw new ValidationError("The onFailure record's requestPayload names no SecretName");
+}
+
+/** The JSON object `text` holds; empty when it holds something else or no JSON at all. */
+function parsedObject(text: string): JsonObject {
   try {
-    const parsed = JSON.parse(record.requestPayload ?? "") as unknown;
-    return typeof parsed === "object" && parsed !== null ? (parsed as OriginalEvent) : {};
+    const parsed: unknown = JSON.parse(text);
+    return isObject(parsed) ? parsed : {};
   } catch {
     return {};
   }
 }
 
-function secretNameOf(original: OriginalEvent): string {
-  if (typeof original.SecretName === "string") return original.SecretName;
-  if (typeof original.payload === "string") {
-    try {
-      const payload = JSON.parse(original.payload) as { SecretName?: unknown };
-      if (typeof payload.SecretName === "string") return payload.SecretName;
-    } catch {
-      // fall through
-    }
-  }
-  throw new ValidationError("The onFailure record's requestPayload names no SecretName");
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null;
+}
+
+function objectIn(value: unknown): JsonObject {
+  return isObject(value) ? value : {};
+}
+
+function stringIn(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+function numberIn(value: unknown): number | undefined {
+  return typeof value === "number" ? value : undefined;
 }

@@ -5,6 +5,7 @@
  */
 import type { KmsClientOptions } from "@rotor/cloud-api";
 import type { DeployPolicy } from "../contract/deploy-policy.ts";
+import { openRotatorCloud } from "../contract/rotator-cloud.ts";
 import type { AnyRotator, BeforeExternalCall } from "../contract/rotator-contract.ts";
 import { RotationBlockedError, RotationInProgressError } from "../engine/engine-errors.ts";
 import type { JsonLogger } from "../engine/json-logger.ts";
@@ -17,7 +18,6 @@ import type { RotorEventSink } from "../notify/rotor-events.ts";
 import { genericRotator } from "../rotators/generic/generic-rotator.ts";
 import { rotatorsByKind } from "../rotators/rotator-kinds.ts";
 import type { FcCredentials } from "./fc-context.ts";
-import { withInvocationCredentials } from "./invocation-credentials.ts";
 
 export interface RunRotationDeps {
   log: JsonLogger;
@@ -54,8 +54,7 @@ export async function runRotation(
   deps: RunRotationDeps,
 ): Promise<RotationResult> {
   try {
-    // The rotator's own cloud clients (RAM, ECS, RDS) call as the same identity as KMS.
-    return await withInvocationCredentials(deps.credentials, () => rotate(request, deps));
+    return await rotate(request, deps);
   } catch (error) {
     throw scrubbed(error, deps.log);
   }
@@ -77,6 +76,9 @@ function scrubbed(error: unknown, log: JsonLogger): unknown {
 async function rotate(request: RotationRequest, deps: RunRotationDeps): Promise<RotationResult> {
   const engine = new RotationEngine({
     kms: { ...deps.kms, credentials: deps.credentials },
+    // The rotators' own clients (ctx.cloud: RAM, ECS, RDS, …) call as this
+    // invocation, the same identity as KMS, at the deployment's endpoints.
+    cloud: openRotatorCloud({ credentials: deps.credentials }),
     rotators: rotatorsByKind(deps.rotators ?? [genericRotator]),
     log: deps.log,
     policy: deps.policy,

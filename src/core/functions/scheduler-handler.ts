@@ -108,7 +108,7 @@ async function announced(
     return failure;
   } catch (error) {
     return new SchedulerRunError(
-      `${failure.message} (and announcing it failed: ${(error as Error).message})`,
+      `${failure.message} (and announcing it failed: ${error instanceof Error ? error.message : String(error)})`,
       failure.summary,
     );
   }

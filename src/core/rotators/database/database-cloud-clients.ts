@@ -1,13 +1,11 @@
 /**
  * The cloud clients the database rotators call for a secret whose accounts
- * a cloud API manages (an ApsaraDB RDS instance, a PolarDB cluster), built
- * in this one place: as the current invocation (on Function Compute, the
- * function role's keys from context.credentials, see
- * src/core/functions/invocation-credentials.ts; elsewhere the standard credential
- * chain), with the endpoint settings. Tests hand the rotator their own.
+ * a cloud API manages (an ApsaraDB RDS instance, a PolarDB cluster): the
+ * parts of the rotation context's cloud (ctx.cloud, as the invocation's
+ * identity at the deployment's endpoints) they use. A caller that needs
+ * other clients hands the rotator its own (createDatabaseRotator's options).
  */
-import { PolarDbClient, RdsClient } from "@rotor/cloud-api";
-import { invocationCredentials } from "../../functions/invocation-credentials.ts";
+import type { PolarDbClient, RdsClient } from "@rotor/cloud-api";
 
 /** Where the rotator gets its RDS client. */
 export interface RdsDatabaseClients {
@@ -19,24 +17,4 @@ export interface RdsDatabaseClients {
 export interface PolarDbDatabaseClients {
   /** PolarDB in `regionId` (undefined: the configured region), as the rotation function's identity. */
   polardb(regionId: string | undefined): PolarDbClient;
-}
-
-export function defaultRdsDatabaseClients(): RdsDatabaseClients {
-  return {
-    rds: (regionId) =>
-      new RdsClient({
-        credentials: invocationCredentials(),
-        ...(regionId === undefined ? {} : { region: regionId }),
-      }),
-  };
-}
-
-export function defaultPolarDbDatabaseClients(): PolarDbDatabaseClients {
-  return {
-    polardb: (regionId) =>
-      new PolarDbClient({
-        credentials: invocationCredentials(),
-        ...(regionId === undefined ? {} : { region: regionId }),
-      }),
-  };
 }

@@ -44,12 +44,7 @@ import {
   assertSameServer,
   otherAccount,
 } from "./database-alternate-account.ts";
-import {
-  defaultPolarDbDatabaseClients,
-  defaultRdsDatabaseClients,
-  type PolarDbDatabaseClients,
-  type RdsDatabaseClients,
-} from "./database-cloud-clients.ts";
+import type { PolarDbDatabaseClients, RdsDatabaseClients } from "./database-cloud-clients.ts";
 import { DatabaseLoginRefusedError, DatabaseRotationRefusedError } from "./database-errors.ts";
 import { type MasterSecret, masterTarget, readMasterSecret } from "./database-master-secret.ts";
 import {
@@ -76,9 +71,9 @@ type DatabaseRotatorConfig = z.infer<typeof configSchema>;
 type Context = RotatorContext<DatabaseRotatorConfig>;
 
 export interface DatabaseRotatorOptions {
-  /** The RDS client for secrets that name a DBInstanceId (default: standard credentials and endpoints). */
+  /** The RDS client for secrets that name a DBInstanceId (default: the invocation's, ctx.cloud). */
   rds?: RdsDatabaseClients | undefined;
-  /** The PolarDB client for secrets that name a DBClusterId (default: standard credentials and endpoints). */
+  /** The PolarDB client for secrets that name a DBClusterId (default: the invocation's, ctx.cloud). */
   polardb?: PolarDbDatabaseClients | undefined;
 }
 
@@ -87,12 +82,11 @@ export function createDatabaseRotator(
   options: DatabaseRotatorOptions = {},
 ): Rotator<DatabaseSecretValue, DatabaseRotatorConfig> {
   const engine = accounts.engine;
-  const rdsClients = options.rds ?? defaultRdsDatabaseClients();
-  const polarDbClients = options.polardb ?? defaultPolarDbDatabaseClients();
-  const cloudClients: ManagedDatabaseClients = {
-    rds: (regionId) => rdsClients.rds(regionId),
-    polardb: (regionId) => polarDbClients.polardb(regionId),
-  };
+  /** The invocation's RDS and PolarDB, unless the caller gave its own. */
+  const cloudClients = (ctx: Context): ManagedDatabaseClients => ({
+    rds: (regionId) => (options.rds ?? ctx.cloud).rds(regionId),
+    polardb: (regionId) => (options.polardb ?? ctx.cloud).polardb(regionId),
+  });
   /** The products' password rules when the secret names an RDS instance or a PolarDB cluster, the engine's otherwise. */
   const policyFor = (value: DatabaseSecretValue) =>
     managedDatabaseRef(value)
@@ -105,7 +99,11 @@ export function createDatabaseRotator(
     return ref
       ? {
           ref,
-          database: openManagedDatabase(ref, { engine, clients: cloudClients, run: run(ctx) }),
+          database: openManagedDatabase(ref, {
+            engine,
+            clients: cloudClients(ctx),
+            run: run(ctx),
+          }),
         }
       : undefined;
   };

@@ -31,14 +31,13 @@ import {
   type RotatorContext,
 } from "../../contract/rotator-contract.ts";
 import { engineConfigFromTags } from "../../engine/engine-config.ts";
-import type { RamAccessKeyClients } from "./ram-access-key-clients.ts";
+import { type RamAccessKeyClients, ramAccessKeyClientsOf } from "./ram-access-key-clients.ts";
 import { type RamAccessKeyConfig, ramAccessKeyConfigSchema } from "./ram-access-key-config.ts";
 import {
   AccessKeyInFlightError,
   AccessKeySlotsBusyError,
   AccessKeyTargetError,
 } from "./ram-access-key-errors.ts";
-import { invocationClients } from "./ram-access-key-invocation.ts";
 import { checkUserAllowed, proveUserKey } from "./ram-access-key-proof.ts";
 import { type Blocker, planSlots } from "./ram-access-key-slots.ts";
 import { type RamAccessKeyValue, ramAccessKeyCodec } from "./ram-access-key-value.ts";
@@ -51,14 +50,18 @@ export const MAX_KEYS_PER_USER = 2;
 type Ctx = RotatorContext<RamAccessKeyConfig>;
 
 export function createRamAccessKeyRotator(
-  clients: RamAccessKeyClients = invocationClients(),
+  /** Default: the invocation's RAM and STS, ctx.cloud. */
+  clients?: RamAccessKeyClients,
 ): Rotator<RamAccessKeyValue, RamAccessKeyConfig> {
+  const clientsFor = (ctx: Ctx): RamAccessKeyClients => clients ?? ramAccessKeyClientsOf(ctx.cloud);
   const ramCall = <T>(ctx: Ctx, action: string, call: () => Promise<T>) =>
     ctx.external(`ram.${action}`, call);
 
   const listKeys = async (userName: string, ctx: Ctx): Promise<AccessKeySummary[]> => {
     try {
-      return await ramCall(ctx, "ListAccessKeys", () => clients.ram().listAccessKeys({ userName }));
+      return await ramCall(ctx, "ListAccessKeys", () =>
+        clientsFor(ctx).ram().listAccessKeys({ userName }),
+      );
     } catch (error) {
       throw userMissing(error, userName, ctx.secretName) ?? error;
     }
@@ -68,7 +71,7 @@ export function createRamAccessKeyRotator(
   const deleteKey = async (userName: string, accessKeyId: string, ctx: Ctx) => {
     try {
       await ramCall(ctx, "DeleteAccessKey", () =>
-        clients.ram().deleteAccessKey({ userName, accessKeyId }),
+        clientsFor(ctx).ram().deleteAccessKey({ userName, accessKeyId }),
       );
       ctx.log.info("access-key-deleted", { user: userName, accessKeyId });
     } catch (error) {
@@ -83,7 +86,7 @@ export function createRamAccessKeyRotator(
     ctx: Ctx,
   ) => {
     await ramCall(ctx, "UpdateAccessKey", () =>
-      clients.ram().updateAccessKey({ userName, accessKeyId, status }),
+      clientsFor(ctx).ram().updateAccessKey({ userName, accessKeyId, status }),
     );
     ctx.log.info("access-key-status", { user: userName, accessKeyId, status });
   };
@@ -139,7 +142,7 @@ export function createRamAccessKeyRotator(
       // Before any key is created or deleted: the secret holds a working key
       // of this very user, so naming someone else's user yields nothing.
       const held = [current, ...(previous?.UserName === userName ? [previous] : [])];
-      await proveUserKey(held, keys, clients, ctx);
+      await proveUserKey(held, keys, clientsFor(ctx), ctx);
       const plan = planSlots({
         keys: keys.map((key) => ({
           accessKeyId: key.accessKeyId,
@@ -179,7 +182,7 @@ export function createRamAccessKeyRotator(
       let created: NewAccessKey;
       try {
         created = await ramCall(ctx, "CreateAccessKey", () =>
-          clients.ram().createAccessKey({ userName }),
+          clientsFor(ctx).ram().createAccessKey({ userName }),
         );
       } catch (error) {
         if (isCode(error, "LimitExceeded.User.AccessKey")) {
@@ -220,7 +223,7 @@ export function createRamAccessKeyRotator(
 
     async test(value, ctx) {
       const identity = await ctx.external("sts.GetCallerIdentity", () =>
-        clients
+        clientsFor(ctx)
           .stsAs({ accessKeyId: value.AccessKeyId, accessKeySecret: value.AccessKeySecret })
           .getCallerIdentity(),
       );
@@ -265,7 +268,7 @@ export function createRamAccessKeyRotator(
       checkUserAllowed(ctx, current.UserName);
       const keys = await listKeys(previous.UserName, ctx);
       // A key is set Inactive only for a user whose key the secret holds.
-      await proveUserKey([current], keys, clients, ctx);
+      await proveUserKey([current], keys, clientsFor(ctx), ctx);
       const key = keys.find((candidate) => candidate.accessKeyId === previous.AccessKeyId);
       if (key?.status === "Active") {
         try {
@@ -282,17 +285,17 @@ export function createRamAccessKeyRotator(
       sameUser(current, revoked, ctx);
       checkUserAllowed(ctx, current.UserName);
       // The new key, just made and tested, proves the user is this secret's.
-      await proveUserKey([current], await listKeys(current.UserName, ctx), clients, ctx);
+      await proveUserKey([current], await listKeys(current.UserName, ctx), clientsFor(ctx), ctx);
       await deleteKey(revoked.UserName, revoked.AccessKeyId, ctx);
     },
   });
 }
 
 /**
- * The built-in instance: RAM is called with the invocation's keys (the
- * function role's, see src/core/functions/invocation-credentials.ts), otherwise
- * with the standard Alibaba credential chain; endpoints from
- * ROTOR_ENDPOINT or the public ones.
+ * The built-in instance: RAM and STS through the rotation context's cloud
+ * (ctx.cloud: the invocation's keys, the function role's on FC, otherwise
+ * the standard Alibaba credential chain; endpoints from ROTOR_ENDPOINT or
+ * the public ones).
  */
 export const ramAccessKeyRotator = createRamAccessKeyRotator();
 

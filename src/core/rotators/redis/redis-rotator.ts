@@ -55,7 +55,7 @@ import {
   assertSameTarget,
   otherAccount,
 } from "./redis-alternate-account.ts";
-import { defaultRedisCloudClients, type RedisCloudClients } from "./redis-cloud-clients.ts";
+import type { RedisCloudClients } from "./redis-cloud-clients.ts";
 import {
   type ExternalRunner,
   type RedisCredentials,
@@ -91,14 +91,15 @@ type RedisRotatorConfig = z.infer<typeof configSchema>;
 type Context = RotatorContext<RedisRotatorConfig>;
 
 export interface RedisRotatorOptions {
-  /** The cloud clients for secrets that name an InstanceId (default: redis-cloud-clients.ts). */
+  /** The cloud clients for secrets that name an InstanceId (default: the invocation's, ctx.cloud). */
   clouds?: RedisCloudClients | undefined;
 }
 
 export function createRedisRotator(
   options: RedisRotatorOptions = {},
 ): Rotator<RedisSecretValue, RedisRotatorConfig> {
-  const clouds = options.clouds ?? defaultRedisCloudClients();
+  /** The invocation's R-kvstore, unless the caller gave its own. */
+  const clouds = (ctx: Context): RedisCloudClients => options.clouds ?? ctx.cloud;
 
   const run =
     (ctx: Context): ExternalRunner =>
@@ -129,7 +130,12 @@ export function createRedisRotator(
   ): Promise<RedisMasterSecret | undefined> {
     if (value.InstanceId) {
       const instance = { ...value, InstanceId: value.InstanceId };
-      await checkKvstoreInstanceTarget(ctx, instance, clouds.kvstore(value.RegionId), run(ctx));
+      await checkKvstoreInstanceTarget(
+        ctx,
+        instance,
+        clouds(ctx).kvstore(value.RegionId),
+        run(ctx),
+      );
       return undefined;
     }
     if (rotationMode(value) === "single") return undefined;
@@ -188,7 +194,7 @@ export function createRedisRotator(
     if (value.InstanceId) {
       return new KvstoreAccountAdmin({
         instanceId: value.InstanceId,
-        client: clouds.kvstore(value.RegionId),
+        client: clouds(ctx).kvstore(value.RegionId),
         run: run(ctx),
         step,
       });
@@ -598,5 +604,5 @@ export function createRedisRotator(
   });
 }
 
-/** The Redis rotator with the standard cloud clients. */
+/** The Redis rotator, calling the cloud through its context. */
 export const redisRotator = createRedisRotator();

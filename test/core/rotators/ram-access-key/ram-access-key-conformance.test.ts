@@ -2,32 +2,20 @@
  * The RAM AccessKey rotator passes the conformance suite every rotator must
  * pass (full rotation, steps run twice, a crash before every external call
  * then resume, concurrent invocations, the lease, bad values, no secret in
- * any log line), against RAM and STS of the local cloud.
+ * any log line), against RAM and STS of the local cloud: the built-in
+ * rotator as deployed, reaching the cloud through its context, which the
+ * harness points at the local cloud.
  */
 import { randomUUID } from "node:crypto";
 import { RamClient } from "../../../../src/cloud-api/ram-client.ts";
 import { StsClient } from "../../../../src/cloud-api/sts-client.ts";
-import { createRamAccessKeyRotator } from "../../../../src/core/rotators/ram-access-key/ram-access-key-rotator.ts";
-import type { RunningLocalCloud } from "../../../../src/local-cloud/embedded.ts";
+import { ramAccessKeyRotator } from "../../../../src/core/rotators/ram-access-key/ram-access-key-rotator.ts";
 import { testRotator } from "../../../../src/testing/test-rotator.ts";
 
-// The harness starts its cloud in beforeAll; the rotator's clients are made once it exists.
-let cloud: RunningLocalCloud | undefined;
-const started = () => {
-  if (!cloud) throw new Error("the conformance harness has not started its cloud yet");
-  return cloud;
-};
-
-const rotator = createRamAccessKeyRotator({
-  ram: () => new RamClient({ endpoint: started().endpoint, credentials: started().credentials }),
-  stsAs: (credentials) =>
-    new StsClient({ endpoint: started().endpoint, credentials, retry: { attempts: 1 } }),
-});
-
 testRotator({
-  rotator,
+  rotator: ramAccessKeyRotator,
   async prepare(harness) {
-    cloud = harness.cloud;
+    const cloud = harness.cloud;
     const ram = new RamClient({ endpoint: cloud.endpoint, credentials: cloud.credentials });
     const userName = `rotated-${randomUUID().slice(0, 8)}`;
     await ram.createUser({ userName });

@@ -1,20 +1,12 @@
 /**
- * The ECS client the Cloud Assistant rotators call, as one dependency:
- * tests pass clients pointed at a local cloud; by default a client for the
- * value's region calling as the current invocation (on Function Compute,
- * the function role's keys from context.credentials; elsewhere the
- * standard credential chain), see src/core/functions/invocation-credentials.ts.
+ * The ECS client the Cloud Assistant rotators call, as one dependency: by
+ * default the rotation context's (ctx.cloud: the invocation's identity at
+ * the deployment's endpoints, in the value's region); a caller that needs
+ * another passes its own.
  */
-import { EcsClient } from "@rotor/cloud-api";
-import { invocationCredentials } from "../../../functions/invocation-credentials.ts";
+import type { EcsClient } from "@rotor/cloud-api";
 
 export interface EcsCloudAssistantClients {
   /** ECS in `regionId`, as the rotation function's identity (needs ecs:RunCommand, ecs:SendFile and their Describe actions). */
   ecs(regionId: string): EcsClient;
-}
-
-export function defaultEcsCloudAssistantClients(): EcsCloudAssistantClients {
-  return {
-    ecs: (regionId) => new EcsClient({ region: regionId, credentials: invocationCredentials() }),
-  };
 }

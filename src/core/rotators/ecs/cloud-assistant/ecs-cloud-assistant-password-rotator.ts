@@ -12,10 +12,7 @@ import { z } from "zod";
 import { defineRotator } from "../../../contract/rotator-contract.ts";
 import { changePassword } from "../ecs-password-change.ts";
 import { checkPasswordOn, heldPassword, passwordCandidates } from "../ecs-password-check.ts";
-import {
-  defaultEcsCloudAssistantClients,
-  type EcsCloudAssistantClients,
-} from "./ecs-cloud-assistant-clients.ts";
+import type { EcsCloudAssistantClients } from "./ecs-cloud-assistant-clients.ts";
 import { ecsCloudAssistantPasswordValue } from "./ecs-cloud-assistant-secret-value.ts";
 import { checkSameInstance, sessionOnInstance } from "./ecs-cloud-assistant-target.ts";
 
@@ -25,7 +22,8 @@ export const ECS_CLOUD_ASSISTANT_PASSWORD_KIND = "ecs-password-cloud-assistant";
 const EXCLUDED_CHARACTERS = ` "'\`\\/@$:`;
 
 export function createEcsCloudAssistantPasswordRotator(
-  clients: EcsCloudAssistantClients = defaultEcsCloudAssistantClients(),
+  /** Default: the invocation's ECS, ctx.cloud. */
+  clients?: EcsCloudAssistantClients,
 ) {
   return defineRotator({
     kind: ECS_CLOUD_ASSISTANT_PASSWORD_KIND,

@@ -23,10 +23,7 @@ import {
 import { checkKeyAuthorized, heldKeyIn, type KeyCandidate, ownKeyBlobs } from "../ecs-key-check.ts";
 import { generateSshKeyPair } from "../ecs-key-pair.ts";
 import { editAuthorizedKeys } from "../ecs-remote-authorized-keys.ts";
-import {
-  defaultEcsCloudAssistantClients,
-  type EcsCloudAssistantClients,
-} from "./ecs-cloud-assistant-clients.ts";
+import type { EcsCloudAssistantClients } from "./ecs-cloud-assistant-clients.ts";
 import {
   type EcsCloudAssistantSshKeyValue,
   ecsCloudAssistantSshKeyValue,
@@ -36,7 +33,8 @@ import { checkSameInstance, sessionOnInstance } from "./ecs-cloud-assistant-targ
 export const ECS_CLOUD_ASSISTANT_SSH_KEY_KIND = "ecs-ssh-key-cloud-assistant";
 
 export function createEcsCloudAssistantSshKeyRotator(
-  clients: EcsCloudAssistantClients = defaultEcsCloudAssistantClients(),
+  /** Default: the invocation's ECS, ctx.cloud. */
+  clients?: EcsCloudAssistantClients,
 ) {
   /**
    * Edits the user's authorized_keys as root, once the file as read shows

@@ -17,10 +17,14 @@ import {
 } from "./ecs-cloud-assistant-secret-value.ts";
 import { cloudAssistantSession } from "./ecs-cloud-assistant-session.ts";
 
-/** A session on the value's instance; a PolicyError, before any call, for an instance not allowed. */
+/**
+ * A session on the value's instance through `clients` (default: the
+ * invocation's ECS, ctx.cloud); a PolicyError, before any call, for an
+ * instance not allowed.
+ */
 export function sessionOnInstance(
   value: InstanceTargetFields,
-  clients: EcsCloudAssistantClients,
+  clients: EcsCloudAssistantClients | undefined,
   ctx: RotatorContext<unknown>,
 ): SshSession {
   const allowed = ctx.policy.ecsInstances;
@@ -30,7 +34,7 @@ export function sessionOnInstance(
     );
   }
   return cloudAssistantSession({
-    ecs: clients.ecs(value.RegionId),
+    ecs: (clients ?? ctx.cloud).ecs(value.RegionId),
     instanceId: value.InstanceId,
     clock: { deadline: ctx.deadline, now: () => ctx.now() },
   });
