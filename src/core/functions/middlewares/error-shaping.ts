@@ -7,6 +7,7 @@
  */
 
 import { RotorError } from "@rotor/cloud-api";
+import { failedStepOf } from "../../engine/failed-step.ts";
 import { describeError } from "../../engine/rotation-engine.ts";
 import { type RotationMiddyRequest, state } from "./handler-state.ts";
 
@@ -30,7 +31,12 @@ export function errorShaping() {
         error instanceof RotorError
           ? error.message
           : `unexpected ${(error as Error)?.name ?? "error"}: ${describeError(error)}`;
-      state(request)["rotor.log"]?.error("rotation-failed", { errorType: type, error: message });
+      const step = failedStepOf(error);
+      state(request)["rotor.log"]?.error("rotation-failed", {
+        errorType: type,
+        ...(step === undefined ? {} : { step }),
+        error: message,
+      });
       request.error = new RotationFailed(type, message);
     },
   };
