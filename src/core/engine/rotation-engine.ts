@@ -9,8 +9,9 @@
  *   rotation; rotation-lock.ts says how the lock and the lease work.
  * - emergency-revoke.ts: an emergency's revoke, which survives a crash
  *   (revoke-marker.ts).
- * - dry-run.ts, end-grace-period.ts: the two requests that rotate nothing
- *   (cancel-rotation.ts, beside them, is not the engine's).
+ * - dry-run.ts, end-grace-period.ts: the two requests that rotate nothing,
+ *   as plain functions beside cancel-rotation.ts (which the CLI runs
+ *   without an engine).
  * - secret-store.ts: everything the engine reads and writes in KMS.
  * - failed-step.ts: the step an error left, for the failure record.
  *
