@@ -44,8 +44,8 @@ const KNOWN_LAYER_EXCEPTIONS: readonly string[] = [
   // Durations and the engine's outcome tags belong in contract/ (one tags
   // module with every rotor:* key and its schema).
   "src/core/engine/engine-config.ts -> src/core/scheduler/duration.ts",
-  "src/core/engine/rotation-engine.ts -> src/core/scheduler/duration.ts",
-  "src/core/engine/rotation-engine.ts -> src/core/scheduler/outcome-tags.ts",
+  "src/core/engine/scheduler-vocabulary.ts -> src/core/scheduler/duration.ts",
+  "src/core/engine/scheduler-vocabulary.ts -> src/core/scheduler/outcome-tags.ts",
   // A rotation the scheduler starts IfDue confirms it is due by the
   // scheduler's own rule; the due rule and the rotation policy tags belong
   // in contract/ with the other rotor:* tags.
@@ -53,7 +53,7 @@ const KNOWN_LAYER_EXCEPTIONS: readonly string[] = [
   "src/core/engine/due-confirmation.ts -> src/core/scheduler/rotation-policy.ts",
   // The rotation record the engine writes (its rotor:rotated tag, key and
   // digest) belongs in contract/ with the other rotor:* tags.
-  "src/core/engine/rotation-engine.ts -> src/core/scheduler/rotation-record.ts",
+  "src/core/engine/scheduler-vocabulary.ts -> src/core/scheduler/rotation-record.ts",
   // The events the engine announces and the sink it hands them to belong
   // in contract/: notify/ keeps only the publishers (EventBridge, webhook).
   "src/core/engine/rotation-engine.ts -> src/core/notify/rotor-events.ts",

@@ -6,6 +6,7 @@
  * async retries see it.
  */
 import { RotorError } from "@rotor/cloud-api";
+import { failedStepOf } from "../engine/failed-step.ts";
 import type { JsonLogger } from "../engine/json-logger.ts";
 import { describeError } from "../engine/rotation-engine.ts";
 
@@ -26,7 +27,12 @@ export function rotationFailed(error: unknown, log: JsonLogger): RotationFailed 
     error instanceof RotorError
       ? error.message
       : `unexpected ${nameOf(error) ?? "error"}: ${describeError(error)}`;
-  log.error("rotation-failed", { errorType: type, error: message });
+  const step = failedStepOf(error);
+  log.error("rotation-failed", {
+    errorType: type,
+    ...(step === undefined ? {} : { step }),
+    error: message,
+  });
   return new RotationFailed(type, message);
 }
 

@@ -199,6 +199,25 @@ describe("rotation handler: context", () => {
     expect(await stagesOf(name)).toEqual(before);
   });
 
+  it("names the step that failed in its error line", async () => {
+    // Prepare: a 1 s timeout leaves less than the 3 s reserve, so createSecret does not start.
+    const { name } = await newSecret();
+    const start = lines.length;
+    // Act
+    const attempt = handler()(
+      Buffer.from(JSON.stringify({ SecretName: name })),
+      context({ function: { timeout: 1 } }),
+    );
+    await attempt.catch(() => undefined);
+    // Assess
+    const failed = lines
+      .slice(start)
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.event === "rotation-failed");
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ errorType: "DeadlineError", step: "createSecret" });
+  });
+
   it("uses context.credentials: a wrong key is refused by the cloud and never printed", async () => {
     // Prepare
     const { name } = await newSecret();
