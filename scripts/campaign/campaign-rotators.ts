@@ -16,11 +16,8 @@ import { createDatabaseRotator } from "../../src/core/rotators/database/database
 import { mysqlAccounts } from "../../src/core/rotators/database/mysql-accounts.ts";
 import { postgresAccounts } from "../../src/core/rotators/database/postgres-accounts.ts";
 import type { EcsCloudAssistantClients } from "../../src/core/rotators/ecs/cloud-assistant/ecs-cloud-assistant-clients.ts";
-import { createEcsCloudAssistantPasswordRotator } from "../../src/core/rotators/ecs/cloud-assistant/ecs-cloud-assistant-password-rotator.ts";
-import { createEcsCloudAssistantSshKeyRotator } from "../../src/core/rotators/ecs/cloud-assistant/ecs-cloud-assistant-ssh-key-rotator.ts";
-import { chooseTransport } from "../../src/core/rotators/ecs/cloud-assistant/ecs-transport-choice.ts";
-import { ecsPasswordOverSshRotator } from "../../src/core/rotators/ecs/ecs-password-rotator.ts";
-import { ecsSshKeyOverSshRotator } from "../../src/core/rotators/ecs/ecs-ssh-key-rotator.ts";
+import { createEcsPasswordRotator } from "../../src/core/rotators/ecs/ecs-password-rotator.ts";
+import { createEcsSshKeyRotator } from "../../src/core/rotators/ecs/ecs-ssh-key-rotator.ts";
 import { genericRotator } from "../../src/core/rotators/generic/generic-rotator.ts";
 import { createRamAccessKeyRotator } from "../../src/core/rotators/ram-access-key/ram-access-key-rotator.ts";
 import { createRedisRotator } from "../../src/core/rotators/redis/redis-rotator.ts";
@@ -62,14 +59,8 @@ export function campaignRotators(cloud: CloudAddress): Record<string, AnyRotator
       }),
   };
   return {
-    "ecs-password": chooseTransport(
-      ecsPasswordOverSshRotator,
-      createEcsCloudAssistantPasswordRotator(cloudAssistant),
-    ),
-    "ecs-ssh-key": chooseTransport(
-      ecsSshKeyOverSshRotator,
-      createEcsCloudAssistantSshKeyRotator(cloudAssistant),
-    ),
+    "ecs-password": createEcsPasswordRotator({ cloudAssistant }),
+    "ecs-ssh-key": createEcsSshKeyRotator({ cloudAssistant }),
     generic: genericRotator,
     mysql: createDatabaseRotator(mysqlAccounts, { polardb }),
     postgres: createDatabaseRotator(postgresAccounts, { polardb }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createEcsCloudAssistantPasswordRotator } from "../../../../src/core/rotators/ecs/cloud-assistant/ecs-cloud-assistant-password-rotator.ts";
+import { createEcsPasswordRotator } from "../../../../src/core/rotators/ecs/ecs-password-rotator.ts";
 import { sshdSkipReason } from "../../../support/sshd.ts";
 import { useCloudAssistantWorld } from "./cloud-assistant-world.ts";
 
@@ -12,7 +12,7 @@ describe.skipIf(sshdSkipReason())(
       // Prepare
       const w = world();
       const user = await w.sshd.createUser();
-      const rotator = createEcsCloudAssistantPasswordRotator(w.clients);
+      const rotator = createEcsPasswordRotator({ cloudAssistant: w.clients });
       const secretName = await w.createSecret(rotator.kind, {
         UserName: user.name,
         Password: user.password,

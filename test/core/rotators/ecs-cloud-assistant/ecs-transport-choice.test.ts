@@ -1,9 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../../../src/cloud-api/errors.ts";
-import { createEcsCloudAssistantPasswordRotator } from "../../../../src/core/rotators/ecs/cloud-assistant/ecs-cloud-assistant-password-rotator.ts";
-import { chooseTransport } from "../../../../src/core/rotators/ecs/cloud-assistant/ecs-transport-choice.ts";
 import {
-  ecsPasswordOverSshRotator,
+  createEcsPasswordRotator,
   ecsPasswordRotator,
 } from "../../../../src/core/rotators/ecs/ecs-password-rotator.ts";
 import { ecsSshKeyRotator } from "../../../../src/core/rotators/ecs/ecs-ssh-key-rotator.ts";
@@ -89,12 +87,9 @@ describe.skipIf(sshdSkipReason())("the ecs-password kind through Cloud Assistant
   const world = useCloudAssistantWorld();
 
   it("rotates a value that names an instance through the local ECS product", async () => {
-    // Prepare: the same transport choice as the built-in kind, with clients for this cloud
+    // Prepare: the built-in kind's rotator, with Cloud Assistant clients for this cloud
     const w = world();
-    const rotator = chooseTransport(
-      ecsPasswordOverSshRotator,
-      createEcsCloudAssistantPasswordRotator(w.clients),
-    );
+    const rotator = createEcsPasswordRotator({ cloudAssistant: w.clients });
     const user = await w.sshd.createUser();
     const secretName = await w.createSecret(rotator.kind, {
       UserName: user.name,
