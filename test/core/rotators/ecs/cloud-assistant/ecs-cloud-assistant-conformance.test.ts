@@ -1,13 +1,13 @@
 import { chown, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe } from "vitest";
-import type { EcsClient } from "../../../../src/cloud-api/ecs-client.ts";
-import { generateSshKeyPair } from "../../../../src/core/rotators/ecs/ecs-key-pair.ts";
-import { createEcsPasswordRotator } from "../../../../src/core/rotators/ecs/ecs-password-rotator.ts";
-import { createEcsSshKeyRotator } from "../../../../src/core/rotators/ecs/ecs-ssh-key-rotator.ts";
-import { testRotator } from "../../../../src/testing/test-rotator.ts";
-import { ANY_INSTANCE } from "../../../support/deploy-policies.ts";
-import { sshdSkipReason } from "../../../support/sshd.ts";
+import type { EcsClient } from "../../../../../src/cloud-api/ecs-client.ts";
+import { generateSshKeyPair } from "../../../../../src/core/rotators/ecs/ecs-key-pair.ts";
+import { createEcsPasswordRotator } from "../../../../../src/core/rotators/ecs/ecs-password-rotator.ts";
+import { createEcsSshKeyRotator } from "../../../../../src/core/rotators/ecs/ecs-ssh-key-rotator.ts";
+import { testRotator } from "../../../../../src/testing/test-rotator.ts";
+import { ANY_INSTANCE } from "../../../../support/deploy-policies.ts";
+import { sshdSkipReason } from "../../../../support/sshd.ts";
 import { useCloudAssistantWorld } from "./cloud-assistant-world.ts";
 
 // Both Cloud Assistant rotators through the conformance suite. The suite's

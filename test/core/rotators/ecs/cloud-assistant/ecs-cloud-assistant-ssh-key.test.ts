@@ -1,9 +1,9 @@
 import { chown, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { generateSshKeyPair } from "../../../../src/core/rotators/ecs/ecs-key-pair.ts";
-import { createEcsSshKeyRotator } from "../../../../src/core/rotators/ecs/ecs-ssh-key-rotator.ts";
-import { sshdSkipReason, type TestUser } from "../../../support/sshd.ts";
+import { generateSshKeyPair } from "../../../../../src/core/rotators/ecs/ecs-key-pair.ts";
+import { createEcsSshKeyRotator } from "../../../../../src/core/rotators/ecs/ecs-ssh-key-rotator.ts";
+import { sshdSkipReason, type TestUser } from "../../../../support/sshd.ts";
 import { useCloudAssistantWorld } from "./cloud-assistant-world.ts";
 
 describe.skipIf(sshdSkipReason())(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createEcsPasswordRotator } from "../../../../src/core/rotators/ecs/ecs-password-rotator.ts";
-import { sshdSkipReason } from "../../../support/sshd.ts";
+import { createEcsPasswordRotator } from "../../../../../src/core/rotators/ecs/ecs-password-rotator.ts";
+import { sshdSkipReason } from "../../../../support/sshd.ts";
 import { useCloudAssistantWorld } from "./cloud-assistant-world.ts";
 
 describe.skipIf(sshdSkipReason())(
