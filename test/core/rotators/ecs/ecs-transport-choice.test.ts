@@ -1,16 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../../../src/cloud-api/errors.ts";
-import {
-  createEcsPasswordRotator,
-  ecsPasswordRotator,
-} from "../../../../src/core/rotators/ecs/ecs-password-rotator.ts";
+import { ecsPasswordRotator } from "../../../../src/core/rotators/ecs/ecs-password-rotator.ts";
 import { ecsSshKeyRotator } from "../../../../src/core/rotators/ecs/ecs-ssh-key-rotator.ts";
 import {
   checkSameTarget,
   onSameTarget,
 } from "../../../../src/core/rotators/ecs/ecs-transport-choice.ts";
-import { sshdSkipReason } from "../../../support/sshd.ts";
-import { useCloudAssistantWorld } from "./cloud-assistant/cloud-assistant-world.ts";
 
 const fingerprint = `SHA256:${"A".repeat(43)}`;
 
@@ -151,27 +146,4 @@ describe("a rotation only changes the credential, never the server or how it is 
     expect(same).toMatchObject({ Password: "Pw-old" });
     expect([otherWay, otherHost, otherRegion]).toEqual([undefined, undefined, undefined]);
   });
-});
-
-describe.skipIf(sshdSkipReason())("the ecs-password kind through Cloud Assistant", () => {
-  const world = useCloudAssistantWorld();
-
-  it("rotates a value that names an instance through the local ECS product", async () => {
-    // Prepare: the built-in kind's rotator, with Cloud Assistant clients for this cloud
-    const w = world();
-    const rotator = createEcsPasswordRotator({ cloudAssistant: w.clients });
-    const user = await w.sshd.createUser();
-    const secretName = await w.createSecret(rotator.kind, {
-      UserName: user.name,
-      Password: user.password,
-    });
-    // Act
-    const result = await w.engine(rotator).rotate({ secretName });
-    // Assess
-    expect(result.outcome).toBe("rotated");
-    const current = await w.valueAt(secretName, "ACSCurrent");
-    expect(current.InstanceId).toBe(w.instanceId);
-    expect(await w.canLogIn(user.name, { password: current.Password as string })).toBe(true);
-    expect(await w.canLogIn(user.name, { password: user.password })).toBe(false);
-  }, 120_000);
 });

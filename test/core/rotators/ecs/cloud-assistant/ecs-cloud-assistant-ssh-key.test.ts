@@ -7,7 +7,7 @@ import { sshdSkipReason, type TestUser } from "../../../../support/sshd.ts";
 import { useCloudAssistantWorld } from "./cloud-assistant-world.ts";
 
 describe.skipIf(sshdSkipReason())(
-  "ecs-ssh-key-cloud-assistant rotator through the local ECS product",
+  "the ecs-ssh-key rotator through Cloud Assistant (the local ECS product)",
   () => {
     const world = useCloudAssistantWorld();
 

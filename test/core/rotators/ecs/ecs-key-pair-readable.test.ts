@@ -1,6 +1,6 @@
 import ssh2 from "ssh2";
 import { describe, expect, it } from "vitest";
-import { generateSshKeyPair } from "../../../../../src/core/rotators/ecs/ecs-key-pair.ts";
+import { generateSshKeyPair } from "../../../../src/core/rotators/ecs/ecs-key-pair.ts";
 
 // The Cloud Assistant key check parses the private key; a generated key
 // ssh2 cannot read (about 1 ed25519 key in 200 before the redraw) would
