@@ -6,6 +6,7 @@
  * one, root logs in with the privileged secret's login, which must belong
  * to this very server (ecs-ssh-login.ts).
  */
+import { RotorError } from "@rotor/cloud-api";
 import type { RotatorContext } from "../../contract/rotator-contract.ts";
 import type { EcsHost } from "./ecs-host.ts";
 import type { SshTargetFields } from "./ecs-secret-value.ts";
@@ -36,7 +37,7 @@ export function sshHost(target: SshTargetFields, ctx: RotatorContext<unknown>): 
       const accepted = candidates.find((candidate) => candidate.name === name);
       if (!accepted) {
         session.close();
-        throw new Error("internal: an accepted login that was not tried");
+        throw new RotorError("internal: an accepted login that was not tried");
       }
       return { asRoot: false, session, acceptedLogin: accepted.label };
     },
