@@ -1,104 +1,93 @@
 /**
- * Rotates a Linux account's password over SSH. One account, so there is no
- * moment where both passwords work: setSecret tries the logins in the order
- * pending → current → previous, which finds the account in whatever state a
- * crash left it (a pending login that works means the change already
- * happened). With a `privilegedSecret` (a root login of this very server)
- * root first checks which password the account has now against
- * /etc/shadow: the secret must hold it. A non-root account cannot run
- * chpasswd for itself: give it a `privilegedSecret` with a root login.
+ * Rotates a Linux account's password, on a server reached over SSH or an
+ * ECS instance reached through Cloud Assistant (the value chooses, see
+ * ecs-transport-choice.ts). One account, so there is no moment where both
+ * passwords work.
+ *
+ * setSecret finds the account in whatever state a crash left it. As the
+ * user (SSH without a `privilegedSecret`) it tries the logins pending →
+ * current → previous: a pending login that works means the change already
+ * happened. As root (a privileged SSH login of this very server, or Cloud
+ * Assistant) it first checks which password the account has now against
+ * /etc/shadow (so password logins may be off): the secret must hold it,
+ * else nothing changes. Then chpasswd sets the pending password. A
+ * non-root account cannot run chpasswd for itself: give it a
+ * `privilegedSecret` with a root login. testSecret proves the password: a
+ * fresh SSH login, or the shadow check through Cloud Assistant.
  */
 import { z } from "zod";
-import { defineRotator, type RotatorContext } from "../../contract/rotator-contract.ts";
-import { ecsCloudAssistantPasswordRotator } from "./cloud-assistant/ecs-cloud-assistant-password-rotator.ts";
-import { chooseTransport } from "./cloud-assistant/ecs-transport-choice.ts";
+import { defineRotator } from "../../contract/rotator-contract.ts";
+import type { UserLogin } from "./ecs-host.ts";
 import { changePassword } from "./ecs-password-change.ts";
 import { heldPassword, passwordCandidates } from "./ecs-password-check.ts";
-import { checkSameTarget } from "./ecs-same-target.ts";
-import { type EcsPasswordValue, ecsPasswordValue } from "./ecs-secret-value.ts";
-import { firstAcceptedSession, loginTo, privilegedLogin, proveLogin } from "./ecs-ssh-login.ts";
-import type { SshLogin } from "./ecs-ssh-session.ts";
+import { generateEcsPassword } from "./ecs-password-policy.ts";
+import { ecsPasswordValue } from "./ecs-secret-value.ts";
+import {
+  checkSameTarget,
+  type EcsRotatorOptions,
+  onSameTarget,
+  openHost,
+} from "./ecs-transport-choice.ts";
 
-/** Characters left out of new passwords: they trip shells, URLs and quoting. */
-const EXCLUDED_CHARACTERS = ` "'\`\\/@$:`;
+export type { EcsRotatorOptions } from "./ecs-transport-choice.ts";
 
-const passwordLogin = (value: EcsPasswordValue, ctx: RotatorContext<unknown>): SshLogin =>
-  loginTo(value, { userName: value.UserName, password: value.Password }, ctx);
+export function createEcsPasswordRotator(options: EcsRotatorOptions = {}) {
+  return defineRotator({
+    kind: "ecs-password",
+    description:
+      "a Linux account's password on a server reached over SSH, or through Cloud Assistant when the value names an InstanceId (chpasswd)",
+    value: ecsPasswordValue,
+    config: z.object({}),
+    // apply proves the account's password against the pending, current and previous ones: a crashed attempt is found wherever it stopped.
+    usesPrevious: true,
 
-export const ecsPasswordOverSshRotator = defineRotator({
-  kind: "ecs-password",
-  description: "a Linux account's password on a server reached over SSH (chpasswd)",
-  value: ecsPasswordValue,
-  config: z.object({}),
-  // apply logs in with pending, then current, then previous: a crashed attempt is found wherever it stopped.
-  usesPrevious: true,
+    async createValue(current, ctx) {
+      return { ...current, Password: await generateEcsPassword(ctx) };
+    },
 
-  async createValue(current, ctx) {
-    const { randomPassword } = await ctx.kms.getRandomPassword({
-      length: 32,
-      excludeCharacters: EXCLUDED_CHARACTERS,
-      requireEachIncludedType: true,
-    });
-    ctx.redact(randomPassword);
-    return { ...current, Password: randomPassword };
-  },
-
-  async apply({ current, pending, previous }, ctx) {
-    checkSameTarget(current, pending, ctx.secretName);
-    const { privilegedSecret } = current;
-    if (privilegedSecret !== undefined) {
-      // Root changes the password only once the secret proves it holds the
-      // account's password now (checked against /etc/shadow, so password
-      // logins may be off): the current one, or the pending one when an
-      // earlier attempt already set it, or the previous one when a switch
-      // was lost.
-      const login = await privilegedLogin({ ...current, privilegedSecret }, ctx);
-      const { session } = await firstAcceptedSession(
-        [{ name: "ssh.login.privileged", login }],
-        ctx,
-      );
+    async apply({ current, pending, previous: anyPrevious }, ctx) {
+      checkSameTarget(current, pending, ctx.secretName);
+      const previous = onSameTarget(current, anyPrevious);
+      const host = openHost(current, ctx, options);
+      const logins: UserLogin[] = [
+        { label: "pending", credential: { password: pending.Password } },
+        { label: "current", credential: { password: current.Password } },
+        ...(previous
+          ? [{ label: "previous" as const, credential: { password: previous.Password } }]
+          : []),
+      ];
+      const editing = await host.editingSession(logins);
+      const { session } = editing;
       try {
-        const held = await ctx.external("ssh.check-password", () =>
-          heldPassword(
-            session,
-            current.UserName,
-            passwordCandidates(current, pending, previous),
-            ctx.secretName,
-          ),
-        );
-        if (held === "pending") return; // set by an earlier attempt
-        await ctx.external("ssh.chpasswd", () =>
+        if (editing.asRoot) {
+          // Root changes the password only for an account whose password
+          // the secret holds now: the current one, the pending one (an
+          // earlier attempt set it already), or the previous one (a lost switch).
+          const held = await ctx.external(`${host.calls}.check-password`, () =>
+            heldPassword(
+              session,
+              current.UserName,
+              passwordCandidates(current, pending, previous),
+              ctx.secretName,
+            ),
+          );
+          if (held === "pending") return; // set by an earlier attempt
+        } else if (editing.acceptedLogin === "pending") {
+          return; // set by an earlier attempt
+        }
+        await ctx.external(`${host.calls}.chpasswd`, () =>
           changePassword(session, pending.UserName, pending.Password),
         );
       } finally {
         session.close();
       }
-      return;
-    }
+    },
 
-    const candidates = [
-      { name: "ssh.login.pending", login: passwordLogin(pending, ctx) },
-      { name: "ssh.login.current", login: passwordLogin(current, ctx) },
-      ...(previous ? [{ name: "ssh.login.previous", login: passwordLogin(previous, ctx) }] : []),
-    ];
-    const { name, session } = await firstAcceptedSession(candidates, ctx);
-    try {
-      if (name === "ssh.login.pending") return; // set by an earlier attempt
-      await ctx.external("ssh.chpasswd", () =>
-        changePassword(session, pending.UserName, pending.Password),
-      );
-    } finally {
-      session.close();
-    }
-  },
+    async test(value, ctx) {
+      await openHost(value, ctx, options).checkLogin({ password: value.Password });
+    },
+  });
+}
 
-  async test(value, ctx) {
-    await proveLogin("ssh.login.test", passwordLogin(value, ctx), ctx);
-  },
-});
-
-/** The `ecs-password` rotator: over SSH, or through Cloud Assistant when the value names an InstanceId. */
-export const ecsPasswordRotator = chooseTransport(
-  ecsPasswordOverSshRotator,
-  ecsCloudAssistantPasswordRotator,
-);
+/** The `ecs-password` rotator, calling Cloud Assistant as the function's own identity. */
+export const ecsPasswordRotator = createEcsPasswordRotator();

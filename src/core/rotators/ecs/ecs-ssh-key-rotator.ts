@@ -1,22 +1,25 @@
 /**
- * Rotates an SSH key pair a user logs in with. createSecret makes a new pair
- * whose public key comment `rotor:<secret>:<version>` tags it; setSecret adds
- * it to the user's authorized_keys once; testSecret logs in with it;
- * finishSecret removes this secret's older rotation keys, keeping the current
- * one (it becomes ACSPrevious and stays valid until the next rotation). An
- * emergency rotation removes the leaked key at once. Keys the rotation did
- * not add are never touched, except a leaked key the secret itself held.
- * Through a privileged login (a root login of this very server), every
- * edit first checks that the file authorizes a key the secret holds.
+ * Rotates an SSH key pair a user logs in with, on a server reached over
+ * SSH or an ECS instance reached through Cloud Assistant (the value
+ * chooses, see ecs-transport-choice.ts). createSecret makes a new pair
+ * whose public key comment `rotor:<secret>:<version>` tags it; setSecret
+ * adds it to the user's authorized_keys once; testSecret proves it (a
+ * fresh SSH login, or through Cloud Assistant the pair matching and the key
+ * authorized); finishSecret removes this secret's older rotation keys,
+ * keeping the current one (it becomes ACSPrevious and stays valid until
+ * the next rotation). An emergency rotation removes the leaked key at
+ * once. Keys the rotation did not add are never touched, except a leaked
+ * key the secret itself held; every other line is kept byte for byte.
+ *
+ * Edits run as the user (logged in with a key the secret holds, which is
+ * the proof), or as root (a privileged SSH login of this very server, or
+ * Cloud Assistant), where every edit first checks that the file authorizes
+ * a key the secret holds: root edits only the file of a user whose key the
+ * secret proves. Public keys are not secret, but they still travel as
+ * command input, never in a command's text.
  */
 import { z } from "zod";
-import {
-  defineRotator,
-  type RotationValues,
-  type RotatorContext,
-} from "../../contract/rotator-contract.ts";
-import { ecsCloudAssistantSshKeyRotator } from "./cloud-assistant/ecs-cloud-assistant-ssh-key-rotator.ts";
-import { chooseTransport } from "./cloud-assistant/ecs-transport-choice.ts";
+import { defineRotator, type RotatorContext } from "../../contract/rotator-contract.ts";
 import {
   parsePublicKeyLine,
   rotationKeyComment,
@@ -24,144 +27,129 @@ import {
   withoutKey,
   withoutRotationKeys,
 } from "./ecs-authorized-keys.ts";
+import type { CredentialLabel, EcsHost } from "./ecs-host.ts";
 import { heldKeyIn, ownKeyBlobs } from "./ecs-key-check.ts";
 import { generateSshKeyPair } from "./ecs-key-pair.ts";
 import { editAuthorizedKeys } from "./ecs-remote-authorized-keys.ts";
-import { checkSameTarget } from "./ecs-same-target.ts";
-import { type EcsSshKeyValue, ecsSshKeyValue } from "./ecs-secret-value.ts";
-import { firstAcceptedSession, loginTo, privilegedLogin, proveLogin } from "./ecs-ssh-login.ts";
-import type { SshLogin, SshSession } from "./ecs-ssh-session.ts";
+import { type EcsSshKeyValue, ecsSshKeyValue, namesInstance } from "./ecs-secret-value.ts";
+import {
+  checkSameTarget,
+  type EcsRotatorOptions,
+  onSameTarget,
+  openHost,
+} from "./ecs-transport-choice.ts";
 
-const keyLogin = (value: EcsSshKeyValue, ctx: RotatorContext<unknown>): SshLogin =>
-  loginTo(value, { userName: value.UserName, privateKey: value.PrivateKey }, ctx);
+export type { EcsRotatorOptions } from "./ecs-transport-choice.ts";
 
-/** A session that may edit the user's authorized_keys, and what must hold before it does. */
-interface EditingSession {
-  session: SshSession;
-  /** Throws unless the file read authorizes a key the secret holds (a root session's check). */
-  guard?: ((content: string) => void) | undefined;
-}
+/** The keys a step holds, in the order the user's logins try them. */
+type HeldKeys = ReadonlyArray<{ label: CredentialLabel; value: EcsSshKeyValue | undefined }>;
 
 /**
- * The privileged login when the secret names one (it edits the file only
- * once the file shows one of `keys`: the secret must hold a key the user
- * logs in with now), else the user's own login with the first of `keys`
- * the server accepts (which is that proof).
+ * Edits `userName`'s authorized_keys through `host`, once the session is
+ * proven to act for the user: the user's own login with one of `keys`, or
+ * root after the file as read shows one of `keys`.
  */
-async function editingSession(
-  target: EcsSshKeyValue,
-  keys: ReadonlyArray<{ name: string; value: EcsSshKeyValue | undefined }>,
-  ctx: RotatorContext<unknown>,
-): Promise<EditingSession> {
-  const { privilegedSecret } = target;
-  if (privilegedSecret !== undefined) {
-    const owned = await ownKeyBlobs(keys.flatMap(({ value }) => (value ? [value] : [])));
-    const login = await privilegedLogin({ ...target, privilegedSecret }, ctx);
-    const { session } = await firstAcceptedSession([{ name: "ssh.login.privileged", login }], ctx);
-    const where = {
-      secretName: ctx.secretName,
-      userName: target.UserName,
-      server: `${target.host}:${target.port ?? 22}`,
-    };
-    return { session, guard: (content) => heldKeyIn(content, owned, where) };
-  }
-  const candidates = keys.flatMap(({ name, value }) =>
-    value ? [{ name, login: keyLogin(value, ctx) }] : [],
-  );
-  return { session: (await firstAcceptedSession(candidates, ctx)).session };
-}
-
 async function edit(
-  { session, guard }: EditingSession,
-  name: string,
+  host: EcsHost,
+  action: "add" | "prune" | "revoke",
   userName: string,
+  keys: HeldKeys,
   change: (content: string) => string,
   ctx: RotatorContext<unknown>,
 ): Promise<void> {
+  const held = keys.flatMap(({ label, value }) => (value ? [{ label, value }] : []));
+  const editing = await host.editingSession(
+    held.map(({ label, value }) => ({ label, credential: { privateKey: value.PrivateKey } })),
+  );
+  const { session } = editing;
   try {
-    await ctx.external(name, () => editAuthorizedKeys(session, userName, change, guard));
+    let guard: ((content: string) => void) | undefined;
+    if (editing.asRoot) {
+      const owned = await ownKeyBlobs(held.map(({ value }) => value));
+      const where = { secretName: ctx.secretName, userName, server: host.where };
+      guard = (content) => heldKeyIn(content, owned, where);
+    }
+    await ctx.external(`${host.calls}.authorized-keys.${action}`, () =>
+      editAuthorizedKeys(session, userName, change, guard),
+    );
   } finally {
     session.close();
   }
 }
 
-export const ecsSshKeyOverSshRotator = defineRotator({
-  kind: "ecs-ssh-key",
-  description: "an SSH key pair a Linux account logs in with (authorized_keys over SSH)",
-  value: ecsSshKeyValue,
-  config: z.object({}),
-  // apply logs in with pending, then current, then previous: a crashed attempt is found wherever it stopped.
-  usesPrevious: true,
+export function createEcsSshKeyRotator(options: EcsRotatorOptions = {}) {
+  return defineRotator({
+    kind: "ecs-ssh-key",
+    description:
+      "an SSH key pair a Linux account logs in with (authorized_keys), on a server reached over SSH, or through Cloud Assistant when the value names an InstanceId",
+    value: ecsSshKeyValue,
+    config: z.object({}),
+    // apply proves the user's key against the pending, current and previous ones: a crashed attempt is found wherever it stopped.
+    usesPrevious: true,
 
-  async createValue(current, ctx) {
-    const comment = rotationKeyComment(ctx.secretName, ctx.versionIds.pending);
-    const pair = await generateSshKeyPair(current.keyAlgorithm ?? "ed25519", comment);
-    ctx.redact(pair.privateKey);
-    return { ...current, PublicKey: pair.publicKey, PrivateKey: pair.privateKey };
-  },
+    async createValue(current, ctx) {
+      const comment = rotationKeyComment(ctx.secretName, ctx.versionIds.pending);
+      const pair = await generateSshKeyPair(current.keyAlgorithm ?? "ed25519", comment);
+      ctx.redact(pair.privateKey);
+      return { ...current, PublicKey: pair.publicKey, PrivateKey: pair.privateKey };
+    },
 
-  async apply({ current, pending, previous }: RotationValues<EcsSshKeyValue>, ctx) {
-    checkSameTarget(current, pending, ctx.secretName);
-    parsePublicKeyLine(pending.PublicKey, "PublicKey");
-    const session = await editingSession(
-      current,
-      [
-        { name: "ssh.login.pending", value: pending },
-        { name: "ssh.login.current", value: current },
-        { name: "ssh.login.previous", value: previous },
-      ],
-      ctx,
-    );
-    await edit(
-      session,
-      "ssh.authorized-keys.add",
-      pending.UserName,
-      (c) => withKey(c, pending.PublicKey),
-      ctx,
-    );
-  },
+    async apply({ current, pending, previous }, ctx) {
+      checkSameTarget(current, pending, ctx.secretName);
+      parsePublicKeyLine(pending.PublicKey, "PublicKey");
+      const keys: HeldKeys = [
+        { label: "pending", value: pending },
+        { label: "current", value: current },
+        { label: "previous", value: onSameTarget(current, previous) },
+      ];
+      await edit(
+        openHost(current, ctx, options),
+        "add",
+        pending.UserName,
+        keys,
+        (c) => withKey(c, pending.PublicKey),
+        ctx,
+      );
+    },
 
-  async test(value, ctx) {
-    await proveLogin("ssh.login.test", keyLogin(value, ctx), ctx);
-  },
+    async test(value, ctx) {
+      await openHost(value, ctx, options).checkLogin({
+        publicKey: value.PublicKey,
+        privateKey: value.PrivateKey,
+      });
+    },
 
-  async finish({ current, pending }, ctx) {
-    const keep = new Set([ctx.versionIds.current, ctx.versionIds.pending]);
-    const session = await editingSession(
-      current,
-      [
-        { name: "ssh.login.pending", value: pending },
-        { name: "ssh.login.current", value: current },
-      ],
-      ctx,
-    );
-    await edit(
-      session,
-      "ssh.authorized-keys.prune",
-      pending.UserName,
-      (c) => withoutRotationKeys(c, ctx.secretName, keep),
-      ctx,
-    );
-  },
+    async finish({ current, pending }, ctx) {
+      checkSameTarget(current, pending, ctx.secretName);
+      const keep = new Set([ctx.versionIds.current, ctx.versionIds.pending]);
+      const keys: HeldKeys = [
+        { label: "pending", value: pending },
+        { label: "current", value: current },
+      ];
+      await edit(
+        openHost(current, ctx, options),
+        "prune",
+        pending.UserName,
+        keys,
+        (c) => withoutRotationKeys(c, ctx.secretName, keep),
+        ctx,
+      );
+    },
 
-  async revoke({ revoked, current }, ctx) {
-    const session = await editingSession(
-      current,
-      [{ name: "ssh.login.current", value: current }],
-      ctx,
-    );
-    await edit(
-      session,
-      "ssh.authorized-keys.revoke",
-      current.UserName,
-      (c) => withoutKey(c, revoked.PublicKey),
-      ctx,
-    );
-  },
-});
+    async revoke({ revoked, current }, ctx) {
+      // A leaked value that reached the server another way left nothing here.
+      if (namesInstance(revoked) !== namesInstance(current)) return;
+      await edit(
+        openHost(current, ctx, options),
+        "revoke",
+        current.UserName,
+        [{ label: "current", value: current }],
+        (c) => withoutKey(c, revoked.PublicKey),
+        ctx,
+      );
+    },
+  });
+}
 
-/** The `ecs-ssh-key` rotator: over SSH, or through Cloud Assistant when the value names an InstanceId. */
-export const ecsSshKeyRotator = chooseTransport(
-  ecsSshKeyOverSshRotator,
-  ecsCloudAssistantSshKeyRotator,
-);
+/** The `ecs-ssh-key` rotator, calling Cloud Assistant as the function's own identity. */
+export const ecsSshKeyRotator = createEcsSshKeyRotator();

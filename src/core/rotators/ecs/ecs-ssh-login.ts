@@ -6,18 +6,9 @@
 import { readPrivilegedSecret } from "../../contract/privileged-secret.ts";
 import type { RotatorContext } from "../../contract/rotator-contract.ts";
 import { sameHost, targetMismatch } from "../../contract/trust-boundary-errors.ts";
-import { privilegedLoginValue } from "./ecs-secret-value.ts";
+import { privilegedLoginValue, type SshTargetFields } from "./ecs-secret-value.ts";
 import { EcsLoginRefusedError } from "./ecs-ssh-errors.ts";
 import { openSshSession, type SshLogin, type SshSession } from "./ecs-ssh-session.ts";
-
-/** What every ECS secret value says about its server. */
-export interface SshTargetFields {
-  UserName: string;
-  host: string;
-  port?: number | undefined;
-  hostKeyFingerprint: string;
-  privilegedSecret?: string | undefined;
-}
 
 /** Login bound: short enough to leave room for the step's other calls. */
 function loginTimeout(ctx: RotatorContext<unknown>): number {

@@ -1,13 +1,13 @@
 import { chown, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createEcsCloudAssistantSshKeyRotator } from "../../../../src/core/rotators/ecs/cloud-assistant/ecs-cloud-assistant-ssh-key-rotator.ts";
-import { generateSshKeyPair } from "../../../../src/core/rotators/ecs/ecs-key-pair.ts";
-import { sshdSkipReason, type TestUser } from "../../../support/sshd.ts";
+import { generateSshKeyPair } from "../../../../../src/core/rotators/ecs/ecs-key-pair.ts";
+import { createEcsSshKeyRotator } from "../../../../../src/core/rotators/ecs/ecs-ssh-key-rotator.ts";
+import { sshdSkipReason, type TestUser } from "../../../../support/sshd.ts";
 import { useCloudAssistantWorld } from "./cloud-assistant-world.ts";
 
 describe.skipIf(sshdSkipReason())(
-  "ecs-ssh-key-cloud-assistant rotator through the local ECS product",
+  "the ecs-ssh-key rotator through Cloud Assistant (the local ECS product)",
   () => {
     const world = useCloudAssistantWorld();
 
@@ -25,7 +25,7 @@ describe.skipIf(sshdSkipReason())(
       });
       await chown(dir, user.uid, user.gid);
       await chown(file, user.uid, user.gid);
-      const rotator = createEcsCloudAssistantSshKeyRotator(w.clients);
+      const rotator = createEcsSshKeyRotator({ cloudAssistant: w.clients });
       const secretName = await w.createSecret(rotator.kind, {
         UserName: user.name,
         PublicKey: initial.publicKey,
@@ -93,7 +93,7 @@ describe.skipIf(sshdSkipReason())(
       const w = world();
       const user = await w.sshd.createUser();
       const initial = await generateSshKeyPair("ed25519", "never-installed");
-      const rotator = createEcsCloudAssistantSshKeyRotator(w.clients);
+      const rotator = createEcsSshKeyRotator({ cloudAssistant: w.clients });
       const secretName = await w.createSecret(rotator.kind, {
         UserName: user.name,
         PublicKey: initial.publicKey,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createEcsCloudAssistantPasswordRotator } from "../../../../src/core/rotators/ecs/cloud-assistant/ecs-cloud-assistant-password-rotator.ts";
-import { sshdSkipReason } from "../../../support/sshd.ts";
+import { createEcsPasswordRotator } from "../../../../../src/core/rotators/ecs/ecs-password-rotator.ts";
+import { sshdSkipReason } from "../../../../support/sshd.ts";
 import { useCloudAssistantWorld } from "./cloud-assistant-world.ts";
 
 describe.skipIf(sshdSkipReason())("ECS Cloud Assistant rotation errors", () => {
@@ -16,7 +16,7 @@ describe.skipIf(sshdSkipReason())("ECS Cloud Assistant rotation errors", () => {
     // Prepare
     const w = world();
     const user = await w.sshd.createUser();
-    const rotator = createEcsCloudAssistantPasswordRotator(w.clients);
+    const rotator = createEcsPasswordRotator({ cloudAssistant: w.clients });
     const secretName = await w.createSecret(rotator.kind, {
       UserName: user.name,
       Password: user.password,
@@ -38,7 +38,7 @@ describe.skipIf(sshdSkipReason())("ECS Cloud Assistant rotation errors", () => {
     // Prepare: an account the instance does not have, so the check of its
     // current password (made before chpasswd) exits non-zero
     const w = world();
-    const rotator = createEcsCloudAssistantPasswordRotator(w.clients);
+    const rotator = createEcsPasswordRotator({ cloudAssistant: w.clients });
     const secretName = await w.createSecret(rotator.kind, {
       UserName: "rotor_no_such_user",
       Password: "Initial-password-1",

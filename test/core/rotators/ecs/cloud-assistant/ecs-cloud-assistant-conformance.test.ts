@@ -1,13 +1,13 @@
 import { chown, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe } from "vitest";
-import type { EcsClient } from "../../../../src/cloud-api/ecs-client.ts";
-import { createEcsCloudAssistantPasswordRotator } from "../../../../src/core/rotators/ecs/cloud-assistant/ecs-cloud-assistant-password-rotator.ts";
-import { createEcsCloudAssistantSshKeyRotator } from "../../../../src/core/rotators/ecs/cloud-assistant/ecs-cloud-assistant-ssh-key-rotator.ts";
-import { generateSshKeyPair } from "../../../../src/core/rotators/ecs/ecs-key-pair.ts";
-import { testRotator } from "../../../../src/testing/test-rotator.ts";
-import { ANY_INSTANCE } from "../../../support/deploy-policies.ts";
-import { sshdSkipReason } from "../../../support/sshd.ts";
+import type { EcsClient } from "../../../../../src/cloud-api/ecs-client.ts";
+import { generateSshKeyPair } from "../../../../../src/core/rotators/ecs/ecs-key-pair.ts";
+import { createEcsPasswordRotator } from "../../../../../src/core/rotators/ecs/ecs-password-rotator.ts";
+import { createEcsSshKeyRotator } from "../../../../../src/core/rotators/ecs/ecs-ssh-key-rotator.ts";
+import { testRotator } from "../../../../../src/testing/test-rotator.ts";
+import { ANY_INSTANCE } from "../../../../support/deploy-policies.ts";
+import { sshdSkipReason } from "../../../../support/sshd.ts";
 import { useCloudAssistantWorld } from "./cloud-assistant-world.ts";
 
 // Both Cloud Assistant rotators through the conformance suite. The suite's
@@ -19,7 +19,7 @@ describe.skipIf(sshdSkipReason())("ECS rotators over Cloud Assistant", () => {
   const instance = () => ({ InstanceId: world().instanceId, RegionId: world().cloud.region });
   const otherInstance = { InstanceId: "i-local", RegionId: "cn-hangzhou" };
 
-  const passwordRotator = createEcsCloudAssistantPasswordRotator(clients);
+  const passwordRotator = createEcsPasswordRotator({ cloudAssistant: clients });
   testRotator({
     rotator: passwordRotator,
     policy: ANY_INSTANCE,
@@ -73,7 +73,7 @@ describe.skipIf(sshdSkipReason())("ECS rotators over Cloud Assistant", () => {
     ],
   });
 
-  const keyRotator = createEcsCloudAssistantSshKeyRotator(clients);
+  const keyRotator = createEcsSshKeyRotator({ cloudAssistant: clients });
   testRotator({
     rotator: keyRotator,
     policy: ANY_INSTANCE,

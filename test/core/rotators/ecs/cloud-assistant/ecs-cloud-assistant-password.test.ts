@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { createEcsCloudAssistantPasswordRotator } from "../../../../src/core/rotators/ecs/cloud-assistant/ecs-cloud-assistant-password-rotator.ts";
-import { sshdSkipReason } from "../../../support/sshd.ts";
+import { createEcsPasswordRotator } from "../../../../../src/core/rotators/ecs/ecs-password-rotator.ts";
+import { sshdSkipReason } from "../../../../support/sshd.ts";
 import { useCloudAssistantWorld } from "./cloud-assistant-world.ts";
 
 describe.skipIf(sshdSkipReason())(
-  "ecs-password-cloud-assistant rotator through the local ECS product",
+  "the ecs-password rotator through Cloud Assistant (the local ECS product)",
   () => {
     const world = useCloudAssistantWorld();
 
@@ -12,7 +12,7 @@ describe.skipIf(sshdSkipReason())(
       // Prepare
       const w = world();
       const user = await w.sshd.createUser();
-      const rotator = createEcsCloudAssistantPasswordRotator(w.clients);
+      const rotator = createEcsPasswordRotator({ cloudAssistant: w.clients });
       const secretName = await w.createSecret(rotator.kind, {
         UserName: user.name,
         Password: user.password,
@@ -33,6 +33,25 @@ describe.skipIf(sshdSkipReason())(
       for (const password of [user.password, firstPassword, secondPassword]) {
         expect(logs).not.toContain(password);
       }
+    }, 120_000);
+
+    it("rotates a value that names an instance through the local ECS product", async () => {
+      // Prepare: the built-in kind's rotator, with Cloud Assistant clients for this cloud
+      const w = world();
+      const rotator = createEcsPasswordRotator({ cloudAssistant: w.clients });
+      const user = await w.sshd.createUser();
+      const secretName = await w.createSecret(rotator.kind, {
+        UserName: user.name,
+        Password: user.password,
+      });
+      // Act
+      const result = await w.engine(rotator).rotate({ secretName });
+      // Assess
+      expect(result.outcome).toBe("rotated");
+      const current = await w.valueAt(secretName, "ACSCurrent");
+      expect(current.InstanceId).toBe(w.instanceId);
+      expect(await w.canLogIn(user.name, { password: current.Password as string })).toBe(true);
+      expect(await w.canLogIn(user.name, { password: user.password })).toBe(false);
     }, 120_000);
   },
 );

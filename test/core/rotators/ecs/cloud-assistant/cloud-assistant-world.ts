@@ -5,18 +5,18 @@
  * at that cloud, and an engine per rotator with every log line kept.
  */
 import { afterAll, beforeAll } from "vitest";
-import { EcsClient, type EcsClientOptions } from "../../../../src/cloud-api/ecs-client.ts";
+import { EcsClient, type EcsClientOptions } from "../../../../../src/cloud-api/ecs-client.ts";
 import type {
   AnyRotator,
   BeforeExternalCall,
-} from "../../../../src/core/contract/rotator-contract.ts";
-import type { RotationEngine } from "../../../../src/core/engine/rotation-engine.ts";
-import type { EcsCloudAssistantClients } from "../../../../src/core/rotators/ecs/cloud-assistant/ecs-cloud-assistant-clients.ts";
-import type { LocalEcsInstance } from "../../../../src/local-cloud/ecs/local-ecs-instance.ts";
-import { startTestCloud, type TestCloud, uniqueName } from "../../../support/local-cloud.ts";
-import { type SshdServer, startSshd } from "../../../support/sshd.ts";
-import { type SshdLoginCheck, sshdLoginCheck } from "../../../support/sshd-login-check.ts";
-import { ecsTestEngine, jsonValueAt } from "../ecs/ecs-rotation-setup.ts";
+} from "../../../../../src/core/contract/rotator-contract.ts";
+import type { RotationEngine } from "../../../../../src/core/engine/rotation-engine.ts";
+import type { EcsCloudAssistantClients } from "../../../../../src/core/rotators/ecs/cloud-assistant/ecs-cloud-assistant-clients.ts";
+import type { LocalEcsInstance } from "../../../../../src/local-cloud/ecs/local-ecs-instance.ts";
+import { startTestCloud, type TestCloud, uniqueName } from "../../../../support/local-cloud.ts";
+import { type SshdServer, startSshd } from "../../../../support/sshd.ts";
+import { type SshdLoginCheck, sshdLoginCheck } from "../../../../support/sshd-login-check.ts";
+import { ecsTestEngine, jsonValueAt } from "../ecs-rotation-setup.ts";
 
 export interface CloudAssistantWorld {
   sshd: SshdServer;
