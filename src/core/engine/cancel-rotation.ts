@@ -11,8 +11,8 @@
  */
 import type { KmsClient } from "@rotor/cloud-api";
 import { RotorError } from "@rotor/cloud-api";
-import { engineConfigFromTags } from "./engine-config.ts";
-import { RotationInProgressError } from "./engine-errors.ts";
+import { RotationInProgressError } from "../contract/rotation-errors.ts";
+import { engineConfigFromTags } from "../contract/tags/engine-tags.ts";
 import type { JsonLogger } from "./json-logger.ts";
 import {
   isRotorPendingId,

@@ -5,14 +5,14 @@
  * A record is never later than the versions, but it can be earlier: a
  * rotation whose record was not written, a value put by hand, or a record
  * replayed by whoever may tag the secret. Judging the versions here, by
- * the scheduler's own rule (scheduler/due.ts), keeps such a secret from
+ * the scheduler's own rule (src/core/contract/schedule/due.ts), keeps such a secret from
  * being rotated before its policy allows, without the scheduler reading
  * every candidate's versions first. The engine then rewrites the record
  * from the versions, so the next run does not ask again.
  */
 import type { VersionSummary } from "@rotor/cloud-api";
-import { dueVerdict } from "../scheduler/due.ts";
-import { isPolicyProblem, readRotationPolicy } from "../scheduler/rotation-policy.ts";
+import { dueVerdict } from "../contract/schedule/due.ts";
+import { isPolicyProblem, readRotationPolicy } from "../contract/tags/rotation-policy.ts";
 
 /** Why the secret is not due now, or undefined when it is. */
 export function notDueReason(

@@ -43,6 +43,13 @@ import {
   deployPolicyFromEnv,
   describeAllowed,
 } from "../contract/deploy-policy.ts";
+import {
+  DeadlineError,
+  RotationBlockedError,
+  RotationInProgressError,
+  StepRefusedError,
+  TestFailedError,
+} from "../contract/rotation-errors.ts";
 import type {
   AnyRotator,
   BeforeExternalCall,
@@ -50,17 +57,8 @@ import type {
   RotatorContext,
   Step,
 } from "../contract/rotator-contract.ts";
-import type { RotorEventSink } from "../notify/rotor-events.ts";
-import { formatDuration } from "../scheduler/duration.ts";
-import { OUTCOME_TAGS } from "../scheduler/outcome-tags.ts";
-import {
-  RECORD_CLOCK_SKEW_MS,
-  ROTATED_TAG,
-  recordKeyFromEnv,
-  recordValue,
-  versionDigest,
-} from "../scheduler/rotation-record.ts";
-import { notDueReason } from "./due-confirmation.ts";
+import type { RotorEventSink } from "../contract/rotor-events.ts";
+import { formatDuration } from "../contract/schedule/duration.ts";
 import {
   type EngineConfig,
   engineConfigFromTags,
@@ -68,15 +66,17 @@ import {
   LEASE_TAG,
   ROTATOR_TAG,
   rotorTags,
-} from "./engine-config.ts";
+} from "../contract/tags/engine-tags.ts";
+import { GRACE_ENDED_TAG } from "../contract/tags/grace-period.ts";
+import { OUTCOME_TAGS } from "../contract/tags/outcome-tags.ts";
 import {
-  DeadlineError,
-  RotationBlockedError,
-  RotationInProgressError,
-  StepRefusedError,
-  TestFailedError,
-} from "./engine-errors.ts";
-import { GRACE_ENDED_TAG } from "./grace-period.ts";
+  RECORD_CLOCK_SKEW_MS,
+  ROTATED_TAG,
+  recordKeyFromEnv,
+  recordValue,
+  versionDigest,
+} from "../contract/tags/rotation-record.ts";
+import { notDueReason } from "./due-confirmation.ts";
 import type { JsonLogger } from "./json-logger.ts";
 import { REVOKE_PENDING_TAG, REVOKE_STAGE, revokeMarkerState } from "./revoke-marker.ts";
 import { RotationEventTrail } from "./rotation-event-trail.ts";

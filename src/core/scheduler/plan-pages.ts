@@ -32,10 +32,26 @@
  */
 import type { KmsClient, SecretSummary, VersionSummary } from "@rotor/cloud-api";
 import { DEFAULT_DEPLOY_POLICY, type DeployPolicy } from "../contract/deploy-policy.ts";
-import { GRACE_ENDED_TAG, GRACE_PERIOD_TAG, parseGracePeriod } from "../engine/grace-period.ts";
+import { previousOccurrence } from "../contract/schedule/cron.ts";
+import { dueVerdict } from "../contract/schedule/due.ts";
+import {
+  GRACE_ENDED_TAG,
+  GRACE_PERIOD_TAG,
+  parseGracePeriod,
+} from "../contract/tags/grace-period.ts";
+import {
+  isPolicyProblem,
+  type RotationPolicy,
+  readRotationPolicy,
+} from "../contract/tags/rotation-policy.ts";
+import {
+  ROTATED_TAG,
+  type RotationRecord,
+  readRecord,
+  recordValue,
+  versionDigest,
+} from "../contract/tags/rotation-record.ts";
 import { REVOKE_PENDING_TAG } from "../engine/revoke-marker.ts";
-import { previousOccurrence } from "./cron.ts";
-import { dueVerdict } from "./due.ts";
 import { dueWindow } from "./overdue.ts";
 import {
   functionNameFor,
@@ -46,14 +62,6 @@ import {
   ROTATOR_TAG,
 } from "./plan.ts";
 import { callWithinBudget, mapBounded, RateLimiter } from "./rate-limiter.ts";
-import { isPolicyProblem, type RotationPolicy, readRotationPolicy } from "./rotation-policy.ts";
-import {
-  ROTATED_TAG,
-  type RotationRecord,
-  readRecord,
-  recordValue,
-  versionDigest,
-} from "./rotation-record.ts";
 import { tagWeakenings } from "./tag-weakenings.ts";
 
 export const PAGE_SIZE = 100;

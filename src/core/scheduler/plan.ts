@@ -12,11 +12,15 @@
  */
 import { ApiError, type VersionSummary } from "@rotor/cloud-api";
 import type { DeployPolicy } from "../contract/deploy-policy.ts";
-import { type GraceState, readGraceState } from "../engine/grace-period.ts";
+import { previousOccurrence } from "../contract/schedule/cron.ts";
+import { dueVerdict } from "../contract/schedule/due.ts";
+import { type GraceState, readGraceState } from "../contract/tags/grace-period.ts";
+import {
+  isPolicyProblem,
+  type PolicyProblem,
+  readRotationPolicy,
+} from "../contract/tags/rotation-policy.ts";
 import { BUILT_IN_KINDS, functionForKind, isBuiltInKind } from "../rotators/rotator-kinds.ts";
-import { previousOccurrence } from "./cron.ts";
-import { dueVerdict } from "./due.ts";
-import { isPolicyProblem, type PolicyProblem, readRotationPolicy } from "./rotation-policy.ts";
 import { type TagWeakening, tagWeakenings } from "./tag-weakenings.ts";
 
 export const ROTATOR_TAG = "rotor:rotator";

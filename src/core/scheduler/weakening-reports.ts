@@ -20,8 +20,8 @@
  */
 import { createHash } from "node:crypto";
 import type { KmsClient } from "@rotor/cloud-api";
+import { ROTOR_EVENT_TYPES, type RotorEventSink } from "../contract/rotor-events.ts";
 import { scrubUntrustedText } from "../contract/untrusted-text.ts";
-import { ROTOR_EVENT_TYPES, type RotorEventSink } from "../notify/rotor-events.ts";
 import type { Notifier } from "../notify/webhook-notifier.ts";
 import type { PlanEntry } from "./plan.ts";
 import { errorLabel, type UnwrittenRecord } from "./unwritten-records.ts";

@@ -30,7 +30,7 @@ import {
   type Rotator,
   type RotatorContext,
 } from "../../contract/rotator-contract.ts";
-import { engineConfigFromTags } from "../../engine/engine-config.ts";
+import { engineConfigFromTags } from "../../contract/tags/engine-tags.ts";
 import type { RamAccessKeyClients } from "./ram-access-key-clients.ts";
 import { type RamAccessKeyConfig, ramAccessKeyConfigSchema } from "./ram-access-key-config.ts";
 import {

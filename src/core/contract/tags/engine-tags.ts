@@ -6,8 +6,8 @@
  */
 
 import { ValidationError } from "@rotor/cloud-api";
-import { DEFAULT_DEPLOY_POLICY, type DeployPolicy } from "../contract/deploy-policy.ts";
-import { parseWindow } from "../scheduler/duration.ts";
+import { DEFAULT_DEPLOY_POLICY, type DeployPolicy } from "../deploy-policy.ts";
+import { parseWindow } from "../schedule/duration.ts";
 
 export const TAG_PREFIX = "rotor:";
 export const ROTATOR_TAG = "rotor:rotator";

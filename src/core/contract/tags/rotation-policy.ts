@@ -12,9 +12,9 @@
  * A bad value is reported with the tag's name, and only that secret is
  * skipped by the scheduler.
  */
-import { type CronSchedule, parseCron } from "./cron.ts";
-import { parseInterval, parseWindow } from "./duration.ts";
-import { isValidTimeZone } from "./time-zone.ts";
+import { type CronSchedule, parseCron } from "../schedule/cron.ts";
+import { parseInterval, parseWindow } from "../schedule/duration.ts";
+import { isValidTimeZone } from "../schedule/time-zone.ts";
 
 export const POLICY_TAGS = {
   enabled: "rotor:enabled",

@@ -20,7 +20,7 @@
  * KMS's 256-character tag value limit.
  */
 import type { KmsClient } from "@rotor/cloud-api";
-import { scrubUntrustedText } from "../contract/untrusted-text.ts";
+import { scrubUntrustedText } from "../untrusted-text.ts";
 
 export const OUTCOME_TAGS = {
   status: "rotor:status",
