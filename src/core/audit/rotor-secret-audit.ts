@@ -12,6 +12,7 @@ import type { VersionSummary } from "@rotor/cloud-api";
 import { ApiError, RotorError } from "@rotor/cloud-api";
 import type { DeployPolicy } from "../contract/deploy-policy.ts";
 import { formatDuration } from "../contract/schedule/duration.ts";
+import { ACS_CURRENT, ACS_PREVIOUS } from "../contract/stages.ts";
 import {
   type EngineConfig,
   engineConfigFromTags,
@@ -25,7 +26,6 @@ import {
   readRotationPolicy,
 } from "../contract/tags/rotation-policy.ts";
 import { isRotorPendingId, leaseOf } from "../engine/rotation-lock.ts";
-import { ACS_CURRENT, ACS_PREVIOUS } from "../engine/stage-switch.ts";
 import { dueWindow } from "../scheduler/overdue.ts";
 import { type ListedSecret, planSecret } from "../scheduler/plan.ts";
 import { isThrottling } from "../scheduler/rate-limiter.ts";

@@ -12,15 +12,10 @@
 import type { KmsClient } from "@rotor/cloud-api";
 import { RotorError } from "@rotor/cloud-api";
 import { RotationInProgressError } from "../contract/rotation-errors.ts";
+import { LEASE_STAGE } from "../contract/stages.ts";
 import { engineConfigFromTags } from "../contract/tags/engine-tags.ts";
 import type { JsonLogger } from "./json-logger.ts";
-import {
-  isRotorPendingId,
-  LEASE_RELEASED_TAG,
-  LEASE_STAGE,
-  leaseOf,
-  leaseRunning,
-} from "./rotation-lock.ts";
+import { isRotorPendingId, LEASE_RELEASED_TAG, leaseOf, leaseRunning } from "./rotation-lock.ts";
 
 export interface CancelOutcome {
   secretName: string;

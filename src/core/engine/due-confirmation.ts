@@ -12,6 +12,7 @@
  */
 import type { VersionSummary } from "@rotor/cloud-api";
 import { dueVerdict } from "../contract/schedule/due.ts";
+import { ACS_CURRENT } from "../contract/stages.ts";
 import { isPolicyProblem, readRotationPolicy } from "../contract/tags/rotation-policy.ts";
 
 /** Why the secret is not due now, or undefined when it is. */
@@ -22,7 +23,7 @@ export function notDueReason(
 ): string | undefined {
   const policy = readRotationPolicy(tags);
   if (isPolicyProblem(policy)) return `tag ${policy.tag}: ${policy.message}`;
-  const current = versions.find((version) => version.versionStages.includes("ACSCurrent"));
+  const current = versions.find((version) => version.versionStages.includes(ACS_CURRENT));
   // No ACSCurrent to date: nothing tells the rotation is early.
   if (current === undefined) return undefined;
   const verdict = dueVerdict(policy, Date.parse(current.createTime), now);

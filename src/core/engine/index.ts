@@ -3,6 +3,7 @@
  */
 
 export * from "../contract/rotation-errors.ts";
+export * from "../contract/stages.ts";
 export * from "../contract/tags/engine-tags.ts";
 export * from "../contract/tags/grace-period.ts";
 export * from "./cancel-rotation.ts";

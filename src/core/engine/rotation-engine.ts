@@ -59,6 +59,7 @@ import type {
 } from "../contract/rotator-contract.ts";
 import type { RotorEventSink } from "../contract/rotor-events.ts";
 import { formatDuration } from "../contract/schedule/duration.ts";
+import { ACS_CURRENT, ACS_PREVIOUS, LEASE_STAGE, REVOKE_STAGE } from "../contract/stages.ts";
 import {
   type EngineConfig,
   engineConfigFromTags,
@@ -78,12 +79,11 @@ import {
 } from "../contract/tags/rotation-record.ts";
 import { notDueReason } from "./due-confirmation.ts";
 import type { JsonLogger } from "./json-logger.ts";
-import { REVOKE_PENDING_TAG, REVOKE_STAGE, revokeMarkerState } from "./revoke-marker.ts";
+import { REVOKE_PENDING_TAG, revokeMarkerState } from "./revoke-marker.ts";
 import { RotationEventTrail } from "./rotation-event-trail.ts";
 import {
   isRotorPendingId,
   LEASE_RELEASED_TAG,
-  LEASE_STAGE,
   type LeaseClaimData,
   leaseClaimId,
   leaseOf,
@@ -91,7 +91,7 @@ import {
   nextPendingAttempt,
   pendingVersionId,
 } from "./rotation-lock.ts";
-import { ACS_CURRENT, ACS_PREVIOUS, removePendingStage, switchToPending } from "./stage-switch.ts";
+import { removePendingStage, switchToPending } from "./stage-switch.ts";
 
 /** Tags that say a rotation failed; a later successful rotation removes them all. */
 const FAILURE_RECORD_TAGS = [

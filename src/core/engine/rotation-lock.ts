@@ -89,7 +89,6 @@
 import { createHash } from "node:crypto";
 import type { VersionSummary } from "@rotor/cloud-api";
 
-export const LEASE_STAGE = "RotorLease";
 /** Tag a holder that stopped on an error writes: the lease it gives up (LeaseState.heldBy). */
 export const LEASE_RELEASED_TAG = "rotor:lease-released";
 

@@ -34,6 +34,7 @@ import type { KmsClient, SecretSummary, VersionSummary } from "@rotor/cloud-api"
 import { DEFAULT_DEPLOY_POLICY, type DeployPolicy } from "../contract/deploy-policy.ts";
 import { previousOccurrence } from "../contract/schedule/cron.ts";
 import { dueVerdict } from "../contract/schedule/due.ts";
+import { ACS_CURRENT, ACS_PREVIOUS } from "../contract/stages.ts";
 import {
   GRACE_ENDED_TAG,
   GRACE_PERIOD_TAG,
@@ -264,9 +265,9 @@ async function repairRecord(
   context: ListedContext,
 ): Promise<void> {
   if (entry.status === "due" || entry.status === "invalid") return;
-  const current = versions.find((version) => version.versionStages.includes("ACSCurrent"));
+  const current = versions.find((version) => version.versionStages.includes(ACS_CURRENT));
   if (current === undefined) return;
-  const previous = versions.find((version) => version.versionStages.includes("ACSPrevious"));
+  const previous = versions.find((version) => version.versionStages.includes(ACS_PREVIOUS));
   const wanted: RotationRecord = {
     rotatedAt: Date.parse(current.createTime),
     previousDigest: previous === undefined ? undefined : versionDigest(previous.versionId),

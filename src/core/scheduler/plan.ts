@@ -14,6 +14,7 @@ import { ApiError, type VersionSummary } from "@rotor/cloud-api";
 import type { DeployPolicy } from "../contract/deploy-policy.ts";
 import { previousOccurrence } from "../contract/schedule/cron.ts";
 import { dueVerdict } from "../contract/schedule/due.ts";
+import { ACS_CURRENT, ACS_PREVIOUS } from "../contract/stages.ts";
 import { type GraceState, readGraceState } from "../contract/tags/grace-period.ts";
 import {
   isPolicyProblem,
@@ -113,11 +114,11 @@ export async function planSecret(
     const versions = await options.readVersions();
     // The versions' stages tell a revoke marker Rotor wrote from a forged one.
     weakenings = tagWeakenings(secret.name, secret.tags, limits, versions);
-    const current = versions.find((version) => version.versionStages.includes("ACSCurrent"));
+    const current = versions.find((version) => version.versionStages.includes(ACS_CURRENT));
     lastRotation = current ? Date.parse(current.createTime) : undefined;
     currentVersionId = current?.versionId;
     previousVersionId = versions.find((version) =>
-      version.versionStages.includes("ACSPrevious"),
+      version.versionStages.includes(ACS_PREVIOUS),
     )?.versionId;
   } catch (error) {
     const why =

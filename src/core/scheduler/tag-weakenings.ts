@@ -25,6 +25,7 @@ import {
 } from "../contract/password-floor.ts";
 import type { WeakeningEffect } from "../contract/rotor-events.ts";
 import { formatDuration } from "../contract/schedule/duration.ts";
+import { REVOKE_STAGE } from "../contract/stages.ts";
 import {
   DEFAULT_ENGINE_CONFIG,
   engineConfigFromTags,
@@ -34,7 +35,7 @@ import {
 } from "../contract/tags/engine-tags.ts";
 import { GRACE_PERIOD_TAG, parseGracePeriod } from "../contract/tags/grace-period.ts";
 import { POLICY_TAGS } from "../contract/tags/rotation-policy.ts";
-import { REVOKE_PENDING_TAG, REVOKE_STAGE } from "../engine/revoke-marker.ts";
+import { REVOKE_PENDING_TAG } from "../engine/revoke-marker.ts";
 import {
   DEFAULT_EXCLUDED_CHARACTERS,
   genericConfigSchema,

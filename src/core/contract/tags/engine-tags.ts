@@ -8,6 +8,7 @@
 import { ValidationError } from "@rotor/cloud-api";
 import { DEFAULT_DEPLOY_POLICY, type DeployPolicy } from "../deploy-policy.ts";
 import { parseWindow } from "../schedule/duration.ts";
+import { DEFAULT_PENDING_STAGE, RESERVED_STAGES } from "../stages.ts";
 
 export const TAG_PREFIX = "rotor:";
 export const ROTATOR_TAG = "rotor:rotator";
@@ -26,14 +27,13 @@ export interface EngineConfig {
 }
 
 export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
-  pendingStage: "ACSPending",
+  pendingStage: DEFAULT_PENDING_STAGE,
   leaseMs: 15 * 60 * 1000,
   leaseCapped: false,
   testAttempts: 3,
 };
 
 const STAGE_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
-const RESERVED_STAGES = new Set(["ACSCurrent", "ACSPrevious", "RotorLease", "RotorRevoke"]);
 
 /**
  * The engine's settings from the tags. A lease longer than the policy's
