@@ -7,7 +7,7 @@
  */
 
 import { RotorError } from "@rotor/cloud-api";
-import { describeError } from "../../engine/rotation-engine.ts";
+import { describeError } from "../../contract/describe-error.ts";
 import { type RotationMiddyRequest, state } from "./handler-state.ts";
 
 export class RotationFailed extends Error {
