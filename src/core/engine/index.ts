@@ -4,8 +4,27 @@
 
 export * from "../contract/rotation-errors.ts";
 export * from "../contract/stages.ts";
-export * from "../contract/tags/engine-tags.ts";
-export * from "../contract/tags/grace-period.ts";
+export {
+  DEFAULT_ENGINE_CONFIG,
+  type EngineConfig,
+  engineConfigFromTags,
+  LAST_FAILURE_TAG,
+  LEASE_RELEASED_TAG,
+  LEASE_TAG,
+  REVOKE_PENDING_TAG,
+  ROTATOR_TAG,
+  rotorTags,
+  TAG_PREFIX,
+} from "../contract/tags/engine-tags.ts";
+export {
+  GRACE_ENDED_TAG,
+  GRACE_PERIOD_TAG,
+  type GracePeriod,
+  type GraceState,
+  parseDuration,
+  parseGracePeriod,
+  readGraceState,
+} from "../contract/tags/grace-period.ts";
 export * from "./cancel-rotation.ts";
 export * from "./json-logger.ts";
 export * from "./revoke-marker.ts";

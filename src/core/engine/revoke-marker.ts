@@ -56,8 +56,6 @@
 import type { VersionSummary } from "@rotor/cloud-api";
 import { ACS_CURRENT, ACS_PREVIOUS, REVOKE_STAGE } from "../contract/stages.ts";
 
-export const REVOKE_PENDING_TAG = "rotor:revoke-pending";
-
 export type RevokeMarkerState =
   /** The version named carries no RotorRevoke label: a tag Rotor did not write; drop it. */
   | { kind: "unproven" }

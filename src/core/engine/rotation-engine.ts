@@ -64,7 +64,9 @@ import {
   type EngineConfig,
   engineConfigFromTags,
   LAST_FAILURE_TAG,
+  LEASE_RELEASED_TAG,
   LEASE_TAG,
+  REVOKE_PENDING_TAG,
   ROTATOR_TAG,
   rotorTags,
 } from "../contract/tags/engine-tags.ts";
@@ -79,11 +81,10 @@ import {
 } from "../contract/tags/rotation-record.ts";
 import { notDueReason } from "./due-confirmation.ts";
 import type { JsonLogger } from "./json-logger.ts";
-import { REVOKE_PENDING_TAG, revokeMarkerState } from "./revoke-marker.ts";
+import { revokeMarkerState } from "./revoke-marker.ts";
 import { RotationEventTrail } from "./rotation-event-trail.ts";
 import {
   isRotorPendingId,
-  LEASE_RELEASED_TAG,
   type LeaseClaimData,
   leaseClaimId,
   leaseOf,

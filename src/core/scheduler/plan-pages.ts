@@ -35,6 +35,7 @@ import { DEFAULT_DEPLOY_POLICY, type DeployPolicy } from "../contract/deploy-pol
 import { previousOccurrence } from "../contract/schedule/cron.ts";
 import { dueVerdict } from "../contract/schedule/due.ts";
 import { ACS_CURRENT, ACS_PREVIOUS } from "../contract/stages.ts";
+import { REVOKE_PENDING_TAG, ROTATOR_TAG } from "../contract/tags/engine-tags.ts";
 import {
   GRACE_ENDED_TAG,
   GRACE_PERIOD_TAG,
@@ -52,7 +53,6 @@ import {
   recordValue,
   versionDigest,
 } from "../contract/tags/rotation-record.ts";
-import { REVOKE_PENDING_TAG } from "../engine/revoke-marker.ts";
 import { dueWindow } from "./overdue.ts";
 import {
   functionNameFor,
@@ -60,7 +60,6 @@ import {
   type PlanEntry,
   type PlanStatus,
   planSecret,
-  ROTATOR_TAG,
 } from "./plan.ts";
 import { callWithinBudget, mapBounded, RateLimiter } from "./rate-limiter.ts";
 import { tagWeakenings } from "./tag-weakenings.ts";

@@ -15,17 +15,16 @@ import type { DeployPolicy } from "../contract/deploy-policy.ts";
 import { previousOccurrence } from "../contract/schedule/cron.ts";
 import { dueVerdict } from "../contract/schedule/due.ts";
 import { ACS_CURRENT, ACS_PREVIOUS } from "../contract/stages.ts";
+import { ROTATOR_TAG } from "../contract/tags/engine-tags.ts";
 import { type GraceState, readGraceState } from "../contract/tags/grace-period.ts";
 import {
+  FUNCTION_TAG,
   isPolicyProblem,
   type PolicyProblem,
   readRotationPolicy,
 } from "../contract/tags/rotation-policy.ts";
 import { BUILT_IN_KINDS, functionForKind, isBuiltInKind } from "../rotators/rotator-kinds.ts";
 import { type TagWeakening, tagWeakenings } from "./tag-weakenings.ts";
-
-export const ROTATOR_TAG = "rotor:rotator";
-export const FUNCTION_TAG = "rotor:function";
 
 export type PlanStatus =
   | "due"

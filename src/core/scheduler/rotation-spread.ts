@@ -26,12 +26,12 @@
  * without a delay.
  */
 
+import { REVOKE_PENDING_TAG } from "../contract/tags/engine-tags.ts";
 import {
   DEFAULT_WINDOW_MS,
   isPolicyProblem,
   readRotationPolicy,
 } from "../contract/tags/rotation-policy.ts";
-import { REVOKE_PENDING_TAG } from "../engine/revoke-marker.ts";
 import type { PlanEntry } from "./plan.ts";
 
 /** FC's longest delay for an asynchronous invocation. */

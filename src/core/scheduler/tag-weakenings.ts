@@ -30,12 +30,12 @@ import {
   DEFAULT_ENGINE_CONFIG,
   engineConfigFromTags,
   LEASE_TAG,
+  REVOKE_PENDING_TAG,
   ROTATOR_TAG,
   rotorTags,
 } from "../contract/tags/engine-tags.ts";
 import { GRACE_PERIOD_TAG, parseGracePeriod } from "../contract/tags/grace-period.ts";
 import { POLICY_TAGS } from "../contract/tags/rotation-policy.ts";
-import { REVOKE_PENDING_TAG } from "../engine/revoke-marker.ts";
 import {
   DEFAULT_EXCLUDED_CHARACTERS,
   genericConfigSchema,

@@ -5,15 +5,54 @@
  * settings come from the same tags but are parsed by the rotator's schema.
  */
 
-import { ValidationError } from "@rotor/cloud-api";
+import { z } from "zod";
 import { DEFAULT_DEPLOY_POLICY, type DeployPolicy } from "../deploy-policy.ts";
 import { parseWindow } from "../schedule/duration.ts";
 import { DEFAULT_PENDING_STAGE, RESERVED_STAGES } from "../stages.ts";
+import { parseTag, writtenByRotor } from "./tag-value.ts";
 
 export const TAG_PREFIX = "rotor:";
 export const ROTATOR_TAG = "rotor:rotator";
-export const LAST_FAILURE_TAG = "rotor:last-failure";
+export const PENDING_STAGE_TAG = "rotor:pending-stage";
 export const LEASE_TAG = "rotor:lease";
+export const TEST_ATTEMPTS_TAG = "rotor:test-attempts";
+export const LAST_FAILURE_TAG = "rotor:last-failure";
+/** Tag a holder that stopped on an error writes: the lease it gives up (src/core/engine/rotation-lock.ts). */
+export const LEASE_RELEASED_TAG = "rotor:lease-released";
+/** The version whose value an emergency still has to revoke (src/core/engine/revoke-marker.ts). */
+export const REVOKE_PENDING_TAG = "rotor:revoke-pending";
+
+/** A rotator's kind: which kinds exist is the registry's to say, when it looks the kind up. */
+export const rotatorTagSchema = z.string().min(1, { error: "expected a rotator kind" });
+
+const STAGE_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+
+export const pendingStageTagSchema = z
+  .string()
+  .refine((stage) => STAGE_PATTERN.test(stage) && !RESERVED_STAGES.has(stage), {
+    error: (issue) =>
+      `expected a stage name of 1 to 64 letters, digits and _.- other than ACSCurrent, ACSPrevious, RotorLease and RotorRevoke, got ${JSON.stringify(issue.input)}`,
+  });
+
+/** The lease a tag asks for, in ms: at least a minute (the deployment's maximum is applied after). */
+export const leaseTagSchema = z.string().transform((text, ctx) => {
+  const ms = parseWindow(text);
+  if (typeof ms !== "number") ctx.addIssue({ code: "custom", message: ms.error });
+  else if (ms < 60_000)
+    ctx.addIssue({ code: "custom", message: `must be at least 1m, got ${text}` });
+  return typeof ms === "number" ? ms : z.NEVER;
+});
+
+export const testAttemptsTagSchema = z
+  .string()
+  .refine((text) => /^\d{1,2}$/.test(text) && Number(text) >= 1 && Number(text) <= 10, {
+    error: (issue) => `expected a whole number from 1 to 10, got ${JSON.stringify(issue.input)}`,
+  })
+  .transform(Number);
+
+export const lastFailureTagSchema = writtenByRotor;
+export const leaseReleasedTagSchema = writtenByRotor;
+export const revokePendingTagSchema = writtenByRotor;
 
 export interface EngineConfig {
   /** The stage a new value waits under until it is proven on the target. */
@@ -33,8 +72,6 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
   testAttempts: 3,
 };
 
-const STAGE_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
-
 /**
  * The engine's settings from the tags. A lease longer than the policy's
  * maximum is capped rather than refused: refusing would let a tag stop
@@ -46,32 +83,18 @@ export function engineConfigFromTags(
 ): EngineConfig {
   const config = { ...DEFAULT_ENGINE_CONFIG };
   config.leaseMs = Math.min(config.leaseMs, policy.maxLeaseMs);
-  const stage = tags["rotor:pending-stage"];
-  if (stage !== undefined) {
-    if (!STAGE_PATTERN.test(stage) || RESERVED_STAGES.has(stage)) {
-      throw new ValidationError(
-        `Tag rotor:pending-stage: expected a stage name of 1 to 64 letters, digits and _.- other than ACSCurrent, ACSPrevious, RotorLease and RotorRevoke, got ${JSON.stringify(stage)}`,
-      );
-    }
-    config.pendingStage = stage;
-  }
+  const stage = tags[PENDING_STAGE_TAG];
+  if (stage !== undefined)
+    config.pendingStage = parseTag(PENDING_STAGE_TAG, pendingStageTagSchema, stage);
   const lease = tags[LEASE_TAG];
   if (lease !== undefined) {
-    const ms = parseWindow(lease);
-    if (typeof ms !== "number") throw new ValidationError(`Tag rotor:lease: ${ms.error}`);
-    if (ms < 60_000)
-      throw new ValidationError(`Tag rotor:lease: must be at least 1m, got ${lease}`);
+    const ms = parseTag(LEASE_TAG, leaseTagSchema, lease);
     config.leaseMs = Math.min(ms, policy.maxLeaseMs);
     config.leaseCapped = ms > policy.maxLeaseMs;
   }
-  const attempts = tags["rotor:test-attempts"];
+  const attempts = tags[TEST_ATTEMPTS_TAG];
   if (attempts !== undefined) {
-    if (!/^\d{1,2}$/.test(attempts) || Number(attempts) < 1 || Number(attempts) > 10) {
-      throw new ValidationError(
-        `Tag rotor:test-attempts: expected a whole number from 1 to 10, got ${JSON.stringify(attempts)}`,
-      );
-    }
-    config.testAttempts = Number(attempts);
+    config.testAttempts = parseTag(TEST_ATTEMPTS_TAG, testAttemptsTagSchema, attempts);
   }
   return config;
 }
