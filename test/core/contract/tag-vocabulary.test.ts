@@ -16,6 +16,7 @@ import {
   parseTag,
   ROTOR_TAGS,
 } from "../../../src/core/contract/tags/index.ts";
+import { ramAccessKeyConfigSchema } from "../../../src/core/rotators/ram-access-key/ram-access-key-config.ts";
 import { BUILT_IN_ROTATORS } from "../../../src/core/rotators/registry.ts";
 
 /** The tag keys a rotator's config schema reads, `rotor:` put back in front. */
@@ -75,5 +76,18 @@ describe("the rotor:* tag vocabulary", () => {
       'Tag rotor:test-attempts: expected a whole number from 1 to 10, got "11"',
     );
     expect(ROTOR_TAGS["rotor:test-attempts"]?.parse("7")).toBe(7);
+  });
+
+  it("has a rotator read a shared tag through the vocabulary's schema", () => {
+    // Act
+    const rotator = ramAccessKeyConfigSchema.safeParse({ "grace-period": "soon" });
+    const vocabulary = ROTOR_TAGS["rotor:grace-period"]?.safeParse("soon");
+    // Assess
+    expect(rotator.success).toBe(false);
+    expect(rotator.error?.issues[0]?.message).toBe(vocabulary?.error?.issues[0]?.message);
+    expect(rotator.error?.issues[0]?.message).toContain('got "soon"');
+    expect(ramAccessKeyConfigSchema.parse({ "grace-period": "7d" })["grace-period"]).toBe(
+      7 * 86_400_000,
+    );
   });
 });
