@@ -25,9 +25,13 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { serveBuiltInFunctions } from "../src/cli/built-in-functions.ts";
 import { KmsClient } from "../src/cloud-api/kms-client.ts";
+import {
+  ROTATED_TAG,
+  recordValue,
+  versionDigest,
+} from "../src/core/contract/tags/rotation-record.ts";
 import { FcClient } from "../src/core/scheduler/fc-client.ts";
 import { planPages } from "../src/core/scheduler/plan-pages.ts";
-import { ROTATED_TAG, recordValue, versionDigest } from "../src/core/scheduler/rotation-record.ts";
 import { DEFAULT_SCHEDULER_KMS_QPS, runScheduler } from "../src/core/scheduler/run-scheduler.ts";
 import { startLocalCloud } from "../src/local-cloud/embedded.ts";
 import { rotorManagedSecret, seedSecrets } from "../src/local-cloud/seed-secrets.ts";

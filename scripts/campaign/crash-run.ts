@@ -11,7 +11,7 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { KmsClient } from "../../src/cloud-api/kms-client.ts";
-import { RotationInProgressError } from "../../src/core/engine/engine-errors.ts";
+import { RotationInProgressError } from "../../src/core/contract/rotation-errors.ts";
 import { createJsonLogger } from "../../src/core/engine/json-logger.ts";
 import { RotationEngine, type RotationResult } from "../../src/core/engine/rotation-engine.ts";
 import { campaignCloud, campaignPolicy, campaignRotators } from "./campaign-rotators.ts";

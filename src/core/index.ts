@@ -3,7 +3,8 @@
  * against. `defineRotator` and the value codecs, the context a rotator
  * receives, the deploy policy it must respect (what the function's
  * environment allows: targets, instances, password strength), reading a
- * privileged secret, the trust-boundary errors, and the error hierarchy.
+ * privileged secret, the version stages, the trust-boundary errors and the
+ * errors a rotation may stop with, and the error hierarchy.
  *
  * The rest of the package is reached by subpath, so that a function's
  * bundle carries only what it names:
@@ -27,7 +28,9 @@ export * from "./contract/deploy-policy.ts";
 export * from "./contract/event-bus.ts";
 export * from "./contract/password-floor.ts";
 export * from "./contract/privileged-secret.ts";
+export * from "./contract/rotation-errors.ts";
 export * from "./contract/rotator-cloud.ts";
 export * from "./contract/rotator-contract.ts";
+export * from "./contract/stages.ts";
 export * from "./contract/trust-boundary-errors.ts";
 export * from "./contract/untrusted-text.ts";

@@ -40,31 +40,7 @@ const KNOWN_CIRCLES: readonly (readonly string[])[] = [
 ];
 
 /** Imports inside @rotor/core from a lower layer to a higher one that exist today. */
-const KNOWN_LAYER_EXCEPTIONS: readonly string[] = [
-  // Durations and the engine's outcome tags belong in contract/ (one tags
-  // module with every rotor:* key and its schema).
-  "src/core/engine/engine-config.ts -> src/core/scheduler/duration.ts",
-  "src/core/engine/scheduler-vocabulary.ts -> src/core/scheduler/duration.ts",
-  "src/core/engine/scheduler-vocabulary.ts -> src/core/scheduler/outcome-tags.ts",
-  // A rotation the scheduler starts IfDue confirms it is due by the
-  // scheduler's own rule; the due rule and the rotation policy tags belong
-  // in contract/ with the other rotor:* tags.
-  "src/core/engine/due-confirmation.ts -> src/core/scheduler/due.ts",
-  "src/core/engine/due-confirmation.ts -> src/core/scheduler/rotation-policy.ts",
-  // The rotation record the engine writes (its rotor:rotated tag, key and
-  // digest) belongs in contract/ with the other rotor:* tags.
-  "src/core/engine/scheduler-vocabulary.ts -> src/core/scheduler/rotation-record.ts",
-  // The events the engine announces and the sink it hands them to belong
-  // in contract/: notify/ keeps only the publishers (EventBridge, webhook).
-  "src/core/engine/rotation-engine.ts -> src/core/notify/rotor-events.ts",
-  "src/core/engine/rotation-event-trail.ts -> src/core/notify/rotor-events.ts",
-  // The grace period, the pending stage and RotationInProgressError are
-  // part of the contract (stages in one file, the errors a rotator may
-  // throw or catch).
-  "src/core/rotators/ram-access-key/ram-access-key-config.ts -> src/core/engine/grace-period.ts",
-  "src/core/rotators/ram-access-key/ram-access-key-errors.ts -> src/core/engine/engine-errors.ts",
-  "src/core/rotators/ram-access-key/ram-access-key-rotator.ts -> src/core/engine/engine-config.ts",
-];
+const KNOWN_LAYER_EXCEPTIONS: readonly string[] = [];
 
 /** Each folder of @rotor/core and its layer; a file imports only its own layer or lower ones. */
 const CORE_LAYERS: readonly (readonly [RegExp, number])[] = [

@@ -28,7 +28,7 @@ describe("the unit tier", () => {
 
   it("keeps a test of plain code", () => {
     // Assess
-    expect(serverReasons("test/core/scheduler/cron.test.ts")).toEqual([]);
+    expect(serverReasons("test/core/contract/cron.test.ts")).toEqual([]);
   });
 
   it("is what npm run test:unit runs: a part of the suite, not all of it", () => {

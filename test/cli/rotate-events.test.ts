@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BusEvent, readBusEvents } from "../../src/cli/bus-event-reader.ts";
 import { main } from "../../src/cli/main.ts";
 import { EventBridgeClient } from "../../src/cloud-api/eventbridge-client.ts";
-import { ROTOR_EVENT_TYPES } from "../../src/core/notify/rotor-events.ts";
+import { ROTOR_EVENT_TYPES } from "../../src/core/contract/rotor-events.ts";
 import { startTestCloud, type TestCloud, uniqueName } from "../support/local-cloud.ts";
 
 let cloud: TestCloud;

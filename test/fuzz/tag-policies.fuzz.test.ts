@@ -7,9 +7,12 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../src/cloud-api/errors.ts";
 import type { AnyRotator } from "../../src/core/contract/rotator-contract.ts";
-import { engineConfigFromTags, rotorTags } from "../../src/core/engine/engine-config.ts";
+import { engineConfigFromTags, rotorTags } from "../../src/core/contract/tags/engine-tags.ts";
+import {
+  isPolicyProblem,
+  readRotationPolicy,
+} from "../../src/core/contract/tags/rotation-policy.ts";
 import { BUILT_IN_ROTATORS } from "../../src/core/rotators/registry.ts";
-import { isPolicyProblem, readRotationPolicy } from "../../src/core/scheduler/rotation-policy.ts";
 
 const KNOWN_TAGS = [
   "rotor:enabled",

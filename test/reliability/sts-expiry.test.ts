@@ -19,7 +19,10 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RamClient } from "../../src/cloud-api/ram-client.ts";
-import { DEFAULT_ENGINE_CONFIG, LAST_FAILURE_TAG } from "../../src/core/engine/engine-config.ts";
+import {
+  DEFAULT_ENGINE_CONFIG,
+  LAST_FAILURE_TAG,
+} from "../../src/core/contract/tags/engine-tags.ts";
 import { createRotationHandler } from "../../src/core/functions/create-rotation-handler.ts";
 import { genericRotator } from "../../src/core/rotators/generic/generic-rotator.ts";
 import { FcClient } from "../../src/core/scheduler/fc-client.ts";

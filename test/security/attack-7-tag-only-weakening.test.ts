@@ -17,7 +17,7 @@ import { ApiError } from "../../src/cloud-api/errors.ts";
 import type { KmsClient } from "../../src/cloud-api/kms-client.ts";
 import { RamClient } from "../../src/cloud-api/ram-client.ts";
 import { StsClient } from "../../src/cloud-api/sts-client.ts";
-import { WEAKENING_REPORTED_TAG } from "../../src/core/scheduler/weakening-reports.ts";
+import { WEAKENING_REPORTED_TAG } from "../../src/core/contract/tags/report-tags.ts";
 import { createRamUserSecret } from "../core/rotators/ram-access-key/ram-user-secret.ts";
 import { type RogueServer, startRogueServer } from "../support/rogue-http-server.ts";
 import {

@@ -18,7 +18,7 @@
  */
 import type { KmsClient, SecretSummary } from "@rotor/cloud-api";
 import { DEFAULT_DEPLOY_POLICY, type DeployPolicy } from "../contract/deploy-policy.ts";
-import { ROTATOR_TAG } from "../engine/engine-config.ts";
+import { ROTATOR_TAG } from "../contract/tags/engine-tags.ts";
 import { BUILT_IN_KINDS } from "../rotators/rotator-kinds.ts";
 import { callWithinBudget, mapBounded, RateLimiter } from "../scheduler/rate-limiter.ts";
 import * as found from "./audit-findings.ts";

@@ -11,11 +11,11 @@
  */
 import type { SecretDescription } from "@rotor/cloud-api";
 import { ApiError, RotorError } from "@rotor/cloud-api";
-import { ROTATOR_TAG } from "../engine/engine-config.ts";
-import { formatDuration } from "../scheduler/duration.ts";
+import { formatDuration } from "../contract/schedule/duration.ts";
+import { ROTATOR_TAG } from "../contract/tags/engine-tags.ts";
+import { DEFAULT_WINDOW_MS } from "../contract/tags/rotation-policy.ts";
 import type { ListedSecret } from "../scheduler/plan.ts";
 import { isThrottling } from "../scheduler/rate-limiter.ts";
-import { DEFAULT_WINDOW_MS } from "../scheduler/rotation-policy.ts";
 import * as found from "./audit-findings.ts";
 import { byUrgency, type Finding, type SecretAudit, worstStatus } from "./secret-audit.ts";
 

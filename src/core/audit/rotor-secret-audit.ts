@@ -11,24 +11,24 @@
 import type { VersionSummary } from "@rotor/cloud-api";
 import { ApiError, RotorError } from "@rotor/cloud-api";
 import type { DeployPolicy } from "../contract/deploy-policy.ts";
+import { formatDuration } from "../contract/schedule/duration.ts";
+import { ACS_CURRENT, ACS_PREVIOUS } from "../contract/stages.ts";
 import {
   type EngineConfig,
   engineConfigFromTags,
   LAST_FAILURE_TAG,
-} from "../engine/engine-config.ts";
-import { isRotorPendingId, leaseOf } from "../engine/rotation-lock.ts";
-import { ACS_CURRENT, ACS_PREVIOUS } from "../engine/stage-switch.ts";
-import { formatDuration } from "../scheduler/duration.ts";
-import { OUTCOME_TAGS } from "../scheduler/outcome-tags.ts";
-import { dueWindow } from "../scheduler/overdue.ts";
-import { type ListedSecret, planSecret } from "../scheduler/plan.ts";
-import { isThrottling } from "../scheduler/rate-limiter.ts";
+} from "../contract/tags/engine-tags.ts";
+import { OUTCOME_TAGS } from "../contract/tags/outcome-tags.ts";
 import {
   isPolicyProblem,
   POLICY_TAGS,
   type RotationPolicy,
   readRotationPolicy,
-} from "../scheduler/rotation-policy.ts";
+} from "../contract/tags/rotation-policy.ts";
+import { isRotorPendingId, leaseOf } from "../engine/rotation-lock.ts";
+import { dueWindow } from "../scheduler/overdue.ts";
+import { type ListedSecret, planSecret } from "../scheduler/plan.ts";
+import { isThrottling } from "../scheduler/rate-limiter.ts";
 import { tagWeakenings } from "../scheduler/tag-weakenings.ts";
 import * as found from "./audit-findings.ts";
 import {

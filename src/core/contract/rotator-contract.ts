@@ -188,7 +188,7 @@ export interface Rotator<Value, Config> {
   revoke?(values: { revoked: Value; current: Value }, ctx: RotatorContext<Config>): Promise<void>;
   /**
    * Outside any rotation, when the previous value's grace period (tag
-   * `rotor:grace-period`, see src/core/engine/grace-period.ts) may have run out:
+   * `rotor:grace-period`, see src/core/contract/tags/grace-period.ts) may have run out:
    * if it has, makes the ACSPrevious value unusable on the target (the
    * value stays in KMS); otherwise says why not. Rotators whose previous
    * value must stay usable until the next rotation (dual-account) leave it

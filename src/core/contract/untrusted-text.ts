@@ -10,7 +10,7 @@
  *
  * Each sink passes such text through `scrubUntrustedText` once, where it
  * leaves: a rotation's error (src/core/functions/run-rotation.ts), tags
- * (src/core/scheduler/outcome-tags.ts), notifications
+ * (src/core/contract/tags/outcome-tags.ts), notifications
  * (src/core/notify/webhook-notifier.ts) and everything the CLI prints
  * (src/cli/main.ts). JSON log lines keep the text but escape the characters
  * JSON would otherwise leave raw (`escapeControlsInJson`).

@@ -3,9 +3,10 @@
  * and the KMS request ids it made. A refusal (RotationBlockedError) is
  * written `refused`, not `failed`: it is not the secret's failure.
  */
+
+import { describeError } from "../contract/describe-error.ts";
+import { RotationBlockedError } from "../contract/rotation-errors.ts";
 import type { Step } from "../contract/rotator-contract.ts";
-import { describeError } from "./describe-error.ts";
-import { RotationBlockedError } from "./engine-errors.ts";
 import type { EngineRuntime } from "./engine-runtime.ts";
 
 /** Runs one step's work and writes its audit line, whatever the outcome. */

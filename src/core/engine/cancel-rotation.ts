@@ -11,16 +11,11 @@
  */
 import type { KmsClient } from "@rotor/cloud-api";
 import { RotorError } from "@rotor/cloud-api";
-import { engineConfigFromTags } from "./engine-config.ts";
-import { RotationInProgressError } from "./engine-errors.ts";
+import { RotationInProgressError } from "../contract/rotation-errors.ts";
+import { LEASE_STAGE } from "../contract/stages.ts";
+import { engineConfigFromTags, LEASE_RELEASED_TAG } from "../contract/tags/engine-tags.ts";
 import type { JsonLogger } from "./json-logger.ts";
-import {
-  isRotorPendingId,
-  LEASE_RELEASED_TAG,
-  LEASE_STAGE,
-  leaseOf,
-  leaseRunning,
-} from "./rotation-lock.ts";
+import { isRotorPendingId, leaseOf, leaseRunning } from "./rotation-lock.ts";
 
 export interface CancelOutcome {
   secretName: string;

@@ -3,12 +3,12 @@
  * changed. `rotor cancel` asks for one before it clears a pending version.
  */
 import type { SecretValue } from "@rotor/cloud-api";
+import { ACS_CURRENT } from "../contract/stages.ts";
 import { auditStep } from "./audit-step.ts";
 import { type EngineRuntime, parseValue } from "./engine-runtime.ts";
 import type { Invocation } from "./rotation-invocation.ts";
 import type { RotationResult } from "./rotation-request.ts";
 import { rotatorContext } from "./rotator-context.ts";
-import { ACS_CURRENT } from "./stage-switch.ts";
 
 export async function dryRun(
   runtime: EngineRuntime,

@@ -5,9 +5,10 @@
  * Each returns the invocation as it now stands.
  */
 import type { SecretValue } from "@rotor/cloud-api";
+import { REVOKE_STAGE } from "../contract/stages.ts";
 import { auditStep } from "./audit-step.ts";
 import { type EngineRuntime, parseValue } from "./engine-runtime.ts";
-import { REVOKE_STAGE, revokeMarkerState } from "./revoke-marker.ts";
+import { revokeMarkerState } from "./revoke-marker.ts";
 import { asEmergency, type Invocation, withRevokeMarker } from "./rotation-invocation.ts";
 import { rotatorContext } from "./rotator-context.ts";
 

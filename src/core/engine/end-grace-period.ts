@@ -6,13 +6,13 @@
  * the scheduler asks once per previous version.
  */
 
+import { formatDuration } from "../contract/schedule/duration.ts";
+import { ACS_CURRENT, ACS_PREVIOUS } from "../contract/stages.ts";
+import { GRACE_ENDED_TAG } from "../contract/tags/grace-period.ts";
 import { type EngineRuntime, parseValue } from "./engine-runtime.ts";
-import { GRACE_ENDED_TAG } from "./grace-period.ts";
 import type { Invocation } from "./rotation-invocation.ts";
 import type { RotationOutcome, RotationResult } from "./rotation-request.ts";
 import { rotatorContext } from "./rotator-context.ts";
-import { formatDuration } from "./scheduler-vocabulary.ts";
-import { ACS_CURRENT, ACS_PREVIOUS } from "./stage-switch.ts";
 
 export async function endGracePeriod(
   runtime: EngineRuntime,

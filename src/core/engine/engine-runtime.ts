@@ -7,9 +7,9 @@
  */
 import type { SecretValue } from "@rotor/cloud-api";
 import type { DeployPolicy } from "../contract/deploy-policy.ts";
+import { DeadlineError } from "../contract/rotation-errors.ts";
 import type { RotatorCloud } from "../contract/rotator-cloud.ts";
 import type { AnyRotator, BeforeExternalCall, Step } from "../contract/rotator-contract.ts";
-import { DeadlineError } from "./engine-errors.ts";
 import type { JsonLogger } from "./json-logger.ts";
 import type { SecretStore } from "./secret-store.ts";
 

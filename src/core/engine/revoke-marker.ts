@@ -54,10 +54,7 @@
  * A dry run reads the marker but leaves it: it promises to change nothing.
  */
 import type { VersionSummary } from "@rotor/cloud-api";
-import { ACS_CURRENT, ACS_PREVIOUS } from "./stage-switch.ts";
-
-export const REVOKE_PENDING_TAG = "rotor:revoke-pending";
-export const REVOKE_STAGE = "RotorRevoke";
+import { ACS_CURRENT, ACS_PREVIOUS, REVOKE_STAGE } from "../contract/stages.ts";
 
 export type RevokeMarkerState =
   /** The version named carries no RotorRevoke label: a tag Rotor did not write; drop it. */

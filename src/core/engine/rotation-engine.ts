@@ -37,14 +37,15 @@ import {
   deployPolicyFromEnv,
   describeAllowed,
 } from "../contract/deploy-policy.ts";
+import { describeError } from "../contract/describe-error.ts";
+import { RotationBlockedError, StepRefusedError } from "../contract/rotation-errors.ts";
 import { openRotatorCloud, type RotatorCloud } from "../contract/rotator-cloud.ts";
 import type { AnyRotator, BeforeExternalCall } from "../contract/rotator-contract.ts";
-import type { RotorEventSink } from "../notify/rotor-events.ts";
-import { describeError } from "./describe-error.ts";
+import type { RotorEventSink } from "../contract/rotor-events.ts";
+import { recordKeyFromEnv } from "../contract/tags/rotation-record.ts";
 import { dryRun } from "./dry-run.ts";
 import { honourRevokeMarker } from "./emergency-revoke.ts";
 import { endGracePeriod } from "./end-grace-period.ts";
-import { RotationBlockedError, StepRefusedError } from "./engine-errors.ts";
 import type { EngineRuntime } from "./engine-runtime.ts";
 import { type FailedStep, failedStepOf, inStep } from "./failed-step.ts";
 import type { JsonLogger } from "./json-logger.ts";
@@ -52,10 +53,9 @@ import { RotationEventTrail } from "./rotation-event-trail.ts";
 import { type EndHook, type Invocation, loadInvocation } from "./rotation-invocation.ts";
 import { rotateFromCurrent, runStepWithToken } from "./rotation-protocol.ts";
 import type { RotationRequest, RotationResult } from "./rotation-request.ts";
-import { recordKeyFromEnv } from "./scheduler-vocabulary.ts";
 import { FAILURE_RECORD_TAGS, SecretStore } from "./secret-store.ts";
 
-export { describeError } from "./describe-error.ts";
+export { describeError } from "../contract/describe-error.ts";
 export type { RotationOutcome, RotationRequest, RotationResult } from "./rotation-request.ts";
 
 export interface EngineOptions {

@@ -1,5 +1,5 @@
 /**
- * What one engine invocation announces (src/core/notify/rotor-events.ts): the
+ * What one engine invocation announces (src/core/contract/rotor-events.ts): the
  * engine tells the trail what it learns (the rotator, the versions) and
  * what happens (started, taken over, revoked, succeeded, failed, a grace
  * period ended); the trail turns that into events for the sink it was
@@ -11,15 +11,15 @@
  * and an emergency waits on it) publish no `failed` event.
  */
 import { ApiError } from "@rotor/cloud-api";
+import { RotationBlockedError } from "../contract/rotation-errors.ts";
 import type { Step } from "../contract/rotator-contract.ts";
-import { scrubUntrustedText } from "../contract/untrusted-text.ts";
 import {
   ROTOR_EVENT_TYPES,
   type RotationEventData,
   type RotorEventSink,
   type TakenOverEventData,
-} from "../notify/rotor-events.ts";
-import { RotationBlockedError } from "./engine-errors.ts";
+} from "../contract/rotor-events.ts";
+import { scrubUntrustedText } from "../contract/untrusted-text.ts";
 
 export interface RotationEventTrailOptions {
   sink: RotorEventSink | undefined;

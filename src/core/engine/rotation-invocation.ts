@@ -8,18 +8,18 @@
  */
 import { ValidationError } from "@rotor/cloud-api";
 import type { AnyRotator } from "../contract/rotator-contract.ts";
+import { formatDuration } from "../contract/schedule/duration.ts";
 import {
   type EngineConfig,
   engineConfigFromTags,
   LEASE_TAG,
+  REVOKE_PENDING_TAG,
   ROTATOR_TAG,
   rotorTags,
-} from "./engine-config.ts";
+} from "../contract/tags/engine-tags.ts";
 import type { EngineRuntime } from "./engine-runtime.ts";
-import { REVOKE_PENDING_TAG } from "./revoke-marker.ts";
 import type { RotationEventTrail } from "./rotation-event-trail.ts";
 import type { RotationRequest } from "./rotation-request.ts";
-import { formatDuration } from "./scheduler-vocabulary.ts";
 
 /** Work a rotator asked to run when the invocation ends, such as closing a connection. */
 export type EndHook = () => void | Promise<void>;

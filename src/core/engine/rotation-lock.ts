@@ -88,10 +88,7 @@
  */
 import { createHash } from "node:crypto";
 import type { VersionSummary } from "@rotor/cloud-api";
-
-export const LEASE_STAGE = "RotorLease";
-/** Tag a holder that stopped on an error writes: the lease it gives up (LeaseState.heldBy). */
-export const LEASE_RELEASED_TAG = "rotor:lease-released";
+import { LEASE_RELEASED_TAG } from "../contract/tags/engine-tags.ts";
 
 const PENDING_PREFIX = "rotor-";
 /** KMS's longest VersionId. */

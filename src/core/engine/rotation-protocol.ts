@@ -13,23 +13,28 @@
  * naming it (failed-step.ts).
  */
 import { ApiError, type SecretValue, ValidationError, type VersionSummary } from "@rotor/cloud-api";
+import { describeError } from "../contract/describe-error.ts";
+import {
+  RotationInProgressError,
+  StepRefusedError,
+  TestFailedError,
+} from "../contract/rotation-errors.ts";
 import type {
   AnyRotator,
   RotationValues,
   RotatorContext,
   Step,
 } from "../contract/rotator-contract.ts";
+import { ACS_CURRENT, LEASE_STAGE } from "../contract/stages.ts";
+import { RECORD_CLOCK_SKEW_MS } from "../contract/tags/rotation-record.ts";
 import { auditStep } from "./audit-step.ts";
-import { describeError } from "./describe-error.ts";
 import { notDueReason } from "./due-confirmation.ts";
 import { honourRevokeLabel, recordLeak } from "./emergency-revoke.ts";
-import { RotationInProgressError, StepRefusedError, TestFailedError } from "./engine-errors.ts";
 import { checkTime, type EngineRuntime, parseValue } from "./engine-runtime.ts";
 import { inStep } from "./failed-step.ts";
 import type { Invocation } from "./rotation-invocation.ts";
 import {
   isRotorPendingId,
-  LEASE_STAGE,
   type LeaseClaimData,
   leaseClaimId,
   leaseOf,
@@ -39,8 +44,6 @@ import {
 } from "./rotation-lock.ts";
 import type { RotationRequest, RotationResult } from "./rotation-request.ts";
 import { rotatorContext } from "./rotator-context.ts";
-import { RECORD_CLOCK_SKEW_MS } from "./scheduler-vocabulary.ts";
-import { ACS_CURRENT } from "./stage-switch.ts";
 
 /** An invocation at work on one rotation: the value it replaces and the one it brings. */
 interface Rotation extends Invocation {

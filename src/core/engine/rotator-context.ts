@@ -6,9 +6,9 @@
  */
 import type { SecretValue } from "@rotor/cloud-api";
 import type { RotatorContext } from "../contract/rotator-contract.ts";
+import { ACS_CURRENT } from "../contract/stages.ts";
 import type { EngineRuntime } from "./engine-runtime.ts";
 import type { Invocation } from "./rotation-invocation.ts";
-import { ACS_CURRENT } from "./stage-switch.ts";
 
 export function rotatorContext(
   runtime: EngineRuntime,

@@ -16,15 +16,19 @@ import {
   type SecretValue,
   type VersionSummary,
 } from "@rotor/cloud-api";
+import { describeError } from "../contract/describe-error.ts";
 import type { BeforeExternalCall } from "../contract/rotator-contract.ts";
-import { describeError } from "./describe-error.ts";
-import { LAST_FAILURE_TAG } from "./engine-config.ts";
-import { GRACE_ENDED_TAG } from "./grace-period.ts";
+import { ACS_CURRENT, ACS_PREVIOUS, LEASE_STAGE, REVOKE_STAGE } from "../contract/stages.ts";
+import {
+  LAST_FAILURE_TAG,
+  LEASE_RELEASED_TAG,
+  REVOKE_PENDING_TAG,
+} from "../contract/tags/engine-tags.ts";
+import { GRACE_ENDED_TAG } from "../contract/tags/grace-period.ts";
+import { OUTCOME_TAGS } from "../contract/tags/outcome-tags.ts";
+import { ROTATED_TAG, recordValue, versionDigest } from "../contract/tags/rotation-record.ts";
 import type { JsonLogger } from "./json-logger.ts";
-import { REVOKE_PENDING_TAG, REVOKE_STAGE } from "./revoke-marker.ts";
-import { LEASE_RELEASED_TAG, LEASE_STAGE } from "./rotation-lock.ts";
-import { OUTCOME_TAGS, ROTATED_TAG, recordValue, versionDigest } from "./scheduler-vocabulary.ts";
-import { ACS_CURRENT, ACS_PREVIOUS, removePendingStage, switchToPending } from "./stage-switch.ts";
+import { removePendingStage, switchToPending } from "./stage-switch.ts";
 
 /** Tags that say a rotation failed; a later successful rotation removes them all. */
 export const FAILURE_RECORD_TAGS = [

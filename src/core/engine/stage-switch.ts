@@ -9,9 +9,7 @@
  */
 import type { KmsClient } from "@rotor/cloud-api";
 import { ApiError } from "@rotor/cloud-api";
-
-export const ACS_CURRENT = "ACSCurrent";
-export const ACS_PREVIOUS = "ACSPrevious";
+import { ACS_CURRENT, ACS_PREVIOUS } from "../contract/stages.ts";
 
 export async function switchToPending(
   kms: KmsClient,

@@ -9,8 +9,8 @@
  * still be usable.
  */
 import { KmsClient, readEnv, ValidationError } from "@rotor/cloud-api";
+import { boundedError, recordOutcome } from "../contract/tags/outcome-tags.ts";
 import { type Notifier, notifierFromEnv } from "../notify/webhook-notifier.ts";
-import { boundedError, recordOutcome } from "../scheduler/outcome-tags.ts";
 import type { FcContext } from "./fc-context.ts";
 
 export interface OnFailureHandlerOptions {

@@ -6,9 +6,9 @@
  * async retries see it.
  */
 import { RotorError } from "@rotor/cloud-api";
+import { describeError } from "../contract/describe-error.ts";
 import { failedStepOf } from "../engine/failed-step.ts";
 import type { JsonLogger } from "../engine/json-logger.ts";
-import { describeError } from "../engine/rotation-engine.ts";
 
 export class RotationFailed extends Error {
   /** The original error's class name, e.g. ValidationError or RotationInProgressError. */

@@ -5,16 +5,16 @@
  */
 import type { KmsClientOptions } from "@rotor/cloud-api";
 import type { DeployPolicy } from "../contract/deploy-policy.ts";
+import { RotationBlockedError, RotationInProgressError } from "../contract/rotation-errors.ts";
 import { openRotatorCloud } from "../contract/rotator-cloud.ts";
 import type { AnyRotator, BeforeExternalCall } from "../contract/rotator-contract.ts";
-import { RotationBlockedError, RotationInProgressError } from "../engine/engine-errors.ts";
+import type { RotorEventSink } from "../contract/rotor-events.ts";
 import type { JsonLogger } from "../engine/json-logger.ts";
 import {
   RotationEngine,
   type RotationRequest,
   type RotationResult,
 } from "../engine/rotation-engine.ts";
-import type { RotorEventSink } from "../notify/rotor-events.ts";
 import { genericRotator } from "../rotators/generic/generic-rotator.ts";
 import { rotatorsByKind } from "../rotators/rotator-kinds.ts";
 import type { FcCredentials } from "./fc-context.ts";

@@ -17,10 +17,10 @@
 
 import { KmsClient, readEnv } from "@rotor/cloud-api";
 import { deployPolicyFromEnv } from "../contract/deploy-policy.ts";
+import { recordKeyFromEnv } from "../contract/tags/rotation-record.ts";
 import { publisherFromEnv } from "../notify/event-bus-publisher.ts";
 import { type Notifier, notifierFromEnv } from "../notify/webhook-notifier.ts";
 import { FcClient } from "../scheduler/fc-client.ts";
-import { recordKeyFromEnv } from "../scheduler/rotation-record.ts";
 import { runScheduler, type SchedulerSummary } from "../scheduler/run-scheduler.ts";
 import { SchedulerRunError, schedulerRunFailure } from "../scheduler/scheduler-run-failure.ts";
 import type { FcContext } from "./fc-context.ts";

@@ -20,8 +20,12 @@ import { randomUUID } from "node:crypto";
 import type { AccessKeyCredentials, Env } from "@rotor/cloud-api";
 import { ApiError, type CloudEventInput, EventBridgeClient } from "@rotor/cloud-api";
 import { eventBusFromEnv } from "../contract/event-bus.ts";
+import {
+  ROTOR_EVENT_SOURCE,
+  type RotorEvent,
+  type RotorEventSink,
+} from "../contract/rotor-events.ts";
 import { scrubUntrustedText } from "../contract/untrusted-text.ts";
-import { ROTOR_EVENT_SOURCE, type RotorEvent, type RotorEventSink } from "./rotor-events.ts";
 
 /** Writes one warning log line. */
 export type WarnLine = (event: string, fields: Record<string, unknown>) => void;

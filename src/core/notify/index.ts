@@ -4,6 +4,7 @@
  * EventBridge bus a deployment names (ROTOR_EVENT_BUS), and the webhook
  * notifier (ROTOR_NOTIFY_URL).
  */
+
+export * from "../contract/rotor-events.ts";
 export * from "./event-bus-publisher.ts";
-export * from "./rotor-events.ts";
 export * from "./webhook-notifier.ts";

@@ -22,14 +22,13 @@
  */
 import { createHash } from "node:crypto";
 import type { KmsClient } from "@rotor/cloud-api";
-import { ROTOR_EVENT_TYPES, type RotorEventSink } from "../notify/rotor-events.ts";
-import { previousOccurrence } from "./cron.ts";
+import { ROTOR_EVENT_TYPES, type RotorEventSink } from "../contract/rotor-events.ts";
+import { previousOccurrence } from "../contract/schedule/cron.ts";
+import { OVERDUE_REPORTED_TAG } from "../contract/tags/report-tags.ts";
+import { isPolicyProblem, readRotationPolicy } from "../contract/tags/rotation-policy.ts";
 import { dueWindow } from "./overdue.ts";
 import type { PlanEntry } from "./plan.ts";
-import { isPolicyProblem, readRotationPolicy } from "./rotation-policy.ts";
 import { errorLabel, type UnwrittenRecord } from "./unwritten-records.ts";
-
-export const OVERDUE_REPORTED_TAG = "rotor:overdue-reported";
 
 export interface OverdueReportOptions {
   kms: KmsClient;

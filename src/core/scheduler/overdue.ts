@@ -15,8 +15,8 @@
  *
  * The same rule as dueVerdict (due.ts), told from the rotation forward.
  */
-import { nextOccurrence, previousOccurrence } from "./cron.ts";
-import { DEFAULT_WINDOW_MS, type RotationPolicy } from "./rotation-policy.ts";
+import { nextOccurrence, previousOccurrence } from "../contract/schedule/cron.ts";
+import { DEFAULT_WINDOW_MS, type RotationPolicy } from "../contract/tags/rotation-policy.ts";
 
 export interface DueWindow {
   /** Epoch ms from which the secret is due. */

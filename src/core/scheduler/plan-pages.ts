@@ -32,10 +32,27 @@
  */
 import type { KmsClient, SecretSummary, VersionSummary } from "@rotor/cloud-api";
 import { DEFAULT_DEPLOY_POLICY, type DeployPolicy } from "../contract/deploy-policy.ts";
-import { GRACE_ENDED_TAG, GRACE_PERIOD_TAG, parseGracePeriod } from "../engine/grace-period.ts";
-import { REVOKE_PENDING_TAG } from "../engine/revoke-marker.ts";
-import { previousOccurrence } from "./cron.ts";
-import { dueVerdict } from "./due.ts";
+import { previousOccurrence } from "../contract/schedule/cron.ts";
+import { dueVerdict } from "../contract/schedule/due.ts";
+import { ACS_CURRENT, ACS_PREVIOUS } from "../contract/stages.ts";
+import { REVOKE_PENDING_TAG, ROTATOR_TAG } from "../contract/tags/engine-tags.ts";
+import {
+  GRACE_ENDED_TAG,
+  GRACE_PERIOD_TAG,
+  parseGracePeriod,
+} from "../contract/tags/grace-period.ts";
+import {
+  isPolicyProblem,
+  type RotationPolicy,
+  readRotationPolicy,
+} from "../contract/tags/rotation-policy.ts";
+import {
+  ROTATED_TAG,
+  type RotationRecord,
+  readRecord,
+  recordValue,
+  versionDigest,
+} from "../contract/tags/rotation-record.ts";
 import { dueWindow } from "./overdue.ts";
 import {
   functionNameFor,
@@ -43,17 +60,8 @@ import {
   type PlanEntry,
   type PlanStatus,
   planSecret,
-  ROTATOR_TAG,
 } from "./plan.ts";
 import { callWithinBudget, mapBounded, RateLimiter } from "./rate-limiter.ts";
-import { isPolicyProblem, type RotationPolicy, readRotationPolicy } from "./rotation-policy.ts";
-import {
-  ROTATED_TAG,
-  type RotationRecord,
-  readRecord,
-  recordValue,
-  versionDigest,
-} from "./rotation-record.ts";
 import { tagWeakenings } from "./tag-weakenings.ts";
 
 export const PAGE_SIZE = 100;
@@ -256,9 +264,9 @@ async function repairRecord(
   context: ListedContext,
 ): Promise<void> {
   if (entry.status === "due" || entry.status === "invalid") return;
-  const current = versions.find((version) => version.versionStages.includes("ACSCurrent"));
+  const current = versions.find((version) => version.versionStages.includes(ACS_CURRENT));
   if (current === undefined) return;
-  const previous = versions.find((version) => version.versionStages.includes("ACSPrevious"));
+  const previous = versions.find((version) => version.versionStages.includes(ACS_PREVIOUS));
   const wanted: RotationRecord = {
     rotatedAt: Date.parse(current.createTime),
     previousDigest: previous === undefined ? undefined : versionDigest(previous.versionId),

@@ -12,15 +12,19 @@
  */
 import { ApiError, type VersionSummary } from "@rotor/cloud-api";
 import type { DeployPolicy } from "../contract/deploy-policy.ts";
-import { type GraceState, readGraceState } from "../engine/grace-period.ts";
+import { previousOccurrence } from "../contract/schedule/cron.ts";
+import { dueVerdict } from "../contract/schedule/due.ts";
+import { ACS_CURRENT, ACS_PREVIOUS } from "../contract/stages.ts";
+import { ROTATOR_TAG } from "../contract/tags/engine-tags.ts";
+import { type GraceState, readGraceState } from "../contract/tags/grace-period.ts";
+import {
+  FUNCTION_TAG,
+  isPolicyProblem,
+  type PolicyProblem,
+  readRotationPolicy,
+} from "../contract/tags/rotation-policy.ts";
 import { BUILT_IN_KINDS, functionForKind, isBuiltInKind } from "../rotators/rotator-kinds.ts";
-import { previousOccurrence } from "./cron.ts";
-import { dueVerdict } from "./due.ts";
-import { isPolicyProblem, type PolicyProblem, readRotationPolicy } from "./rotation-policy.ts";
 import { type TagWeakening, tagWeakenings } from "./tag-weakenings.ts";
-
-export const ROTATOR_TAG = "rotor:rotator";
-export const FUNCTION_TAG = "rotor:function";
 
 export type PlanStatus =
   | "due"
@@ -109,11 +113,11 @@ export async function planSecret(
     const versions = await options.readVersions();
     // The versions' stages tell a revoke marker Rotor wrote from a forged one.
     weakenings = tagWeakenings(secret.name, secret.tags, limits, versions);
-    const current = versions.find((version) => version.versionStages.includes("ACSCurrent"));
+    const current = versions.find((version) => version.versionStages.includes(ACS_CURRENT));
     lastRotation = current ? Date.parse(current.createTime) : undefined;
     currentVersionId = current?.versionId;
     previousVersionId = versions.find((version) =>
-      version.versionStages.includes("ACSPrevious"),
+      version.versionStages.includes(ACS_PREVIOUS),
     )?.versionId;
   } catch (error) {
     const why =

@@ -25,9 +25,14 @@
  * left by an emergency cut short) and a grace period's end are sent
  * without a delay.
  */
-import { REVOKE_PENDING_TAG } from "../engine/revoke-marker.ts";
+
+import { REVOKE_PENDING_TAG } from "../contract/tags/engine-tags.ts";
+import {
+  DEFAULT_WINDOW_MS,
+  isPolicyProblem,
+  readRotationPolicy,
+} from "../contract/tags/rotation-policy.ts";
 import type { PlanEntry } from "./plan.ts";
-import { DEFAULT_WINDOW_MS, isPolicyProblem, readRotationPolicy } from "./rotation-policy.ts";
 
 /** FC's longest delay for an asynchronous invocation. */
 export const MAX_ASYNC_DELAY_SECONDS = 3600;

@@ -14,7 +14,7 @@
  */
 import type { KmsClient } from "@rotor/cloud-api";
 import type { DeployPolicy } from "../contract/deploy-policy.ts";
-import type { RotorEventSink } from "../notify/rotor-events.ts";
+import type { RotorEventSink } from "../contract/rotor-events.ts";
 import type { Notifier } from "../notify/webhook-notifier.ts";
 import { type AsyncInvoker, type FanOutResult, fanOut, sendInvocations } from "./fan-out.ts";
 import { graceEndings } from "./grace-endings.ts";

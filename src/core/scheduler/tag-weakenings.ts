@@ -23,24 +23,26 @@ import {
   flooredByteLength,
   flooredPasswordRequest,
 } from "../contract/password-floor.ts";
+import type { WeakeningEffect } from "../contract/rotor-events.ts";
+import { formatDuration } from "../contract/schedule/duration.ts";
+import { REVOKE_STAGE } from "../contract/stages.ts";
 import {
   DEFAULT_ENGINE_CONFIG,
   engineConfigFromTags,
   LEASE_TAG,
+  REVOKE_PENDING_TAG,
   ROTATOR_TAG,
   rotorTags,
-} from "../engine/engine-config.ts";
-import { GRACE_PERIOD_TAG, parseGracePeriod } from "../engine/grace-period.ts";
-import { REVOKE_PENDING_TAG, REVOKE_STAGE } from "../engine/revoke-marker.ts";
+} from "../contract/tags/engine-tags.ts";
+import { GRACE_PERIOD_TAG, parseGracePeriod } from "../contract/tags/grace-period.ts";
+import { POLICY_TAGS } from "../contract/tags/rotation-policy.ts";
 import {
   DEFAULT_EXCLUDED_CHARACTERS,
   genericConfigSchema,
 } from "../rotators/generic/generic-config.ts";
 import { DEFAULT_LENGTH } from "../rotators/generic/generic-generator.ts";
-import { formatDuration } from "./duration.ts";
-import { POLICY_TAGS } from "./rotation-policy.ts";
 
-export type WeakeningEffect = "off" | "weakened" | "bounded" | "refused";
+export type { WeakeningEffect };
 
 export interface TagWeakening {
   tag: string;

@@ -7,7 +7,8 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineRotator, jsonSecretValue } from "../../../src/core/contract/rotator-contract.ts";
-import { REVOKE_PENDING_TAG, REVOKE_STAGE } from "../../../src/core/engine/revoke-marker.ts";
+import { REVOKE_STAGE } from "../../../src/core/contract/stages.ts";
+import { REVOKE_PENDING_TAG } from "../../../src/core/contract/tags/engine-tags.ts";
 import { faultInjector, InjectedCrash } from "../../../src/testing/fault-injector.ts";
 import {
   type RotationHarness,

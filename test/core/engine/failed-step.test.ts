@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineRotator, jsonSecretValue } from "../../../src/core/contract/rotator-contract.ts";
-import { LAST_FAILURE_TAG } from "../../../src/core/engine/engine-config.ts";
+import { LAST_FAILURE_TAG } from "../../../src/core/contract/tags/engine-tags.ts";
 import { failedStepOf } from "../../../src/core/engine/failed-step.ts";
 import {
   type RotationHarness,

@@ -9,8 +9,8 @@ import {
   DEFAULT_DEPLOY_POLICY,
   type DeployPolicy,
 } from "../../../src/core/contract/deploy-policy.ts";
-import { engineConfigFromTags } from "../../../src/core/engine/engine-config.ts";
-import { RotationInProgressError } from "../../../src/core/engine/engine-errors.ts";
+import { RotationInProgressError } from "../../../src/core/contract/rotation-errors.ts";
+import { engineConfigFromTags } from "../../../src/core/contract/tags/engine-tags.ts";
 import { faultInjector } from "../../../src/testing/fault-injector.ts";
 import {
   type RotationHarness,

@@ -10,7 +10,7 @@ import {
   ROTATED_TAG,
   readRecord,
   recordValue,
-} from "../../../src/core/scheduler/rotation-record.ts";
+} from "../../../src/core/contract/tags/rotation-record.ts";
 import {
   type RotationHarness,
   startRotationHarness,

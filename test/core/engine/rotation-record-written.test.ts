@@ -1,5 +1,5 @@
 /**
- * The rotation record (scheduler/rotation-record.ts) is the engine's to
+ * The rotation record (src/core/contract/tags/rotation-record.ts) is the engine's to
  * write: a rotation that reaches finishSecret signs `rotor:rotated` under
  * the deployment's key, no later than the new ACSCurrent's CreateTime and
  * naming the version it made ACSPrevious; the scheduler then plans the
@@ -14,7 +14,7 @@ import {
   ROTATED_TAG,
   readRecord,
   versionDigest,
-} from "../../../src/core/scheduler/rotation-record.ts";
+} from "../../../src/core/contract/tags/rotation-record.ts";
 import {
   type RotationHarness,
   startRotationHarness,

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BusEvent, readBusEvents } from "../../../src/cli/bus-event-reader.ts";
 import { EventBridgeClient } from "../../../src/cloud-api/eventbridge-client.ts";
 import { RamClient } from "../../../src/cloud-api/ram-client.ts";
-import { ROTOR_EVENT_TYPES } from "../../../src/core/notify/rotor-events.ts";
+import { ROTOR_EVENT_TYPES } from "../../../src/core/contract/rotor-events.ts";
 import { invokeForOutcome } from "../../deploy/support/invoke-for-outcome.ts";
 import { deployAsRole, renderedPolicy } from "../../deploy/support/policy-proof.ts";
 import { startTestCloud, type TestCloud } from "../../support/local-cloud.ts";

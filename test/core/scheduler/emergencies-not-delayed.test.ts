@@ -6,7 +6,7 @@
  * many rotations wait their turn in the same run.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REVOKE_PENDING_TAG } from "../../../src/core/engine/revoke-marker.ts";
+import { REVOKE_PENDING_TAG } from "../../../src/core/contract/tags/engine-tags.ts";
 import { fanOut, sendInvocations } from "../../../src/core/scheduler/fan-out.ts";
 import { FcClient } from "../../../src/core/scheduler/fc-client.ts";
 import { graceEndings } from "../../../src/core/scheduler/grace-endings.ts";

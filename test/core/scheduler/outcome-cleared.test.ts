@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../../src/cli/main.ts";
 import { KmsClient } from "../../../src/cloud-api/kms-client.ts";
-import { recordOutcome } from "../../../src/core/scheduler/outcome-tags.ts";
+import { recordOutcome } from "../../../src/core/contract/tags/outcome-tags.ts";
 import { startLocalCloud } from "../../../src/local-cloud/embedded.ts";
 import type { RunningLocalCloud } from "../../../src/local-cloud/server.ts";
 

@@ -5,12 +5,12 @@
  * window in which it is due ends at `overdueAt`.
  */
 import { describe, expect, it } from "vitest";
-import { dueVerdict } from "../../../src/core/scheduler/due.ts";
-import { dueWindow } from "../../../src/core/scheduler/overdue.ts";
+import { dueVerdict } from "../../../src/core/contract/schedule/due.ts";
 import {
   isPolicyProblem,
   readRotationPolicy,
-} from "../../../src/core/scheduler/rotation-policy.ts";
+} from "../../../src/core/contract/tags/rotation-policy.ts";
+import { dueWindow } from "../../../src/core/scheduler/overdue.ts";
 
 const at = (iso: string) => Date.parse(iso);
 const HOUR = 3_600_000;

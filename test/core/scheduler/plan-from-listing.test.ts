@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KmsClient } from "../../../src/cloud-api/kms-client.ts";
+import { ROTATED_TAG, recordValue } from "../../../src/core/contract/tags/rotation-record.ts";
 import { FcClient } from "../../../src/core/scheduler/fc-client.ts";
 import { planPages, planRotations } from "../../../src/core/scheduler/plan-pages.ts";
 import { mapBounded } from "../../../src/core/scheduler/rate-limiter.ts";
-import { ROTATED_TAG, recordValue } from "../../../src/core/scheduler/rotation-record.ts";
 import { runScheduler } from "../../../src/core/scheduler/run-scheduler.ts";
 import { startLocalCloud } from "../../../src/local-cloud/embedded.ts";
 import type { RunningLocalCloud } from "../../../src/local-cloud/server.ts";

@@ -10,9 +10,9 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KmsClient } from "../../../src/cloud-api/kms-client.ts";
+import { WEAKENING_REPORTED_TAG } from "../../../src/core/contract/tags/report-tags.ts";
 import { createSchedulerHandler } from "../../../src/core/functions/scheduler-handler.ts";
 import { FcClient } from "../../../src/core/scheduler/fc-client.ts";
-import { WEAKENING_REPORTED_TAG } from "../../../src/core/scheduler/weakening-reports.ts";
 import { startLocalCloud } from "../../../src/local-cloud/embedded.ts";
 import type { RunningLocalCloud } from "../../../src/local-cloud/server.ts";
 

@@ -8,14 +8,14 @@
  *   rotation wait until the duration has passed since the current key was
  *   made, so applications that cache the old key get at least that long,
  *   and once it has passed the scheduler has the key set Inactive (see
- *   src/core/engine/grace-period.ts); the next rotation deletes it.
+ *   src/core/contract/tags/grace-period.ts); the next rotation deletes it.
  * - `orphan-min-age`: a key no version of the secret names is deleted as an
  *   orphan (left by a crash between CreateAccessKey and storing the pending
  *   version) only once it is this old, so a rotation running at the same
  *   moment never loses the key it is about to store. Default `5m`.
  */
 import { z } from "zod";
-import { parseDuration, parseGracePeriod } from "../../engine/grace-period.ts";
+import { gracePeriodTagSchema, parseDuration } from "../../contract/tags/grace-period.ts";
 
 /** `90s`, `5m`, `12h`, `7d`, `2w`: from one second to 365 days. */
 const duration = z.string().transform((text, ctx) => {
@@ -25,16 +25,9 @@ const duration = z.string().transform((text, ctx) => {
   return z.NEVER;
 });
 
-/** `next-rotation` or a duration, read as the scheduler reads it (src/core/engine/grace-period.ts). */
-const gracePeriod = z.string().transform((text, ctx) => {
-  const grace = parseGracePeriod(text);
-  if (typeof grace !== "object") return grace;
-  ctx.addIssue({ code: "custom", message: grace.error });
-  return z.NEVER;
-});
-
 export const ramAccessKeyConfigSchema = z.object({
-  "grace-period": gracePeriod.default("next-rotation"),
+  // Read through the vocabulary's schema, as the scheduler and the engine read it.
+  "grace-period": gracePeriodTagSchema.default("next-rotation"),
   "orphan-min-age": duration.default(5 * 60 * 1000),
 });
 

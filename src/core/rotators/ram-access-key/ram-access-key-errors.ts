@@ -4,7 +4,7 @@
  */
 
 import { RotorError } from "@rotor/cloud-api";
-import { RotationBlockedError } from "../../engine/engine-errors.ts";
+import { RotationBlockedError } from "../../contract/rotation-errors.ts";
 
 /** The user has no free key slot, and no key may be removed yet; the message says which key blocks and why. */
 export class AccessKeySlotsBusyError extends RotorError {

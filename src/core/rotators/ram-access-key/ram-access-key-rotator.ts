@@ -30,7 +30,8 @@ import {
   type Rotator,
   type RotatorContext,
 } from "../../contract/rotator-contract.ts";
-import { engineConfigFromTags } from "../../engine/engine-config.ts";
+import { ACS_PREVIOUS } from "../../contract/stages.ts";
+import { engineConfigFromTags } from "../../contract/tags/engine-tags.ts";
 import { type RamAccessKeyClients, ramAccessKeyClientsOf } from "./ram-access-key-clients.ts";
 import { type RamAccessKeyConfig, ramAccessKeyConfigSchema } from "./ram-access-key-config.ts";
 import {
@@ -138,7 +139,7 @@ export function createRamAccessKeyRotator(
         // this value, differing from the stored one, is never stored.
         return { ...pending, GenerateTimestamp: new Date(ctx.now()).toISOString() };
       }
-      const previous = await readStage("ACSPrevious", ctx);
+      const previous = await readStage(ACS_PREVIOUS, ctx);
       // Before any key is created or deleted: the secret holds a working key
       // of this very user, so naming someone else's user yields nothing.
       const held = [current, ...(previous?.UserName === userName ? [previous] : [])];

@@ -39,6 +39,7 @@ import {
   type Rotator,
   type RotatorContext,
 } from "../../contract/rotator-contract.ts";
+import { ACS_PREVIOUS } from "../../contract/stages.ts";
 import { CredentialNotProvenError } from "../../contract/trust-boundary-errors.ts";
 import { KvstoreAccountAdmin } from "./kvstore-account-admin.ts";
 import {
@@ -231,7 +232,7 @@ export function createRedisRotator(
   ): Promise<RedisSecretValue | undefined> {
     let data: string;
     try {
-      data = await ctx.readSecret(ctx.secretName, { versionStage: "ACSPrevious" });
+      data = await ctx.readSecret(ctx.secretName, { versionStage: ACS_PREVIOUS });
     } catch (error) {
       if (error instanceof ApiError && error.code === "Forbidden.ResourceNotFound")
         return undefined;

@@ -10,7 +10,7 @@ import type {
   AnyRotator,
   BeforeExternalCall,
 } from "../../../../src/core/contract/rotator-contract.ts";
-import { DEFAULT_ENGINE_CONFIG } from "../../../../src/core/engine/engine-config.ts";
+import { DEFAULT_ENGINE_CONFIG } from "../../../../src/core/contract/tags/engine-tags.ts";
 import { createJsonLogger } from "../../../../src/core/engine/json-logger.ts";
 import { RotationEngine } from "../../../../src/core/engine/rotation-engine.ts";
 import { ANY_INSTANCE } from "../../../support/deploy-policies.ts";

@@ -12,9 +12,9 @@ import type { AccessKeyCredentials } from "../../../../src/cloud-api/credentials
 import { ApiError } from "../../../../src/cloud-api/errors.ts";
 import { RamClient } from "../../../../src/cloud-api/ram-client.ts";
 import { StsClient } from "../../../../src/cloud-api/sts-client.ts";
+import { RotationBlockedError } from "../../../../src/core/contract/rotation-errors.ts";
 import { CredentialNotProvenError } from "../../../../src/core/contract/trust-boundary-errors.ts";
 import { cancelRotation } from "../../../../src/core/engine/cancel-rotation.ts";
-import { RotationBlockedError } from "../../../../src/core/engine/engine-errors.ts";
 import { createJsonLogger } from "../../../../src/core/engine/json-logger.ts";
 import { RotationEngine } from "../../../../src/core/engine/rotation-engine.ts";
 import {

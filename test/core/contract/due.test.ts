@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { dueVerdict } from "../../../src/core/scheduler/due.ts";
+import { dueVerdict } from "../../../src/core/contract/schedule/due.ts";
 import {
   isPolicyProblem,
   readRotationPolicy,
-} from "../../../src/core/scheduler/rotation-policy.ts";
+} from "../../../src/core/contract/tags/rotation-policy.ts";
 
 const at = (iso: string) => Date.parse(iso);
 

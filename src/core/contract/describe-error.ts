@@ -1,4 +1,7 @@
-/** How the engine names an error in its log lines and failure messages. */
+/**
+ * How an error reads in a log line: its name and message. Values never
+ * reach it unredacted: the logger scrubs the values it knows of.
+ */
 import { RotorError } from "@rotor/cloud-api";
 
 /** An error's name and message, for log lines (values are scrubbed by the logger). */

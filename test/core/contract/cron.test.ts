@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { nextOccurrence, parseCron, previousOccurrence } from "../../../src/core/scheduler/cron.ts";
+import {
+  nextOccurrence,
+  parseCron,
+  previousOccurrence,
+} from "../../../src/core/contract/schedule/cron.ts";
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());

@@ -23,8 +23,11 @@
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { ConfigError, type Env, readEnv } from "@rotor/cloud-api";
+import { writtenByRotor } from "./tag-value.ts";
 
 export const ROTATED_TAG = "rotor:rotated";
+/** `<ACSCurrent CreateTime>/<digest>/<MAC>`, checked by `readRecord` against the deployment's key. */
+export const rotatedTagSchema = writtenByRotor;
 export const RECORD_KEY_ENV = "ROTOR_RECORD_KEY";
 
 /** Shorter keys are refused: the MAC is only as strong as the key. */

@@ -18,6 +18,8 @@
  * the same way.
  */
 
+import { parsedText, writtenByRotor } from "./tag-value.ts";
+
 export const GRACE_PERIOD_TAG = "rotor:grace-period";
 export const GRACE_ENDED_TAG = "rotor:grace-ended";
 
@@ -40,6 +42,11 @@ export function parseDuration(text: string): number | { error: string } {
   if (ms > 0 && ms <= MAX_GRACE_MS) return ms;
   return { error: `a duration from 1s to 365d such as "12h" or "7d", got ${JSON.stringify(text)}` };
 }
+
+/** `rotor:grace-period`: `next-rotation`, or the grace in ms. */
+export const gracePeriodTagSchema = parsedText(parseGracePeriod);
+/** `rotor:grace-ended`: the ACSPrevious version id whose grace Rotor ended. */
+export const graceEndedTagSchema = writtenByRotor;
 
 /** What the scheduler knows of a secret's grace period, from its tags and versions only. */
 export interface GraceState {

@@ -12,9 +12,11 @@
  * A bad value is reported with the tag's name, and only that secret is
  * skipped by the scheduler.
  */
-import { type CronSchedule, parseCron } from "./cron.ts";
-import { parseInterval, parseWindow } from "./duration.ts";
-import { isValidTimeZone } from "./time-zone.ts";
+import { z } from "zod";
+import { type CronSchedule, parseCron } from "../schedule/cron.ts";
+import { parseInterval, parseWindow } from "../schedule/duration.ts";
+import { isValidTimeZone } from "../schedule/time-zone.ts";
+import { parsedText, tagProblem } from "./tag-value.ts";
 
 export const POLICY_TAGS = {
   enabled: "rotor:enabled",
@@ -23,6 +25,25 @@ export const POLICY_TAGS = {
   window: "rotor:window",
   timezone: "rotor:timezone",
 } as const;
+
+/** The function the scheduler invokes for a secret whose kind is not built in. */
+export const FUNCTION_TAG = "rotor:function";
+
+export const enabledTagSchema = z.enum(["true", "false"], {
+  error: (issue) => `expected true or false, got ${JSON.stringify(issue.input)}`,
+});
+/** The interval in ms, 6h to 365d. */
+export const intervalTagSchema = parsedText(parseInterval);
+/** The cron expression, optionally after `CRON_TZ=<zone> `; the zone is checked with `rotor:timezone`. */
+export const scheduleTagSchema = z.string().min(1, { error: "expected a cron expression" });
+/** The window in ms after each scheduled time. */
+export const windowTagSchema = parsedText(parseWindow);
+/** An IANA time zone such as `Asia/Shanghai`. */
+export const timezoneTagSchema = z.string().refine(isValidTimeZone, {
+  error: (issue) => `unknown time zone ${JSON.stringify(issue.input)}`,
+});
+/** A Function Compute function's name. */
+export const functionTagSchema = z.string().min(1, { error: "expected a function name" });
 
 export const DEFAULT_WINDOW_MS = 60 * 60 * 1000;
 
@@ -42,19 +63,19 @@ export type Tags = Readonly<Record<string, string>>;
 /** The policy, or the first problem found (naming its tag). */
 export function readRotationPolicy(tags: Tags): RotationPolicy | PolicyProblem {
   const enabledText = tags[POLICY_TAGS.enabled];
-  if (enabledText !== undefined && enabledText !== "true" && enabledText !== "false") {
-    return {
-      tag: POLICY_TAGS.enabled,
-      message: `expected true or false, got ${JSON.stringify(enabledText)}`,
-    };
+  if (enabledText !== undefined) {
+    const enabled = enabledTagSchema.safeParse(enabledText);
+    if (!enabled.success) return { tag: POLICY_TAGS.enabled, message: tagProblem(enabled.error) };
   }
   const policy: RotationPolicy = { enabled: enabledText !== "false" };
 
   const intervalText = tags[POLICY_TAGS.interval];
   if (intervalText !== undefined) {
-    const interval = parseInterval(intervalText);
-    if (typeof interval !== "number") return { tag: POLICY_TAGS.interval, message: interval.error };
-    policy.intervalMs = interval;
+    const interval = intervalTagSchema.safeParse(intervalText);
+    if (!interval.success) {
+      return { tag: POLICY_TAGS.interval, message: tagProblem(interval.error) };
+    }
+    policy.intervalMs = interval.data;
   }
 
   const scheduleText = tags[POLICY_TAGS.schedule];
@@ -90,9 +111,9 @@ export function readRotationPolicy(tags: Tags): RotationPolicy | PolicyProblem {
   if ("error" in cron) return { tag: POLICY_TAGS.schedule, message: cron.error };
   let windowMs = DEFAULT_WINDOW_MS;
   if (windowText !== undefined) {
-    const window = parseWindow(windowText);
-    if (typeof window !== "number") return { tag: POLICY_TAGS.window, message: window.error };
-    windowMs = window;
+    const window = windowTagSchema.safeParse(windowText);
+    if (!window.success) return { tag: POLICY_TAGS.window, message: tagProblem(window.error) };
+    windowMs = window.data;
   }
   policy.schedule = { cron, expression, zone, windowMs };
   return policy;

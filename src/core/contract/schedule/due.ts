@@ -11,8 +11,9 @@
  *
  * The last rotation is the ACSCurrent version's CreateTime.
  */
+
+import type { RotationPolicy } from "../tags/rotation-policy.ts";
 import { nextOccurrence, previousOccurrence } from "./cron.ts";
-import type { RotationPolicy } from "./rotation-policy.ts";
 
 export interface DueVerdict {
   due: boolean;

@@ -8,8 +8,10 @@
  * message (a target's words can quote anything). Text a tag's writer
  * chose (tag values) is scrubbed before it is put in (src/core/contract/untrusted-text.ts).
  */
-import type { Step } from "../contract/rotator-contract.ts";
-import type { WeakeningEffect } from "../scheduler/tag-weakenings.ts";
+import type { Step } from "./rotator-contract.ts";
+
+/** What a weakening tag does to a secret (src/core/scheduler/tag-weakenings.ts). */
+export type WeakeningEffect = "off" | "weakened" | "bounded" | "refused";
 
 /** The CloudEvents `source` of every event Rotor publishes. */
 export const ROTOR_EVENT_SOURCE = "rotor";
