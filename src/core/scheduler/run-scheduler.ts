@@ -18,6 +18,7 @@
 import type { KmsClient } from "@rotor/cloud-api";
 import type { DeployPolicy } from "../contract/deploy-policy.ts";
 import type { RotorEventSink } from "../contract/rotor-events.ts";
+import { RECORD_KEY_ENV } from "../contract/tags/rotation-record.ts";
 import type { Notifier } from "../notify/webhook-notifier.ts";
 import { type AsyncInvoker, type FanOutResult, fanOut, sendInvocations } from "./fan-out.ts";
 import { graceEndings } from "./grace-endings.ts";
@@ -25,7 +26,6 @@ import { reportOverdue } from "./overdue-reports.ts";
 import type { PlanEntry } from "./plan.ts";
 import { planPages } from "./plan-pages.ts";
 import { RateLimiter } from "./rate-limiter.ts";
-import { RECORD_KEY_ENV } from "./rotation-record.ts";
 import { RotationSpread } from "./rotation-spread.ts";
 import type { UnwrittenRecord } from "./unwritten-records.ts";
 import { reportWeakenings } from "./weakening-reports.ts";
