@@ -8,30 +8,15 @@ import { type AccountDescriptionRecord, AccountDescriptions } from "./account-de
 import { createEcsProduct } from "./ecs/ecs-product.ts";
 import { openEventBridge } from "./eventbridge/eventbridge-product.ts";
 import { createFcProduct, type LocalFunctionCompute } from "./fc/fc-product.ts";
-import type { Identities } from "./identity.ts";
 import { createKmsProduct } from "./kms/kms-product.ts";
 import type { SecretRecord } from "./kms/secret-record.ts";
 import { createKvstoreProduct } from "./kvstore/kvstore-product.ts";
 import { createPolarDbProduct } from "./polardb/polardb-product.ts";
 import type { Product } from "./product.ts";
+import type { ProductDeps } from "./product-deps.ts";
 import { openRam } from "./ram/open-ram.ts";
 import { createRdsProduct } from "./rds/rds-product.ts";
-import type { LocalCloudOptions } from "./server.ts";
-import type { RecordStore } from "./state/record-store.ts";
 import { openSts } from "./sts/open-sts.ts";
-import type { ResolvedQuotas } from "./throttling/alibaba-kms-quotas.ts";
-
-export interface ProductDeps {
-  region: string;
-  accountId: string;
-  rootCredentials: { accessKeyId: string; accessKeySecret: string };
-  identities: Identities;
-  options: LocalCloudOptions;
-  /** The quota preset in force, options applied; undefined without quotas. */
-  quotas: ResolvedQuotas | undefined;
-  /** A durable store under `<state>/<name>` (in memory without a state folder). */
-  openStore<T>(name: string): Promise<RecordStore<T>>;
-}
 
 export interface BuiltProducts {
   products: Product[];

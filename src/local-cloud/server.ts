@@ -14,69 +14,22 @@ import { authenticate } from "./auth/authenticate.ts";
 import { NonceRegistry } from "./auth/nonce-registry.ts";
 import { signedAction } from "./auth/signed-action.ts";
 import type { SignedRequest } from "./auth/signed-request.ts";
-import type { LocalEcsInstances } from "./ecs/local-ecs-instance.ts";
 import type { LocalFunctionCompute } from "./fc/fc-product.ts";
 import { Identities, type RoleCredentials, type ServiceRoleRequest } from "./identity.ts";
-import type { LocalRedisInstances } from "./kvstore/local-redis-instance.ts";
-import type { LocalPolarDbClusters } from "./polardb/local-polardb-cluster.ts";
+import type { LocalCloudOptions } from "./local-cloud-options.ts";
 import { authorizeCall } from "./policy/authorize.ts";
 import { isRawReply, type Product, RAW_REPLY } from "./product.ts";
 import { buildProducts } from "./products.ts";
-import type { LocalRdsInstances } from "./rds/local-rds-instance.ts";
 import { loadRootAccount } from "./root-account.ts";
 import { openSecretLedger } from "./secret-ledger.ts";
 import { StateCipher } from "./state/encryption.ts";
 import { RecordStore } from "./state/record-store.ts";
 import { lockStateFolder } from "./state/state-lock.ts";
 import { Throttle } from "./throttle.ts";
-import {
-  type QuotaOptions,
-  type QuotaPreset,
-  resolveQuotas,
-} from "./throttling/alibaba-kms-quotas.ts";
+import { resolveQuotas } from "./throttling/alibaba-kms-quotas.ts";
 import { CallStats, type CallStatsSnapshot } from "./throttling/call-stats.ts";
 
-export interface LocalCloudOptions {
-  /** Folder for durable, encrypted state. Undefined: memory only, gone on close. */
-  stateDir?: string | undefined;
-  /** TCP port on 127.0.0.1; 0 (the default here) picks a free one. */
-  port?: number | undefined;
-  region?: string | undefined;
-  /** The root AccessKey to accept; generated (and kept in stateDir) when absent. */
-  rootCredentials?: { accessKeyId: string; accessKeySecret: string } | undefined;
-  /** Simulated throttling: action (or `*`) → requests per second. */
-  throttle?: Readonly<Record<string, number>> | undefined;
-  /**
-   * A quota preset: `"alibaba"` limits KMS calls per group of actions as
-   * Alibaba's shared gateway does per account and region (see
-   * throttling/alibaba-kms-quotas.ts); the object form scales or replaces
-   * limits. Applies together with `throttle`.
-   */
-  quotas?: QuotaPreset | QuotaOptions | undefined;
-  /** See KmsOptions.currentMovesPrevious. Default true. */
-  currentMovesPrevious?: boolean | undefined;
-  /**
-   * The cloud's clock for its own times (creation times, recovery windows,
-   * credential expiry): tests move it. Signature timestamps are always
-   * checked against the real clock, which is what clients sign with.
-   */
-  now?: (() => number) | undefined;
-  /** One line per request (action, code, status, ms); never parameters, which may hold secrets. */
-  log?: ((line: string) => void) | undefined;
-  /**
-   * For leak scans in tests: append every secret value stored or issued to
-   * this file (default: ROTOR_SECRET_LEDGER; unset: off). See secret-ledger.ts.
-   */
-  secretLedgerFile?: string | undefined;
-  /** ECS instances Cloud Assistant commands reach: instance id → a server over SSH (see ecs/local-ecs-instance.ts). */
-  ecsInstances?: LocalEcsInstances | undefined;
-  /** RDS instances the account actions manage: DBInstanceId → a real database server (see rds/local-rds-instance.ts). */
-  rdsInstances?: LocalRdsInstances | undefined;
-  /** ApsaraDB for Redis/Tair instances the account actions manage: InstanceId → a real Redis server (see kvstore/local-redis-instance.ts). */
-  redisInstances?: LocalRedisInstances | undefined;
-  /** PolarDB clusters the account actions manage: DBClusterId (`pc-…`) → a real MySQL-family or PostgreSQL server (see polardb/local-polardb-cluster.ts). */
-  polardbClusters?: LocalPolarDbClusters | undefined;
-}
+export type { LocalCloudOptions };
 
 export interface RunningLocalCloud {
   /** e.g. `http://127.0.0.1:8765`: give it to clients as ROTOR_ENDPOINT. */

@@ -14,7 +14,7 @@
 import { cloudErrors } from "../api-error.ts";
 import { optionalInteger, optionalString, type RawParams, requiredString } from "../params.ts";
 import type { ActionContext, ActionHandler, Product } from "../product.ts";
-import type { ProductDeps } from "../products.ts";
+import type { ProductDeps } from "../product-deps.ts";
 import { busArn, busNameProblem, DEFAULT_BUS, isBusName } from "./event-bus-name.ts";
 import { type BusRecord, EventBuses } from "./event-buses.ts";
 import { captureEvent } from "./event-capture.ts";

@@ -4,7 +4,7 @@
  * with the directory STS reads roles from.
  */
 import type { Product } from "../product.ts";
-import type { ProductDeps } from "../products.ts";
+import type { ProductDeps } from "../product-deps.ts";
 import { RamDirectory } from "./ram-directory.ts";
 import { createRamProduct } from "./ram-product.ts";
 import type { PolicyRecord, RoleRecord, UserRecord } from "./ram-records.ts";

@@ -4,7 +4,7 @@
  * a function its role's credentials.
  */
 import type { Product } from "../product.ts";
-import type { ProductDeps } from "../products.ts";
+import type { ProductDeps } from "../product-deps.ts";
 import type { RamDirectory } from "../ram/ram-directory.ts";
 import { serviceRoleIssuer } from "./service-role-issuer.ts";
 import { createStsProduct } from "./sts-product.ts";
