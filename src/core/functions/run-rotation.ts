@@ -1,7 +1,7 @@
 /**
  * The rotation function's work as one plain function: a checked request,
- * who calls, until when, where to log. The middy handler is a thin layer
- * over it; tests and `rotor rotate` call it directly.
+ * who calls, until when, where to log. The FC handler
+ * (create-rotation-handler.ts) is a thin layer over it; tests and `rotor rotate` call it directly.
  */
 import type { KmsClientOptions } from "@rotor/cloud-api";
 import type { DeployPolicy } from "../contract/deploy-policy.ts";

@@ -54,7 +54,7 @@ async function stagesOf(name: string): Promise<string[]> {
     .sort();
 }
 
-/** Each way in: the FC handler (middy) and the plain function, fed the same events. */
+/** Each way in: the FC handler and the plain function, fed the same events. */
 const ways = {
   handler: async (event: unknown) => {
     const response = await handler()(event, context());
