@@ -23,7 +23,16 @@ import {
   RdsClient,
   type RetryPolicy,
   StsClient,
+  ValidationError,
 } from "@rotor/cloud-api";
+
+/**
+ * What a region id looks like (cn-hangzhou, ap-southeast-1). A public
+ * endpoint's host is built from the region, so a region that is not an id
+ * (a custom rotator passing a tag or a value unchecked) could name another
+ * host; the built-in rotators' value schemas check the same shape.
+ */
+const REGION_ID = /^[a-z0-9-]{1,64}$/;
 
 /** What `ctx.cloud` hands a rotator. A region left undefined means the deployment's region. */
 export interface RotatorCloud {
@@ -63,13 +72,20 @@ export interface RotatorCloudAccess {
 
 /** The cloud of one invocation: each product's client built once per region, at first use. */
 export function openRotatorCloud(access: RotatorCloudAccess = {}): RotatorCloud {
-  const options = (regionId: string | undefined) => ({
-    credentials: access.credentials,
-    endpoint: access.endpoint,
-    retry: access.retry,
-    env: access.env,
-    ...(regionId === undefined ? {} : { region: regionId }),
-  });
+  const options = (regionId: string | undefined) => {
+    if (regionId !== undefined && !REGION_ID.test(regionId)) {
+      throw new ValidationError(
+        `region ${JSON.stringify(regionId)} is not a region id (lowercase letters, digits and hyphens); no client was built`,
+      );
+    }
+    return {
+      credentials: access.credentials,
+      endpoint: access.endpoint,
+      retry: access.retry,
+      env: access.env,
+      ...(regionId === undefined ? {} : { region: regionId }),
+    };
+  };
   const rds = perRegion((regionId) => new RdsClient(options(regionId)));
   const polardb = perRegion((regionId) => new PolarDbClient(options(regionId)));
   const kvstore = perRegion((regionId) => new KvstoreClient(options(regionId)));

@@ -4,7 +4,7 @@
  * that needs no RDS never builds (nor fails on) an RDS client.
  */
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../../src/cloud-api/errors.ts";
+import { ConfigError, ValidationError } from "../../../src/cloud-api/errors.ts";
 import { openRotatorCloud } from "../../../src/core/contract/rotator-cloud.ts";
 
 /** A deployment whose RDS endpoint is malformed: building an RDS client throws. */
@@ -19,6 +19,18 @@ describe("openRotatorCloud", () => {
     expect(ram).toBe(cloud.ram());
     expect(() => cloud.rds("cn-hangzhou")).toThrow(ConfigError);
     expect(() => cloud.rds("cn-hangzhou")).toThrow(/ROTOR_ENDPOINT_RDS/);
+  });
+
+  it("refuses a region that is not a region id before building a client", () => {
+    // Prepare: public endpoints, whose host is built from the region
+    const cloud = openRotatorCloud({ env: {} });
+    // Act
+    const steered = () => cloud.rds("attacker.example/x");
+    // Assess: the host would have been rds.attacker.example/x.aliyuncs.com
+    expect(steered).toThrow(ValidationError);
+    expect(steered).toThrow('region "attacker.example/x" is not a region id');
+    expect(() => cloud.ecs("cn-hangzhou..")).toThrow(ValidationError);
+    expect(cloud.ecs("cn-hangzhou").caller.region).toBe("cn-hangzhou");
   });
 
   it("keeps one client per product and region for the invocation", () => {
