@@ -176,9 +176,7 @@ describe("Rotor's packages installed by npm from their tarballs, outside the rep
       expect(client).toContain("mysql2");
       expect(rotationOnly(client)).toEqual([]);
       // The walk does find them where they are: @rotor/core, which the rotor command installed.
-      expect(rotationOnly(core)).toEqual(
-        expect.arrayContaining(["@alicloud/fc20230330"]),
-      );
+      expect(rotationOnly(core)).toEqual(expect.arrayContaining(["@alicloud/fc20230330"]));
     });
 
     describe("against a local cloud and MariaDB", () => {
