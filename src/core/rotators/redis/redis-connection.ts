@@ -131,6 +131,8 @@ export class RedisSession {
           `${this.step}: ${purpose}`,
           scrubbedDetail(error, this.secrets),
           replyCode(error),
+          // ioredis: "end" once the socket closed and no reconnect follows.
+          this.client.status === "end" || this.client.status === "close",
         );
       }
     });

@@ -66,6 +66,8 @@ export class RedisCommandError extends RotorError {
     detail: string,
     /** The reply's code: `NOPERM`, `ERR`, … */
     readonly replyCode: string | undefined,
+    /** The connection had ended (the server closed it, e.g. CLIENT KILL): no reply came. */
+    readonly connectionEnded = false,
   ) {
     super(`${step} failed as ${describeRedisEndpoint(endpoint)} (${detail})`);
   }

@@ -83,6 +83,9 @@ import {
   rotationMode,
 } from "./redis-secret-value.ts";
 
+/** How many times an emergency revoke whose connection another revoke ended is tried. */
+const REVOKE_ATTEMPTS = 3;
+
 /** The step name of the logins that prove an alternate user is the secret's. */
 const ALTERNATE_LOGIN = "setSecret (alternate login)";
 
@@ -451,6 +454,24 @@ export function createRedisRotator(
    * with a warning: the leaked password is gone either way.
    */
   async function revokeOwnPassword(current: RedisSecretValue, ctx: Context): Promise<void> {
+    // Two invocations may revoke at once (one resumes the revoke the other
+    // is doing, by its marker), and each one's CLIENT KILL USER ends the
+    // other's connection. Both do the same idempotent work, so the one
+    // whose connection was ended logs in again (with the current password,
+    // which the revoke keeps) and does it once more.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await revokeOwnPasswordOnce(current, ctx);
+        return;
+      } catch (error) {
+        const endedByAnother = error instanceof RedisCommandError && error.connectionEnded;
+        if (!endedByAnother || attempt >= REVOKE_ATTEMPTS) throw error;
+        ctx.log.info("revoke-connection-ended", { account: current.AccountName, attempt });
+      }
+    }
+  }
+
+  async function revokeOwnPasswordOnce(current: RedisSecretValue, ctx: Context): Promise<void> {
     const session = await login(ctx, current, credentialsOf(current), "finishSecret (own login)");
     try {
       await setOwnPasswords(session, [current.AccountPassword]);

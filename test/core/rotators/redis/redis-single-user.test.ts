@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisRotationRefusedError } from "../../../../src/core/rotators/redis/redis-errors.ts";
 import { faultInjector } from "../../../../src/testing/fault-injector.ts";
 import { type RunningRedis, skipUnlessRedis, startRedis } from "../../../support/redis.ts";
-import { aclOf, createApplicationUser } from "./redis-fixtures.ts";
+import { aclOf, asRedisAdmin, createApplicationUser } from "./redis-fixtures.ts";
 import { type RedisRotationSetup, startRedisRotationSetup } from "./redis-rotation-setup.ts";
 
 const LATER = 24 * 60 * 60 * 1000;
@@ -103,6 +103,36 @@ describe.skipIf(skipUnlessRedis())("redis single-user rotation", () => {
     expect(await redis.canLogin(previous.AccountName, previous.AccountPassword)).toBe(false);
     expect(await currentWorks(secretName)).toBe(true);
     expect((await aclOf(redis, previous.AccountName))?.passwords).toBe(1);
+  });
+
+  it("an emergency revoke whose connection another revoke ends logs in again and finishes", async () => {
+    // Prepare: two invocations may revoke at once (one resumes the other's
+    // revoke by its marker), and each one's CLIENT KILL USER ends the
+    // other's connection. Here the server ends the revoking connection
+    // right before the revoke sets the user's passwords.
+    const secretName = await newSecret();
+    const leaked = await setup.read(secretName);
+    let setOwnPasswordsCalls = 0;
+    const engine = setup.engine({
+      beforeExternalCall: async ({ name }) => {
+        if (name !== "redis.setOwnPasswords") return;
+        setOwnPasswordsCalls += 1;
+        // The first is setSecret's; the second is the revoke in finishSecret.
+        if (setOwnPasswordsCalls === 2) {
+          await asRedisAdmin(redis, "CLIENT", "KILL", "USER", leaked.AccountName);
+        }
+      },
+    });
+
+    // Act
+    const result = await engine.rotate({ secretName, emergency: true });
+
+    // Assess
+    expect(result.outcome).toBe("rotated");
+    expect(setOwnPasswordsCalls).toBeGreaterThanOrEqual(3);
+    expect(await currentWorks(secretName)).toBe(true);
+    expect(await redis.canLogin(leaked.AccountName, leaked.AccountPassword)).toBe(false);
+    expect((await aclOf(redis, leaked.AccountName))?.passwords).toBe(1);
   });
 
   it("refuses a user that may not change its own password, naming what it lacks; nothing changes", async () => {
