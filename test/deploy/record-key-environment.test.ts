@@ -10,29 +10,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { REPO_ROOT } from "../../scripts/build/bundle-functions.ts";
+import { ROTATION_FUNCTIONS, type SYaml } from "./support/s-yaml.ts";
 
-interface SYaml {
-  extend?: string;
-  vars?: Record<string, string>;
-  resources: Record<
-    string,
-    { props: { functionName?: string; environmentVariables?: Record<string, string> } }
-  >;
-}
-
-const FILES = [
-  "s.yaml",
-  "s.vpc.yaml",
-  ...[
-    "rotate-generic",
-    "rotate-mysql",
-    "rotate-postgres",
-    "rotate-ram-access-key",
-    "rotate-ecs-password",
-    "rotate-ecs-ssh-key",
-    "rotate-redis",
-  ].map((fn) => `templates/${fn}/s.yaml`),
-];
+const FILES = ["s.yaml", "s.vpc.yaml", ...ROTATION_FUNCTIONS.map((fn) => `templates/${fn}/s.yaml`)];
 
 /** Serverless Devs' own placeholders, written out without a template literal. */
 const FROM_ENVIRONMENT = ["$", "{env('ROTOR_RECORD_KEY', '')}"].join("");

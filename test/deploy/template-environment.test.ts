@@ -16,25 +16,7 @@ import { parse } from "yaml";
 import { REPO_ROOT } from "../../scripts/build/bundle-functions.ts";
 import { deployPolicyFromEnv } from "../../src/core/contract/deploy-policy.ts";
 import { actionsOf, type PolicyDocument, templateJson } from "./support/policy-proof.ts";
-
-interface SYaml {
-  extend?: string;
-  vars?: Record<string, string>;
-  resources: Record<
-    string,
-    { props: { functionName?: string; environmentVariables?: Record<string, string> } }
-  >;
-}
-
-const ROTATION_FUNCTIONS = [
-  "rotate-generic",
-  "rotate-mysql",
-  "rotate-postgres",
-  "rotate-ram-access-key",
-  "rotate-ecs-password",
-  "rotate-ecs-ssh-key",
-  "rotate-redis",
-];
+import { ROTATION_FUNCTIONS, type SYaml } from "./support/s-yaml.ts";
 
 /** The name prefixes a statement's resources grant, for resources of the form `acs:<svc>:*:*:<type>/<prefix>*`. */
 function prefixes(policy: PolicyDocument, type: string, matches: (actions: string[]) => boolean) {

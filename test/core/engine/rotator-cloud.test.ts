@@ -10,11 +10,11 @@ import { z } from "zod";
 import type { AccessKeyCredentials } from "../../../src/cloud-api/credentials.ts";
 import { RamClient } from "../../../src/cloud-api/ram-client.ts";
 import { defineRotator, jsonSecretValue } from "../../../src/core/contract/rotator-contract.ts";
-import type { RamAccessKeyValue } from "../../../src/core/rotators/ram-access-key/ram-access-key-value.ts";
 import {
   type RotationHarness,
   startRotationHarness,
 } from "../../../src/testing/rotation-harness.ts";
+import { createRamUserSecret } from "../rotators/ram-access-key/ram-user-secret.ts";
 
 /** Two invocations meet here: each waits until both have started their step. */
 function meetingPoint(parties: number) {
@@ -117,23 +117,11 @@ function rotationPolicy(secretName: string, userName?: string) {
 }
 
 /** A RAM user with one key, and a secret of the RAM rotator holding it. */
-async function userWithSecret() {
-  const userName = `app-${randomUUID().slice(0, 8)}`;
-  await ram.createUser({ userName });
-  const key = await ram.createAccessKey({ userName });
-  const secretName = harness.uniqueName("cloud-ram-key");
-  const value: RamAccessKeyValue = {
-    AccessKeyId: key.accessKeyId,
-    AccessKeySecret: key.accessKeySecret,
-    UserName: userName,
-    GenerateTimestamp: new Date().toISOString(),
-  };
-  await harness.createSecret({
-    name: secretName,
-    data: JSON.stringify(value),
-    tags: { "rotor:rotator": "ram-access-key" },
-  });
-  return { userName, secretName };
+function userWithSecret() {
+  return createRamUserSecret(
+    { ram, kms: harness.admin },
+    { userPrefix: "app-", secretPrefix: `${harness.uniqueName("cloud-ram-key")}-` },
+  );
 }
 
 describe("ctx.cloud", () => {
