@@ -33,9 +33,9 @@ import {
 import {
   lastAttemptTagSchema,
   lastErrorTagSchema,
-  OUTCOME_TAGS,
   statusTagSchema,
-} from "./outcome-tags.ts";
+} from "./outcome-tag-schemas.ts";
+import { OUTCOME_TAGS } from "./outcome-tags.ts";
 import {
   OVERDUE_REPORTED_TAG,
   overdueReportedTagSchema,
@@ -56,6 +56,7 @@ import { ROTATED_TAG, rotatedTagSchema } from "./rotation-record.ts";
 
 export * from "./engine-tags.ts";
 export * from "./grace-period.ts";
+export * from "./outcome-tag-schemas.ts";
 export * from "./outcome-tags.ts";
 export * from "./report-tags.ts";
 export * from "./rotation-policy.ts";

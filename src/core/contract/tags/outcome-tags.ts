@@ -20,9 +20,7 @@
  * KMS's 256-character tag value limit.
  */
 import type { KmsClient } from "@rotor/cloud-api";
-import { z } from "zod";
 import { scrubUntrustedText } from "../untrusted-text.ts";
-import { writtenByRotor } from "./tag-value.ts";
 
 export const OUTCOME_TAGS = {
   status: "rotor:status",
@@ -31,12 +29,6 @@ export const OUTCOME_TAGS = {
 } as const;
 
 export type RotationStatus = "failed";
-
-export const statusTagSchema = z.literal("failed");
-/** When the last rotation was attempted, as an ISO time. */
-export const lastAttemptTagSchema = z.iso.datetime();
-/** The last failure's message, scrubbed and bounded (`boundedError`). */
-export const lastErrorTagSchema = writtenByRotor;
 
 const MAX_TAG_VALUE = 256;
 
