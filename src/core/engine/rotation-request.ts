@@ -14,6 +14,12 @@ export interface RotationRequest {
   endGracePeriod?: boolean | undefined;
   /** Rotate only if the versions say the secret is due (the scheduler's request; due-confirmation.ts). */
   ifDue?: boolean | undefined;
+  /**
+   * Milliseconds (0 to 999) to wait before starting: a scheduled rotation's
+   * turn within its second (src/core/scheduler/rotation-spread.ts). The FC
+   * handler waits; the engine does not read it.
+   */
+  startAfterMs?: number | undefined;
 }
 
 export type RotationOutcome =

@@ -1,14 +1,15 @@
 /**
  * `createRotationHandler()` builds an FC 3.0 handler `(event, context)`
  * for rotation. It reads top to bottom: a redacting JSON logger for the
- * invocation, its deadline, the function role's keys, the event checked;
- * then the work itself, runRotation(); any failure leaves as one clean
- * error (rotation-failed.ts).
+ * invocation, its deadline, the function role's keys, the event checked
+ * (and the scheduler's StartAfterMs waited); then the work itself,
+ * runRotation(); any failure leaves as one clean error (rotation-failed.ts).
  *
  * @example
  * // functions/rotate-generic/index.ts
  * export const handler = createRotationHandler({ rotators: [genericRotator] });
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { readEnv } from "@rotor/cloud-api";
 import type { AnyRotator } from "../contract/rotator-contract.ts";
 import type { JsonLogger } from "../engine/json-logger.ts";
@@ -57,6 +58,8 @@ export function createRotationHandler(options: RotationHandlerOptions = {}): Rot
       const deadline = invocationDeadline(context, now());
       const credentials = credentialsOf(context, log);
       const request = parseRotationEvent(event);
+      // The scheduler's turn within a second: FC's delay counts whole seconds only.
+      if (request.startAfterMs) await sleep(request.startAfterMs);
       return response(await rotate(request, { context, log, deadline, credentials }, options));
     } catch (error) {
       throw rotationFailed(error, log);

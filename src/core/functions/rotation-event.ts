@@ -5,6 +5,10 @@
  * - the end of a grace period, sent by the scheduler: `{"SecretName", "EndGracePeriod": true}`
  * - a rotation the scheduler judged due from the secret's rotation record:
  *   `{"SecretName", "IfDue": true}`, rotated only if its versions agree
+ * - either scheduled rotation (`{"SecretName"}`, with or without IfDue) may
+ *   carry `"StartAfterMs"` (0 to 999): the part of a second of its turn
+ *   that FC's whole-second delay cannot hold, which the function waits
+ *   before it starts (src/core/scheduler/rotation-spread.ts)
  * - FC's timer trigger envelope `{"triggerTime","triggerName","payload"}`
  *   whose payload (a string) is that JSON
  *
@@ -20,6 +24,9 @@ import type { RotationRequest } from "../engine/rotation-engine.ts";
 const EXAMPLE =
   '{"SecretName":"my-secret","Step":"createSecret","VersionId":"…","Emergency":false,"DryRun":false}';
 
+/** A turn's part of a second: FC's delay holds the whole seconds. */
+const MAX_START_AFTER_MS = 999;
+
 const directEventSchema = z.strictObject({
   SecretName: z.string().min(1).max(192),
   Step: z.enum(STEPS).optional(),
@@ -28,6 +35,7 @@ const directEventSchema = z.strictObject({
   DryRun: z.boolean().optional(),
   EndGracePeriod: z.boolean().optional(),
   IfDue: z.boolean().optional(),
+  StartAfterMs: z.number().int().min(0).max(MAX_START_AFTER_MS).optional(),
 });
 
 const timerEnvelopeSchema = z.object({
@@ -55,7 +63,16 @@ export function parseRotationEvent(event: unknown): RotationRequest {
     });
     throw new ValidationError(`Bad rotation event (${problems.join("; ")}); expected ${EXAMPLE}`);
   }
-  const { SecretName, Step, VersionId, Emergency, DryRun, EndGracePeriod, IfDue } = parsed.data;
+  const { SecretName, Step, VersionId, Emergency, DryRun, EndGracePeriod, IfDue, StartAfterMs } =
+    parsed.data;
+  if (
+    StartAfterMs !== undefined &&
+    (Step !== undefined || VersionId !== undefined || Emergency || DryRun || EndGracePeriod)
+  ) {
+    throw new ValidationError(
+      'Bad rotation event: StartAfterMs times a scheduled rotation and takes no Step, VersionId, Emergency, DryRun or EndGracePeriod; send {"SecretName":"my-secret","StartAfterMs":250}',
+    );
+  }
   if (
     IfDue &&
     (Step !== undefined || VersionId !== undefined || Emergency || DryRun || EndGracePeriod)
@@ -92,6 +109,7 @@ export function parseRotationEvent(event: unknown): RotationRequest {
     dryRun: DryRun,
     endGracePeriod: EndGracePeriod,
     ifDue: IfDue,
+    startAfterMs: StartAfterMs,
   };
 }
 

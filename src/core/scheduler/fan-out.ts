@@ -38,7 +38,10 @@ export interface FanOutOptions {
   limiter?: RateLimiter | undefined;
   /** Attempts per invocation on throttling or network errors (default 5). */
   attempts?: number;
-  /** Spreads rotations over their windows (rotation-spread.ts); without it each starts at once. */
+  /**
+   * Spreads rotations over their windows (rotation-spread.ts) and times
+   * each as it is sent; without it each starts at once.
+   */
   spread?: RotationSpread | undefined;
   onProgress?: (done: number, total: number) => void;
 }
@@ -76,11 +79,18 @@ export interface ScheduledInvocation {
   functionName: string;
   event: Record<string, unknown>;
   taskId: string;
-  /** Seconds FC waits before running it (x-fc-async-delay); 0 or absent: at once. */
-  delaySeconds?: number | undefined;
+  /**
+   * Its turn on the spread's clock (rotation-spread.ts); absent: at once.
+   * Turned into FC's delay and the event's StartAfterMs as it is sent.
+   */
+  turnAt?: number | undefined;
 }
 
-/** Rotates each due secret: `{"SecretName"}` (with `"IfDue": true` when unconfirmed) to its function. */
+/**
+ * Rotates each due secret: `{"SecretName"}` (with `"IfDue": true` when
+ * unconfirmed, and `"StartAfterMs"` for its turn's part of a second) to
+ * its function.
+ */
 export async function fanOut(
   due: readonly PlanEntry[],
   options: FanOutOptions,
@@ -94,7 +104,7 @@ export async function fanOut(
         ? { SecretName: entry.secretName, IfDue: true }
         : { SecretName: entry.secretName },
       taskId: rotationTaskId(entry, options.now),
-      delaySeconds: options.spread?.delayFor(entry),
+      turnAt: options.spread?.turnFor(entry),
     })),
     options,
   );
@@ -116,11 +126,18 @@ export async function sendInvocations(
       for (let attempt = 1; ; attempt++) {
         await limiter.take();
         try {
+          // Timed now, after any wait for the budget, so the start lands on the turn.
+          const timing =
+            invocation.turnAt === undefined
+              ? undefined
+              : options.spread?.timingOf(invocation.turnAt);
           const outcome = await options.fc.invokeAsync(
             functionName,
-            invocation.event,
+            timing?.startAfterMs
+              ? { ...invocation.event, StartAfterMs: timing.startAfterMs }
+              : invocation.event,
             taskId,
-            invocation.delaySeconds,
+            timing?.delaySeconds,
           );
           return { ...base, outcome: outcome.status === "duplicate" ? "duplicate" : "invoked" };
         } catch (error) {

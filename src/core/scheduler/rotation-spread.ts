@@ -1,9 +1,20 @@
 /**
  * Spreads the due rotations of one scheduler run over their windows, so
- * that thousands due at once do not start at once: each invocation asks FC
- * to wait (`x-fc-async-delay`, 0 to 3,600 seconds) until its turn, turns
- * coming at `rotationsPerSecond`. A rotation's KMS calls then stay under
- * the account's quotas instead of being throttled and retried.
+ * that thousands due at once do not start at once: each rotation gets a
+ * turn, turns coming evenly at `rotationsPerSecond`, and its invocation
+ * asks FC to wait until then. A rotation's KMS calls then stay under the
+ * account's quotas instead of being throttled and retried.
+ *
+ * FC's delay (`x-fc-async-delay`) counts whole seconds, 0 to 3,600, from
+ * the moment FC accepts the invocation. Whole seconds alone would start a
+ * second's 4 rotations together and the next second's 4 together, and
+ * since a rotation's five writes come over its first tenth of a second or
+ * so, the end of one such bunch and the start of the next can fall in the
+ * same second: up to twice the pace's writes, over the write quota. So the
+ * turn's part of a second goes in the event (`StartAfterMs`, 0 to 999),
+ * and the function waits that long before it starts. Both are worked out
+ * as the invocation is sent, from the time left until its turn, so
+ * however long the run takes to reach a secret, turns stay evenly spaced.
  *
  * The pace's default keeps a generic rotation's calls under 70% of each
  * KMS quota group (the level at which CloudMonitor warns), by the calls a
@@ -38,34 +49,67 @@ import type { PlanEntry } from "./plan.ts";
 export const MAX_ASYNC_DELAY_SECONDS = 3600;
 export const DEFAULT_ROTATIONS_PER_SECOND = 4;
 /** Left at a window's end for the rotation itself to run. */
-const ROTATION_MARGIN_SECONDS = 60;
+const ROTATION_MARGIN_MS = 60_000;
+
+/** How an invocation reaches its turn: FC's whole seconds, then the function's own wait. */
+export interface TurnTiming {
+  /** x-fc-async-delay: 0 to 3,600. */
+  delaySeconds: number;
+  /** The event's StartAfterMs: 0 to 999. */
+  startAfterMs: number;
+}
 
 export class RotationSpread {
-  private turns = 0;
+  /** Where the spread's clock stood when the run began. */
+  private readonly startedAt: number;
+  /** The next free turn, on the spread's clock. */
+  private nextTurnAt: number;
+  private readonly turnGapMs: number;
 
+  /**
+   * @param now the run's time, against which windows are judged
+   * @param clock a monotonic clock in milliseconds, read when turns are
+   *   handed out and when invocations are sent (tests pass their own)
+   */
   constructor(
     private readonly now: number,
-    private readonly rotationsPerSecond: number = DEFAULT_ROTATIONS_PER_SECOND,
+    rotationsPerSecond: number = DEFAULT_ROTATIONS_PER_SECOND,
+    private readonly clock: () => number = () => performance.now(),
   ) {
     if (!(rotationsPerSecond > 0) || !Number.isFinite(rotationsPerSecond)) {
       throw new RangeError(`rotations per second must be above 0, got ${rotationsPerSecond}`);
     }
+    this.turnGapMs = 1000 / rotationsPerSecond;
+    this.startedAt = clock();
+    this.nextTurnAt = this.startedAt;
   }
 
   /**
-   * Seconds the next due rotation should wait: its turn, within its window
-   * and FC's limit. None for a secret whose emergency revoke is pending:
-   * a leaked value is not left usable while others wait their turn.
+   * When the next due rotation should start, on the spread's clock; none
+   * (start at once) for a secret whose emergency revoke is pending: a
+   * leaked value is not left usable while others wait their turn. A turn
+   * is never earlier than the moment it is handed out, so a run that
+   * reaches its due secrets slowly does not bunch them up to catch up.
    */
-  delayFor(entry: PlanEntry): number {
-    if (entry.tags[REVOKE_PENDING_TAG] !== undefined) return 0;
-    const turn = Math.floor(this.turns / this.rotationsPerSecond);
-    this.turns += 1;
-    const windowLeft = Math.floor((windowEnd(entry, this.now) - this.now) / 1000);
-    return Math.max(
-      0,
-      Math.min(turn, windowLeft - ROTATION_MARGIN_SECONDS, MAX_ASYNC_DELAY_SECONDS),
-    );
+  turnFor(entry: PlanEntry): number | undefined {
+    if (entry.tags[REVOKE_PENDING_TAG] !== undefined) return undefined;
+    const turn = Math.max(this.nextTurnAt, this.clock());
+    this.nextTurnAt = turn + this.turnGapMs;
+    const latest =
+      this.startedAt +
+      Math.min(
+        windowEnd(entry, this.now) - this.now - ROTATION_MARGIN_MS,
+        MAX_ASYNC_DELAY_SECONDS * 1000,
+      );
+    return Math.max(this.startedAt, Math.min(turn, latest));
+  }
+
+  /** Read as the invocation is sent: the wait left until `turnAt`, split as FC and the function take it. */
+  timingOf(turnAt: number): TurnTiming {
+    const waitMs = Math.max(0, Math.round(turnAt - this.clock()));
+    const delaySeconds = Math.min(MAX_ASYNC_DELAY_SECONDS, Math.floor(waitMs / 1000));
+    const startAfterMs = delaySeconds === MAX_ASYNC_DELAY_SECONDS ? 0 : waitMs % 1000;
+    return { delaySeconds, startAfterMs };
   }
 }
 

@@ -12,10 +12,17 @@ let cloud: RunningLocalCloud;
 let admin: KmsClient;
 /** Every action the local cloud answered, in order (the server logs no parameters). */
 const served: string[] = [];
+/** When each of them was answered (ms since the epoch). */
+const servedAt: number[] = [];
 const lines: string[] = [];
 
 beforeAll(async () => {
-  cloud = await startLocalCloud({ log: (line) => served.push(line.split(" ")[0] ?? "") });
+  cloud = await startLocalCloud({
+    log: (line) => {
+      served.push(line.split(" ")[0] ?? "");
+      servedAt.push(Date.now());
+    },
+  });
   admin = new KmsClient({ endpoint: cloud.endpoint, credentials: cloud.credentials });
 });
 afterAll(async () => {
@@ -141,6 +148,23 @@ describe("rotation handler: bad events", () => {
       /IfDue asks for a scheduled rotation/,
     ],
     ["Emergency as text", { SecretName: "x", Emergency: "yes" }, /Emergency: Invalid input/],
+    ["StartAfterMs of a second", { SecretName: "x", StartAfterMs: 1000 }, /StartAfterMs: Too big/],
+    ["StartAfterMs below 0", { SecretName: "x", StartAfterMs: -1 }, /StartAfterMs: Too small/],
+    [
+      "StartAfterMs not whole",
+      { SecretName: "x", StartAfterMs: 2.5 },
+      /StartAfterMs: Invalid input/,
+    ],
+    [
+      "StartAfterMs as text",
+      { SecretName: "x", StartAfterMs: "250" },
+      /StartAfterMs: Invalid input/,
+    ],
+    [
+      "StartAfterMs with a step",
+      { SecretName: "x", Step: "createSecret", StartAfterMs: 250 },
+      /StartAfterMs times a scheduled rotation/,
+    ],
     [
       "a timer with an empty payload",
       { triggerTime: "2026-01-01T00:00:00Z", triggerName: "t", payload: "" },
@@ -164,6 +188,23 @@ describe("rotation handler: bad events", () => {
       expect(served.slice(before)).toEqual([]);
     });
   }
+});
+
+describe("rotation handler: a scheduled rotation's turn", () => {
+  it("waits StartAfterMs before its first KMS call, then rotates", async () => {
+    // Prepare
+    const { name } = await newSecret();
+    const before = served.length;
+    const invokedAt = Date.now();
+
+    // Act
+    const response = await handler()({ SecretName: name, StartAfterMs: 900 }, context());
+
+    // Assess
+    expect(response.Outcome).toBe("rotated");
+    expect(served.length).toBeGreaterThan(before);
+    expect((servedAt[before] as number) - invokedAt).toBeGreaterThanOrEqual(900);
+  });
 });
 
 describe("rotation handler: context", () => {

@@ -56,8 +56,8 @@ describe("what the scheduler never delays", () => {
   const tasks = new Map<string, string>();
 
   it("a due secret with a pending revoke starts at once, behind nine waiting their turn", async () => {
-    // Prepare: one rotation a second, the revoke last in the run.
-    const spread = new RotationSpread(NOW, 1);
+    // Prepare: one rotation a second, the revoke last in the run; the spread's clock stands still.
+    const spread = new RotationSpread(NOW, 1, () => 0);
     const due = [
       ...Array.from({ length: 9 }, (_, i) => entry(`fleet/app-${i}`)),
       entry("fleet/leaked", {
@@ -79,8 +79,8 @@ describe("what the scheduler never delays", () => {
 
   it("a grace period's end starts at once, in a run whose rotations wait", async () => {
     // Prepare: the spread of the same run has handed out turns already.
-    const spread = new RotationSpread(NOW, 1);
-    for (let i = 0; i < 20; i++) spread.delayFor(entry(`fleet/turn-${i}`));
+    const spread = new RotationSpread(NOW, 1, () => 0);
+    for (let i = 0; i < 20; i++) spread.turnFor(entry(`fleet/turn-${i}`));
     const plan = [
       entry("fleet/grace", {
         status: "scheduled",

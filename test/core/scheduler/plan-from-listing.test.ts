@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KmsClient } from "../../../src/cloud-api/kms-client.ts";
 import { ROTATED_TAG, recordValue } from "../../../src/core/contract/tags/rotation-record.ts";
+import type { AsyncInvoker } from "../../../src/core/scheduler/fan-out.ts";
 import { FcClient } from "../../../src/core/scheduler/fc-client.ts";
 import { planPages, planRotations } from "../../../src/core/scheduler/plan-pages.ts";
 import { mapBounded } from "../../../src/core/scheduler/rate-limiter.ts";
@@ -98,11 +99,12 @@ describe("planning from the listing, with rotation records", () => {
     expect(calls("ListSecretVersionIds")).toBe(0);
     expect(calls("ListSecrets")).toBe(Math.ceil((MANAGED + UNMANAGED) / 100));
     expect(sent).toHaveLength(MANAGED / 5);
-    for (const invocation of sent) {
-      expect(invocation.event).toEqual({
-        SecretName: expect.stringMatching(/^fleet\/app-/),
-        IfDue: true,
-      });
+    for (const { event } of sent) {
+      const { StartAfterMs, ...request } = event as { StartAfterMs?: number };
+      expect(request).toEqual({ SecretName: expect.stringMatching(/^fleet\/app-/), IfDue: true });
+      // The turn's part of a second, when it has one (rotation-spread.ts).
+      if (StartAfterMs !== undefined) expect(StartAfterMs).toBeGreaterThan(0);
+      if (StartAfterMs !== undefined) expect(StartAfterMs).toBeLessThan(1000);
     }
   });
 
@@ -219,11 +221,29 @@ describe("rotations spread over the window", () => {
   afterAll(() => cloud.close());
 
   it("delays each due rotation to its turn, within its window; a second run rotates nothing twice", async () => {
+    // Prepare: when each rotation would start, from when it was sent, FC's delay and StartAfterMs.
+    const startsAt: number[] = [];
+    const timed: AsyncInvoker = {
+      invokeAsync: (functionName, event, taskId, delaySeconds = 0) => {
+        const { StartAfterMs = 0 } = event as { StartAfterMs?: number };
+        startsAt.push(performance.now() + delaySeconds * 1000 + StartAfterMs);
+        return fc.invokeAsync(functionName, event, taskId, delaySeconds);
+      },
+    };
+
     // Act: secrets created 12 days before "now" are all due; throttled calls are retried.
     const later = clock + 12 * DAY;
     const run = () =>
-      runScheduler({ kms, fc, now: later, kmsQps: 50, rotationsPerSecond: 0.04, recordKey: KEY });
+      runScheduler({
+        kms,
+        fc: timed,
+        now: later,
+        kmsQps: 50,
+        rotationsPerSecond: 0.04,
+        recordKey: KEY,
+      });
     const first = await run();
+    const firstStarts = [...startsAt].sort((a, b) => a - b);
     const second = await run();
     await cloud.fc.idle();
 
@@ -233,19 +253,19 @@ describe("rotations spread over the window", () => {
     expect(rotated.size).toBe(60);
     expect([...rotated.values()].every((count) => count === 1)).toBe(true);
     expect(cloud.callStats().groups["secret-list"]?.throttled).toBeGreaterThan(0);
-    const delayOf = new Map(
-      cloud.fc
-        .invocations()
-        .map((record) => [record.asyncTaskId, record.delaySeconds ?? 0] as const),
+    // One turn every 25 seconds, the first at once (each lands within a few ms of its turn)...
+    const gaps = firstStarts.slice(1).map((at, i) => at - (firstStarts[i] as number));
+    expect(gaps.filter((gap) => Math.abs(gap - 25_000) < 50).length).toBeGreaterThanOrEqual(40);
+    // ...and none later than the window allows (02:30 less a minute for the scheduled ones):
+    // those whose turns would fall later all wait until then, together, at the end.
+    const windowLeftMs = Date.parse("2024-06-22T02:30:00Z") - later - 60_000;
+    expect((firstStarts.at(-1) as number) - (firstStarts[0] as number)).toBeLessThanOrEqual(
+      windowLeftMs + 50,
     );
-    const delays = [...delayOf.values()].sort((a, b) => a - b);
-    // One turn every 25 seconds, the first at once.
-    expect(delays[0]).toBe(0);
-    expect(delays.filter((delay) => delay % 25 === 0).length).toBeGreaterThanOrEqual(40);
-    // No turn later than the window allows: 02:30 less a minute for the scheduled ones.
-    const windowLeft = (Date.parse("2024-06-22T02:30:00Z") - later) / 1000 - 60;
-    expect(delays.at(-1)).toBe(windowLeft);
-    expect(delays.every((delay) => delay <= windowLeft)).toBe(true);
+    const together = gaps.findIndex((gap) => gap < 50);
+    expect(together).toBeGreaterThan(0);
+    expect(gaps.slice(0, together - 1).every((gap) => gap > 24_950)).toBe(true);
+    expect(gaps.slice(together).every((gap) => gap < 50)).toBe(true);
   });
 
   it("the local FC holds a delayed invocation until its time", async () => {
