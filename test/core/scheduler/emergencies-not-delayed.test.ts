@@ -14,23 +14,11 @@ import type { PlanEntry } from "../../../src/core/scheduler/plan.ts";
 import { RotationSpread } from "../../../src/core/scheduler/rotation-spread.ts";
 import { startLocalCloud } from "../../../src/local-cloud/embedded.ts";
 import type { RunningLocalCloud } from "../../../src/local-cloud/server.ts";
+import { dueEntry } from "./due-entry.ts";
 
 const NOW = Date.parse("2024-06-10T00:00:00Z");
 
-function entry(name: string, extra: Partial<PlanEntry> = {}): PlanEntry {
-  return {
-    secretName: name,
-    rotator: "generic",
-    functionName: "rotate-generic",
-    lastRotation: NOW - 40 * 86_400_000,
-    nextRotation: NOW,
-    status: "due",
-    reason: "interval elapsed",
-    tags: { "rotor:rotator": "generic", "rotor:interval": "30d" },
-    weakenings: [],
-    ...extra,
-  };
-}
+const entry = (name: string, extra?: Partial<PlanEntry>) => dueEntry(name, NOW, extra);
 
 describe("what the scheduler never delays", () => {
   let cloud: RunningLocalCloud;

@@ -13,24 +13,12 @@ import type { PlanEntry } from "../../../src/core/scheduler/plan.ts";
 import { RotationSpread } from "../../../src/core/scheduler/rotation-spread.ts";
 import { startLocalCloud } from "../../../src/local-cloud/embedded.ts";
 import type { RunningLocalCloud } from "../../../src/local-cloud/server.ts";
+import { dueEntry } from "./due-entry.ts";
 
 const NOW = Date.parse("2024-06-10T02:10:00Z");
 const MINUTE = 60_000;
 
-function entry(name: string, tags: Record<string, string> = {}, windowStart?: number): PlanEntry {
-  return {
-    secretName: name,
-    rotator: "generic",
-    functionName: "rotate-generic",
-    lastRotation: NOW - 40 * 86_400_000,
-    nextRotation: NOW,
-    status: "due",
-    reason: "interval elapsed",
-    tags: { "rotor:rotator": "generic", "rotor:interval": "30d", ...tags },
-    weakenings: [],
-    windowStart,
-  };
-}
+const entry = (name: string, extra?: Partial<PlanEntry>) => dueEntry(name, NOW, extra);
 
 /** A clock the test moves by hand, starting at 10 s. */
 function handClock() {
@@ -115,10 +103,11 @@ describe("turns", () => {
     // Prepare: a window from 02:00 to 02:30, now 02:10: 19 minutes of turns left.
     const clock = handClock();
     const spread = new RotationSpread(NOW, 1 / 60, clock.read);
-    const scheduled = (i: number): PlanEntry => ({
-      ...entry(`nightly-${i}`, {}, NOW - 10 * MINUTE),
-      tags: { "rotor:rotator": "generic", "rotor:schedule": "0 2 * * *", "rotor:window": "30m" },
-    });
+    const scheduled = (i: number) =>
+      entry(`nightly-${i}`, {
+        windowStart: NOW - 10 * MINUTE,
+        tags: { "rotor:rotator": "generic", "rotor:schedule": "0 2 * * *", "rotor:window": "30m" },
+      });
 
     // Act: one turn a minute, 25 of them.
     const turns = Array.from({ length: 25 }, (_, i) => spread.turnFor(scheduled(i)) as number);
@@ -151,7 +140,9 @@ describe("turns", () => {
     spread.turnFor(entry("app-0"));
 
     // Act
-    const leaked = spread.turnFor(entry("leaked", { [REVOKE_PENDING_TAG]: "v-leaked" }));
+    const leaked = spread.turnFor(
+      entry("leaked", { tags: { ...entry("x").tags, [REVOKE_PENDING_TAG]: "v-leaked" } }),
+    );
     const next = spread.turnFor(entry("app-1"));
 
     // Assess
